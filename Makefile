@@ -1,0 +1,16 @@
+# The two commands a newcomer runs (see README.md):
+#   make demo   set up, then validate, check and plan the sample agents offline (no credentials)
+#   make test   set up, then run the whole test suite
+.PHONY: demo test setup lint
+
+setup:
+	@scripts/setup
+
+demo: setup
+	.venv/bin/agentid validate
+
+test: setup
+	.venv/bin/python -m pytest -q
+
+lint: setup
+	.venv/bin/ruff check .

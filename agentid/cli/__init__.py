@@ -1,0 +1,1 @@
+"""The ``agentid`` command line: thin front-ends over the registry, rules, plan, review and detections."""

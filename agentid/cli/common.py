@@ -1,0 +1,111 @@
+"""Options and helpers shared by the commands: where the repository is, loading it, today's date, output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from agentid.findings import Finding
+from agentid.registry import CatalogError, LoadResult, load_registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: exit statuses every command shares
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root: the nearest directory upward holding ``Pulumi.yaml``, else the current directory."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "Pulumi.yaml").is_file():
+            return candidate
+    return here
+
+
+@dataclass(frozen=True, slots=True)
+class RepoPaths:
+    root: Path
+    agents: Path
+    catalog: Path
+
+
+def registry_options(func: F) -> F:
+    """``--agents`` and ``--catalog``, defaulting to the repository's own."""
+
+    @click.option(
+        "--agents",
+        "agents_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Directory of agent definitions. Default: agents/ at the repository root.",
+    )
+    @click.option(
+        "--catalog",
+        "catalog_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Scope and purpose catalog. Default: policies/catalog.yaml at the repository root.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, agents_dir: Path | None, catalog_file: Path | None, **kwargs: Any) -> Any:
+        root = find_root()
+        paths = RepoPaths(
+            root=root, agents=agents_dir or root / "agents", catalog=catalog_file or root / "policies" / "catalog.yaml"
+        )
+        return func(*args, paths=paths, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def today_option(func: F) -> F:
+    """``--today``: every date-dependent judgement takes the date as input so tests and CI runs are reproducible."""
+    return click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Judge dates as of this day (YYYY-MM-DD). Default: the current UTC date.",
+        callback=lambda _ctx, _param, value: value.date() if value else dt.datetime.now(dt.UTC).date(),
+    )(func)
+
+
+def load_or_exit(paths: RepoPaths) -> LoadResult:
+    """Load the registry; a missing directory or broken catalog is a usage error with what to do next."""
+    if not paths.agents.is_dir():
+        raise click.UsageError(
+            f"agents directory {paths.agents} does not exist. "
+            "Run agentid from the repository root or pass --agents DIR."
+        )
+    if not paths.catalog.is_file():
+        raise click.UsageError(
+            f"catalog {paths.catalog} does not exist. Run agentid from the repository root or pass --catalog FILE."
+        )
+    try:
+        return load_registry(paths.agents, paths.catalog, root=paths.root)
+    except CatalogError as exc:
+        for finding in exc.findings:
+            click.echo(f"{finding.location}: error: {finding.message}", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write to ``--output`` (atomically, so a failed run never leaves half a report) or standard output."""
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    partial.replace(output)
+
+
+def summary_counts(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, int]:
+    errors = sum(1 for f in findings if f.severity == "error" and not f.waived)
+    warnings = sum(1 for f in findings if f.severity == "warning" and not f.waived)
+    waived = sum(1 for f in findings if f.waived)
+    return {"errors": errors, "warnings": warnings, "waived": waived}

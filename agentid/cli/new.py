@@ -1,0 +1,126 @@
+"""``agentid new``: scaffold a valid, least-privilege definition an author then narrows down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import click
+import yaml
+
+from agentid.cli.common import EXIT_OK, RepoPaths, registry_options, today_option
+from agentid.registry import CatalogError, load_agent_bytes, load_catalog
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{2,62}$")
+
+TEMPLATE = """\
+# yaml-language-server: $schema=../policies/agent.schema.json
+name: {name}
+description: {description}
+owners: [{owners}]
+team: {team}
+purpose: {purpose}
+environments: [dev]
+lifecycle:
+  kind: persistent
+  review_by: {review_by}
+credentials:
+  # Exactly one of jwks_uri (an https URL serving the agent's public JWKS) or keys (public JWKs only).
+  jwks_uri: https://keys.example.com/agents/{name}/jwks.json
+access:
+  scopes:
+    - name: {scope}
+      reason: {reason}
+  token_lifetime_minutes: 15
+  okta_api_scopes: []
+  network_zones: []
+plugins: []
+profile:
+  max_tokens_per_hour: 10
+  active_hours_utc: "08:00-18:00"
+waivers: []
+"""
+
+
+@click.command()
+@click.argument("name")
+@click.option("--purpose", required=True, help="A purpose from policies/catalog.yaml.")
+@click.option(
+    "--owner", "owners", required=True, multiple=True, help="An accountable human's Okta login; repeat for more."
+)
+@click.option("--team", default="unassigned", show_default=True, help="The owning team's slug.")
+@click.option(
+    "--scope",
+    default=None,
+    help="The first scope to request. Default: the catalog's least sensitive scope in the purpose's domains.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@registry_options
+@today_option
+def new(
+    name: str,
+    purpose: str,
+    owners: tuple[str, ...],
+    team: str,
+    scope: str | None,
+    force: bool,
+    paths: RepoPaths,
+    today: dt.date,
+) -> int:
+    """Write agents/NAME.yaml: a valid definition with the schema modeline, ready to edit.
+
+    \b
+    Examples:
+      agentid new invoice-matcher --purpose reconciliation \\
+        --owner maria.lopez@example.com --owner james.okafor@example.com
+      agentid new standup-notes --purpose summarization --owner priya.raman@example.com --scope transcripts.read
+    """
+    if not NAME_PATTERN.match(name):
+        raise click.BadParameter(
+            "use 3-63 lower-case letters, digits and hyphens, starting with a letter (e.g. invoice-matcher)",
+            param_hint="NAME",
+        )
+    try:
+        catalog = load_catalog(paths.catalog, root=paths.root)
+    except CatalogError as exc:
+        raise click.UsageError(f"the catalog is invalid: {exc}. Run `agentid validate`.") from None
+    if purpose not in catalog.purposes:
+        raise click.BadParameter(
+            f"`{purpose}` is not a purpose in the catalog; choose one of {', '.join(sorted(catalog.purposes))}",
+            param_hint="--purpose",
+        )
+    domains = catalog.purposes[purpose].domains
+    if scope is None:
+        candidates = sorted(
+            (info.sensitivity.rank, info.name) for info in catalog.scopes.values() if info.domain in domains
+        )
+        if not candidates:
+            raise click.UsageError(f"the catalog has no scope in the domains of `{purpose}`; pass --scope.")
+        scope = candidates[0][1]
+    elif scope not in catalog.scopes:
+        raise click.BadParameter(f"`{scope}` is not a scope in the catalog", param_hint="--scope")
+    target = paths.agents / f"{name}.yaml"
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} already exists; edit it, or pass --force to overwrite it.")
+    text = TEMPLATE.format(
+        name=name,
+        description=yaml.safe_dump(f"TODO: say what {name} does and for whom.", default_style='"').strip(),
+        owners=", ".join(owners),
+        team=team,
+        purpose=purpose,
+        review_by=(today + dt.timedelta(days=90)).isoformat(),
+        scope=scope,
+        reason=yaml.safe_dump(f"TODO: why {name} needs {scope}.", default_style='"').strip(),
+    )
+    agent, findings = load_agent_bytes(text.encode(), str(target), expected_name=name)
+    if agent is None or findings:
+        problems = "; ".join(f"{f.location}: {f.message}" for f in findings)
+        raise click.UsageError(f"the values given do not make a valid definition: {problems}")
+    paths.agents.mkdir(parents=True, exist_ok=True)
+    Path(target).write_text(text, encoding="utf-8")
+    click.echo(
+        f"wrote {target}\nnext: fill in the TODOs, narrow the scopes to what the agent needs, set its "
+        "credentials, then run `agentid validate`."
+    )
+    return EXIT_OK

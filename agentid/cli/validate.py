@@ -1,0 +1,49 @@
+"""``agentid validate``: is every definition well-formed and consistent with the catalog?"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options, summary_counts
+from agentid.findings import has_blocking, sorted_findings
+from agentid.output import jsonout, text
+
+
+@click.command()
+@registry_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools.",
+)
+def validate(paths: RepoPaths, output_format: str) -> int:
+    """Check every agent definition against the schema and the catalog.
+
+    Reports every problem in every file in one run, as file:line:col, with a suggested fix.
+    Exit status: 0 valid, 1 invalid, 2 usage error.
+
+    \b
+    Examples:
+      agentid validate
+      agentid validate --format json > findings.json
+      agentid validate --agents tests/fixtures/agents/valid --catalog policies/catalog.yaml
+    """
+    result = load_or_exit(paths)
+    findings = sorted_findings(result.findings)
+    counts = summary_counts(findings)
+    summary = {**counts, "files": len(result.files), "agents": len(result.registry)}
+    if output_format == "json":
+        click.echo(jsonout.render(findings, summary))
+    else:
+        status = "valid" if not has_blocking(findings) else "invalid"
+        line = (
+            f"{len(result.files)} files, {len(result.registry)} agents: {status} "
+            f"({counts['errors']} errors, {counts['warnings']} warnings)"
+        )
+        click.echo(text.render(findings, line, colour=sys.stdout.isatty()), nl=False)
+    return EXIT_FINDINGS if has_blocking(findings) else EXIT_OK

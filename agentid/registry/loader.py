@@ -1,0 +1,492 @@
+"""Read ``agents/*.yaml`` and the catalog into a :class:`Registry`, reporting every problem in every file at once.
+
+One run reports everything (a developer fixes a whole PR in one pass), and a broken file never stops the others
+from being checked. A file that fails the schema yields no model; cross-file problems (duplicate names, unknown
+purposes or scopes) are reported here too because they make the registry itself inconsistent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentid.findings import Finding, Severity
+from agentid.registry import schema as schema_mod
+from agentid.registry.model import (
+    Access,
+    Agent,
+    Catalog,
+    Credentials,
+    Jwk,
+    Lifecycle,
+    LifecycleKind,
+    Plugin,
+    Profile,
+    PurposeInfo,
+    Registry,
+    ScopeGrant,
+    ScopeInfo,
+    Sensitivity,
+    Source,
+    Waiver,
+)
+from agentid.registry.yamlsafe import Position, YamlDocument, YamlReadError, load_bytes
+
+#: JWK members that carry private key material (RFC 7517/7518). Their values never leave the loader.
+PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+
+AGENT_SUFFIX = ".yaml"
+
+#: The rule id under which private key material is reported (the policy engine lists it with its metadata).
+PRIVATE_KEY_RULE = "private-key-material"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """The registry built from every valid file, and every finding about every file."""
+
+    registry: Registry
+    findings: tuple[Finding, ...]
+    files: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+
+class CatalogError(Exception):
+    """The catalog itself is unreadable; nothing can be checked without it."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__("; ".join(f.message for f in findings))
+        self.findings = findings
+
+
+def _finding(
+    rule: str,
+    message: str,
+    file: str,
+    position: Position | None,
+    *,
+    agent: str | None = None,
+    remediation: str = "",
+    severity: Severity = Severity.ERROR,
+) -> Finding:
+    return Finding(
+        rule=rule,
+        severity=severity,
+        message=message,
+        file=file,
+        line=position.line if position else None,
+        column=position.column if position else None,
+        agent=agent,
+        remediation=remediation,
+    )
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    """Paths relative to the repository when possible: that is what GitHub annotations and reviewers expect."""
+    resolved = path.resolve()
+    if root is not None:
+        try:
+            return resolved.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    try:
+        return resolved.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --------------------------------------------------------------------------------------------------- catalog
+
+
+def load_catalog(path: Path, *, root: Path | None = None) -> Catalog:
+    """Read and validate ``policies/catalog.yaml``. Raises :class:`CatalogError` with findings when it is broken."""
+    from policies import CATALOG_SCHEMA_PATH
+
+    file = display_path(path, root)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(
+            [
+                _finding(
+                    "load.catalog",
+                    f"cannot read the catalog: {exc.strerror}",
+                    file,
+                    None,
+                    remediation="Pass --catalog with the path of policies/catalog.yaml.",
+                )
+            ]
+        ) from None
+    try:
+        doc = load_bytes(raw, max_bytes=2 * 1024 * 1024)
+    except YamlReadError as exc:
+        raise CatalogError(
+            [_finding(p.rule, p.message, file, p.position, remediation=p.remediation) for p in exc.problems]
+        ) from None
+    problems = schema_mod.validate(doc, schema_mod.validator_for(str(CATALOG_SCHEMA_PATH)))
+    if problems:
+        raise CatalogError(
+            [_finding("load.catalog", p.message, file, p.position, remediation=p.remediation) for p in problems]
+        )
+    scopes = {
+        name: ScopeInfo(name, entry["description"], entry["domain"], Sensitivity(entry["sensitivity"]))
+        for name, entry in doc.data["scopes"].items()
+    }
+    purposes = {
+        name: PurposeInfo(name, entry["description"], frozenset(entry["domains"]))
+        for name, entry in doc.data["purposes"].items()
+    }
+    return Catalog(scopes=scopes, purposes=purposes, file=file)
+
+
+# --------------------------------------------------------------------------------------------------- one file
+
+
+def _strip_private_members(doc: YamlDocument) -> dict[tuple[Any, ...], tuple[str, ...]]:
+    """Remove private JWK members before anything else sees them; return their names by key path."""
+    found: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    data = doc.data
+
+    def scan(credentials: Any, path: tuple[Any, ...]) -> None:
+        if not isinstance(credentials, dict) or not isinstance(credentials.get("keys"), list):
+            return
+        for index, key in enumerate(credentials["keys"]):
+            if not isinstance(key, dict):
+                continue
+            names = tuple(name for name in PRIVATE_JWK_MEMBERS if name in key)
+            for name in names:
+                del key[name]
+            if names:
+                found[(*path, "keys", index)] = names
+
+    scan(data.get("credentials"), ("credentials",))
+    plugins = data.get("plugins")
+    if isinstance(plugins, list):
+        for index, plugin in enumerate(plugins):
+            if isinstance(plugin, dict):
+                scan(plugin.get("credentials"), ("plugins", index, "credentials"))
+    return found
+
+
+def _credentials(
+    data: Mapping[str, Any], private: Mapping[tuple[Any, ...], tuple[str, ...]], path: tuple[Any, ...]
+) -> Credentials:
+    if "jwks_uri" in data:
+        return Credentials(jwks_uri=data["jwks_uri"])
+    keys = []
+    for index, key in enumerate(data["keys"]):
+        keys.append(
+            Jwk(
+                kty=key["kty"],
+                kid=key["kid"],
+                use=key.get("use"),
+                alg=key.get("alg"),
+                n=key.get("n"),
+                e=key.get("e"),
+                crv=key.get("crv"),
+                x=key.get("x"),
+                y=key.get("y"),
+                private_members=private.get((*path, "keys", index), ()),
+            )
+        )
+    return Credentials(keys=tuple(keys))
+
+
+def build_agent(
+    data: Mapping[str, Any], source: Source, private: Mapping[tuple[Any, ...], tuple[str, ...]] | None = None
+) -> Agent:
+    """Turn a schema-valid mapping into the model. Only call this on data the schema accepted."""
+    private = private or {}
+    lifecycle = data["lifecycle"]
+    access = data["access"]
+    profile = data["profile"]
+    return Agent(
+        name=data["name"],
+        description=data["description"],
+        owners=tuple(data["owners"]),
+        team=data["team"],
+        purpose=data["purpose"],
+        environments=tuple(data["environments"]),
+        lifecycle=Lifecycle(
+            kind=LifecycleKind(lifecycle["kind"]),
+            review_by=dt.date.fromisoformat(lifecycle["review_by"]),
+            expires=dt.date.fromisoformat(lifecycle["expires"]) if lifecycle.get("expires") else None,
+        ),
+        credentials=_credentials(data["credentials"], private, ("credentials",)),
+        access=Access(
+            scopes=tuple(ScopeGrant(s["name"], s["reason"]) for s in access["scopes"]),
+            token_lifetime_minutes=access["token_lifetime_minutes"],
+            okta_api_scopes=tuple(access.get("okta_api_scopes", ())),
+            network_zones=tuple(access.get("network_zones", ())),
+        ),
+        profile=Profile(profile["max_tokens_per_hour"], profile["active_hours_utc"]),
+        plugins=tuple(
+            Plugin(
+                p["name"],
+                p["description"],
+                tuple(p["scopes"]),
+                _credentials(p["credentials"], private, ("plugins", index, "credentials")),
+            )
+            for index, p in enumerate(data.get("plugins", ()))
+        ),
+        waivers=tuple(
+            Waiver(w["rule"], w["reason"], w["approved_by"], dt.date.fromisoformat(w["expires"]), index)
+            for index, w in enumerate(data.get("waivers", ()))
+        ),
+        source=source,
+    )
+
+
+def _within_file_checks(agent: Agent, file: str, expected_name: str | None) -> list[Finding]:
+    """Consistency the schema cannot express: file name, unique scope, plugin and key ids."""
+    findings: list[Finding] = []
+
+    def at(*path: str | int) -> Position:
+        return agent.source.positions.get(tuple(path)) or Position(agent.line(*path) or 1, 1)
+
+    if expected_name is not None and agent.name != expected_name:
+        findings.append(
+            _finding(
+                "load.name-mismatch",
+                f"name `{agent.name}` does not match the file name `{expected_name}{AGENT_SUFFIX}`",
+                file,
+                at("name"),
+                agent=agent.name,
+                remediation=f"Rename the file to agents/{agent.name}{AGENT_SUFFIX} or set `name: {expected_name}`.",
+            )
+        )
+    seen: dict[str, int] = {}
+    for index, grant in enumerate(agent.access.scopes):
+        if grant.name in seen:
+            findings.append(
+                _finding(
+                    "load.duplicate-scope",
+                    f"scope `{grant.name}` is listed twice (first at access.scopes[{seen[grant.name]}])",
+                    file,
+                    at("access", "scopes", index, "name"),
+                    agent=agent.name,
+                    remediation="Keep one entry per scope and merge the reasons.",
+                )
+            )
+        seen.setdefault(grant.name, index)
+    plugin_names: dict[str, int] = {}
+    for index, plugin in enumerate(agent.plugins):
+        if plugin.name in plugin_names:
+            findings.append(
+                _finding(
+                    "load.duplicate-plugin",
+                    f"plugin `{plugin.name}` is defined twice",
+                    file,
+                    at("plugins", index, "name"),
+                    agent=agent.name,
+                    remediation="Give each plugin a unique name.",
+                )
+            )
+        plugin_names.setdefault(plugin.name, index)
+    for path, credentials in [(("credentials",), agent.credentials)] + [
+        (("plugins", i, "credentials"), p.credentials) for i, p in enumerate(agent.plugins)
+    ]:
+        kids: set[str] = set()
+        for index, key in enumerate(credentials.keys):
+            if key.kid in kids:
+                findings.append(
+                    _finding(
+                        "load.duplicate-kid",
+                        f"key id `{key.kid}` is used twice in {schema_mod.dotted(path)}.keys",
+                        file,
+                        at(*path, "keys", index, "kid"),
+                        agent=agent.name,
+                        remediation="Give every key a unique `kid` so Okta can pick the right one.",
+                    )
+                )
+            kids.add(key.kid)
+    return findings
+
+
+def load_agent_bytes(
+    raw: bytes, file: str, *, expected_name: str | None = None, schema_path: str | None = None
+) -> tuple[Agent | None, list[Finding]]:
+    """Read one agent definition. Never raises for bad input: problems come back as findings."""
+    from policies import AGENT_SCHEMA_PATH
+
+    try:
+        doc = load_bytes(raw)
+    except YamlReadError as exc:
+        return None, [
+            _finding(p.rule, p.message, file, p.position, agent=expected_name, remediation=p.remediation)
+            for p in exc.problems
+        ]
+    return load_agent_document(
+        doc, file, expected_name=expected_name, schema_path=schema_path or str(AGENT_SCHEMA_PATH)
+    )
+
+
+def load_agent_document(
+    doc: YamlDocument, file: str, *, expected_name: str | None = None, schema_path: str | None = None
+) -> tuple[Agent | None, list[Finding]]:
+    """Validate a parsed document and build its model (shared by files, git revisions and checkov)."""
+    from policies import AGENT_SCHEMA_PATH
+
+    if not isinstance(doc.data, dict):
+        kind = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
+        return None, [
+            _finding(
+                "load.not-a-mapping",
+                f"an agent definition must be a mapping of keys to values, but this file is {kind}",
+                file,
+                doc.positions.get(()),
+                agent=expected_name,
+                remediation="Start from `agentid new NAME --purpose P --owner EMAIL` or copy a file from agents/.",
+            )
+        ]
+    private = _strip_private_members(doc)
+    problems = schema_mod.validate(doc, schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH)))
+    name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
+    if problems:
+        return None, [
+            _finding("load.schema", p.message, file, p.position, agent=name, remediation=p.remediation)
+            for p in problems
+        ]
+    source = Source(file, doc.positions)
+    agent = build_agent(doc.data, source, private)
+    return agent, _private_key_findings(private, doc, file, agent.name) + _within_file_checks(
+        agent, file, expected_name
+    )
+
+
+def _private_key_findings(
+    private: Mapping[tuple[Any, ...], tuple[str, ...]], doc: YamlDocument, file: str, agent: str | None
+) -> list[Finding]:
+    """Private JWK members are reported by name only: the value must never reach a log, a report or a PR comment."""
+    findings = []
+    for path, names in sorted(private.items(), key=lambda item: doc.position_of(item[0]).line):
+        members = ", ".join(f"`{name}`" for name in names)
+        findings.append(
+            Finding(
+                rule=PRIVATE_KEY_RULE,
+                severity=Severity.ERROR,
+                message=f"{schema_mod.dotted(path)} contains private key material ({members}); "
+                "only public keys belong in an agent definition",
+                file=file,
+                line=doc.position_of(path).line,
+                column=doc.position_of(path).column,
+                agent=agent,
+                remediation="Delete the private members from the file and its git history, and rotate the key: "
+                "anyone who read this file or its history holds the agent's credential.",
+                nhi=("NHI2",),
+            )
+        )
+    return findings
+
+
+# --------------------------------------------------------------------------------------------------- registry
+
+
+def _suggest(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def cross_file_checks(agents: Iterable[Agent], catalog: Catalog) -> list[Finding]:
+    """Problems that make the registry inconsistent: duplicate names, unknown purposes and scopes."""
+    findings: list[Finding] = []
+    by_folded: dict[str, Agent] = {}
+    for agent in agents:
+        folded = agent.name.casefold()
+        if folded in by_folded:
+            other = by_folded[folded]
+            findings.append(
+                _finding(
+                    "load.duplicate-name",
+                    f"agent name `{agent.name}` is already used by {other.file}",
+                    agent.file,
+                    _at(agent, "name"),
+                    agent=agent.name,
+                    remediation="Agent names are unique (case-insensitively); choose another name.",
+                )
+            )
+        by_folded.setdefault(folded, agent)
+        if agent.purpose not in catalog.purposes:
+            findings.append(
+                _finding(
+                    "load.unknown-purpose",
+                    f"purpose `{agent.purpose}` is not in the catalog{_suggest(agent.purpose, catalog.purposes)}",
+                    agent.file,
+                    _at(agent, "purpose"),
+                    agent=agent.name,
+                    remediation=f"Use one of: {', '.join(sorted(catalog.purposes))}; or add the purpose to "
+                    f"{catalog.file} in a change the security team reviews.",
+                )
+            )
+        for index, grant in enumerate(agent.access.scopes):
+            if grant.name not in catalog.scopes:
+                findings.append(_unknown_scope(agent, catalog, grant.name, ("access", "scopes", index, "name")))
+        for p_index, plugin in enumerate(agent.plugins):
+            for s_index, scope in enumerate(plugin.scopes):
+                if scope not in catalog.scopes:
+                    findings.append(_unknown_scope(agent, catalog, scope, ("plugins", p_index, "scopes", s_index)))
+    return findings
+
+
+def _at(agent: Agent, *path: str | int) -> Position:
+    return Position(agent.line(*path) or 1, agent.source.column(*path) or 1)
+
+
+def _unknown_scope(agent: Agent, catalog: Catalog, scope: str, path: tuple[str | int, ...]) -> Finding:
+    return _finding(
+        "load.unknown-scope",
+        f"scope `{scope}` is not in the catalog{_suggest(scope, catalog.scopes)}",
+        agent.file,
+        _at(agent, *path),
+        agent=agent.name,
+        remediation=f"Request a scope listed in {catalog.file}; new scopes are added there with their data domain "
+        "and sensitivity, in a change the security team reviews.",
+    )
+
+
+def agent_files(agents_dir: Path) -> list[Path]:
+    """The definitions under ``agents/``: ``*.yaml`` plus ``*.yml`` (reported, so a typo'd suffix is not ignored)."""
+    return sorted(p for p in agents_dir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+
+def load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None = None) -> LoadResult:
+    """Load every agent file and the catalog. Raises :class:`CatalogError` only when the catalog is unusable."""
+    catalog = load_catalog(catalog_path, root=root)
+    findings: list[Finding] = []
+    agents: list[Agent] = []
+    files: list[str] = []
+    if not agents_dir.is_dir():
+        raise FileNotFoundError(agents_dir)
+    for path in agent_files(agents_dir):
+        file = display_path(path, root)
+        files.append(file)
+        if path.suffix != AGENT_SUFFIX:
+            findings.append(
+                _finding(
+                    "load.file-suffix",
+                    f"agent files end in {AGENT_SUFFIX}, not {path.suffix}",
+                    file,
+                    Position(1, 1),
+                    remediation=f"Rename it to {path.stem}{AGENT_SUFFIX}.",
+                )
+            )
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            findings.append(_finding("load.unreadable", f"cannot read the file: {exc.strerror}", file, None))
+            continue
+        agent, file_findings = load_agent_bytes(raw, file, expected_name=path.stem)
+        findings.extend(file_findings)
+        if agent is not None:
+            agents.append(agent)
+    findings.extend(cross_file_checks(agents, catalog))
+    registry = Registry(agents=tuple(sorted(agents, key=lambda a: a.name)), catalog=catalog)
+    return LoadResult(registry=registry, findings=tuple(findings), files=tuple(files))

@@ -1,0 +1,293 @@
+"""The typed, immutable model of the agent registry.
+
+Everything downstream (rules, the Pulumi program, review, inventory, detections) reads these classes, never raw
+YAML, so a field is interpreted in exactly one place. Instances are frozen: a rule cannot "fix" an agent while
+judging it, and a model can be shared safely between the plan and the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from agentid.registry.yamlsafe import Path, Position
+
+
+class Sensitivity(StrEnum):
+    """Data sensitivity, ordered from least to most sensitive (compare with :attr:`rank`)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return _SENSITIVITY_ORDER.index(self)
+
+
+_SENSITIVITY_ORDER = list(Sensitivity)
+
+
+class LifecycleKind(StrEnum):
+    PERSISTENT = "persistent"
+    EPHEMERAL = "ephemeral"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeInfo:
+    """A catalog scope: what it grants, which data domain it touches and how sensitive that data is."""
+
+    name: str
+    description: str
+    domain: str
+    sensitivity: Sensitivity
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeInfo:
+    """A catalog purpose and the data domains it justifies touching."""
+
+    name: str
+    description: str
+    domains: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """``policies/catalog.yaml``: the vocabulary agents are written in."""
+
+    scopes: Mapping[str, ScopeInfo]
+    purposes: Mapping[str, PurposeInfo]
+    file: str = "policies/catalog.yaml"
+
+    def scope(self, name: str) -> ScopeInfo | None:
+        return self.scopes.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a definition came from, and where each of its values stood, for findings that point at a line."""
+
+    file: str
+    positions: Mapping[Path, Position] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def line(self, *path: str | int) -> int | None:
+        """The line of ``path``, or of its nearest ancestor present in the file."""
+        probe: Path = tuple(path)
+        while probe:
+            found = self.positions.get(probe)
+            if found is not None:
+                return found.line
+            probe = probe[:-1]
+        root = self.positions.get(())
+        return root.line if root else 1
+
+    def column(self, *path: str | int) -> int | None:
+        found = self.positions.get(tuple(path))
+        return found.column if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Jwk:
+    """A public JSON Web Key. Only public members are kept; ``private_members`` names (never values) any private
+    members the file contained, so the private-key rule can report them without the value ever leaving the loader."""
+
+    kty: str
+    kid: str
+    use: str | None = None
+    alg: str | None = None
+    n: str | None = None
+    e: str | None = None
+    crv: str | None = None
+    x: str | None = None
+    y: str | None = None
+    private_members: tuple[str, ...] = ()
+
+    def public_members(self) -> dict[str, str]:
+        """The JWK as Okta and RFC 7638 expect it: only the members that are set, and only public ones."""
+        names = ("kty", "kid", "use", "alg", "n", "e", "crv", "x", "y")
+        return {name: value for name in names if (value := getattr(self, name)) is not None}
+
+    def thumbprint(self) -> str:
+        """RFC 7638 SHA-256 thumbprint: the same key has the same thumbprint whatever its ``kid``."""
+        from joserfc.jwk import ECKey, RSAKey
+
+        key_class = RSAKey if self.kty == "RSA" else ECKey
+        members = {k: v for k, v in self.public_members().items() if k in ("kty", "n", "e", "crv", "x", "y")}
+        return key_class.import_key(members).thumbprint()
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Exactly one of ``jwks_uri`` or ``keys`` is set (the schema guarantees it)."""
+
+    jwks_uri: str | None = None
+    keys: tuple[Jwk, ...] = ()
+
+    @property
+    def style(self) -> str:
+        return "jwks_uri" if self.jwks_uri else "keys"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeGrant:
+    """A scope the agent requests and the reason a reviewer can weigh it against."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    kind: LifecycleKind
+    review_by: dt.date
+    expires: dt.date | None = None
+
+    def is_expired(self, today: dt.date) -> bool:
+        """Expired from the day after ``expires``: an agent may work through its last day."""
+        return self.expires is not None and today > self.expires
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    scopes: tuple[ScopeGrant, ...]
+    token_lifetime_minutes: int
+    okta_api_scopes: tuple[str, ...] = ()
+    network_zones: tuple[str, ...] = ()
+
+    @property
+    def scope_names(self) -> tuple[str, ...]:
+        return tuple(grant.name for grant in self.scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class Plugin:
+    """A tool the agent calls that acts with its own identity (its own Okta app and credential)."""
+
+    name: str
+    description: str
+    scopes: tuple[str, ...]
+    credentials: Credentials
+
+    def identity_name(self, agent_name: str) -> str:
+        """The plugin's identity name, unique across the registry: ``<agent>--<plugin>``."""
+        return f"{agent_name}--{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Declared behaviour, turned into detections."""
+
+    max_tokens_per_hour: int
+    active_hours_utc: str
+
+    @property
+    def active_window(self) -> tuple[dt.time, dt.time]:
+        """(start, end) in UTC; ``end`` may be before ``start`` when the window wraps midnight. 24:00 is midnight."""
+        start, end = self.active_hours_utc.split("-")
+        return _parse_hhmm(start), _parse_hhmm(end)
+
+    def is_active_at(self, moment: dt.time) -> bool:
+        start, end = self.active_hours_utc.split("-")
+        minute = moment.hour * 60 + moment.minute
+        lo, hi = _minutes(start), _minutes(end)
+        if lo == hi:
+            return True
+        if lo < hi:
+            return lo <= minute < hi
+        return minute >= lo or minute < hi
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _parse_hhmm(hhmm: str) -> dt.time:
+    total = _minutes(hhmm) % (24 * 60)
+    return dt.time(total // 60, total % 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An accepted, time-limited exception to one rule for one agent."""
+
+    rule: str
+    reason: str
+    approved_by: str
+    expires: dt.date
+    index: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+            "expires": self.expires.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """One registered agent: a first-class non-human identity with accountable owners."""
+
+    name: str
+    description: str
+    owners: tuple[str, ...]
+    team: str
+    purpose: str
+    environments: tuple[str, ...]
+    lifecycle: Lifecycle
+    credentials: Credentials
+    access: Access
+    profile: Profile
+    plugins: tuple[Plugin, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+    source: Source = field(default_factory=lambda: Source("<memory>"), compare=False)
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    def line(self, *path: str | int) -> int | None:
+        return self.source.line(*path)
+
+    def deployed_to(self, stack: str) -> bool:
+        return stack in self.environments
+
+    def identities(self) -> Iterator[tuple[str, Credentials, tuple[str, ...]]]:
+        """Every identity this definition creates: the agent itself, then each plugin, with credentials and scopes."""
+        yield self.name, self.credentials, self.access.scope_names
+        for plugin in self.plugins:
+            yield plugin.identity_name(self.name), plugin.credentials, plugin.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """All agents, sorted by name, and the catalog they were checked against."""
+
+    agents: tuple[Agent, ...]
+    catalog: Catalog
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", MappingProxyType({a.name: a for a in self.agents}))
+
+    _by_name: Mapping[str, Agent] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def get(self, name: str) -> Agent | None:
+        return self._by_name.get(name)
+
+    def __iter__(self) -> Iterator[Agent]:
+        return iter(self.agents)
+
+    def __len__(self) -> int:
+        return len(self.agents)
+
+    def for_stack(self, stack: str) -> tuple[Agent, ...]:
+        """The agents a stack deploys: exactly those whose ``environments`` name it."""
+        return tuple(agent for agent in self.agents if agent.deployed_to(stack))

@@ -1,0 +1,142 @@
+"""JSON Schema validation that speaks in lines and suggestions.
+
+The schema (``policies/agent.schema.json``) is the single description of the format; this module only turns
+``jsonschema`` errors into messages a person can act on: the dotted path, the line it is on, and for an unknown
+key the closest known key ("did you mean `scopes`?").
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path as FsPath
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from agentid.registry.yamlsafe import Path, Position, YamlDocument
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaProblem:
+    message: str
+    position: Position
+    remediation: str = ""
+
+
+@lru_cache(maxsize=8)
+def validator_for(schema_path: str) -> Draft202012Validator:
+    """A compiled validator with date checking on; cached because compiling costs more than validating."""
+    schema = json.loads(FsPath(schema_path).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def dotted(path: Path) -> str:
+    """``access.scopes[0].name`` from ``("access", "scopes", 0, "name")``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "the document"
+
+
+def _known_keys(schema: dict[str, Any]) -> list[str]:
+    return sorted(schema.get("properties", {}))
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_hint(error: ValidationError) -> str:
+    if isinstance(error.instance, bool) and error.validator == "type" and "string" in str(error.validator_value):
+        return " (YAML reads yes/no/on/off/true/false as booleans: put the value in quotes)"
+    if isinstance(error.instance, str) and error.validator == "type" and "integer" in str(error.validator_value):
+        return " (write the number without quotes)"
+    return ""
+
+
+def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+    """Unwrap ``allOf``/``if-then`` so the user sees the concrete failure, not the combinator."""
+    if error.validator in ("allOf",) and error.context:
+        for child in error.context:
+            yield from _leaf_errors(child)
+    else:
+        yield error
+
+
+def _translate(error: ValidationError, doc: YamlDocument) -> Iterator[SchemaProblem]:
+    path: Path = tuple(error.absolute_path)
+    where = dotted(path)
+    custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = _known_keys(error.schema)
+        extras = [key for key in error.instance if key not in error.schema.get("properties", {})]
+        for key in extras:
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            context = f" in `{where}`" if path else ""
+            yield SchemaProblem(
+                f"unknown key `{key}`{context}{hint}",
+                doc.position_of((*path, key), key=True),
+                f"Known keys here: {', '.join(known)}." if known else "",
+            )
+        return
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        context = f" in `{where}`" if path else ""
+        yield SchemaProblem(
+            f"missing required key `{missing}`{context}",
+            doc.position_of(path),
+            "See agents/README.md for every field and an example.",
+        )
+        return
+    if custom:
+        yield SchemaProblem(f"{where}: {custom}", doc.position_of(path))
+        return
+    if error.validator == "format" and error.validator_value == "date":
+        yield SchemaProblem(
+            f"{where}: {_describe(error.instance)} is not a valid date",
+            doc.position_of(path),
+            "Write dates as YYYY-MM-DD, e.g. 2027-03-01.",
+        )
+        return
+    if error.validator == "pattern":
+        yield SchemaProblem(
+            f"{where}: {_describe(error.instance)} does not have the expected form",
+            doc.position_of(path),
+            f"It must match {error.validator_value}.",
+        )
+        return
+    if error.validator == "uniqueItems":
+        yield SchemaProblem(f"{where}: has duplicate entries", doc.position_of(path), "Remove the repeated entry.")
+        return
+    if error.validator == "enum":
+        options = ", ".join(str(option) for option in error.validator_value)
+        yield SchemaProblem(f"{where}: {_describe(error.instance)} is not one of {options}", doc.position_of(path))
+        return
+    if error.validator is False or error.validator == "false" or (error.schema is False):
+        yield SchemaProblem(f"`{where}` is not allowed here", doc.position_of(path, key=True))
+        return
+    message = error.message
+    if len(message) > 200:
+        message = message[:197] + "..."
+    yield SchemaProblem(f"{where}: {message}{_type_hint(error)}", doc.position_of(path))
+
+
+def validate(doc: YamlDocument, validator: Draft202012Validator) -> list[SchemaProblem]:
+    """Every schema problem in the document, in file order."""
+    problems: list[SchemaProblem] = []
+    for error in validator.iter_errors(doc.data):
+        for leaf in _leaf_errors(error):
+            problems.extend(_translate(leaf, doc))
+    unique = {(p.position.line, p.position.column, p.message): p for p in problems}
+    return sorted(unique.values(), key=lambda p: (p.position.line, p.position.column, p.message))

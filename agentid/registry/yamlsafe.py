@@ -1,0 +1,342 @@
+"""Strict, position-aware YAML reading for files that humans review and machines trust.
+
+PyYAML's ``safe_load`` accepts duplicate keys (the last one silently wins), expands aliases (a "billion laughs"
+file exhausts memory), and forgets where each value came from. Agent definitions are security policy, so this
+reader builds plain Python values straight from libyaml's event stream instead:
+
+* aliases and anchors are refused at the first event, so memory stays bounded by the file size;
+* nesting depth is capped, because libyaml's own composer recurses in C and crashes on deep input;
+* duplicate keys, non-string keys, multiple documents and unknown tags are errors;
+* every value's line and column is recorded by its path, so schema and rule findings can point at the line;
+* timestamps stay strings (the schema checks them as dates and the model parses them), so an impossible date
+  such as ``2027-02-30`` is a finding rather than an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml is part of the pinned PyYAML wheel; the pure-Python parser is a slower but equal fallback.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - exercised only on machines without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_BYTES = 128 * 1024
+MAX_DEPTH = 32
+
+Path = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    _TIMESTAMP,
+}
+_COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """1-based line and column of a value (or key) in its file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """Something that makes a file unreadable or ambiguous; ``rule`` names the kind for machine consumers."""
+
+    rule: str
+    message: str
+    position: Position
+    remediation: str = ""
+
+
+@dataclass(slots=True)
+class YamlDocument:
+    """A parsed document: plain data plus where each value (``positions``) and each key (``keys``) stood."""
+
+    data: Any
+    positions: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+
+    def position_of(self, path: Path, *, key: bool = False) -> Position:
+        """Where ``path`` is, or its nearest recorded ancestor: a missing value is reported at its parent."""
+        table = self.keys if key else self.positions
+        probe = tuple(path)
+        while probe:
+            found = table.get(probe) or self.positions.get(probe)
+            if found is not None:
+                return found
+            probe = probe[:-1]
+        return self.positions.get((), Position(1, 1))
+
+
+class YamlReadError(Exception):
+    """Raised with every problem found before reading had to stop."""
+
+    def __init__(self, problems: list[YamlProblem]):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def _position(mark: Any) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def decode(raw: bytes, *, max_bytes: int = MAX_BYTES) -> str:
+    """Bytes to text, refusing what a reviewer could not read reliably: oversize or non-UTF-8 files."""
+    if len(raw) > max_bytes:
+        raise YamlReadError(
+            [
+                YamlProblem(
+                    "load.file-too-large",
+                    f"file is {len(raw):,} bytes; agent files are limited to {max_bytes:,} bytes",
+                    Position(1, 1),
+                    "Keep one agent per file and move long prose to the agent's own documentation.",
+                )
+            ]
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlReadError(
+            [
+                YamlProblem(
+                    "load.encoding",
+                    f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    Position(line, column),
+                    "Save the file as UTF-8.",
+                )
+            ]
+        ) from None
+
+
+class _Frame:
+    """One open mapping or sequence while walking the event stream."""
+
+    __slots__ = ("container", "is_mapping", "key", "key_position", "path")
+
+    def __init__(self, container: Any, path: Path, is_mapping: bool):
+        self.container = container
+        self.path = path
+        self.is_mapping = is_mapping
+        self.key: str | None = None
+        self.key_position: Position | None = None
+
+
+def _scalar_value(loader: Any, event: Any, problems: list[YamlProblem]) -> Any:
+    """Resolve a scalar as YAML 1.1 would, but keep timestamps as text and refuse unknown tags."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        if event.implicit[0] is False or event.style:
+            return event.value  # quoted or block scalars are strings
+        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR:
+        return event.value
+    if tag not in _SCALAR_TAGS:
+        problems.append(
+            YamlProblem(
+                "load.tag",
+                f"YAML tag `{tag}` is not allowed in agent files",
+                _position(event.start_mark),
+                "Remove the tag; agent files hold plain strings, numbers, booleans, lists and mappings.",
+            )
+        )
+        return None
+    if tag == _TIMESTAMP:
+        return event.value
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+    try:
+        return loader.construct_object(node)
+    except (ValueError, OverflowError, yaml.YAMLError):
+        return event.value
+
+
+def _key_problem(value: Any, position: Position) -> YamlProblem:
+    if isinstance(value, bool):
+        hint = f"YAML reads this key as the boolean {str(value).lower()}; quote it."
+    else:
+        hint = "Keys must be plain text."
+    return YamlProblem("load.key-type", f"mapping key {value!r} is not a string", position, hint)
+
+
+def parse(text: str) -> YamlDocument:
+    """Parse one YAML document strictly. Raises :class:`YamlReadError` listing every problem found."""
+    problems: list[YamlProblem] = []
+    doc = YamlDocument(data=None)
+    stack: list[_Frame] = []
+    documents = 0
+    have_root = False
+
+    def attach(value: Any, position: Position) -> None:
+        nonlocal have_root
+        if not stack:
+            doc.data = value
+            doc.positions[()] = position
+            have_root = True
+            return
+        frame = stack[-1]
+        if not frame.is_mapping:
+            path = (*frame.path, len(frame.container))
+            frame.container.append(value)
+            doc.positions[path] = position
+            return
+        if frame.key is None:
+            if not isinstance(value, str):
+                problems.append(
+                    _key_problem(value, position)
+                    if not isinstance(value, (dict, list))
+                    else YamlProblem("load.key-type", "mapping keys must be plain text", position)
+                )
+                frame.key = "\0invalid"
+                frame.key_position = position
+                return
+            if value in frame.container:
+                first = doc.keys.get((*frame.path, value))
+                where = f" (first defined on line {first.line})" if first else ""
+                problems.append(
+                    YamlProblem(
+                        "load.duplicate-key",
+                        f"duplicate key `{value}`{where}",
+                        position,
+                        "Remove one of the two entries; YAML would silently keep only the last one.",
+                    )
+                )
+                frame.key = "\0duplicate"
+                frame.key_position = position
+                return
+            frame.key = value
+            frame.key_position = position
+            doc.keys[(*frame.path, value)] = position
+            return
+        key = frame.key
+        frame.key = None
+        if key.startswith("\0"):
+            return
+        frame.container[key] = value
+        doc.positions[(*frame.path, key)] = position
+
+    def child_path() -> Path:
+        if not stack:
+            return ()
+        frame = stack[-1]
+        if frame.is_mapping:
+            return (*frame.path, frame.key if frame.key is not None else "")
+        return (*frame.path, len(frame.container))
+
+    loader = _Loader(text)
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+                continue
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    problems.append(
+                        YamlProblem(
+                            "load.multiple-documents",
+                            "file holds more than one YAML document",
+                            _position(event.start_mark),
+                            "Put each agent in its own file under agents/.",
+                        )
+                    )
+                    raise YamlReadError(problems)
+                continue
+            position = _position(event.start_mark)
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                problems.append(
+                    YamlProblem(
+                        "load.alias",
+                        "YAML anchors and aliases (`&name`, `*name`) are not allowed in agent files",
+                        position,
+                        "Write each value out in full so a reviewer sees exactly what is granted.",
+                    )
+                )
+                raise YamlReadError(problems)
+            if isinstance(event, yaml.ScalarEvent):
+                attach(_scalar_value(loader, event, problems), position)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                is_mapping = isinstance(event, yaml.MappingStartEvent)
+                if event.tag not in _COLLECTION_TAGS:
+                    problems.append(
+                        YamlProblem(
+                            "load.tag",
+                            f"YAML tag `{event.tag}` is not allowed in agent files",
+                            position,
+                            "Remove the tag.",
+                        )
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    problems.append(
+                        YamlProblem(
+                            "load.too-deep",
+                            f"values are nested more than {MAX_DEPTH} levels deep",
+                            position,
+                            "Agent files are shallow; check the indentation or brackets.",
+                        )
+                    )
+                    raise YamlReadError(problems)
+                if stack and stack[-1].is_mapping and stack[-1].key is None:
+                    problems.append(YamlProblem("load.key-type", "mapping keys must be plain text", position))
+                    raise YamlReadError(problems)
+                container: Any = {} if is_mapping else []
+                stack.append(_Frame(container, child_path(), is_mapping))
+                doc.positions.setdefault(stack[-1].path, position)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                attach(frame.container, doc.positions.get(frame.path, position))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        problems.append(
+            YamlProblem(
+                "load.syntax",
+                f"YAML syntax error: {message or 'unreadable YAML'}",
+                _position(mark) if mark else Position(1, 1),
+                "Check indentation, quotes and the `key: value` spacing on this line.",
+            )
+        )
+    except yaml.reader.ReaderError as exc:
+        offset = max(exc.position, 0)
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        problems.append(
+            YamlProblem(
+                "load.syntax",
+                f"character U+{exc.character if isinstance(exc.character, int) else ord(exc.character):04X} "
+                "is not allowed in YAML",
+                Position(line, column),
+                "Remove the control character.",
+            )
+        )
+    except yaml.YAMLError as exc:
+        problems.append(YamlProblem("load.syntax", f"YAML error: {exc}", Position(1, 1)))
+    finally:
+        loader.dispose()
+    if problems:
+        raise YamlReadError(problems)
+    if not have_root:
+        doc.data = None
+        doc.positions[()] = Position(1, 1)
+    return doc
+
+
+def load_bytes(raw: bytes, *, max_bytes: int = MAX_BYTES) -> YamlDocument:
+    """Decode and parse; every failure is a :class:`YamlReadError`."""
+    return parse(decode(raw, max_bytes=max_bytes))

@@ -1,0 +1,36 @@
+"""Shared test fixtures: paths into the repository and a pinned 'today' so no test depends on the real date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+AGENTS_DIR = REPO / "agents"
+CATALOG = REPO / "policies" / "catalog.yaml"
+FIXTURES = REPO / "tests" / "fixtures"
+
+#: The date every date-dependent test is judged on.
+TODAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def today() -> dt.date:
+    return TODAY
+
+
+@pytest.fixture(scope="session")
+def sample_registry():
+    """The committed sample registry, loaded once (it is immutable)."""
+    from agentid.registry import load_registry
+
+    result = load_registry(AGENTS_DIR, CATALOG, root=REPO)
+    assert not result.findings, [f.location + " " + f.message for f in result.findings]
+    return result.registry
