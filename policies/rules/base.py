@@ -1,0 +1,148 @@
+"""The rule framework: one small function per rule, with the metadata every front-end needs.
+
+A rule is written once and reused by the CLI (``agentid check``), the checkov adapter (on each agent file) and the
+Pulumi policy pack (on real resource inputs at ``pulumi preview``). Three kinds:
+
+* ``registry`` rules judge intent, one agent at a time: ``fn(agent, ctx) -> Iterable[Violation]``;
+* ``registry-wide`` rules judge relations between agents (a key shared by two identities):
+  ``fn(registry, ctx) -> Iterable[tuple[Agent, Violation]]``;
+* ``resource`` rules judge what would be deployed: ``fn(resource, ctx) -> Iterable[Violation]``;
+* ``stack`` rules judge the plan as a whole (is there a log stream?): ``fn(resources, ctx) -> Iterable[Violation]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from agentid.findings import Severity
+from agentid.registry.model import Agent, Registry
+from agentid.resources import PlannedResource
+
+
+class RuleKind(StrEnum):
+    REGISTRY = "registry"
+    REGISTRY_WIDE = "registry-wide"
+    RESOURCE = "resource"
+    STACK = "stack"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a rule function yields: a message and the path of the offending value (for its line number)."""
+
+    message: str
+    path: tuple[str | int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """Everything a front-end shows about a rule. ``id`` is what waivers name; ``number`` gives CKV_AGENT_<n>."""
+
+    id: str
+    number: int
+    title: str
+    severity: Severity
+    nhi: tuple[str, ...]
+    rationale: str
+    remediation: str
+    kind: RuleKind
+    waivable: bool = True
+    other_standards: tuple[str, ...] = ()
+
+    @property
+    def checkov_id(self) -> str:
+        return f"CKV_AGENT_{self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    meta: RuleMeta
+    check: Callable[..., Iterable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """The knobs of ``policies/settings.yaml``: organisation-wide limits that rules enforce."""
+
+    allowed_owner_domains: tuple[str, ...] = ("example.com",)
+    max_scopes: int = 8
+    restricted_max_token_minutes: int = 15
+    ephemeral_max_days: int = 30
+    review_interval_days: int = 180
+    waiver_max_days: int = 90
+    default_stack_max_token_minutes: int = 60
+    read_only_okta_scopes_suffix: str = ".read"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """What a rule may know besides its subject: the date, the stack being judged and the organisation's limits."""
+
+    today: dt.date
+    settings: PolicySettings = field(default_factory=PolicySettings)
+    registry: Registry | None = None
+    stack: str | None = None
+    stack_max_token_minutes: int | None = None
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def rule(
+    *,
+    id: str,
+    number: int,
+    title: str,
+    severity: Severity,
+    nhi: Sequence[str],
+    rationale: str,
+    remediation: str,
+    kind: RuleKind,
+    waivable: bool = True,
+    other_standards: Sequence[str] = (),
+) -> Callable[[Callable[..., Iterable[Any]]], Callable[..., Iterable[Any]]]:
+    """Register a rule function with its metadata. Ids and numbers are unique; registering twice is a bug."""
+
+    def decorate(func: Callable[..., Iterable[Any]]) -> Callable[..., Iterable[Any]]:
+        meta = RuleMeta(
+            id, number, title, severity, tuple(nhi), rationale, remediation, kind, waivable, tuple(other_standards)
+        )
+        if id in _RULES:
+            raise ValueError(f"rule id {id} registered twice")
+        if any(r.meta.number == number for r in _RULES.values()):
+            raise ValueError(f"rule number {number} registered twice")
+        _RULES[id] = Rule(meta, func)
+        func.meta = meta  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, by number. Importing :mod:`policies.rules` registers them all."""
+    return sorted(_RULES.values(), key=lambda r: r.meta.number)
+
+
+def get_rule(rule_id: str) -> Rule | None:
+    return _RULES.get(rule_id)
+
+
+__all__ = [
+    "Agent",
+    "PlannedResource",
+    "PolicySettings",
+    "Registry",
+    "Rule",
+    "RuleContext",
+    "RuleKind",
+    "RuleMeta",
+    "Violation",
+    "all_rules",
+    "get_rule",
+    "rule",
+]
