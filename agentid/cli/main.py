@@ -17,6 +17,7 @@ import click
 COMMANDS: dict[str, str] = {
     "validate": "agentid.cli.validate:validate",
     "new": "agentid.cli.new:new",
+    "review": "agentid.cli.review:review",
 }
 
 

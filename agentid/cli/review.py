@@ -1,0 +1,93 @@
+"""``agentid review``: the privilege diff of a change, written for a pull-request comment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from agentid.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    RepoPaths,
+    registry_options,
+    today_option,
+    write_output,
+)
+
+
+@click.command()
+@registry_options
+@today_option
+@click.option(
+    "--base", "base_ref", required=True, metavar="REF", help="The revision to compare against (e.g. origin/main)."
+)
+@click.option(
+    "--head", "head_ref", default=None, metavar="REF", help="The revision under review. Default: the working tree."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["md", "json"]),
+    default="md",
+    show_default=True,
+    help="md for a PR comment (at most 60,000 characters), json for tools.",
+)
+@click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of standard output."
+)
+@click.option(
+    "--fail-on-escalation",
+    is_flag=True,
+    help="Exit 1 when the change escalates any agent's privileges (default: only new blocking findings fail).",
+)
+def review(
+    paths: RepoPaths,
+    today: dt.date,
+    base_ref: str,
+    head_ref: str | None,
+    output_format: str,
+    output: Path | None,
+    fail_on_escalation: bool,
+) -> int:
+    """Show what a change does to agents' privileges, and the policy findings it introduces or fixes.
+
+    Compares agents/ at two git revisions by agent name (renamed files and reformatting are not changes). Each
+    change is an escalation, a reduction or neutral; escalations come first (restricted data, Okta management
+    scopes and longer tokens lead).
+
+    Exit status: 0 reviewed, 1 the change introduces a blocking finding (or escalates, with --fail-on-escalation),
+    2 usage error (e.g. a revision that is not a commit).
+
+    \b
+    Examples:
+      agentid review --base origin/main                    # the working tree against main
+      agentid review --base origin/main --head HEAD --format json
+      agentid review --base "$BASE_SHA" --output review.md  # then post review.md as the PR comment
+    """
+    from agentid.registry import CatalogError
+    from agentid.review import GitError, build_review, open_repo, render_json, render_markdown
+    from agentid.review.diff import Impact
+
+    try:
+        repo = open_repo(paths.root, paths.agents, paths.catalog)
+        result = build_review(
+            repo, base_ref, head_ref, today=today, agents_dir=paths.agents, catalog_file=paths.catalog, root=paths.root
+        )
+    except GitError as exc:
+        raise click.UsageError(str(exc)) from None
+    except CatalogError as exc:
+        for finding in exc.findings:
+            click.echo(f"{finding.location}: error: {finding.message}", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+    except FileNotFoundError as exc:
+        raise click.UsageError(f"{exc.filename or exc} does not exist; run agentid from the repository root") from None
+    text = render_json(result) if output_format == "json" else render_markdown(result)
+    write_output(text, output)
+    if result.findings.blocking_introduced():
+        return EXIT_FINDINGS
+    if fail_on_escalation and result.diff.by_impact(Impact.ESCALATION):
+        return EXIT_FINDINGS
+    return EXIT_OK
