@@ -36,6 +36,9 @@ class Violation:
 
     message: str
     path: tuple[str | int, ...] = ()
+    #: resource and stack rules: the registry agent the violation belongs to, when it is not the resource's own
+    #: (stack rules have no single resource); registry rules leave it unset
+    agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +72,7 @@ class PolicySettings:
     """The knobs of ``policies/settings.yaml``: organisation-wide limits that rules enforce."""
 
     allowed_owner_domains: tuple[str, ...] = ("example.com",)
-    max_scopes: int = 8
+    max_scopes: int = 6
     restricted_max_token_minutes: int = 15
     ephemeral_max_days: int = 30
     review_interval_days: int = 180
@@ -77,6 +80,10 @@ class PolicySettings:
     default_stack_max_token_minutes: int = 60
     read_only_okta_scopes_suffix: str = ".read"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: regular expressions (case-insensitive) for owner local parts that look like service accounts or mailboxes
+    service_account_patterns: tuple[str, ...] = ()
+    #: Okta management scopes never allowed, waiver or not (they grant admin roles or control OAuth clients)
+    forbidden_okta_scopes: tuple[str, ...] = ("okta.roles.manage", "okta.clients.manage", "okta.apps.manage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,22 @@ class RuleContext:
     registry: Registry | None = None
     stack: str | None = None
     stack_max_token_minutes: int | None = None
+    #: per-stack token lifetime ceilings read from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)
+    stack_token_limits: Mapping[str, int] = field(default_factory=dict)
+
+    def token_limit(self, stack: str) -> int:
+        """The token lifetime ceiling of ``stack``: its own config, else the judged stack's, else the default."""
+        if stack in self.stack_token_limits:
+            return self.stack_token_limits[stack]
+        if stack == self.stack and self.stack_max_token_minutes is not None:
+            return self.stack_max_token_minutes
+        return self.settings.default_stack_max_token_minutes
+
+    def judged_stacks(self, agent: Agent) -> tuple[str, ...]:
+        """The stacks a judgement about ``agent`` applies to: the one being checked, else every stack it lists."""
+        if self.stack is not None:
+            return (self.stack,) if agent.deployed_to(self.stack) else ()
+        return agent.environments
 
 
 _RULES: dict[str, Rule] = {}

@@ -1,0 +1,278 @@
+"""Run the rules: every registry rule on every agent, registry-wide rules once, resource and stack rules on a plan.
+
+The engine is the one place where rule output becomes :class:`~agentid.findings.Finding` (file, line, remediation,
+OWASP tags) and where waivers are applied, so the CLI, the PR review and the checkov adapter all agree on what is
+an error, what is waived and where it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from agentid.findings import Finding, Severity, sorted_findings
+from agentid.registry.model import Agent, Registry
+from agentid.resources import PlannedResource
+from policies import POLICIES_DIR
+from policies.rules import all_rules
+from policies.rules.base import PolicySettings, Rule, RuleContext, RuleKind, Violation
+from policies.rules.waivers import waiver_problem
+
+SETTINGS_PATH = POLICIES_DIR / "settings.yaml"
+SETTINGS_SCHEMA_PATH = POLICIES_DIR / "settings.schema.json"
+
+#: The Pulumi stack config key that sets a stack's token lifetime ceiling (minutes).
+STACK_TOKEN_LIMIT_KEY = "agentid:maxTokenLifetimeMinutes"
+
+#: OWASP NHI tags for the loader's own findings, so every finding in a report carries its standard.
+LOADER_NHI: Mapping[str, tuple[str, ...]] = {
+    "load.unknown-scope": ("NHI5",),
+    "load.duplicate-name": ("NHI9",),
+    "load.duplicate-kid": ("NHI9",),
+}
+
+#: Loader findings a rule reports more precisely at the same place: (loader rule, rule that supersedes it).
+SUPERSEDED_LOADER_FINDINGS: tuple[tuple[str, str], ...] = (("load.unknown-scope", "scope-wildcard"),)
+
+ENGINE_ERROR_RULE = "engine.rule-error"
+
+
+# --------------------------------------------------------------------------------------------------- settings
+
+
+class SettingsError(Exception):
+    """``policies/settings.yaml`` is unusable; ``findings`` say where and why."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__("; ".join(f"{f.location}: {f.message}" for f in findings))
+        self.findings = findings
+
+
+def load_settings(path: Path) -> PolicySettings:
+    """Read and validate the organisation's limits. Raises :class:`SettingsError` naming the file and line."""
+    from agentid.registry import schema as schema_mod
+    from agentid.registry.yamlsafe import YamlReadError, load_bytes
+
+    file = str(path)
+    try:
+        doc = load_bytes(path.read_bytes())
+    except OSError as exc:
+        raise SettingsError([_settings_finding(f"cannot read the settings: {exc.strerror}", file, None)]) from None
+    except YamlReadError as exc:
+        raise SettingsError([_settings_finding(p.message, file, p.position.line) for p in exc.problems]) from None
+    problems = schema_mod.validate(doc, _settings_validator())
+    if problems:
+        raise SettingsError([_settings_finding(p.message, file, p.position.line) for p in problems])
+    data: dict[str, Any] = doc.data
+    defaults = PolicySettings()
+    return PolicySettings(
+        allowed_owner_domains=tuple(d.casefold() for d in data["allowed_owner_domains"]),
+        max_scopes=data["max_scopes"],
+        restricted_max_token_minutes=data["restricted_max_token_minutes"],
+        ephemeral_max_days=data["ephemeral_max_days"],
+        review_interval_days=data["review_interval_days"],
+        waiver_max_days=data["waiver_max_days"],
+        default_stack_max_token_minutes=data["default_stack_max_token_minutes"],
+        service_account_patterns=tuple(data.get("service_account_patterns", ())),
+        forbidden_okta_scopes=tuple(data.get("forbidden_okta_scopes", defaults.forbidden_okta_scopes)),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _settings_validator() -> Any:
+    from agentid.registry import schema as schema_mod
+
+    return schema_mod.validator_for(str(SETTINGS_SCHEMA_PATH))
+
+
+def _settings_finding(message: str, file: str, line: int | None) -> Finding:
+    return Finding(
+        rule="settings",
+        severity=Severity.ERROR,
+        message=message,
+        file=file,
+        line=line,
+        remediation="Fix policies/settings.yaml (its schema is policies/settings.schema.json).",
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def default_settings() -> PolicySettings:
+    """The committed ``policies/settings.yaml``: what every caller gets unless it passes its own settings."""
+    return load_settings(SETTINGS_PATH)
+
+
+def load_stack_limits(root: Path) -> dict[str, int]:
+    """Token lifetime ceilings per stack from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)."""
+    import yaml
+
+    limits: dict[str, int] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        try:
+            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue  # a broken stack file is the Pulumi CLI's to report; it sets no limit here
+        value = config.get(STACK_TOKEN_LIMIT_KEY)
+        if isinstance(value, Mapping):
+            value = value.get("value")
+        try:
+            limits[stack] = int(value)
+        except (TypeError, ValueError):
+            continue
+    return limits
+
+
+# --------------------------------------------------------------------------------------------------- evaluate
+
+
+def rules_for(*, with_resources: bool) -> list[Rule]:
+    """The rules one evaluation runs: registry ones always, resource and stack ones only on a plan."""
+    kinds = {RuleKind.REGISTRY, RuleKind.REGISTRY_WIDE}
+    if with_resources:
+        kinds |= {RuleKind.RESOURCE, RuleKind.STACK}
+    return [r for r in all_rules() if r.meta.kind in kinds]
+
+
+def evaluate(
+    registry: Registry,
+    *,
+    today: dt.date,
+    stack: str | None = None,
+    resources: Sequence[PlannedResource] | None = None,
+    settings: PolicySettings | None = None,
+    stack_token_limits: Mapping[str, int] | None = None,
+) -> list[Finding]:
+    """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order."""
+    limits = dict(stack_token_limits or {})
+    ctx = RuleContext(
+        today=today,
+        settings=settings or default_settings(),
+        registry=registry,
+        stack=stack,
+        stack_max_token_minutes=limits.get(stack) if stack else None,
+        stack_token_limits=limits,
+    )
+    findings: list[Finding] = []
+    for rule in rules_for(with_resources=resources is not None):
+        try:
+            findings.extend(_run(rule, registry, resources or (), ctx))
+        except Exception as exc:  # one broken rule must not hide every other finding
+            findings.append(
+                Finding(
+                    rule=ENGINE_ERROR_RULE,
+                    severity=Severity.ERROR,
+                    message=f"rule `{rule.meta.id}` failed: {type(exc).__name__}: {exc}",
+                    remediation="This is a bug in the rule, not in your files; report it with AGENTID_DEBUG=1 output.",
+                )
+            )
+    return sorted_findings(apply_waivers(findings, registry, ctx))
+
+
+def _run(rule: Rule, registry: Registry, resources: Sequence[PlannedResource], ctx: RuleContext) -> Iterable[Finding]:
+    kind = rule.meta.kind
+    if kind is RuleKind.REGISTRY:
+        for agent in registry:
+            for violation in rule.check(agent, ctx):
+                yield _agent_finding(rule, agent, violation)
+    elif kind is RuleKind.REGISTRY_WIDE:
+        for agent, violation in rule.check(registry, ctx):
+            yield _agent_finding(rule, agent, violation)
+    elif kind is RuleKind.RESOURCE:
+        for resource in resources:
+            for violation in rule.check(resource, ctx):
+                yield _plan_finding(rule, registry, violation, violation.agent or resource.agent)
+    else:
+        for violation in rule.check(resources, ctx):
+            yield _plan_finding(rule, registry, violation, violation.agent)
+
+
+def _agent_finding(rule: Rule, agent: Agent, violation: Violation) -> Finding:
+    return Finding(
+        rule=rule.meta.id,
+        severity=rule.meta.severity,
+        message=violation.message,
+        file=agent.file,
+        line=agent.line(*violation.path),
+        column=agent.source.column(*violation.path),
+        agent=agent.name,
+        remediation=rule.meta.remediation,
+        nhi=rule.meta.nhi,
+    )
+
+
+def _plan_finding(rule: Rule, registry: Registry, violation: Violation, agent_name: str | None) -> Finding:
+    """Plan findings point at the owning agent's file when there is one (at ``violation.path`` in it, else its
+    name), so an editor or a PR annotation lands where the fix is; shared resources have no file."""
+    agent = registry.get(agent_name) if agent_name else None
+    if agent is None:
+        return Finding(
+            rule=rule.meta.id,
+            severity=rule.meta.severity,
+            message=violation.message,
+            agent=agent_name,
+            remediation=rule.meta.remediation,
+            nhi=rule.meta.nhi,
+        )
+    path = violation.path if violation.path and violation.path[0] in _AGENT_KEYS else ("name",)
+    return _agent_finding(rule, agent, Violation(violation.message, path))
+
+
+_AGENT_KEYS = frozenset(
+    ("name", "owners", "purpose", "environments", "lifecycle", "credentials", "access", "plugins", "profile", "waivers")
+)
+
+
+# --------------------------------------------------------------------------------------------------- waivers
+
+
+def apply_waivers(findings: Iterable[Finding], registry: Registry, ctx: RuleContext) -> list[Finding]:
+    """Mark findings covered by a valid waiver in their agent's file. Invalid waivers waive nothing (the waiver
+    rules report them); non-waivable rules and findings without an agent are never waived."""
+    from policies.rules.base import get_rule
+
+    valid: dict[tuple[str, str], dict[str, Any]] = {}
+    for agent in registry:
+        for waiver in agent.waivers:
+            if waiver_problem(waiver, agent, ctx) is None:
+                valid.setdefault((agent.name, waiver.rule), waiver.to_dict())
+    result = []
+    for finding in findings:
+        waiver = valid.get((finding.agent or "", finding.rule))
+        target = get_rule(finding.rule)
+        if waiver is not None and target is not None and target.meta.waivable:
+            finding = finding.as_waived(waiver)
+        result.append(finding)
+    return result
+
+
+# --------------------------------------------------------------------------------------------------- merging
+
+
+def merge_loader_findings(loader: Iterable[Finding], rules: Iterable[Finding]) -> list[Finding]:
+    """One report from the loader's findings and the rules', each problem once.
+
+    The loader reports private key material itself (it strips the values) and the ``private-key-material`` rule
+    reports the same thing from the model: the rule's finding is kept. ``load.unknown-scope`` is dropped where
+    ``scope-wildcard`` reports the same value, because "`crm.*` is a wildcard" says more than "not in the catalog".
+    Loader findings get their OWASP tags here.
+    """
+    rule_findings = list(rules)
+    places = {(f.rule, f.file, f.line) for f in rule_findings}
+    merged = list(rule_findings)
+    for finding in loader:
+        if (finding.rule, finding.file, finding.line) in places:
+            continue
+        if any(
+            finding.rule == loader_rule and (better, finding.file, finding.line) in places
+            for loader_rule, better in SUPERSEDED_LOADER_FINDINGS
+        ):
+            continue
+        if not finding.nhi and finding.rule in LOADER_NHI:
+            finding = replace(finding, nhi=LOADER_NHI[finding.rule])
+        merged.append(finding)
+    return sorted_findings(merged)

@@ -1,0 +1,87 @@
+"""Owners: every agent answers to people who can be reached, asked and held to account (OWASP NHI1, NHI10)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from agentid.findings import Severity
+from agentid.registry.model import Agent
+from policies.rules._util import domain_of, local_part
+from policies.rules.base import RuleContext, RuleKind, Violation, rule
+
+
+@rule(
+    id="owner-allowed-domain",
+    number=1,
+    title="Owners are people in the company's email domains",
+    severity=Severity.ERROR,
+    nhi=("NHI10", "NHI1"),
+    rationale="An owner outside the company (a contractor's or personal mailbox) cannot be offboarded with the "
+    "company's people, so the agent outlives its accountability; Okta logins in allowed domains can.",
+    remediation="List owners by their company Okta login (an address in an allowed domain of policies/settings.yaml).",
+    kind=RuleKind.REGISTRY,
+)
+def owner_allowed_domain(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
+    allowed = {d.casefold() for d in ctx.settings.allowed_owner_domains}
+    for index, owner in enumerate(agent.owners):
+        domain = domain_of(owner)
+        if domain not in allowed and not any(domain.endswith("." + d) for d in allowed):
+            yield Violation(
+                f"owner `{owner}` is not in an allowed domain ({', '.join(sorted(allowed))})", ("owners", index)
+            )
+
+
+@functools.lru_cache(maxsize=16)
+def _service_account_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[._+]", "-", name.casefold())
+
+
+@rule(
+    id="owner-not-agent-identity",
+    number=2,
+    title="An agent is never its own owner, nor owned by another machine identity",
+    severity=Severity.ERROR,
+    nhi=("NHI10", "NHI1"),
+    rationale="An owner that is the agent itself, one of its plugins, another agent or a service account means no "
+    "human is accountable: nobody reviews its access, answers an alert or offboards it.",
+    remediation="Replace the owner with the people accountable for the agent (their personal company login).",
+    kind=RuleKind.REGISTRY,
+)
+def owner_not_agent_identity(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
+    own_identities = {_normalised(agent.name)} | {_normalised(p.identity_name(agent.name)) for p in agent.plugins}
+    own_identities |= {_normalised(p.name) for p in agent.plugins}
+    pattern = _service_account_regex(tuple(ctx.settings.service_account_patterns))
+    for index, owner in enumerate(agent.owners):
+        mailbox = local_part(owner)
+        name = _normalised(mailbox)
+        if name in own_identities:
+            reason = "is this agent's own identity"
+        elif ctx.registry is not None and ctx.registry.get(name) is not None:
+            reason = f"is the identity of agent `{name}`"
+        elif pattern is not None and pattern.search(mailbox):
+            reason = "looks like a service account or shared mailbox, not a person"
+        else:
+            continue
+        yield Violation(f"owner `{owner}` {reason}", ("owners", index))
+
+
+@rule(
+    id="single-owner",
+    number=3,
+    title="Agents have at least two owners",
+    severity=Severity.WARNING,
+    nhi=("NHI1",),
+    rationale="With one owner, the agent becomes ownerless the day that person changes team or leaves, and nobody "
+    "is left to review or offboard it.",
+    remediation="Add a second accountable owner, typically a teammate or the team lead.",
+    kind=RuleKind.REGISTRY,
+)
+def single_owner(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
+    if len(agent.owners) == 1:
+        yield Violation(f"`{agent.name}` has a single owner ({agent.owners[0]})", ("owners",))
