@@ -9,7 +9,8 @@ setup:
 demo: setup
 	.venv/bin/agentid validate
 
-test: setup
+test:
+	@scripts/setup --lint
 	.venv/bin/python -m pytest -q
 
 lint: setup
