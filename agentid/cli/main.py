@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "validate": "agentid.cli.validate:validate",
     "new": "agentid.cli.new:new",
     "review": "agentid.cli.review:review",
+    "codeowners": "agentid.cli.codeowners:codeowners",
+    "expiring": "agentid.cli.expiring:expiring",
 }
 
 
