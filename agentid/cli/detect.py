@@ -1,0 +1,266 @@
+"""``agentid detect`` (offline detector over Okta System Log events) and ``agentid detections`` (write the rules).
+
+Both build the same :class:`~agentid.detect.definitions.DetectionSet` from the registry that the Pulumi program's
+EventBridge rules are built from, so triage offline, the SIEM and AWS agree on what an anomaly is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from agentid.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    today_option,
+)
+from agentid.detect.clientids import ClientIdError, load_client_ids
+from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def detection_options(func: F) -> F:
+    """Options shared by both commands: which agents, which client ids, who may change identities."""
+    options = [
+        click.option("--stack", help="Only the agents this stack deploys (their `environments` name it)."),
+        click.option(
+            "--client-ids",
+            "client_ids_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Real client ids: `pulumi stack output --json > FILE` (its clientIds map), or a JSON object "
+            '{"<identity>": "<client id>"}. Default: the offline ids the plan and tests use.',
+        ),
+        click.option(
+            "--deployer-id",
+            "deployer_ids",
+            multiple=True,
+            help="Okta id of the principal that deploys (repeatable); its changes are not tampering.",
+        ),
+        click.option(
+            "--allow-client",
+            "allowed_clients",
+            multiple=True,
+            help="A non-agent client allowed to get client-credentials tokens (repeatable); not a shadow agent.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _detection_set(
+    paths: RepoPaths,
+    today: dt.date,
+    stack: str | None,
+    client_ids_file: Path | None,
+    deployer_ids: tuple[str, ...],
+    allowed_clients: tuple[str, ...],
+) -> DetectionSet:
+    result = load_or_exit(paths)
+    if not result.ok:
+        for finding in result.findings:
+            click.echo(f"{finding.location}: {finding.severity.value}: {finding.message}", err=True)
+        raise click.UsageError("the registry is invalid; fix it (see `agentid validate`) before generating detections")
+    registry = result.registry
+    agents = registry.for_stack(stack) if stack else registry.agents
+    if stack and not agents:
+        raise click.UsageError(f"no agent names stack {stack!r} in its environments; check --stack")
+    client_ids = None
+    if client_ids_file is not None:
+        try:
+            client_ids = load_client_ids(client_ids_file, identity_names(agents))
+        except ClientIdError as exc:
+            raise click.UsageError(str(exc)) from None
+    return build_detection_set(
+        registry,
+        today=today,
+        stack=stack,
+        client_ids=client_ids,
+        deployer_ids=deployer_ids,
+        allowed_client_ids=allowed_clients,
+    )
+
+
+def _read_input(events: str) -> tuple[bytes, str]:
+    if events == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    path = Path(events)
+    if path.is_dir():
+        raise click.UsageError(f"--events {events} is a directory; pass a file of events, or - for standard input")
+    try:
+        return path.read_bytes(), events
+    except FileNotFoundError:
+        raise click.UsageError(f"--events {events} does not exist") from None
+    except OSError as exc:
+        raise click.UsageError(f"--events {events}: cannot read it: {exc.strerror}") from None
+
+
+@click.command()
+@click.option(
+    "--events",
+    required=True,
+    metavar="FILE|-",
+    help="Okta System Log events: JSON lines, a JSON array (as /api/v1/logs returns), or EventBridge envelopes.",
+)
+@detection_options
+@registry_options
+@today_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools.",
+)
+def detect(
+    paths: RepoPaths,
+    events: str,
+    stack: str | None,
+    client_ids_file: Path | None,
+    deployer_ids: tuple[str, ...],
+    allowed_clients: tuple[str, ...],
+    today: dt.date,
+    output_format: str,
+) -> int:
+    """Find agents acting outside their declared profile in Okta System Log events.
+
+    Applies every detection (shadow agents, refused tokens, bad credentials, expired agents, tampering, log stream
+    changes, tokens per hour, active hours, scopes outside the profile). Duplicate events (same uuid) count once;
+    events are sorted by time first, as Okta delivers out of order. Malformed lines are reported on standard error
+    with their line number and skipped. Expiry is judged on each event's own date; --today sets the date the
+    generated rules are for.
+
+    Exit status: 0 no alert, 1 alerts, 2 usage error.
+
+    \b
+    Examples:
+      agentid detect --events okta-2026-12-01.jsonl
+      pulumi stack output --json > outputs.json
+      agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa1deployer --format json
+    """
+    from agentid.detect.detector import detect_bytes
+
+    data, name = _read_input(events)
+    detections = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+    report = detect_bytes(data, detections)
+    for problem in report.problems:
+        location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
+        click.echo(f"{location}: warning: {problem.message} (skipped)", err=True)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps({"stack": stack, **report.to_dict()}, indent=2))
+    else:
+        click.echo(_render_text(report, colour=sys.stdout.isatty()), nl=False)
+    return EXIT_FINDINGS if report.alerts else EXIT_OK
+
+
+_COLOURS = {"critical": "red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+def _render_text(report: Any, *, colour: bool) -> str:
+    lines = []
+    for alert in report.alerts:
+        severity = click.style(alert.severity, fg=_COLOURS.get(alert.severity), bold=True) if colour else alert.severity
+        where = f" line {alert.line}" if alert.line is not None else ""
+        lines.append(f"{alert.published}  {severity}  [{alert.detection}]  {alert.message}")
+        lines.append(f"    event {alert.uuid or '-'}{where}; respond: {_response(alert.detection)}")
+    summary = report.to_dict()["summary"]
+    lines.append(
+        f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "
+        f"skipped): {summary['alerts']} alerts"
+        + (" (" + ", ".join(f"{k}: {v}" for k, v in summary["by_detection"].items()) + ")" if report.alerts else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _response(detection: str) -> str:
+    from agentid.detect.definitions import DETECTIONS
+
+    return DETECTIONS[detection].response
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory to write sigma/*.yml and eventbridge/*.json into (generated files there are replaced).",
+)
+@click.option(
+    "--event-source",
+    help="The Okta partner event source, aws.partner/okta.com/<org>/<name>. Default: any Okta partner source.",
+)
+@detection_options
+@registry_options
+@today_option
+def detections(
+    paths: RepoPaths,
+    out_dir: Path,
+    event_source: str | None,
+    stack: str | None,
+    client_ids_file: Path | None,
+    deployer_ids: tuple[str, ...],
+    allowed_clients: tuple[str, ...],
+    today: dt.date,
+) -> int:
+    """Write the generated Sigma rules and EventBridge patterns for a SIEM team or a review.
+
+    One Sigma file per detection (per identity where the profile sets a threshold or hours), valid for pySigma
+    (`sigma convert -t splunk`), and one EventBridge pattern per single-event detection. Pass --client-ids with the
+    stack's outputs so the rules name real clients; without it they use the offline ids.
+
+    \b
+    Examples:
+      pulumi stack output --json > outputs.json
+      agentid detections --out build/detections --stack prod --client-ids outputs.json --deployer-id 0oa1deployer
+    """
+    import json
+
+    from agentid.detect import sigma
+    from agentid.detect.eventbridge import PatternInputs, build_patterns
+
+    detection_set = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+    files = {f"sigma/{name}": text for name, text in sigma.generate(detection_set).items()}
+    patterns = build_patterns(PatternInputs.from_detection_set(detection_set, event_source))
+    for detection, pattern in patterns.items():
+        files[f"eventbridge/{detection}.json"] = json.dumps(pattern, indent=2, sort_keys=True) + "\n"
+    try:
+        _write_tree(out_dir, files)
+    except OSError as exc:
+        raise click.UsageError(f"--out {out_dir}: cannot write: {exc}") from None
+    click.echo(
+        f"wrote {len(files)} files to {out_dir} ({len(files) - len(patterns)} Sigma, {len(patterns)} EventBridge)"
+    )
+    return EXIT_OK
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    """Write every file, then remove generated files (``*.yml`` under sigma/, ``*.json`` under eventbridge/) that
+    are no longer produced, so a removed agent's rules do not linger. Nothing else in ``root`` is touched."""
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    wanted = {root / relative for relative in files}
+    for folder, suffix in (("sigma", ".yml"), ("eventbridge", ".json")):
+        for stale in (root / folder).rglob(f"*{suffix}") if (root / folder).is_dir() else ():
+            if stale not in wanted:
+                stale.unlink()
+
+
+__all__ = ["EXIT_USAGE", "detect", "detections"]

@@ -1,0 +1,286 @@
+"""The detections, generated once from the registry and shared by every front-end.
+
+EventBridge patterns (:mod:`agentid.detect.eventbridge`), Sigma rules (:mod:`agentid.detect.sigma`) and the offline
+detector (:mod:`agentid.detect.detector`) all read a :class:`DetectionSet`, so a profile means the same thing in AWS,
+in the SIEM and in triage. Plugins are identities of their own (their own client id and scopes) and inherit their
+agent's behaviour profile: a plugin acts for its agent, within the same hours and the same hourly budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from agentid.registry.model import Agent, Registry
+
+# --- Okta System Log event types (see the GUIDE's "Okta facts"; custom AS events carry ".as.", org AS ones don't) ---
+#: A token minted: custom authorization server, then the org server (which mints the ``okta.*`` management scopes).
+GRANT_EVENT_TYPES = ("app.oauth2.as.token.grant.access_token", "app.oauth2.token.grant.access_token")
+#: A token request refused (outcome FAILURE, e.g. reason ``no_matching_scope``).
+REFUSED_EVENT_TYPES = ("app.oauth2.as.token.grant", "app.oauth2.token.grant")
+INVALID_CREDENTIALS_EVENT_TYPES = ("app.oauth2.invalid_client_credentials",)
+#: Changes to what an agent is and may do. ``application.lifecycle.*`` is what the Admin Console logs for app edits.
+TAMPER_PREFIXES = (
+    "app.oauth2.client.lifecycle.",
+    "app.oauth2.credentials.lifecycle.",
+    "app.oauth2.client.privilege.",
+    "application.lifecycle.",
+    "policy.rule.",
+    "oauth2.scope.",
+)
+LOG_STREAM_PREFIX = "system.log_stream.lifecycle."
+CLIENT_CREDENTIALS = "client_credentials"
+
+#: EventBridge envelope of Okta's log stream.
+DETAIL_TYPE = "SystemLog"
+PARTNER_SOURCE_PREFIX = "aws.partner/okta.com"
+
+
+class Kind(StrEnum):
+    EVENT = "event"  # one event decides: EventBridge rule + offline detector
+    AGGREGATE = "aggregate"  # needs counting or time of day: Sigma rule + offline detector
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What a detection means, for alerts, rule descriptions and docs (generated from this one table)."""
+
+    id: str
+    title: str
+    kind: Kind
+    severity: str  # Sigma levels: low, medium, high, critical
+    description: str
+    response: str
+    tags: tuple[str, ...] = ()
+
+
+DETECTIONS: Mapping[str, Detection] = MappingProxyType(
+    {
+        d.id: d
+        for d in (
+            Detection(
+                "token-refused",
+                "Token request refused for a registered agent",
+                Kind.EVENT,
+                "medium",
+                "Okta refused a token to an agent's client (for example no_matching_scope: it asked for a scope its "
+                "policy rule does not grant). The agent is misconfigured or is probing for more access.",
+                "Compare the requested scopes with the agent's definition; ask its owners.",
+                ("owasp-nhi.nhi5", "owasp-asi.asi03"),
+            ),
+            Detection(
+                "invalid-client-credentials",
+                "Invalid client credentials for a registered agent",
+                Kind.EVENT,
+                "high",
+                "A token request for an agent's client failed client authentication: a rotated key still in use, or "
+                "someone without the private key trying to act as the agent.",
+                "Check the key id in the request against the agent's published keys; rotate if the key may be exposed.",
+                ("owasp-nhi.nhi4", "owasp-nhi.nhi2"),
+            ),
+            Detection(
+                "shadow-agent-token",
+                "Client-credentials token granted to a client that is not in the registry",
+                Kind.EVENT,
+                "high",
+                "A machine identity obtained a token but no agent definition declares it: a shadow agent created "
+                "outside the registry, with no owner, purpose or review.",
+                "Find the app in Okta; register it under agents/ or deactivate it.",
+                ("owasp-nhi.nhi1", "owasp-asi.asi10"),
+            ),
+            Detection(
+                "inactive-agent-token",
+                "Token granted to an agent that should be inactive",
+                Kind.EVENT,
+                "critical",
+                "The agent's lifecycle has expired, so its app should be INACTIVE, yet Okta minted it a token: the app "
+                "was reactivated by hand or the deploy did not run.",
+                "Deactivate the app now; find who reactivated it (System Log, app.oauth2.client.lifecycle.activate).",
+                ("owasp-nhi.nhi1",),
+            ),
+            Detection(
+                "identity-tampering",
+                "Agent identity changed outside the deployment pipeline",
+                Kind.EVENT,
+                "high",
+                "An OAuth app, its credentials, a scope or a policy rule was changed by someone other than the "
+                "deploying principal: the change bypassed review and will drift from the registry.",
+                "Revert with `pulumi up` from main; ask the actor why; make the change through a pull request.",
+                ("owasp-nhi.nhi5", "owasp-asi.asi03"),
+            ),
+            Detection(
+                "log-stream-change",
+                "Okta log stream changed",
+                Kind.EVENT,
+                "high",
+                "The log stream that feeds every other detection was created, changed, deactivated or deleted. Okta "
+                "itself deactivates a stream after failed deliveries, which silently blinds these detections.",
+                "Confirm the change was intended; reactivate the stream and check the event bus.",
+                ("owasp-nhi.nhi6",),
+            ),
+            Detection(
+                "token-rate-exceeded",
+                "Agent exceeded its declared tokens per hour",
+                Kind.AGGREGATE,
+                "medium",
+                "More tokens were granted to the identity in one UTC clock hour than its max_tokens_per_hour: a loop, "
+                "a leaked credential used in parallel, or a profile that no longer fits.",
+                "Look at who else requested tokens for the client; raise the profile by pull request if legitimate.",
+                ("owasp-nhi.nhi2", "owasp-asi.asi10"),
+            ),
+            Detection(
+                "token-outside-active-hours",
+                "Agent obtained a token outside its active hours",
+                Kind.AGGREGATE,
+                "medium",
+                "The identity was granted a token outside its declared active_hours_utc window.",
+                "Check the caller's IP and user agent; if a batch job moved, change its profile by pull request.",
+                ("owasp-asi.asi10",),
+            ),
+            Detection(
+                "scope-outside-profile",
+                "Agent requested scopes outside its declared set",
+                Kind.AGGREGATE,
+                "high",
+                "The identity asked for a scope it does not declare. Okta refuses such a request, but the attempt "
+                "shows an agent reaching for data its purpose does not justify.",
+                "Ask the owners; if the agent needs the scope, add it to its definition with a reason.",
+                ("owasp-nhi.nhi5", "owasp-asi.asi03"),
+            ),
+        )
+    }
+)
+
+EVENT_DETECTIONS = tuple(d for d in DETECTIONS.values() if d.kind is Kind.EVENT)
+AGGREGATE_DETECTIONS = tuple(d for d in DETECTIONS.values() if d.kind is Kind.AGGREGATE)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProfile:
+    """One Okta client the registry declares, with everything a detection needs to judge its events."""
+
+    identity: str
+    agent: str
+    client_id: str
+    scopes: frozenset[str]
+    max_tokens_per_hour: int
+    active_hours_utc: str
+    expires: dt.date | None
+    file: str
+
+    @property
+    def active_bounds(self) -> tuple[int, int]:
+        """(start, end) in minutes of the UTC day; end may be below start when the window wraps midnight."""
+        start, end = self.active_hours_utc.split("-")
+        return _minutes(start), _minutes(end)
+
+    def is_active_minute(self, minute_of_day: int) -> bool:
+        """Same semantics as :meth:`agentid.registry.model.Profile.is_active_at` (end exclusive, equal = all day)."""
+        lo, hi = self.active_bounds
+        if lo % 1440 == hi % 1440:
+            return True
+        if lo < hi:
+            return lo <= minute_of_day < hi
+        return minute_of_day >= lo or minute_of_day < hi
+
+    def inactive_minutes(self) -> list[int]:
+        """Every minute of the UTC day outside the active window (for Sigma's time-of-day regex)."""
+        return [m for m in range(1440) if not self.is_active_minute(m)]
+
+    def is_expired_on(self, day: dt.date) -> bool:
+        return self.expires is not None and day > self.expires
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionSet:
+    """All detection inputs for one stack: the identities it deploys and who may change them."""
+
+    identities: tuple[IdentityProfile, ...]
+    today: dt.date
+    stack: str | None = None
+    #: principals allowed to change agent identities (the Pulumi deployer's user or service app id)
+    deployer_ids: tuple[str, ...] = ()
+    #: non-agent clients that legitimately get client-credentials tokens (the deployer's own service app, ...)
+    allowed_client_ids: tuple[str, ...] = ()
+    by_client_id: Mapping[str, IdentityProfile] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_client_id", MappingProxyType({p.client_id: p for p in self.identities}))
+
+    @property
+    def client_ids(self) -> tuple[str, ...]:
+        """Every registry client id, sorted (patterns and rule files must not change with dict order)."""
+        return tuple(sorted(self.by_client_id))
+
+    @property
+    def known_client_ids(self) -> tuple[str, ...]:
+        """Clients whose tokens are expected: the registry's plus the allowed non-agent ones."""
+        return tuple(sorted({*self.by_client_id, *self.allowed_client_ids}))
+
+    def inactive(self) -> tuple[IdentityProfile, ...]:
+        """Identities whose agent has expired as of :attr:`today`: the program deploys their apps INACTIVE."""
+        return tuple(p for p in self.identities if p.is_expired_on(self.today))
+
+
+def identity_profiles(agents: Iterable[Agent], client_ids: Mapping[str, str]) -> tuple[IdentityProfile, ...]:
+    """One profile per identity (agent, then its plugins), in registry order."""
+    profiles = []
+    for agent in agents:
+        extra = frozenset(agent.access.okta_api_scopes)
+        for identity, _credentials, scopes in agent.identities():
+            profiles.append(
+                IdentityProfile(
+                    identity=identity,
+                    agent=agent.name,
+                    client_id=client_ids[identity],
+                    # The agent's own identity may also ask the org server for its Okta management scopes.
+                    scopes=frozenset(scopes) | (extra if identity == agent.name else frozenset()),
+                    max_tokens_per_hour=agent.profile.max_tokens_per_hour,
+                    active_hours_utc=agent.profile.active_hours_utc,
+                    expires=agent.lifecycle.expires,
+                    file=agent.file,
+                )
+            )
+    return tuple(profiles)
+
+
+def identity_names(agents: Iterable[Agent]) -> list[str]:
+    return [identity for agent in agents for identity, _c, _s in agent.identities()]
+
+
+def build_detection_set(
+    registry: Registry,
+    *,
+    today: dt.date,
+    stack: str | None = None,
+    client_ids: Mapping[str, str] | None = None,
+    deployer_ids: Iterable[str] = (),
+    allowed_client_ids: Iterable[str] = (),
+) -> DetectionSet:
+    """The detections for ``stack`` (every agent when ``None``).
+
+    ``client_ids`` maps identity -> Okta client id; without it the offline world's ids are used
+    (:func:`agentid.detect.clientids.offline_client_id`). The deployer is also an allowed client: its own service app
+    gets client-credentials tokens from the org server to run ``pulumi up``.
+    """
+    from agentid.detect.clientids import offline_client_ids
+
+    agents = registry.for_stack(stack) if stack else registry.agents
+    names = identity_names(agents)
+    ids = dict(client_ids) if client_ids is not None else offline_client_ids(names)
+    deployers = tuple(sorted(set(deployer_ids)))
+    return DetectionSet(
+        identities=identity_profiles(agents, ids),
+        today=today,
+        stack=stack,
+        deployer_ids=deployers,
+        allowed_client_ids=tuple(sorted({*allowed_client_ids, *deployers})),
+    )

@@ -1,0 +1,239 @@
+"""Sigma rules for the SIEM: one file per detection and identity, valid for pySigma's parser.
+
+What one event decides (shadow agent, refused token, tampering, ...) is also written as Sigma, registry-wide, so a
+stack whose log stream is Splunk (no EventBridge) still gets every detection. What needs counting or the clock is
+written per identity, because every identity has its own profile:
+
+* **tokens per hour** is a Sigma correlation rule (``type: event_count``, ``timespan: 1h``, ``group-by: actor.id``,
+  ``condition: gt: max_tokens_per_hour``) over a base rule selecting the identity's grants. pySigma's Splunk
+  backend turns it into ``| bin _time span=1h | stats count ... | search event_count > N``: UTC clock hours, which is
+  what the offline detector counts too.
+* **active hours**: Sigma has no time-of-day modifier, and Splunk's ``date_hour`` is in the indexer's local time. Okta's
+  ``published`` is an ISO 8601 UTC string (``2026-12-01T14:03:22.123Z``), so the window is a regular expression over
+  it (``published|re``) listing the hours and minutes *outside* the window. Tests check the expression against the
+  profile for every minute of the day.
+* **scopes outside the set**: ``requestedScopes`` is a space-separated string, so a negative look-ahead regex finds a
+  scope that is not one of the declared ones (PCRE in Splunk, and Python ``re`` for pySigma's validation).
+
+Rule ids are UUIDv5 of (detection, identity): stable across runs, so a SIEM updates a rule instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+
+import yaml
+
+from agentid.detect.definitions import (
+    CLIENT_CREDENTIALS,
+    DETECTIONS,
+    GRANT_EVENT_TYPES,
+    INVALID_CREDENTIALS_EVENT_TYPES,
+    LOG_STREAM_PREFIX,
+    REFUSED_EVENT_TYPES,
+    TAMPER_PREFIXES,
+    DetectionSet,
+    IdentityProfile,
+)
+
+_NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-5c9d-9e0f-a1b2c3d4e5f6")
+LOGSOURCE = {"product": "okta", "service": "okta"}
+AUTHOR = "agentid (generated from agents/*.yaml; do not edit, regenerate with `agentid detections`)"
+
+
+def rule_id(detection: str, identity: str = "") -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{detection}/{identity}"))
+
+
+def _two_digits(values: Iterable[int]) -> str:
+    """A compact alternation for a set of 00-59 style numbers: whole decades as ``d[0-9]``."""
+    chosen = sorted(set(values))
+    parts: list[str] = []
+    for tens in sorted({v // 10 for v in chosen}):
+        units = [v % 10 for v in chosen if v // 10 == tens]
+        parts.append(f"{tens}[0-9]" if len(units) == 10 else "|".join(f"{tens}{u}" for u in units))
+    return "|".join(parts)
+
+
+def minutes_regex(minutes: Iterable[int]) -> str | None:
+    """A regex matching an ISO timestamp (``...THH:MM...``) whose time of day is one of ``minutes``; None if empty."""
+    by_hour: dict[int, list[int]] = {}
+    for minute in minutes:
+        by_hour.setdefault(minute // 60, []).append(minute % 60)
+    if not by_hour:
+        return None
+    whole = [hour for hour, mins in by_hour.items() if len(mins) == 60]
+    alternatives = []
+    if whole:
+        alternatives.append(f"(?:{_two_digits(whole)}):")
+    for hour, mins in sorted(by_hour.items()):
+        if len(mins) < 60:
+            alternatives.append(f"{hour:02d}:(?:{_two_digits(mins)})")
+    return "T(?:" + "|".join(alternatives) + ")"
+
+
+def outside_scopes_regex(scopes: Iterable[str]) -> str:
+    """A regex matching a space-separated scope list that contains at least one scope not in ``scopes``."""
+    allowed = "|".join(re.escape(s) for s in sorted(scopes))
+    return rf"(?:^| )(?!(?:{allowed})(?: |$))[^ ]+"
+
+
+def _rule(
+    detection: str, identity: str, title: str, description: str, detection_block: dict, **extra: object
+) -> dict[str, object]:
+    meta = DETECTIONS[detection]
+    rule: dict[str, object] = {
+        "title": title,
+        "id": rule_id(detection, identity),
+        "status": "stable",
+        "description": description,
+        "author": AUTHOR,
+        "references": ["https://developer.okta.com/docs/reference/api/event-types/"],
+        "tags": list(meta.tags),
+        "logsource": dict(LOGSOURCE),
+        "detection": detection_block,
+        "falsepositives": [meta.response],
+        "level": meta.severity,
+    }
+    rule.update(extra)
+    return rule
+
+
+def _grants_of(profile: IdentityProfile) -> dict[str, object]:
+    return {"eventType": list(GRANT_EVENT_TYPES), "outcome.result": "SUCCESS", "actor.id": profile.client_id}
+
+
+def identity_rules(profile: IdentityProfile) -> dict[str, list[dict[str, object]]]:
+    """detection id -> the documents of its rule file for one identity (aggregate and time detections)."""
+    who = f"{profile.identity} ({profile.client_id})"
+    rules: dict[str, list[dict[str, object]]] = {}
+    base_name = f"agentid_grants_{profile.identity.replace('-', '_')}"
+    base = _rule(
+        "token-rate-exceeded",
+        profile.identity + "#grants",
+        f"Tokens granted to {profile.identity}",
+        f"Every access token Okta grants to {who}; counted by the correlation rule below.",
+        {"selection": _grants_of(profile), "condition": "selection"},
+        name=base_name,
+        level="informational",
+    )
+    correlation = {
+        "title": f"{profile.identity} exceeded {profile.max_tokens_per_hour} tokens per hour",
+        "id": rule_id("token-rate-exceeded", profile.identity),
+        "status": "stable",
+        "description": f"{DETECTIONS['token-rate-exceeded'].description} Identity: {who}.",
+        "author": AUTHOR,
+        "correlation": {
+            "type": "event_count",
+            "rules": [base_name],
+            "group-by": ["actor.id"],
+            "timespan": "1h",
+            "condition": {"gt": profile.max_tokens_per_hour},
+        },
+        "falsepositives": [DETECTIONS["token-rate-exceeded"].response],
+        "level": DETECTIONS["token-rate-exceeded"].severity,
+    }
+    rules["token-rate-exceeded"] = [base, correlation]
+    outside = minutes_regex(profile.inactive_minutes())
+    if outside is not None:  # an agent active all day has no such rule
+        rules["token-outside-active-hours"] = [
+            _rule(
+                "token-outside-active-hours",
+                profile.identity,
+                f"{profile.identity} obtained a token outside {profile.active_hours_utc} UTC",
+                f"{DETECTIONS['token-outside-active-hours'].description} Identity: {who}.",
+                {
+                    "selection": _grants_of(profile),
+                    "outside_hours": {"published|re": outside},
+                    "condition": "selection and outside_hours",
+                },
+            )
+        ]
+    rules["scope-outside-profile"] = [
+        _rule(
+            "scope-outside-profile",
+            profile.identity,
+            f"{profile.identity} requested scopes outside {', '.join(sorted(profile.scopes))}",
+            f"{DETECTIONS['scope-outside-profile'].description} Identity: {who}.",
+            {
+                "selection": {
+                    "eventType": [*GRANT_EVENT_TYPES, *REFUSED_EVENT_TYPES],
+                    "actor.id": profile.client_id,
+                },
+                "undeclared_scope": {"debugContext.debugData.requestedScopes|re": outside_scopes_regex(profile.scopes)},
+                "condition": "selection and undeclared_scope",
+            },
+        )
+    ]
+    return rules
+
+
+def registry_rules(detections: DetectionSet) -> dict[str, list[dict[str, object]]]:
+    """detection id -> documents for the single-event detections (the EventBridge ones, for Splunk stacks)."""
+    ids = list(detections.client_ids)
+    rules: dict[str, list[dict[str, object]]] = {}
+
+    def single(detection: str, block: dict[str, object]) -> None:
+        meta = DETECTIONS[detection]
+        rules[detection] = [_rule(detection, "", meta.title, meta.description, block)]
+
+    if ids:
+        single(
+            "token-refused",
+            {
+                "selection": {"eventType": list(REFUSED_EVENT_TYPES), "outcome.result": "FAILURE", "actor.id": ids},
+                "condition": "selection",
+            },
+        )
+        single(
+            "invalid-client-credentials",
+            {
+                "selection": {"eventType": list(INVALID_CREDENTIALS_EVENT_TYPES), "actor.id": ids},
+                "condition": "selection",
+            },
+        )
+    shadow: dict[str, object] = {
+        "selection": {
+            "eventType": list(GRANT_EVENT_TYPES),
+            "outcome.result": "SUCCESS",
+            "debugContext.debugData.grantType": CLIENT_CREDENTIALS,
+        },
+        "condition": "selection",
+    }
+    if detections.known_client_ids:
+        shadow["registered"] = {"actor.id": list(detections.known_client_ids)}
+        shadow["condition"] = "selection and not registered"
+    single("shadow-agent-token", shadow)
+    inactive = sorted(p.client_id for p in detections.inactive())
+    if inactive:
+        single(
+            "inactive-agent-token",
+            {
+                "selection": {"eventType": list(GRANT_EVENT_TYPES), "outcome.result": "SUCCESS", "actor.id": inactive},
+                "condition": "selection",
+            },
+        )
+    tamper: dict[str, object] = {"selection": {"eventType|startswith": list(TAMPER_PREFIXES)}, "condition": "selection"}
+    if detections.deployer_ids:
+        tamper["deployer"] = {"actor.id": list(detections.deployer_ids)}
+        tamper["condition"] = "selection and not deployer"
+    single("identity-tampering", tamper)
+    single("log-stream-change", {"selection": {"eventType|startswith": LOG_STREAM_PREFIX}, "condition": "selection"})
+    return rules
+
+
+def generate(detections: DetectionSet) -> dict[str, str]:
+    """relative file path -> Sigma YAML text, for every rule of the set (sorted, byte-stable)."""
+    files: dict[str, str] = {}
+    for detection, documents in registry_rules(detections).items():
+        files[f"{detection}.yml"] = _dump(documents)
+    for profile in detections.identities:
+        for detection, documents in identity_rules(profile).items():
+            files[f"{profile.identity}/{detection}.yml"] = _dump(documents)
+    return dict(sorted(files.items()))
+
+
+def _dump(documents: list[dict[str, object]]) -> str:
+    return yaml.safe_dump_all(documents, sort_keys=False, allow_unicode=True, width=200, explicit_start=True)
