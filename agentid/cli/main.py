@@ -17,6 +17,8 @@ import click
 COMMANDS: dict[str, str] = {
     "validate": "agentid.cli.validate:validate",
     "new": "agentid.cli.new:new",
+    "check": "agentid.cli.check:check",
+    "rules": "agentid.cli.rules:rules",
     "detect": "agentid.cli.detect:detect",
     "detections": "agentid.cli.detect:detections",
     "review": "agentid.cli.review:review",
