@@ -1,0 +1,279 @@
+"""``agentid check``: the least-privilege gate, in a terminal, in CI and before ``pulumi preview``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agentid.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    summary_counts,
+    today_option,
+    write_output,
+)
+from agentid.findings import Finding, Severity, has_blocking, sorted_findings
+from agentid.registry.model import Registry
+
+FORMATS = ("text", "json", "sarif", "junit")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    """Everything one check produced: what the renderers and the exit status are computed from."""
+
+    findings: list[Finding]
+    registry: Registry
+    files: int
+    rules_run: list[Any]
+    stacks: tuple[str, ...]
+    resources: int | None
+    plan_note: str | None
+
+
+@click.command()
+@registry_options
+@click.option("--stack", help="Judge this stack (its Pulumi.<stack>.yaml and offline plan). Default: every stack.")
+@today_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, sarif for code scanning, junit for CI test reports.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--registry-only",
+    is_flag=True,
+    help="Run only the registry rules (no offline plan, no Pulumi): fast enough for a pre-commit hook.",
+)
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Organisation limits. Default: policies/settings.yaml at the repository root.",
+)
+def check(
+    paths: RepoPaths,
+    stack: str | None,
+    today: dt.date,
+    output_format: str,
+    output: Path | None,
+    registry_only: bool,
+    settings_file: Path | None,
+) -> int:
+    """Run every policy rule on the agent registry and on the offline plan of each stack.
+
+    Reports loader problems, registry rules (owners, scopes, keys, lifecycle, waivers) and resource rules (what
+    the Pulumi program would create). Waived findings are listed in their own tally.
+    Exit status: 0 no unwaived error, 1 unwaived errors, 2 usage error.
+
+    \b
+    Examples:
+      agentid check --stack dev
+      agentid check --registry-only                       # no Pulumi: a quick pre-commit gate
+      agentid check --format sarif --output out/agentid.sarif
+      agentid check --today 2026-12-01 --format json
+    """
+    stacks = _stacks(paths.root, stack)
+    settings = _settings(paths.root, settings_file)
+    result = load_or_exit(paths)
+    run = run_check(
+        result.registry,
+        result.findings,
+        today=today,
+        stacks=stacks,
+        explicit_stack=stack,
+        settings=settings,
+        root=paths.root,
+        registry_only=registry_only,
+        files=len(result.files),
+    )
+    if run.plan_note:
+        click.echo(f"agentid: {run.plan_note}", err=True)
+    write_output(render(run, output_format, colour=output is None and sys.stdout.isatty()), output)
+    return EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
+
+
+def _stacks(root: Path, stack: str | None) -> tuple[str, ...]:
+    """The stacks to judge: the one asked for (which must have a config file), else every configured stack."""
+    known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    if stack is None:
+        return tuple(known)
+    if stack not in known:
+        listed = ", ".join(known) or "none"
+        raise click.UsageError(
+            f"no stack `{stack}`: {root / f'Pulumi.{stack}.yaml'} does not exist (configured stacks: {listed})."
+        )
+    return (stack,)
+
+
+def _settings(root: Path, settings_file: Path | None) -> Any:
+    from policies.engine import SettingsError, default_settings, load_settings
+
+    try:
+        if settings_file is None and (root / "policies" / "settings.yaml").is_file():
+            settings_file = root / "policies" / "settings.yaml"
+        return load_settings(settings_file) if settings_file else default_settings()
+    except SettingsError as exc:
+        for finding in exc.findings:
+            click.echo(f"{finding.location}: error: {finding.message}", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE) from None
+
+
+def run_check(
+    registry: Registry,
+    loader_findings: Sequence[Finding],
+    *,
+    today: dt.date,
+    stacks: Sequence[str],
+    explicit_stack: str | None,
+    settings: Any,
+    root: Path,
+    registry_only: bool,
+    files: int,
+) -> CheckRun:
+    """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan."""
+    from policies.engine import evaluate, load_stack_limits, merge_loader_findings, rules_for
+
+    limits = load_stack_limits(root)
+    common = {"today": today, "settings": settings, "stack_token_limits": limits}
+    findings = evaluate(registry, stack=explicit_stack, **common)
+    plan_note = None
+    resource_count: int | None = None
+    if not registry_only:
+        plans, plan_note, plan_findings = _plans(registry, stacks, today, root)
+        if plans:
+            resource_count = 0
+        for plan_stack, resources in plans:
+            resource_count = (resource_count or 0) + len(resources)
+            plan_rule_ids = {r.meta.id for r in rules_for(with_resources=True)} - {
+                r.meta.id for r in rules_for(with_resources=False)
+            }
+            on_plan = evaluate(registry, stack=plan_stack, resources=resources, **common)
+            findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
+        findings.extend(plan_findings)
+    merged = merge_loader_findings(loader_findings, _unique(findings))
+    return CheckRun(
+        findings=merged,
+        registry=registry,
+        files=files,
+        rules_run=rules_for(with_resources=resource_count is not None),
+        stacks=tuple(stacks),
+        resources=resource_count,
+        plan_note=plan_note,
+    )
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """The same finding from two stacks' plans (a shared resource rule) is reported once."""
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.rule, finding.file, finding.line, finding.agent, finding.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return unique
+
+
+def _plans(
+    registry: Registry, stacks: Sequence[str], today: dt.date, root: Path
+) -> tuple[list[tuple[str, Any]], str | None, list[Finding]]:
+    """Build each stack's offline plan. The plan module is imported here, only when needed: it loads Pulumi."""
+    try:
+        from agentid.plan import build_plan
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("agentid.plan"):
+            return [], "resource rules skipped: the offline plan (agentid.plan) is not installed", []
+        raise
+    except ImportError as exc:
+        return [], f"resource rules skipped: the offline plan (agentid.plan) cannot be built: {exc}", []
+    plans: list[tuple[str, Any]] = []
+    failures: list[Finding] = []
+    for stack in stacks:
+        try:
+            plan = build_plan(registry, stack, today=today, root=root)
+        except Exception as exc:  # a broken plan is a finding that fails the gate, not a traceback
+            failures.append(
+                Finding(
+                    rule="plan.failed",
+                    severity=Severity.ERROR,
+                    message=f"the offline plan of stack `{stack}` failed: {exc}",
+                    file=f"Pulumi.{stack}.yaml",
+                    remediation="Fix the stack configuration or the agent definitions named above, then re-run.",
+                )
+            )
+            continue
+        plans.append((stack, tuple(plan.resources)))
+    return plans, None, failures
+
+
+def summary(run: CheckRun) -> dict[str, Any]:
+    counts = summary_counts(run.findings)
+    return {
+        **counts,
+        "files": run.files,
+        "agents": len(run.registry),
+        "rules": len(run.rules_run),
+        "stacks": list(run.stacks),
+        "resources": run.resources,
+    }
+
+
+def render(run: CheckRun, output_format: str, *, colour: bool) -> str:
+    """The report in the chosen format; every format carries the same findings and waivers."""
+    findings = sorted_findings(run.findings)
+    metas = [r.meta for r in run.rules_run]
+    if output_format == "json":
+        from agentid.output import jsonout
+
+        return jsonout.render(findings, summary(run))
+    if output_format == "sarif":
+        from agentid.output import sarif
+
+        stack = run.stacks[0] if len(run.stacks) == 1 else None
+        return sarif.render(findings, metas, version=_version(), stack=stack)
+    if output_format == "junit":
+        from agentid.output import junit
+        from policies.rules.base import RuleKind
+
+        per_agent = [m.id for m in metas if m.kind in (RuleKind.REGISTRY, RuleKind.REGISTRY_WIDE)]
+        return junit.render(findings, metas, [a.name for a in run.registry], per_agent_rules=per_agent)
+    from agentid.output import text
+
+    return text.render(findings, summary_line(run), colour=colour)
+
+
+def summary_line(run: CheckRun) -> str:
+    counts = summary_counts(run.findings)
+    status = "failed" if has_blocking(run.findings) else "passed"
+    scope = f"{len(run.registry)} agents, {len(run.rules_run)} rules"
+    if run.resources is not None:
+        scope += f", {run.resources} planned resources ({', '.join(run.stacks)})"
+    return f"{scope}: {status} ({counts['errors']} errors, {counts['warnings']} warnings, {counts['waived']} waived)"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("agentid")
+    except PackageNotFoundError:
+        return "0"

@@ -1,0 +1,62 @@
+"""Findings as JUnit XML, for CI systems that chart test results (GitLab, Jenkins, Azure DevOps).
+
+One test case per rule and agent: a CI dashboard then shows "rule X passed for 40 agents, failed for 2" rather
+than only the failures. Unwaived errors are failures; waived findings are skipped with the waiver's reason;
+warnings pass with the warning in system-out (JUnit has no warning state).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+from agentid.findings import Finding, Severity
+from agentid.output.ruleinfo import RuleInfo
+
+_NO_AGENT = "(stack)"
+
+
+def render(
+    findings: Iterable[Finding],
+    rules: Sequence[RuleInfo],
+    agents: Sequence[str],
+    *,
+    per_agent_rules: Iterable[str] = (),
+    suite_name: str = "agentid check",
+) -> str:
+    """``per_agent_rules`` are the rules that judged every agent (registry rules): each gets a case per agent,
+    passing when it found nothing. Other findings (loader, plan) get a case per rule and agent they name."""
+    by_case: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_case[(finding.rule, finding.agent or _NO_AGENT)].append(finding)
+    titles = {info.id: info.title for info in rules}
+    keys = {(rule_id, agent) for rule_id in per_agent_rules for agent in agents} | set(by_case)
+    suite = TestSuite(suite_name)
+    for rule_id, agent in sorted(keys):
+        case = TestCase(f"{rule_id} [{agent}]", classname=f"agentid.{rule_id}", time=0.0)
+        found = by_case.get((rule_id, agent), [])
+        blocking = [f for f in found if f.severity is Severity.ERROR and not f.waived]
+        waived = [f for f in found if f.waived]
+        if blocking:
+            failure = Failure(blocking[0].message, type_=rule_id)
+            failure.text = "\n".join(
+                f"{f.location}: {f.message}\nfix: {f.remediation}" if f.remediation else f"{f.location}: {f.message}"
+                for f in blocking
+            )
+            case.result = [failure]
+        elif waived:
+            reason = (waived[0].waiver or {}).get("reason", "waived")
+            case.result = [Skipped(f"waived: {reason}")]
+        notes = [f"{f.location}: warning: {f.message}" for f in found if f.severity is Severity.WARNING]
+        if titles.get(rule_id):
+            notes.insert(0, titles[rule_id])
+        if notes:
+            case.system_out = "\n".join(notes)
+        suite.add_testcase(case)
+    suite.update_statistics()
+    xml = JUnitXml()
+    xml.add_testsuite(suite)
+    xml.update_statistics()
+    return xml.tostring().decode("utf-8") if isinstance(xml.tostring(), bytes) else str(xml.tostring())
