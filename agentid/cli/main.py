@@ -17,6 +17,7 @@ import click
 COMMANDS: dict[str, str] = {
     "validate": "agentid.cli.validate:validate",
     "new": "agentid.cli.new:new",
+    "plan": "agentid.cli.plan:plan",
     "check": "agentid.cli.check:check",
     "rules": "agentid.cli.rules:rules",
     "detect": "agentid.cli.detect:detect",

@@ -1,0 +1,192 @@
+"""Run the Pulumi program under the real SDK's mock engine and record every registration as the engine sees it.
+
+The SDK serialises each resource's inputs exactly as it would for ``pulumi preview``: camelCase keys, secrets wrapped
+in the secret signature, outputs that are not known yet as the "unknown" sentinel. We record that wire form (the
+protobuf ``RegisterResourceRequest``), not the mock's deserialised copy, because deserialising unwraps secrets: the
+plan masks them instead, and refuses unknown values (a plan with holes would let rules pass on nothing).
+
+Every run happens in a fresh :mod:`contextvars` context with its own settings, config, root stack and RPC bookkeeping,
+so plans can be built repeatedly in one process (tests, a review of two revisions) without leaking state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf import json_format
+
+from agentid.plan.stackfile import SECRET_PLACEHOLDER, PlanError
+
+UNKNOWN_PLACEHOLDER = "[unknown]"
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One ``RegisterResource`` call: what the engine would receive for this resource."""
+
+    type: str
+    name: str
+    urn: str
+    parent_urn: str
+    custom: bool
+    inputs: Mapping[str, Any]
+    dependencies: tuple[str, ...]
+    protect: bool
+    delete_before_replace: bool
+    ignore_changes: tuple[str, ...]
+    additional_secret_outputs: tuple[str, ...]
+    unknown_inputs: tuple[str, ...]
+
+
+def _to_plain(value: Any, path: str, unknown: list[str]) -> Any:
+    """Wire value -> plain JSON value with secrets masked and resource references as URNs."""
+    from pulumi.runtime import rpc
+
+    if isinstance(value, dict):
+        signature = value.get(rpc._special_sig_key)
+        if signature == rpc._special_secret_sig:
+            _to_plain(value.get("value"), path, unknown)  # a secret may still be unknown: report that too
+            return SECRET_PLACEHOLDER
+        if signature == rpc._special_resource_sig:
+            return value.get("urn", "")
+        # Sorted keys: protobuf maps have no order, and a plan must read (and diff) the same on every run.
+        return {key: _to_plain(value[key], f"{path}.{key}" if path else key, unknown) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_to_plain(item, f"{path}[{index}]", unknown) for index, item in enumerate(value)]
+    if value == rpc.UNKNOWN:
+        unknown.append(path)
+        return UNKNOWN_PLACEHOLDER
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct numbers are doubles; priorities and lifetimes are integers
+    return value
+
+
+def _make_monitor_class() -> type:
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMonitor(MockMonitor):
+        """The SDK's mock monitor, also keeping each registration's wire form."""
+
+        def __init__(self, mocks: Any) -> None:
+            super().__init__(mocks)
+            self.registrations: list[Registration] = []
+            self._lock = threading.Lock()
+
+        def RegisterResource(self, request: Any) -> Any:
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack":
+                unknown: list[str] = []
+                inputs = _to_plain(json_format.MessageToDict(request.object), "", unknown)
+                registration = Registration(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent_urn=request.parent,
+                    custom=request.custom,
+                    inputs=inputs,
+                    dependencies=tuple(request.dependencies),
+                    protect=bool(request.protect),
+                    delete_before_replace=request.deleteBeforeReplace,
+                    ignore_changes=tuple(request.ignoreChanges),
+                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                    unknown_inputs=tuple(unknown),
+                )
+                with self._lock:  # registrations arrive from the SDK's executor threads
+                    self.registrations.append(registration)
+            return response
+
+    return RecordingMonitor
+
+
+def _make_mocks() -> Any:
+    from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+    class PlanMocks(Mocks):
+        """Deterministic, self-describing stand-ins for what Okta would return (``<name>.id``, ``<name>.clientId``)."""
+
+        def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            if not args.custom:
+                return "", {}
+            outputs = dict(args.inputs)
+            if args.typ == "okta:app/oAuth:OAuth":
+                outputs["clientId"] = f"<{args.name}.clientId>"
+            elif args.typ == "okta:auth/server:Server":
+                outputs["issuer"] = f"<{args.name}.issuer>"
+            return f"<{args.name}.id>", outputs
+
+        def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+            # The program must not depend on reading the live org: the offline plan could only invent the answer.
+            raise PlanError(f"the program calls the provider function {args.token}, which cannot be planned offline")
+
+    return PlanMocks()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    registrations: tuple[Registration, ...]
+    outputs: Mapping[str, Any]
+    result: Any
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: tuple[str, ...],
+) -> RunResult:
+    """Run ``program`` (which declares resources and returns ``(result, outputs)``) under the mock engine.
+
+    Exceptions raised by the program, by ``apply`` callbacks or by registrations propagate; unknown inputs or stack
+    outputs raise :class:`PlanError`.
+    """
+
+    def isolated() -> RunResult:
+        import pulumi
+        from pulumi.runtime import config as runtime_config
+        from pulumi.runtime import settings
+        from pulumi.runtime.mocks import set_mocks
+        from pulumi.runtime.rpc_manager import RPCManager
+        from pulumi.runtime.stack import run_pulumi_func
+        from pulumi.runtime.sync_await import _sync_await
+
+        settings.ROOT.set(None)
+        settings.SETTINGS.rpc_manager = RPCManager()
+        settings.SETTINGS.outputs = set()
+        settings.SETTINGS.lock = threading.Lock()
+        runtime_config.set_all_config(dict(config), list(secret_keys))
+        mocks = _make_mocks()
+        monitor = _make_monitor_class()(mocks)
+        # preview=True: values the engine would not know yet stay unknown, so a missing mock output is caught
+        # below instead of silently becoming None.
+        set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        box: dict[str, Any] = {}
+
+        async def body() -> None:
+            result, outputs = program()
+            box["result"] = result
+            resolved: dict[str, Any] = {}
+            for key, value in outputs.items():
+                output = pulumi.Output.from_input(value)
+                known, secret, plain = await output.is_known(), await output.is_secret(), await output.future()
+                if not known:
+                    raise PlanError(f"stack output `{key}` is unknown in the plan; the mock engine returned no value")
+                resolved[key] = SECRET_PLACEHOLDER if secret else plain
+            box["outputs"] = resolved
+
+        _sync_await(run_pulumi_func(body))
+        return RunResult(tuple(monitor.registrations), box["outputs"], box["result"])
+
+    result = contextvars.copy_context().run(isolated)
+    holes = [f"{r.name}.{path}" for r in result.registrations for path in r.unknown_inputs]
+    if holes:
+        raise PlanError(
+            "the plan has unknown inputs (a value the program reads from another resource was never provided): "
+            + ", ".join(sorted(holes))
+        )
+    return result

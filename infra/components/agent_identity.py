@@ -1,0 +1,192 @@
+"""``AgentIdentity``: one agent (or one plugin) as an Okta non-human identity.
+
+Children, all parented to the component so a reviewer sees one bundle per agent:
+
+* ``<name>-app``: an OAuth **service** app that may only use client credentials with ``private_key_jwt``, holding
+  the agent's public keys (or its JWKS URL) and no client secret (``omit_secret``), INACTIVE once the agent expired;
+* ``<name>-policy``: an authorization-server policy whose client whitelist is this app alone;
+* ``<name>-rule``: its one rule, client credentials only, exactly the agent's scopes and token lifetime;
+* ``<name>-okta-api-scopes``: Okta management API scopes, only when the agent declares them;
+* one nested ``AgentIdentity`` per plugin: a plugin acts with its own credential and its own, narrower scopes.
+
+Logical names derive from the identity name only, so adding or removing an agent never renames another's resources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_okta as okta
+
+from agentid.registry.model import Agent, Credentials, Plugin
+
+COMPONENT_TYPE = "agentid:okta:AgentIdentity"
+
+#: Every agent's policy is declared with the same priority. Each policy whitelists exactly one client, so the order
+#: Okta evaluates them in cannot change who gets which token; a constant means adding an agent never renumbers the
+#: others (Okta re-sorts priorities itself on insert, which ``ignore_changes`` below tolerates).
+POLICY_PRIORITY = 1
+#: Each policy holds a single rule.
+RULE_PRIORITY = 1
+
+GRANT_TYPES = ("client_credentials",)
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySpec:
+    """What one Okta identity needs, derived from an agent or one of its plugins."""
+
+    name: str
+    agent: str
+    description: str
+    credentials: Credentials
+    scopes: tuple[str, ...]
+    token_lifetime_minutes: int
+    okta_api_scopes: tuple[str, ...] = ()
+    network_zones: tuple[str, ...] = ()
+    active: bool = True
+
+    @classmethod
+    def for_agent(cls, agent: Agent, today: dt.date) -> IdentitySpec:
+        return cls(
+            name=agent.name,
+            agent=agent.name,
+            description=agent.description,
+            credentials=agent.credentials,
+            scopes=agent.access.scope_names,
+            token_lifetime_minutes=agent.access.token_lifetime_minutes,
+            okta_api_scopes=agent.access.okta_api_scopes,
+            network_zones=agent.access.network_zones,
+            active=not agent.lifecycle.is_expired(today),
+        )
+
+    @classmethod
+    def for_plugin(cls, agent: Agent, plugin: Plugin, today: dt.date) -> IdentitySpec:
+        """A plugin shares its agent's lifetime, network zones and expiry, never its Okta management scopes."""
+        return cls(
+            name=plugin.identity_name(agent.name),
+            agent=agent.name,
+            description=f"{plugin.description} (plugin of {agent.name})",
+            credentials=plugin.credentials,
+            scopes=plugin.scopes,
+            token_lifetime_minutes=agent.access.token_lifetime_minutes,
+            network_zones=agent.access.network_zones,
+            active=not agent.lifecycle.is_expired(today),
+        )
+
+
+@dataclass(frozen=True)
+class AgentIdentityArgs:
+    """``after`` is the last priority-bearing resource declared before this identity (see ``depends_on`` below)."""
+
+    spec: IdentitySpec
+    auth_server_id: pulumi.Input[str]
+    scope_resources: Mapping[str, pulumi.Resource]
+    org_url: str
+    plugins: Sequence[IdentitySpec] = ()
+    after: pulumi.Resource | None = None
+
+
+def _jwks(credentials: Credentials) -> list[okta.app.OAuthJwkArgs]:
+    return [okta.app.OAuthJwkArgs(kid=k.kid, kty=k.kty, e=k.e, n=k.n, x=k.x, y=k.y) for k in credentials.keys]
+
+
+class AgentIdentity(pulumi.ComponentResource):
+    """An agent's Okta identity: service app, access policy and rule (and Okta API scopes, plugins)."""
+
+    client_id: pulumi.Output[str]
+    client_ids: dict[str, pulumi.Output[str]]
+    last_priority_resource: pulumi.Resource
+
+    def __init__(self, name: str, args: AgentIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(COMPONENT_TYPE, name, None, opts)
+        spec = args.spec
+        child = pulumi.ResourceOptions(parent=self)
+        credentials = spec.credentials
+
+        self.app = okta.app.OAuth(
+            f"{name}-app",
+            label=name,
+            type="service",
+            grant_types=list(GRANT_TYPES),
+            response_types=["token"],
+            token_endpoint_auth_method="private_key_jwt",
+            jwks=_jwks(credentials) if credentials.keys else None,
+            jwks_uri=credentials.jwks_uri,
+            # Without omit_secret Okta still generates a client secret and the provider keeps it in state in clear.
+            omit_secret=True,
+            status="ACTIVE" if spec.active else "INACTIVE",
+            network=(
+                okta.app.OAuthNetworkArgs(connection="ZONE", includes=list(spec.network_zones))
+                if spec.network_zones
+                else None
+            ),
+            opts=child,
+        )
+
+        self.policy = okta.auth.ServerPolicy(
+            f"{name}-policy",
+            auth_server_id=args.auth_server_id,
+            name=name,
+            description=f"Access for {name}: {spec.description}"[:255],
+            priority=POLICY_PRIORITY,
+            client_whitelists=[self.app.client_id],
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # Okta fails or drifts when priority-bearing policies are created in parallel (provider issues 1065,
+                # 1198, 2953), so each identity's policy waits for the previous identity's rule.
+                depends_on=[args.after] if args.after is not None else [],
+                # Okta re-sorts priorities to 1..N whenever a policy is inserted; the order is irrelevant here (one
+                # client per policy), so reading back another number must not become an update.
+                ignore_changes=["priority"],
+            ),
+        )
+
+        self.rule = okta.auth.ServerPolicyRule(
+            f"{name}-rule",
+            auth_server_id=args.auth_server_id,
+            policy_id=self.policy.id,
+            name=f"{name} client credentials",
+            priority=RULE_PRIORITY,
+            grant_type_whitelists=list(GRANT_TYPES),
+            scope_whitelists=list(spec.scopes),
+            access_token_lifetime_minutes=spec.token_lifetime_minutes,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # Okta rejects a rule naming a scope the server does not have yet: wait for this rule's scopes.
+                depends_on=[args.scope_resources[scope] for scope in spec.scopes],
+            ),
+        )
+
+        if spec.okta_api_scopes:
+            # Management API scopes are minted by the org authorization server only, hence the org URL as issuer.
+            self.okta_api_scopes = okta.AppOauthApiScope(
+                f"{name}-okta-api-scopes",
+                app_id=self.app.id,
+                issuer=args.org_url,
+                scopes=list(spec.okta_api_scopes),
+                opts=child,
+            )
+
+        self.client_id = self.app.client_id
+        self.client_ids = {spec.name: self.app.client_id}
+        self.last_priority_resource = self.rule
+        for plugin in args.plugins:
+            identity = AgentIdentity(
+                plugin.name,
+                AgentIdentityArgs(
+                    spec=plugin,
+                    auth_server_id=args.auth_server_id,
+                    scope_resources=args.scope_resources,
+                    org_url=args.org_url,
+                    after=self.last_priority_resource,
+                ),
+                opts=child,
+            )
+            self.client_ids.update(identity.client_ids)
+            self.last_priority_resource = identity.last_priority_resource
+
+        self.register_outputs({"clientId": self.app.client_id})

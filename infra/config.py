@@ -1,0 +1,280 @@
+"""Stack configuration: what differs between ``dev`` and ``prod`` lives in ``Pulumi.<stack>.yaml``, not in code.
+
+Everything is read through ``pulumi.Config`` so the real deploy and the offline plan (which feeds the same file to the
+SDK mock engine) parse it identically. Parsing is a pure function over plain values so that a wrong value is
+reported as ``Pulumi.<stack>.yaml: agentid:<key>: what is wrong; what to do`` instead of a provider error halfway
+through a deploy.
+
+Keys (namespace ``agentid``):
+
+* ``authorizationServer``: ``{name, audience, description?}`` to create a custom authorization server, or
+  ``{id, audience, issuer?}`` to reuse an existing one;
+* ``logStream``: ``{type: aws_eventbridge, name, accountId, region, eventSourceName}`` or
+  ``{type: splunk_cloud_logstreaming, name, host, edition}``; the Splunk HEC token is the separate secret
+  ``splunkHecToken`` (``pulumi config set --secret agentid:splunkHecToken ...``);
+* ``maxTokenLifetimeMinutes``: the longest access-token lifetime this stack allows (resource rules judge it);
+* ``today``: optional ``YYYY-MM-DD`` deploy date override (expiry is judged on it);
+* ``detections``: ``{enabled, targetArn}``, consumed by the ``Detections`` component when the stream is EventBridge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+NAMESPACE = "agentid"
+
+EVENTBRIDGE = "aws_eventbridge"
+SPLUNK = "splunk_cloud_logstreaming"
+LOG_STREAM_TYPES = (EVENTBRIDGE, SPLUNK)
+SPLUNK_EDITIONS = ("aws", "aws_govcloud", "gcp")
+
+#: Okta's bounds for an access token lifetime (ServerPolicyRule.access_token_lifetime_minutes).
+MIN_TOKEN_MINUTES, MAX_TOKEN_MINUTES = 5, 1440
+DEFAULT_MAX_TOKEN_MINUTES = 60
+
+SPLUNK_TOKEN_KEY = "splunkHecToken"
+
+
+class ConfigError(ValueError):
+    """A stack configuration value is missing or wrong. The message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationServerConfig:
+    """Create a custom authorization server (``name`` set) or reuse one (``existing_id`` set)."""
+
+    audience: str
+    name: str | None = None
+    description: str = "Issues short-lived access tokens to registered AI agents (managed by agentid)."
+    existing_id: str | None = None
+    issuer: str | None = None
+
+    @property
+    def reuses_existing(self) -> bool:
+        return self.existing_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class LogStreamConfig:
+    """Where Okta streams its System Log: AWS EventBridge or Splunk Cloud."""
+
+    type: str
+    name: str
+    account_id: str | None = None
+    region: str | None = None
+    event_source_name: str | None = None
+    host: str | None = None
+    edition: str | None = None
+
+    @property
+    def is_eventbridge(self) -> bool:
+        return self.type == EVENTBRIDGE
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionsConfig:
+    """Read by the ``Detections`` component (EventBridge rules on the Okta partner event bus)."""
+
+    enabled: bool = False
+    target_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StackConfig:
+    """Everything the program needs to know about one stack. Secrets are not held here (see ``splunkHecToken``)."""
+
+    stack: str
+    org_name: str
+    base_url: str
+    authorization_server: AuthorizationServerConfig
+    log_stream: LogStreamConfig
+    max_token_lifetime_minutes: int = DEFAULT_MAX_TOKEN_MINUTES
+    detections: DetectionsConfig = DetectionsConfig()
+    today: dt.date | None = None
+
+    @property
+    def org_url(self) -> str:
+        """The Okta org URL: the issuer of the org authorization server (the only one minting ``okta.*`` scopes)."""
+        return f"https://{self.org_name}.{self.base_url}"
+
+    @property
+    def file(self) -> str:
+        return f"Pulumi.{self.stack}.yaml"
+
+
+def _where(stack: str, key: str) -> str:
+    return f"Pulumi.{stack}.yaml: {NAMESPACE}:{key}"
+
+
+def _mapping(value: Any, stack: str, key: str, example: str) -> Mapping[str, Any]:
+    if value is None:
+        raise ConfigError(f"{_where(stack, key)} is not set; add it, e.g. `{example}`")
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{_where(stack, key)} must be a mapping, e.g. `{example}`, not {value!r}")
+    return value
+
+
+def _text(value: Mapping[str, Any], field: str, stack: str, key: str, *, required: bool = True) -> str | None:
+    found = value.get(field)
+    if found is None or found == "":
+        if required:
+            raise ConfigError(f"{_where(stack, key)}.{field} is required")
+        return None
+    if not isinstance(found, str):
+        raise ConfigError(f"{_where(stack, key)}.{field} must be a string, not {found!r}")
+    return found
+
+
+def _unknown_fields(value: Mapping[str, Any], allowed: set[str], stack: str, key: str) -> None:
+    """A misspelt field would otherwise be ignored silently and the default deployed instead."""
+    extra = sorted(set(value) - allowed)
+    if extra:
+        raise ConfigError(
+            f"{_where(stack, key)} has unknown field(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def parse_authorization_server(value: Any, stack: str) -> AuthorizationServerConfig:
+    key = "authorizationServer"
+    data = _mapping(value, stack, key, "{name: agents, audience: api://agents}")
+    _unknown_fields(data, {"name", "audience", "description", "id", "issuer"}, stack, key)
+    audience = _text(data, "audience", stack, key)
+    existing = _text(data, "id", stack, key, required=False)
+    name = _text(data, "name", stack, key, required=False)
+    if existing and name:
+        raise ConfigError(f"{_where(stack, key)}: set `id` to reuse a server or `name` to create one, not both")
+    if not existing and not name:
+        raise ConfigError(f"{_where(stack, key)}: set `name` (create a server) or `id` (reuse an existing one)")
+    if existing == "default":
+        raise ConfigError(
+            f"{_where(stack, key)}.id is Okta's `default` authorization server, which every other app of the org may "
+            "use; give agents their own custom server (set `name` instead) so their policies stay isolated"
+        )
+    description = _text(data, "description", stack, key, required=False)
+    return AuthorizationServerConfig(
+        audience=audience or "",
+        name=name,
+        description=description or AuthorizationServerConfig.description,
+        existing_id=existing,
+        issuer=_text(data, "issuer", stack, key, required=False),
+    )
+
+
+_AWS_ACCOUNT = re.compile(r"^\d{12}$")
+_EVENT_SOURCE = re.compile(r"^[A-Za-z0-9.\-_]{1,75}$")
+
+
+def parse_log_stream(value: Any, stack: str) -> LogStreamConfig:
+    key = "logStream"
+    data = _mapping(value, stack, key, "{type: aws_eventbridge, name: ..., accountId: ..., region: ...}")
+    kind = _text(data, "type", stack, key)
+    if kind not in LOG_STREAM_TYPES:
+        raise ConfigError(f"{_where(stack, key)}.type must be one of {', '.join(LOG_STREAM_TYPES)}, not {kind!r}")
+    name = _text(data, "name", stack, key) or ""
+    if kind == EVENTBRIDGE:
+        _unknown_fields(data, {"type", "name", "accountId", "region", "eventSourceName"}, stack, key)
+        account = _text(data, "accountId", stack, key) or ""
+        if not _AWS_ACCOUNT.match(account):
+            raise ConfigError(f"{_where(stack, key)}.accountId must be a 12-digit AWS account id, not {account!r}")
+        source = _text(data, "eventSourceName", stack, key) or ""
+        if not _EVENT_SOURCE.match(source):
+            raise ConfigError(
+                f"{_where(stack, key)}.eventSourceName must be 1-75 letters, digits, '.', '-' or '_', not {source!r}"
+            )
+        return LogStreamConfig(
+            type=kind, name=name, account_id=account, region=_text(data, "region", stack, key), event_source_name=source
+        )
+    _unknown_fields(data, {"type", "name", "host", "edition"}, stack, key)
+    host = _text(data, "host", stack, key) or ""
+    if "://" in host or "/" in host:
+        raise ConfigError(f"{_where(stack, key)}.host is a bare domain such as acme.splunkcloud.com, not {host!r}")
+    edition = _text(data, "edition", stack, key)
+    if edition not in SPLUNK_EDITIONS:
+        raise ConfigError(f"{_where(stack, key)}.edition must be one of {', '.join(SPLUNK_EDITIONS)}, not {edition!r}")
+    return LogStreamConfig(type=kind, name=name, host=host, edition=edition)
+
+
+def parse_detections(value: Any, stack: str) -> DetectionsConfig:
+    key = "detections"
+    if value is None:
+        return DetectionsConfig()
+    data = _mapping(value, stack, key, "{enabled: true, targetArn: arn:aws:sns:...}")
+    _unknown_fields(data, {"enabled", "targetArn"}, stack, key)
+    enabled = data.get("enabled", False)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{_where(stack, key)}.enabled must be true or false, not {enabled!r}")
+    target = _text(data, "targetArn", stack, key, required=enabled)
+    if target is not None and not target.startswith("arn:"):
+        raise ConfigError(f"{_where(stack, key)}.targetArn must be an ARN (arn:aws:...), not {target!r}")
+    return DetectionsConfig(enabled=enabled, target_arn=target)
+
+
+def parse_max_token_minutes(value: Any, stack: str) -> int:
+    if value is None:
+        return DEFAULT_MAX_TOKEN_MINUTES
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_TOKEN_MINUTES <= value <= MAX_TOKEN_MINUTES:
+        raise ConfigError(
+            f"{_where(stack, 'maxTokenLifetimeMinutes')} must be a whole number of minutes between "
+            f"{MIN_TOKEN_MINUTES} and {MAX_TOKEN_MINUTES} (Okta's bounds), not {value!r}"
+        )
+    return value
+
+
+def parse_today(value: Any, stack: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{_where(stack, 'today')} must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def parse_stack_config(stack: str, okta: Mapping[str, Any], agentid: Mapping[str, Any]) -> StackConfig:
+    """Build a :class:`StackConfig` from plain values (``okta:*`` and ``agentid:*`` keys without namespace)."""
+    org_name, base_url = okta.get("orgName"), okta.get("baseUrl")
+    for key, found in (("orgName", org_name), ("baseUrl", base_url)):
+        if not isinstance(found, str) or not found:
+            raise ConfigError(
+                f"Pulumi.{stack}.yaml: okta:{key} is not set; run `pulumi config set okta:{key} <value>` "
+                "(orgName is the part before .okta.com, baseUrl is okta.com, oktapreview.com or okta-emea.com)"
+            )
+    return StackConfig(
+        stack=stack,
+        org_name=str(org_name),
+        base_url=str(base_url),
+        authorization_server=parse_authorization_server(agentid.get("authorizationServer"), stack),
+        log_stream=parse_log_stream(agentid.get("logStream"), stack),
+        max_token_lifetime_minutes=parse_max_token_minutes(agentid.get("maxTokenLifetimeMinutes"), stack),
+        detections=parse_detections(agentid.get("detections"), stack),
+        today=parse_today(agentid.get("today"), stack),
+    )
+
+
+def load_stack_config() -> StackConfig:
+    """Read the current stack's configuration through ``pulumi.Config`` (real engine or mock engine alike)."""
+    import pulumi
+
+    okta, agentid = pulumi.Config("okta"), pulumi.Config(NAMESPACE)
+    objects = {}
+    for key in ("authorizationServer", "logStream", "detections"):
+        try:
+            objects[key] = agentid.get_object(key)
+        except Exception as exc:  # pulumi raises ConfigTypeError on malformed JSON
+            raise ConfigError(f"{_where(pulumi.get_stack(), key)} is not a valid mapping: {exc}") from None
+    return parse_stack_config(
+        pulumi.get_stack(),
+        {"orgName": okta.get("orgName"), "baseUrl": okta.get("baseUrl")},
+        {
+            **objects,
+            "maxTokenLifetimeMinutes": agentid.get("maxTokenLifetimeMinutes"),
+            "today": agentid.get("today"),
+        },
+    )

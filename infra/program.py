@@ -1,0 +1,108 @@
+"""The program: from a loaded registry and a stack's configuration to declared Okta resources.
+
+:func:`declare` is called by ``infra/__main__.py`` (``pulumi preview`` / ``pulumi up``) and by the offline plan
+(:func:`agentid.plan.build_plan`, under the SDK mock engine), so both see exactly the same resources.
+
+Order of declaration: the shared authorization server and its scopes, then the log stream (and, after it, the
+detections that consume it), then one ``AgentIdentity`` per agent the stack deploys, sorted by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pulumi
+
+from agentid.registry.model import Registry, ScopeInfo
+from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
+from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
+from infra.components.log_streaming import LogStreaming, LogStreamingArgs
+from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig
+
+AUTHORIZATION_SERVER_NAME = "authorization-server"
+LOG_STREAMING_NAME = "log-streaming"
+
+
+class ProgramError(ValueError):
+    """The registry cannot be deployed as it stands (e.g. a scope missing from the catalog)."""
+
+
+@dataclass
+class Declared:
+    """What :func:`declare` registered, for the entry point (stack outputs) and the offline plan (ownership)."""
+
+    authorization_server: AuthorizationServer
+    log_streaming: LogStreaming
+    identities: dict[str, AgentIdentity] = field(default_factory=dict)
+    #: logical name of each AgentIdentity component (agent or plugin identity) -> the registry agent owning it
+    owners: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, pulumi.Input[object]] = field(default_factory=dict)
+
+
+def used_scopes(registry: Registry, specs: list[IdentitySpec]) -> list[ScopeInfo]:
+    """The catalog entries of every scope a deployed identity requests, each once."""
+    names = sorted({scope for spec in specs for scope in spec.scopes})
+    missing = [name for name in names if registry.catalog.scope(name) is None]
+    if missing:
+        raise ProgramError(
+            f"scope(s) {', '.join(missing)} are not in {registry.catalog.file}; run `agentid validate` and fix the "
+            "agent definitions before deploying"
+        )
+    return [registry.catalog.scopes[name] for name in names]
+
+
+def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared:
+    """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack."""
+    agents = registry.for_stack(config.stack)
+    agent_specs = {agent.name: IdentitySpec.for_agent(agent, today) for agent in agents}
+    plugin_specs = {agent.name: [IdentitySpec.for_plugin(agent, p, today) for p in agent.plugins] for agent in agents}
+    all_specs = list(agent_specs.values()) + [spec for specs in plugin_specs.values() for spec in specs]
+
+    server = AuthorizationServer(
+        AUTHORIZATION_SERVER_NAME,
+        AuthorizationServerArgs(
+            config=config.authorization_server, scopes=used_scopes(registry, all_specs), org_url=config.org_url
+        ),
+    )
+
+    splunk_token = None
+    if not config.log_stream.is_eventbridge:
+        splunk_token = pulumi.Config(NAMESPACE).require_secret(SPLUNK_TOKEN_KEY)
+    log_streaming = LogStreaming(
+        LOG_STREAMING_NAME, LogStreamingArgs(config=config.log_stream, splunk_token=splunk_token)
+    )
+
+    # Detections (EventBridge rules on the Okta partner event bus) are declared here, after LogStreaming and only
+    # when `config.log_stream.is_eventbridge and config.detections.enabled`: they consume the stream's event source.
+
+    declared = Declared(authorization_server=server, log_streaming=log_streaming)
+    after: pulumi.Resource | None = None
+    for agent in agents:
+        identity = AgentIdentity(
+            agent.name,
+            AgentIdentityArgs(
+                spec=agent_specs[agent.name],
+                auth_server_id=server.id,
+                scope_resources=server.scopes,
+                org_url=config.org_url,
+                plugins=plugin_specs[agent.name],
+                after=after,
+            ),
+        )
+        after = identity.last_priority_resource
+        declared.identities[agent.name] = identity
+        declared.owners[agent.name] = agent.name
+        for plugin in plugin_specs[agent.name]:
+            declared.owners[plugin.name] = agent.name
+
+    client_ids: dict[str, pulumi.Output[str]] = {}
+    for identity in declared.identities.values():
+        client_ids.update(identity.client_ids)
+    declared.outputs = {
+        "issuer": server.issuer,
+        "audience": server.audience,
+        "authorizationServerId": server.id,
+        "clientIds": client_ids,
+    }
+    return declared
