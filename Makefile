@@ -9,7 +9,7 @@ setup:
 demo: setup
 	.venv/bin/agentid validate
 	.venv/bin/agentid check --stack dev
-	@if .venv/bin/agentid plan --help >/dev/null 2>&1; then .venv/bin/agentid plan --stack dev; fi
+	.venv/bin/agentid plan --stack dev
 
 test:
 	@scripts/setup --lint
