@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "review": "agentid.cli.review:review",
     "codeowners": "agentid.cli.codeowners:codeowners",
     "expiring": "agentid.cli.expiring:expiring",
+    "inventory": "agentid.cli.inventory:inventory",
 }
 
 

@@ -1,0 +1,130 @@
+"""Inventory as Markdown, CSV and JSON: the same records, flattened for a wiki page, a spreadsheet or a tool."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+CSV_COLUMNS = (
+    "agent",
+    "risk",
+    "risk_reasons",
+    "owners",
+    "team",
+    "purpose",
+    "environments",
+    "scopes",
+    "max_sensitivity",
+    "okta_api_scopes",
+    "token_lifetime_minutes",
+    "plugins",
+    "lifecycle",
+    "review_by",
+    "expires",
+    "lifecycle_status",
+    "waivers_in_force",
+    "file",
+)
+
+
+def _scopes_text(scopes: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{s['name']} ({s['domain']}, {s['sensitivity']})" for s in scopes)
+
+
+def _plugins_text(plugins: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{p['name']}: {', '.join(s['name'] for s in p['scopes'])}" for p in plugins)
+
+
+def _waivers_text(waivers: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{w['rule']} until {w['expires']} ({w['approved_by']})" for w in waivers)
+
+
+def flat_row(record: dict[str, Any]) -> dict[str, str]:
+    life = record["lifecycle"]
+    return {
+        "agent": record["name"],
+        "risk": record["risk"]["level"],
+        "risk_reasons": "; ".join(record["risk"]["reasons"]),
+        "owners": "; ".join(record["owners"]),
+        "team": record["team"],
+        "purpose": record["purpose"],
+        "environments": "; ".join(record["environments"]),
+        "scopes": _scopes_text(record["scopes"]),
+        "max_sensitivity": record["max_sensitivity"] or "",
+        "okta_api_scopes": "; ".join(record["okta_api_scopes"]),
+        "token_lifetime_minutes": str(record["token_lifetime_minutes"]),
+        "plugins": _plugins_text(record["plugins"]),
+        "lifecycle": life["kind"],
+        "review_by": life["review_by"],
+        "expires": life["expires"] or "",
+        "lifecycle_status": life["status"],
+        "waivers_in_force": _waivers_text(record["waivers"]),
+        "file": record["file"],
+    }
+
+
+def neutralise_formula(value: str) -> str:
+    """Spreadsheets execute cells starting with = + - @ (CSV injection); prefix them with a quote."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def render_csv(inventory: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in inventory["agents"]:
+        writer.writerow({k: neutralise_formula(v) for k, v in flat_row(record).items()})
+    return out.getvalue()
+
+
+def render_json(inventory: dict[str, Any]) -> str:
+    return json.dumps(inventory, indent=2, ensure_ascii=False)
+
+
+def md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_markdown(inventory: dict[str, Any]) -> str:
+    summary = inventory["summary"]
+    risk = ", ".join(f"{count} {level}" for level, count in summary["risk"].items() if count)
+    lines = [
+        f"# Agent inventory ({inventory['as_of']})",
+        "",
+        f"{summary['agents']} agents ({summary['identities']} identities with plugins); risk: {risk or 'none'}; "
+        f"{summary['restricted_data_agents']} reach restricted data.",
+        "",
+        "| agent | risk | owners | team | purpose | environments | scopes (domain, sensitivity) | Okta management "
+        "| token | plugins | lifecycle | waivers in force |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for record in inventory["agents"]:
+        row = flat_row(record)
+        life = record["lifecycle"]
+        lifecycle = f"{life['kind']}, review by {life['review_by']}"
+        if life["expires"]:
+            lifecycle += f", expires {life['expires']}"
+        lifecycle += f" ({life['status']})"
+        cells = [
+            f"`{record['name']}`",
+            f"**{row['risk']}**",
+            ", ".join(record["owners"]),
+            record["team"],
+            record["purpose"],
+            ", ".join(record["environments"]),
+            _scopes_text(record["scopes"]).replace("; ", "<br>"),
+            ", ".join(record["okta_api_scopes"]) or "-",
+            f"{record['token_lifetime_minutes']} min",
+            row["plugins"] or "-",
+            lifecycle,
+            row["waivers_in_force"] or "-",
+        ]
+        lines.append("| " + " | ".join(md_cell(c).replace("&lt;br&gt;", "<br>") for c in cells) + " |")
+    lines += [
+        "",
+        "Risk: most sensitive data reached (restricted → high, confidential → medium, else low), raised one "
+        "level each for Okta management scopes, tokens over 60 minutes, plugins and waivers in force.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,110 @@
+"""`agentid inventory`: the risk formula and the md, csv and json formats."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+
+from agentid.cli.main import main
+from agentid.inventory import build_inventory, render, risk_of
+from agentid.registry.model import Access, Waiver
+from tests.conftest import TODAY
+
+
+def test_risk_levels_of_the_sample_agents(sample_registry):
+    levels = {a.name: risk_of(a, sample_registry.catalog, TODAY).level for a in sample_registry}
+    assert levels == {
+        "finance-reconciler": "high",  # restricted ledger data
+        "hr-onboarding-assistant": "critical",  # restricted HR records, plus a plugin identity
+        "incident-responder": "medium",  # confidential logs
+        "meeting-summarizer": "medium",  # internal data, plus a plugin identity
+        "okta-user-auditor": "high",  # confidential, plus Okta management scopes
+        "support-triage": "high",  # confidential CRM, plus a plugin identity
+    }
+
+
+def test_each_aggravating_factor_raises_one_level(sample_registry):
+    catalog = sample_registry.catalog
+    responder = sample_registry.get("incident-responder")
+    assert risk_of(responder, catalog, TODAY).level == "medium"
+    longer = dataclasses.replace(responder, access=dataclasses.replace(responder.access, token_lifetime_minutes=120))
+    assert risk_of(longer, catalog, TODAY).level == "high"
+    waiver = Waiver("token-lifetime", "Post-incident export runs for two hours.", "ciso@example.com", TODAY)
+    waived = dataclasses.replace(longer, waivers=(waiver,))
+    risk = risk_of(waived, catalog, TODAY)
+    assert risk.level == "critical"
+    assert risk.reasons == ("reaches confidential data", "120-minute tokens (over 60)", "1 waiver(s) in force")
+    expired_waiver = dataclasses.replace(
+        waived, waivers=(dataclasses.replace(waiver, expires=TODAY.replace(day=1).replace(month=11)),)
+    )
+    assert risk_of(expired_waiver, catalog, TODAY).level == "high"
+
+
+def test_management_scope_that_can_change_okta_is_at_least_high(sample_registry):
+    docs_only = dataclasses.replace(
+        sample_registry.get("okta-user-auditor"),
+        access=Access(scopes=(), token_lifetime_minutes=5, okta_api_scopes=("okta.groups.manage",)),
+    )
+    risk = risk_of(docs_only, sample_registry.catalog, TODAY)
+    assert risk.level == "high"
+    assert "can change Okta objects (okta.*.manage)" in risk.reasons
+
+
+def test_json_has_every_field_the_issue_lists(sample_registry):
+    data = json.loads(render(build_inventory(sample_registry, TODAY), "json"))
+    hr = next(a for a in data["agents"] if a["name"] == "hr-onboarding-assistant")
+    assert hr["owners"] == ["aisha.khan@example.com", "daniel.moreau@example.com"]
+    assert hr["team"] and hr["purpose"] == "onboarding" and hr["environments"] == ["dev", "prod"]
+    assert hr["scopes"][0] == {
+        "name": "hr.records.read",
+        "domain": "hr",
+        "sensitivity": "restricted",
+        "reason": hr["scopes"][0]["reason"],
+    }
+    assert hr["lifecycle"] == {"kind": "persistent", "review_by": "2027-01-31", "expires": None, "status": "active"}
+    assert hr["plugins"][0]["identity"] == "hr-onboarding-assistant--scheduler"
+    assert hr["waivers"] == [] and hr["risk"]["level"] == "critical"
+    assert data["summary"]["agents"] == 6 and data["summary"]["identities"] == 9
+
+
+def test_csv_is_one_row_per_agent_and_spreadsheet_safe(sample_registry):
+    agent = sample_registry.get("support-triage")
+    hostile = dataclasses.replace(agent, team='=HYPERLINK("http://evil.example")')
+    registry = dataclasses.replace(
+        sample_registry, agents=tuple(hostile if a.name == agent.name else a for a in sample_registry)
+    )
+    rows = list(csv.DictReader(io.StringIO(render(build_inventory(registry, TODAY), "csv"))))
+    assert [r["agent"] for r in rows] == [a.name for a in sample_registry]
+    triage = next(r for r in rows if r["agent"] == "support-triage")
+    assert triage["team"].startswith("'=")
+    assert "crm.accounts.read (sales, confidential)" in triage["scopes"]
+
+
+def test_markdown_cli(repo, monkeypatch, capsys):
+    monkeypatch.chdir(repo)
+    assert main(["inventory", "--today", TODAY.isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Agent inventory (2026-12-01)")
+    row = next(line for line in out.splitlines() if line.startswith("| `finance-reconciler`"))
+    assert "**high**" in row and "finance.ledger.read (finance, restricted)" in row
+
+
+def test_html_is_self_contained(sample_registry):
+    page = render(build_inventory(sample_registry, TODAY), "html")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<svg" in page and 'http-equiv="Content-Security-Policy"' in page
+    for reference in ("<link", 'src="http', 'href="http', "@import", "url("):
+        assert reference not in page, reference
+
+
+def test_html_escapes_user_text(sample_registry):
+    agent = sample_registry.get("meeting-summarizer")
+    hostile = dataclasses.replace(agent, description="<img src=x onerror=alert(1)></script>")
+    registry = dataclasses.replace(
+        sample_registry, agents=tuple(hostile if a.name == agent.name else a for a in sample_registry)
+    )
+    page = render(build_inventory(registry, TODAY), "html")
+    assert "<img src=x" not in page and '</script>"' not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
