@@ -1,0 +1,48 @@
+"""Shared pieces of the detection tests: the sample registry's detection set and the Okta event fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from agentid.detect.definitions import DetectionSet, build_detection_set
+from agentid.detect.synthetic import DEPLOYER_ID
+from tests.conftest import FIXTURES
+
+EVENTS_DIR = FIXTURES / "detect"
+#: After incident-responder's expiry (2026-12-20): the day its app is INACTIVE and a grant to it is an anomaly.
+AFTER_EXPIRY = dt.date(2026, 12, 21)
+ORG = "acme"
+EVENT_SOURCE_NAME = "agentid-prod"
+EVENT_SOURCE = f"aws.partner/okta.com/{ORG}/{EVENT_SOURCE_NAME}"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def detection_set(sample_registry) -> DetectionSet:
+    """Every sample agent, judged the day after incident-responder expired, with the synthetic deployer."""
+    return build_detection_set(sample_registry, today=AFTER_EXPIRY, deployer_ids=[DEPLOYER_ID])
+
+
+#: fixture -> the single-event detections (EventBridge rules) it must trigger, judged with :func:`detection_set`.
+EVENTBRIDGE_EXPECTED: dict[str, set[str]] = {
+    "grant-meeting-summarizer": set(),
+    "grant-okta-user-auditor-org-server": set(),
+    "grant-shadow-client": {"shadow-agent-token"},
+    "grant-refused-no-matching-scope": {"token-refused"},
+    "invalid-client-credentials": {"invalid-client-credentials"},
+    "grant-incident-responder-after-expiry": {"inactive-agent-token"},
+    "app-update-by-admin": {"identity-tampering"},
+    "app-update-by-deployer": set(),
+    "log-stream-deactivated": {"log-stream-change"},
+    "user-sso": set(),
+}
+
+#: The offline detector also applies the aggregate/time detections to the same events.
+DETECTOR_EXTRA: dict[str, set[str]] = {"grant-refused-no-matching-scope": {"scope-outside-profile"}}

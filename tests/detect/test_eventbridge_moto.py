@@ -1,0 +1,137 @@
+"""The generated EventBridge rules on real moto: each matching Okta event reaches its SQS target, near misses don't.
+
+moto matches everything on an operator it does not implement and treats ``exists: false`` on an object as a match,
+and its ``test_event_pattern`` is a stub; so every generated pattern is first checked against the allow-list of
+operators moto evaluates faithfully, and delivery is observed end to end (put_events -> rule -> SQS).
+
+moto cannot put rules on a partner bus (it keeps only the last ``/`` segment of the bus name), so the rules live on
+a plain custom bus here; what this test proves is the pattern, which is independent of the bus.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from agentid.detect.definitions import EVENT_DETECTIONS
+from agentid.detect.eventbridge import PatternInputs, build_patterns, operators_used, unsafe_constructs
+from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID
+from tests.detect.conftest import EVENT_SOURCE, EVENTBRIDGE_EXPECTED, load_event
+
+REGION = "eu-west-1"
+BUS = "okta-agentid-test"
+
+
+@pytest.fixture(scope="module")
+def patterns(detection_set) -> dict[str, dict[str, Any]]:
+    return build_patterns(PatternInputs.from_detection_set(detection_set, EVENT_SOURCE))
+
+
+def test_every_single_event_detection_has_a_rule(patterns):
+    assert set(patterns) == {d.id for d in EVENT_DETECTIONS}
+
+
+def test_patterns_use_only_operators_moto_implements_faithfully(patterns):
+    for detection, pattern in patterns.items():
+        assert unsafe_constructs(pattern) == [], f"{detection}: {unsafe_constructs(pattern)}"
+
+
+def test_the_operator_check_rejects_what_moto_would_wave_through():
+    """The allow-list check itself must fail on the constructs that make moto match everything."""
+    assert unsafe_constructs({"detail": {"eventType": [{"wildcard": "policy.*"}]}})
+    assert unsafe_constructs({"detail": {"eventType": [{"prefx": "policy."}]}})
+    assert unsafe_constructs({"detail": {"actor": [{"exists": False}]}})
+    assert unsafe_constructs({"detail": {"actor": {"id": []}}})
+    assert operators_used({"a": [{"prefix": "x"}, {"anything-but": {"prefix": "y"}}]}) == {"prefix", "anything-but"}
+
+
+@pytest.fixture(scope="module")
+def bus(patterns) -> Iterator[tuple[Any, Any, dict[str, str]]]:
+    """A bus with every generated rule, each delivering to its own queue (so we see exactly which rule fired)."""
+    with mock_aws():
+        events = boto3.client("events", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        events.create_event_bus(Name=BUS)
+        queues: dict[str, str] = {}
+        for detection, pattern in patterns.items():
+            url = sqs.create_queue(QueueName=f"agentid-{detection}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            events.put_rule(Name=f"agentid-{detection}", EventBusName=BUS, EventPattern=json.dumps(pattern))
+            events.put_targets(Rule=f"agentid-{detection}", EventBusName=BUS, Targets=[{"Id": "alerts", "Arn": arn}])
+            queues[detection] = url
+        yield events, sqs, queues
+
+
+def deliver(bus, detail: dict[str, Any], *, source: str = EVENT_SOURCE, detail_type: str = "SystemLog") -> set[str]:
+    """Put one Okta event on the bus; return the detections whose queue received it (and drain the queues)."""
+    events, sqs, queues = bus
+    result = events.put_events(
+        Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": BUS}]
+    )
+    assert result["FailedEntryCount"] == 0, result
+    fired = set()
+    for detection, url in queues.items():
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        for message in messages:
+            body = json.loads(message["Body"])
+            assert body["detail"]["uuid"] == detail["uuid"], "the target received the whole Okta event"
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if messages:
+            fired.add(detection)
+    return fired
+
+
+@pytest.mark.parametrize("fixture", sorted(EVENTBRIDGE_EXPECTED))
+def test_each_fixture_reaches_exactly_its_rules(bus, fixture):
+    assert deliver(bus, load_event(fixture)) == EVENTBRIDGE_EXPECTED[fixture], fixture
+
+
+def _mutated(name: str, change) -> dict[str, Any]:
+    event = copy.deepcopy(load_event(name))
+    change(event)
+    return event
+
+
+NEAR_MISSES = {
+    "refused-for-unregistered-client": (
+        "grant-refused-no-matching-scope",
+        lambda e: e["actor"].update(id=SHADOW_CLIENT_ID),
+    ),
+    "refused-outcome-success": ("grant-refused-no-matching-scope", lambda e: e["outcome"].update(result="SUCCESS")),
+    "invalid-credentials-unregistered": (
+        "invalid-client-credentials",
+        lambda e: e["actor"].update(id=SHADOW_CLIENT_ID),
+    ),
+    "shadow-grant-failed": ("grant-shadow-client", lambda e: e["outcome"].update(result="FAILURE")),
+    "shadow-authorization-code": (
+        "grant-shadow-client",
+        lambda e: e["debugContext"]["debugData"].update(grantType="authorization_code"),
+    ),
+    "deployer-own-token": ("grant-shadow-client", lambda e: e["actor"].update(id=DEPLOYER_ID)),
+    "expired-agent-refused": ("grant-incident-responder-after-expiry", lambda e: e["outcome"].update(result="FAILURE")),
+    "tamper-lookalike-event-type": (
+        "app-update-by-admin",
+        lambda e: e.update(eventType="app.oauth2.client.read_client_secret"),
+    ),
+    "log-stream-lookalike": ("log-stream-deactivated", lambda e: e.update(eventType="system.log_stream.read")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEAR_MISSES))
+def test_near_misses_reach_no_rule(bus, case):
+    fixture, change = NEAR_MISSES[case]
+    assert deliver(bus, load_event(fixture)), f"{fixture} must match before the near miss means anything"
+    assert deliver(bus, _mutated(fixture, change)) == set(), case
+
+
+def test_events_from_elsewhere_reach_no_rule(bus):
+    shadow = load_event("grant-shadow-client")
+    assert deliver(bus, shadow, source="aws.partner/okta.com/other-org/agentid-prod") == set()
+    assert deliver(bus, shadow, detail_type="AWS API Call via CloudTrail") == set()
+    assert deliver(bus, shadow) == {"shadow-agent-token"}
