@@ -12,7 +12,7 @@ demo: setup
 	.venv/bin/agentid plan --stack dev
 
 test:
-	@scripts/setup --lint
+	@scripts/setup --lint --browser
 	.venv/bin/python -m pytest -q
 
 lint: setup
