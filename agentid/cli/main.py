@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "codeowners": "agentid.cli.codeowners:codeowners",
     "expiring": "agentid.cli.expiring:expiring",
     "inventory": "agentid.cli.inventory:inventory",
+    "review-report": "agentid.cli.review_report:review_report",
 }
 
 

@@ -1,0 +1,160 @@
+"""The access-review sheet: per agent, its owners, each scope with its reason, domain and sensitivity, the last change
+to its definition in git, and the waivers in force.
+
+Auditors ask "who approved this access, why, and when was it last touched"; the sheet answers from the registry and
+git history alone, with an empty decision column for the reviewer to fill in (keep / reduce / remove).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from agentid.inventory.tabular import md_cell, neutralise_formula
+from agentid.lifecycle import lifecycle_status
+from agentid.registry.model import Registry
+
+CSV_COLUMNS = (
+    "agent",
+    "identity",
+    "owners",
+    "team",
+    "purpose",
+    "scope",
+    "reason",
+    "domain",
+    "sensitivity",
+    "review_by",
+    "lifecycle_status",
+    "last_change_date",
+    "last_change_commit",
+    "waivers_in_force",
+    "decision",
+)
+
+
+def build_sheet(
+    registry: Registry, today: dt.date, last_change: dict[str, tuple[str, str]], dirty: set[str]
+) -> list[dict[str, Any]]:
+    """One entry per agent. ``last_change``: file -> (commit, date); ``dirty``: files with uncommitted edits."""
+    sheet = []
+    for agent in registry:
+        commit, date = last_change.get(agent.file, (None, None))
+        scopes = []
+        for identity, _credentials, names in agent.identities():
+            reasons = {g.name: g.reason for g in agent.access.scopes} if identity == agent.name else {}
+            plugin = next((p for p in agent.plugins if p.identity_name(agent.name) == identity), None)
+            for name in names:
+                info = registry.catalog.scope(name)
+                scopes.append(
+                    {
+                        "identity": identity,
+                        "scope": name,
+                        "reason": reasons.get(name) or (f"plugin: {plugin.description}" if plugin else ""),
+                        "domain": info.domain if info else None,
+                        "sensitivity": info.sensitivity.value if info else None,
+                    }
+                )
+        for name in agent.access.okta_api_scopes:
+            scopes.append(
+                {
+                    "identity": agent.name,
+                    "scope": name,
+                    "reason": "Okta management API scope",
+                    "domain": "okta-management",
+                    "sensitivity": None,
+                }
+            )
+        sheet.append(
+            {
+                "agent": agent.name,
+                "owners": list(agent.owners),
+                "team": agent.team,
+                "purpose": agent.purpose,
+                "review_by": agent.lifecycle.review_by.isoformat(),
+                "lifecycle_status": lifecycle_status(agent, today),
+                "last_change": {
+                    "commit": commit,
+                    "date": date,
+                    "uncommitted_changes": agent.file in dirty,
+                },
+                "scopes": scopes,
+                "waivers": [w.to_dict() for w in agent.waivers if w.expires >= today],
+                "file": agent.file,
+            }
+        )
+    return sheet
+
+
+def _last_change_text(entry: dict[str, Any]) -> str:
+    change = entry["last_change"]
+    text = f"{change['date']} ({change['commit'][:12]})" if change["commit"] else "never committed"
+    return text + (", plus uncommitted changes" if change["uncommitted_changes"] else "")
+
+
+def _waivers_text(entry: dict[str, Any]) -> str:
+    return "; ".join(f"{w['rule']} until {w['expires']} ({w['approved_by']}: {w['reason']})" for w in entry["waivers"])
+
+
+def render_markdown(sheet: list[dict[str, Any]], today: dt.date) -> str:
+    lines = [
+        f"# Access review ({today.isoformat()})",
+        "",
+        "For each agent, an owner confirms every scope is still needed for the stated reason and records a decision "
+        "(keep / reduce / remove).",
+    ]
+    for entry in sheet:
+        lines += [
+            "",
+            f"## `{entry['agent']}`",
+            "",
+            f"- Owners: {', '.join(entry['owners'])} ({md_cell(entry['team'])})",
+            f"- Purpose: {entry['purpose']}; review by {entry['review_by']} ({entry['lifecycle_status']})",
+            f"- Last change in git: {_last_change_text(entry)} — `{entry['file']}`",
+            f"- Waivers in force: {md_cell(_waivers_text(entry)) or 'none'}",
+            "",
+            "| identity | scope | reason | domain | sensitivity | decision |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for scope in entry["scopes"]:
+            lines.append(
+                f"| `{scope['identity']}` | `{scope['scope']}` | {md_cell(scope['reason'])} | {scope['domain'] or '-'} "
+                f"| {scope['sensitivity'] or '-'} |  |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(sheet: list[dict[str, Any]]) -> str:
+    """One row per (agent, identity, scope): the shape a spreadsheet review is done in."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for entry in sheet:
+        change = entry["last_change"]
+        for scope in entry["scopes"]:
+            row = {
+                "agent": entry["agent"],
+                "identity": scope["identity"],
+                "owners": "; ".join(entry["owners"]),
+                "team": entry["team"],
+                "purpose": entry["purpose"],
+                "scope": scope["scope"],
+                "reason": scope["reason"],
+                "domain": scope["domain"] or "",
+                "sensitivity": scope["sensitivity"] or "",
+                "review_by": entry["review_by"],
+                "lifecycle_status": entry["lifecycle_status"],
+                "last_change_date": change["date"] or "",
+                "last_change_commit": change["commit"] or "",
+                "waivers_in_force": _waivers_text(entry),
+                "decision": "",
+            }
+            writer.writerow({k: neutralise_formula(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def render_json(sheet: list[dict[str, Any]], today: dt.date) -> str:
+    return json.dumps({"as_of": today.isoformat(), "agents": sheet}, indent=2, ensure_ascii=False)
