@@ -194,3 +194,26 @@ def test_json_and_markdown_give_the_same_changes(workspace, capsys):
     assert len(rows) == len(data["changes"]) == 2
     for row, change in zip(rows, data["changes"], strict=True):
         assert change["agent"] in row and change["summary"] in row
+
+
+def test_policy_findings_introduced_then_fixed(workspace, capsys):
+    """With the real policy engine: a purpose-violating scope is introduced by one change and fixed by the next."""
+    clean = workspace.git("rev-parse", "HEAD")
+    workspace.edit(
+        "meeting-summarizer",
+        "    - name: transcripts.read\n",
+        "    - name: hr.records.read\n      reason: Looks up attendees' managers.\n    - name: transcripts.read\n",
+    )
+    broken = workspace.commit("Give the summariser HR records")
+    introduced = review_json(capsys, "--base", clean, "--head", broken)
+    rules = {(f["rule"], f["agent"]) for f in introduced["findings"]["introduced"]}
+    assert ("purpose-data-domain", "meeting-summarizer") in rules
+    assert introduced["findings"]["fixed"] == []
+    assert main(["review", "--today", TODAY.isoformat(), "--base", clean, "--head", broken]) == 1
+    capsys.readouterr()
+
+    fixed = review_json(capsys, "--base", broken, "--head", clean)
+    assert ("purpose-data-domain", "meeting-summarizer") in {
+        (f["rule"], f["agent"]) for f in fixed["findings"]["fixed"]
+    }
+    assert fixed["findings"]["introduced"] == []
