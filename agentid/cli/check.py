@@ -175,7 +175,7 @@ def run_check(
         registry=registry,
         files=files,
         rules_run=rules_for(with_resources=resource_count is not None),
-        stacks=tuple(stacks),
+        stacks=tuple(stacks) if not registry_only else tuple(s for s in (explicit_stack,) if s),
         resources=resource_count,
         plan_note=plan_note,
     )

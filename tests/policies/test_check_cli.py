@@ -1,0 +1,202 @@
+"""``agentid check`` and ``agentid rules`` as users and CI run them: exit codes, every output format, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from junitparser import Failure, JUnitXml, Skipped
+
+from agentid.cli.main import main
+from tests.conftest import FIXTURES, REPO
+
+FAILING = str(FIXTURES / "policies" / "failing")
+SARIF_SCHEMA = FIXTURES / "policies" / "sarif" / "sarif-schema-2.1.0.json"
+PINNED = ("--today", "2026-12-01")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def failing_report(capsys, output_format: str) -> tuple[int, str]:
+    code, out, _ = run(capsys, "check", "--agents", FAILING, "--registry-only", *PINNED, "--format", output_format)
+    return code, out
+
+
+def test_sample_registry_passes_with_the_dev_plan(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    code, out, err = run(capsys, "check", "--stack", "dev", *PINNED, "--format", "json")
+    assert code == 0, out + err
+    report = json.loads(out)
+    assert report["findings"] == []
+    summary = report["summary"]
+    assert summary["agents"] == 6 and summary["stacks"] == ["dev"]
+    assert summary["resources"] > 0, "the resource rules ran on a real offline plan"
+    assert summary["rules"] == len(__import__("policies.rules", fromlist=["all_rules"]).all_rules())
+
+
+def test_failing_registry_json_report(capsys):
+    code, out = failing_report(capsys, "json")
+    assert code == 1
+    report = json.loads(out)
+    found = {(f["rule"], f["file"].rsplit("/", 1)[-1], f["line"], f["waived"]) for f in report["findings"]}
+    assert found == {
+        ("single-owner", "meeting-notes-digest.yaml", 4, False),
+        ("private-key-material", "meeting-notes-digest.yaml", 13, False),
+        ("purpose-data-domain", "meeting-notes-digest.yaml", 23, False),
+        ("scope-wildcard", "meeting-notes-digest.yaml", 25, False),
+        ("owner-not-agent-identity", "vendor-invoice-matcher.yaml", 4, False),
+        ("restricted-scope-token-lifetime", "vendor-invoice-matcher.yaml", 17, False),
+        ("okta-management-scope", "vendor-invoice-matcher.yaml", 18, True),
+        ("waiver-self-approved", "vendor-invoice-matcher.yaml", 30, False),
+    }
+    first = report["findings"][0]
+    assert set(first) >= {
+        "rule",
+        "severity",
+        "agent",
+        "file",
+        "line",
+        "message",
+        "remediation",
+        "nhi",
+        "waived",
+        "waiver",
+    }
+    assert report["summary"] | {"rules": 0} == {
+        "errors": 6,
+        "warnings": 1,
+        "waived": 1,
+        "files": 2,
+        "agents": 2,
+        "rules": 0,
+        "stacks": [],
+        "resources": None,
+    }
+    assert "FAKE-private-scalar" not in out
+
+
+def test_sarif_validates_against_the_official_schema(capsys):
+    code, out = failing_report(capsys, "sarif")
+    assert code == 1
+    log = json.loads(out)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(log)
+    run_ = log["runs"][0]
+    rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    assert rules["scope-wildcard"]["help"]["text"].startswith("A scope such as")
+    assert "NHI5" in rules["scope-wildcard"]["properties"]["tags"]
+    by_rule = {r["ruleId"]: r for r in run_["results"]}
+    wildcard = by_rule["scope-wildcard"]
+    assert (
+        wildcard["level"] == "error"
+        and run_["tool"]["driver"]["rules"][wildcard["ruleIndex"]]["id"] == "scope-wildcard"
+    )
+    location = wildcard["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("failing/meeting-notes-digest.yaml")
+    assert location["region"] == {"startLine": 25, "startColumn": 13}
+    assert by_rule["single-owner"]["level"] == "warning"
+    suppression = by_rule["okta-management-scope"]["suppressions"][0]
+    assert suppression["kind"] == "inSource" and "SEC-142" in suppression["justification"]
+    assert "suppressions" not in by_rule["waiver-self-approved"]
+
+
+def test_junit_has_a_case_per_rule_and_agent(capsys):
+    code, out = failing_report(capsys, "junit")
+    assert code == 1
+    suite = next(iter(JUnitXml.fromstring(out.encode())))
+    cases = {case.name: case for case in suite}
+    assert len(cases) >= 2 * 25, "every registry rule judged both agents"
+    failed = sorted(name for name, case in cases.items() if any(isinstance(r, Failure) for r in case.result))
+    assert failed == [
+        "owner-not-agent-identity [vendor-invoice-matcher]",
+        "private-key-material [meeting-notes-digest]",
+        "purpose-data-domain [meeting-notes-digest]",
+        "restricted-scope-token-lifetime [vendor-invoice-matcher]",
+        "scope-wildcard [meeting-notes-digest]",
+        "waiver-self-approved [vendor-invoice-matcher]",
+    ]
+    assert isinstance(cases["okta-management-scope [vendor-invoice-matcher]"].result[0], Skipped)
+    assert cases["single-owner [meeting-notes-digest]"].is_passed
+    assert cases["review-overdue [vendor-invoice-matcher]"].is_passed
+
+
+def test_text_has_no_colour_off_a_terminal_and_ends_with_a_summary(capsys):
+    code, out = failing_report(capsys, "text")
+    assert code == 1 and "\x1b[" not in out
+    assert "meeting-notes-digest.yaml:25:13: error: scope `crm.*` contains a wildcard [scope-wildcard]" in out
+    assert out.rstrip().endswith("2 agents, 25 rules: failed (6 errors, 1 warnings, 1 waived)")
+
+
+def test_output_file_is_written_and_stdout_stays_empty(capsys, tmp_path):
+    target = tmp_path / "reports" / "agentid.sarif"
+    code, out, _ = run(
+        capsys, "check", "--agents", FAILING, "--registry-only", *PINNED, "--format", "sarif", "--output", str(target)
+    )
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--stack", "staging"), "no stack `staging`"),
+        (("--format", "xml"), "'xml' is not one of"),
+        (("--today", "2026-13-01"), "--today"),
+    ],
+)
+def test_usage_errors_exit_2(capsys, monkeypatch, args, message):
+    monkeypatch.chdir(REPO)
+    code, _, err = run(capsys, "check", "--registry-only", *args)
+    assert code == 2 and message in err
+
+
+def test_broken_settings_is_a_usage_error_naming_the_line(capsys, tmp_path):
+    bad = tmp_path / "settings.yaml"
+    bad.write_text("allowed_owner_domains: [example.com]\nmax_scopes: 0\n")
+    code, _, err = run(capsys, "check", "--registry-only", *PINNED, "--settings", str(bad))
+    assert code == 2 and f"{bad}:2" in err
+
+
+def test_registry_only_never_imports_pulumi():
+    script = (
+        "import sys; from agentid.cli.main import main; "
+        "code = main(['check', '--registry-only', '--today', '2026-12-01', '--format', 'json']); "
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_okta', 'grpc')); "
+        "print(loaded, file=sys.stderr); sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_rules_json_lists_every_rule_with_metadata(capsys):
+    from policies.rules import all_rules
+
+    code, out, _ = run(capsys, "rules", "--format", "json")
+    listed = json.loads(out)
+    assert code == 0 and [r["id"] for r in listed] == [r.meta.id for r in all_rules()]
+    wildcard = next(r for r in listed if r["id"] == "scope-wildcard")
+    assert wildcard["checkov_id"] == "CKV_AGENT_5" and wildcard["nhi"] == ["NHI5"] and wildcard["remediation"]
+
+
+def test_rules_text_is_a_table(capsys):
+    code, out, _ = run(capsys, "rules")
+    assert code == 0 and "private-key-material" in out and "error (no waiver)" in out
+
+
+def test_docs_rules_md_is_generated_from_the_metadata(capsys):
+    """Fails when a rule changes without `python -m policies.rules._docs` being re-run."""
+    code, out, _ = run(capsys, "rules", "--format", "md")
+    assert code == 0
+    assert (REPO / "docs" / "rules.md").read_text(encoding="utf-8") == out, (
+        "docs/rules.md is stale: run `.venv/bin/python -m policies.rules._docs`"
+    )
+    for tag in [f"NHI{n}" for n in range(1, 11)]:
+        row = next(line for line in out.splitlines() if line.startswith(f"| {tag} "))
+        assert row.count("](#") or ("none: " in row and len(row) > 60), row
