@@ -38,6 +38,10 @@ LOADER_NHI: Mapping[str, tuple[str, ...]] = {
 #: Loader findings a rule reports more precisely at the same place: (loader rule, rule that supersedes it).
 SUPERSEDED_LOADER_FINDINGS: tuple[tuple[str, str], ...] = (("load.unknown-scope", "scope-wildcard"),)
 
+#: Plan findings that repeat, for the same agent, what a registry rule already reports at the line to fix:
+#: (plan rule, registry rule). A plan finding without the registry one (hand-written Pulumi code) is kept.
+SUPERSEDED_PLAN_FINDINGS: tuple[tuple[str, str], ...] = (("token-lifetime-bounds", "token-lifetime-stack-max"),)
+
 ENGINE_ERROR_RULE = "engine.rule-error"
 
 
@@ -170,7 +174,18 @@ def evaluate(
                     remediation="This is a bug in the rule, not in your files; report it with AGENTID_DEBUG=1 output.",
                 )
             )
-    return sorted_findings(apply_waivers(findings, registry, ctx))
+    return sorted_findings(apply_waivers(_drop_superseded(findings), registry, ctx))
+
+
+def _drop_superseded(findings: list[Finding]) -> list[Finding]:
+    reported = {(f.rule, f.agent) for f in findings}
+    return [
+        f
+        for f in findings
+        if not any(
+            f.rule == plan and (registry_rule, f.agent) in reported for plan, registry_rule in SUPERSEDED_PLAN_FINDINGS
+        )
+    ]
 
 
 def _run(rule: Rule, registry: Registry, resources: Sequence[PlannedResource], ctx: RuleContext) -> Iterable[Finding]:
@@ -185,10 +200,10 @@ def _run(rule: Rule, registry: Registry, resources: Sequence[PlannedResource], c
     elif kind is RuleKind.RESOURCE:
         for resource in resources:
             for violation in rule.check(resource, ctx):
-                yield _plan_finding(rule, registry, violation, violation.agent or resource.agent)
+                yield _plan_finding(rule, registry, violation, violation.agent or resource.agent, ctx.stack)
     else:
         for violation in rule.check(resources, ctx):
-            yield _plan_finding(rule, registry, violation, violation.agent)
+            yield _plan_finding(rule, registry, violation, violation.agent, ctx.stack)
 
 
 def _agent_finding(rule: Rule, agent: Agent, violation: Violation) -> Finding:
@@ -205,15 +220,19 @@ def _agent_finding(rule: Rule, agent: Agent, violation: Violation) -> Finding:
     )
 
 
-def _plan_finding(rule: Rule, registry: Registry, violation: Violation, agent_name: str | None) -> Finding:
+def _plan_finding(
+    rule: Rule, registry: Registry, violation: Violation, agent_name: str | None, stack: str | None
+) -> Finding:
     """Plan findings point at the owning agent's file when there is one (at ``violation.path`` in it, else its
-    name), so an editor or a PR annotation lands where the fix is; shared resources have no file."""
+    name), so an editor or a PR annotation lands where the fix is; shared resources (the authorization server, the
+    log stream) point at the stack's configuration, ``Pulumi.<stack>.yaml``."""
     agent = registry.get(agent_name) if agent_name else None
     if agent is None:
         return Finding(
             rule=rule.meta.id,
             severity=rule.meta.severity,
             message=violation.message,
+            file=f"Pulumi.{stack}.yaml" if stack else None,
             agent=agent_name,
             remediation=rule.meta.remediation,
             nhi=rule.meta.nhi,

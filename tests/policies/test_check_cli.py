@@ -200,3 +200,12 @@ def test_docs_rules_md_is_generated_from_the_metadata(capsys):
     for tag in [f"NHI{n}" for n in range(1, 11)]:
         row = next(line for line in out.splitlines() if line.startswith(f"| {tag} "))
         assert row.count("](#") or ("none: " in row and len(row) > 60), row
+
+
+def test_text_is_coloured_on_a_terminal():
+    from agentid.findings import Finding, Severity
+    from agentid.output import text
+
+    finding = Finding("scope-wildcard", Severity.ERROR, "scope `crm.*` contains a wildcard", "agents/x.yaml", 25)
+    assert "\x1b[31m" in text.render([finding], "1 agents", colour=True)
+    assert "\x1b[" not in text.render([finding], "1 agents", colour=False)

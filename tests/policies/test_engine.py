@@ -161,3 +161,29 @@ def test_stack_limits_come_from_pulumi_stack_files(tmp_path: Path):
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  okta:orgName: example-dev\n")
     (tmp_path / "Pulumi.broken.yaml").write_text("config: [unclosed\n")
     assert engine.load_stack_limits(tmp_path) == {"prod": 20}
+
+
+def test_a_plan_finding_that_repeats_a_registry_finding_is_reported_once(sample_registry):
+    rule = PlannedResource(
+        type="okta:auth/serverPolicyRule:ServerPolicyRule",
+        name="support-triage-rule",
+        agent="support-triage",
+        inputs={"grantTypeWhitelists": ["client_credentials"], "scopeWhitelists": ["tickets.read"],
+                "accessTokenLifetimeMinutes": 90},
+    )  # fmt: skip
+    stream = PlannedResource(
+        type="okta:index/logStream:LogStream",
+        name="system-log-eventbridge",
+        inputs={"name": "agentid-dev-system-log", "type": "aws_eventbridge", "status": "ACTIVE"},
+    )
+    too_long = b.access(sample_registry, "support-triage", token_lifetime_minutes=90)
+    found = [f.rule for f in engine.evaluate(too_long, today=TODAY, stack="dev", resources=[rule, stream])]
+    assert found == ["token-lifetime-stack-max"]
+    # the file says 30 but hand-written Pulumi code deploys 90: only the plan can tell
+    found = [f.rule for f in engine.evaluate(sample_registry, today=TODAY, stack="dev", resources=[rule, stream])]
+    assert found == ["token-lifetime-bounds"]
+
+
+def test_shared_resource_findings_point_at_the_stack_config(sample_registry):
+    found = engine.evaluate(sample_registry, today=TODAY, stack="dev", resources=[])
+    assert [(f.rule, f.file, f.agent) for f in found] == [("stack-has-log-stream", "Pulumi.dev.yaml", None)]
