@@ -23,10 +23,11 @@ from infra.config import ConfigError, load_stack_config  # noqa: E402
 from infra.program import ProgramError, declare  # noqa: E402
 
 
-def main() -> None:
+def main(root: Path = ROOT) -> None:
+    """Declare the current stack. ``root`` is a parameter so tests can point it at a fixture repository."""
     try:
         config = load_stack_config()
-        result = load_registry(ROOT / "agents", ROOT / "policies" / "catalog.yaml", root=ROOT)
+        result = load_registry(root / "agents", root / "policies" / "catalog.yaml", root=root)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
     except CatalogError as exc:
@@ -48,4 +49,5 @@ def main() -> None:
         pulumi.export(name, value)
 
 
-main()
+if __name__ == "__main__":  # Pulumi runs this file as __main__; importing it (tests) declares nothing
+    main()

@@ -38,6 +38,8 @@ DEFAULT_MAX_TOKEN_MINUTES = 60
 
 SPLUNK_TOKEN_KEY = "splunkHecToken"
 
+DEFAULT_SERVER_DESCRIPTION = "Issues short-lived access tokens to registered AI agents (managed by agentid)."
+
 
 class ConfigError(ValueError):
     """A stack configuration value is missing or wrong. The message names the file, the key and the fix."""
@@ -49,7 +51,7 @@ class AuthorizationServerConfig:
 
     audience: str
     name: str | None = None
-    description: str = "Issues short-lived access tokens to registered AI agents (managed by agentid)."
+    description: str = DEFAULT_SERVER_DESCRIPTION
     existing_id: str | None = None
     issuer: str | None = None
 
@@ -158,7 +160,7 @@ def parse_authorization_server(value: Any, stack: str) -> AuthorizationServerCon
     return AuthorizationServerConfig(
         audience=audience or "",
         name=name,
-        description=description or AuthorizationServerConfig.description,
+        description=description or DEFAULT_SERVER_DESCRIPTION,
         existing_id=existing,
         issuer=_text(data, "issuer", stack, key, required=False),
     )
