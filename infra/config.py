@@ -14,7 +14,8 @@ Keys (namespace ``agentid``):
   ``splunkHecToken`` (``pulumi config set --secret agentid:splunkHecToken ...``);
 * ``maxTokenLifetimeMinutes``: the longest access-token lifetime this stack allows (resource rules judge it);
 * ``today``: optional ``YYYY-MM-DD`` deploy date override (expiry is judged on it);
-* ``detections``: ``{enabled, targetArn}``, consumed by the ``Detections`` component when the stream is EventBridge.
+* ``detections``: ``{enabled, targetArn, deployerIds?, allowedClientIds?}``, consumed by the ``Detections`` component
+  when the stream is EventBridge.
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ class DetectionsConfig:
 
     enabled: bool = False
     target_arn: str | None = None
+    #: Okta ids of the principals that deploy (the Pulumi service app, a break-glass admin): their changes to agent
+    #: identities are expected; anyone else's are tampering.
+    deployer_ids: tuple[str, ...] = ()
+    #: non-agent clients that legitimately get client-credentials tokens (not shadow agents)
+    allowed_client_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,14 +211,27 @@ def parse_detections(value: Any, stack: str) -> DetectionsConfig:
     if value is None:
         return DetectionsConfig()
     data = _mapping(value, stack, key, "{enabled: true, targetArn: arn:aws:sns:...}")
-    _unknown_fields(data, {"enabled", "targetArn"}, stack, key)
+    _unknown_fields(data, {"enabled", "targetArn", "deployerIds", "allowedClientIds"}, stack, key)
     enabled = data.get("enabled", False)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{_where(stack, key)}.enabled must be true or false, not {enabled!r}")
     target = _text(data, "targetArn", stack, key, required=enabled)
     if target is not None and not target.startswith("arn:"):
         raise ConfigError(f"{_where(stack, key)}.targetArn must be an ARN (arn:aws:...), not {target!r}")
-    return DetectionsConfig(enabled=enabled, target_arn=target)
+    lists = {}
+    for field in ("deployerIds", "allowedClientIds"):
+        found = data.get(field, [])
+        if not isinstance(found, list) or not all(isinstance(item, str) and item for item in found):
+            raise ConfigError(
+                f"{_where(stack, key)}.{field} must be a list of Okta ids (e.g. [0oa1...]), not {found!r}"
+            )
+        lists[field] = tuple(found)
+    return DetectionsConfig(
+        enabled=enabled,
+        target_arn=target,
+        deployer_ids=lists["deployerIds"],
+        allowed_client_ids=lists["allowedClientIds"],
+    )
 
 
 def parse_max_token_minutes(value: Any, stack: str) -> int:

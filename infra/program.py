@@ -17,10 +17,12 @@ import pulumi
 from agentid.registry.model import Registry, ScopeInfo
 from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
 from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
+from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
+DETECTIONS_NAME = "detections"
 LOG_STREAMING_NAME = "log-streaming"
 
 
@@ -38,6 +40,7 @@ class Declared:
     #: logical name of each AgentIdentity component (agent or plugin identity) -> the registry agent owning it
     owners: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, pulumi.Input[object]] = field(default_factory=dict)
+    detections: Detections | None = None
 
 
 def used_scopes(registry: Registry, specs: list[IdentitySpec]) -> list[ScopeInfo]:
@@ -73,8 +76,8 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
         LOG_STREAMING_NAME, LogStreamingArgs(config=config.log_stream, splunk_token=splunk_token)
     )
 
-    # Detections (EventBridge rules on the Okta partner event bus) are declared here, after LogStreaming and only
-    # when `config.log_stream.is_eventbridge and config.detections.enabled`: they consume the stream's event source.
+    # Detections (EventBridge rules on the Okta partner event bus) consume this stream; they are declared after the
+    # identities below because their patterns need every app's client id.
 
     declared = Declared(authorization_server=server, log_streaming=log_streaming)
     after: pulumi.Resource | None = None
@@ -99,6 +102,8 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
     client_ids: dict[str, pulumi.Output[str]] = {}
     for identity in declared.identities.values():
         client_ids.update(identity.client_ids)
+    if config.log_stream.is_eventbridge and config.detections.enabled:
+        declared.detections = _declare_detections(config, client_ids, all_specs, log_streaming)
     declared.outputs = {
         "issuer": server.issuer,
         "audience": server.audience,
@@ -106,3 +111,24 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
         "clientIds": client_ids,
     }
     return declared
+
+
+def _declare_detections(
+    config: StackConfig, client_ids: dict[str, pulumi.Output[str]], specs: list[IdentitySpec], stream: LogStreaming
+) -> Detections:
+    """EventBridge rules for the single-event detections, fed the apps' client ids once Okta mints them."""
+    settings = config.log_stream
+    return Detections(
+        DETECTIONS_NAME,
+        DetectionsArgs(
+            org_name=config.org_name,
+            event_source_name=settings.event_source_name or "",
+            region=settings.region or "",
+            target_arn=config.detections.target_arn or "",
+            client_ids=client_ids,
+            inactive=[spec.name for spec in specs if not spec.active],
+            deployer_ids=config.detections.deployer_ids,
+            allowed_client_ids=config.detections.allowed_client_ids,
+            depends_on=[stream],
+        ),
+    )

@@ -90,6 +90,9 @@ class Detections(pulumi.ComponentResource):
             meta = DETECTIONS[detection]
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{detection}",
+                # A fixed name (unique on this stack's own partner bus) so alerts and the console read
+                # "agentid-shadow-agent-token" rather than a random suffix.
+                name=f"agentid-{detection}",
                 event_bus_name=self.bus.name,
                 description=f"agentid: {meta.title}"[:512],
                 event_pattern=resolved.apply(lambda patterns, d=detection: json.dumps(patterns[d], sort_keys=True)),

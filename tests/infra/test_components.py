@@ -1,0 +1,126 @@
+"""The components and the entry point under the Pulumi SDK mocks (``@pulumi.runtime.test``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pulumi
+import pulumi_okta as okta
+import pytest
+
+from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
+from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
+
+
+def test_agent_identity_outputs_and_parents(runtime, sample_registry):
+    agent = sample_registry.get("meeting-summarizer")
+    ran: list[str] = []
+
+    def declare_and_check():
+        scopes = {
+            name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name)
+            for name in ("transcripts.read", "calendar.read")
+        }
+        identity = AgentIdentity(
+            agent.name,
+            AgentIdentityArgs(
+                spec=IdentitySpec.for_agent(agent, TODAY),
+                auth_server_id="aus1agents",
+                scope_resources=scopes,
+                org_url="https://example-dev.okta.com",
+                plugins=[IdentitySpec.for_plugin(agent, agent.plugins[0], TODAY)],
+            ),
+        )
+        client_ids = identity.client_ids
+
+        def check(values):
+            assert values == ["0oa-meeting-summarizer-app", "0oa-meeting-summarizer--calendar-app"], (
+                f"meeting-summarizer client ids: {values}"
+            )
+            ran.append("checked")
+
+        return pulumi.Output.all(*client_ids.values()).apply(check)
+
+    runtime.run(declare_and_check)
+    assert ran == ["checked"], "the assertions inside apply() never ran"
+    names = set(runtime.mocks.resources)
+    assert {"meeting-summarizer-app", "meeting-summarizer--calendar-app", "meeting-summarizer--calendar-rule"} <= names
+    plugin_app = runtime.mocks.resources["meeting-summarizer--calendar-app"]
+    assert plugin_app.inputs["jwksUri"].endswith("/meeting-summarizer/calendar/jwks.json"), "plugin's own JWKS"
+
+
+def test_finance_identity_inputs_under_sdk_mocks(runtime, sample_registry):
+    agent = sample_registry.get("finance-reconciler")
+    ran: list[str] = []
+
+    def declare_and_check():
+        scopes = {
+            name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name)
+            for name in agent.access.scope_names
+        }
+        identity = AgentIdentity(
+            agent.name,
+            AgentIdentityArgs(
+                spec=IdentitySpec.for_agent(agent, TODAY),
+                auth_server_id="aus1agents",
+                scope_resources=scopes,
+                org_url="https://example-dev.okta.com",
+            ),
+        )
+
+        def check(values):
+            whitelist, rule_scopes, lifetime, policy_id, network = values
+            assert whitelist == ["0oa-finance-reconciler-app"], "finance-reconciler-policy client whitelist"
+            assert rule_scopes == ["finance.ledger.read", "finance.reconciliation.write"], "finance-reconciler-rule"
+            assert lifetime == 5, "finance-reconciler-rule access token lifetime"
+            assert policy_id == "finance-reconciler-policy-id", "finance-reconciler-rule policy id"
+            assert network == {"connection": "ZONE", "includes": ["nzo1finance0batch0zone"]}, (
+                f"finance-reconciler-app network: {network}"
+            )
+            ran.append("checked")
+
+        return pulumi.Output.all(
+            identity.policy.client_whitelists,
+            identity.rule.scope_whitelists,
+            identity.rule.access_token_lifetime_minutes,
+            identity.rule.policy_id,
+            identity.app.network,
+        ).apply(check)
+
+    runtime.run(declare_and_check)
+    assert ran == ["checked"], "the assertions inside apply() never ran"
+
+
+def test_entry_point_stops_on_loader_errors_with_file_and_line(runtime, tmp_path):
+    import infra.__main__ as entry
+
+    (tmp_path / "agents").mkdir()
+    (tmp_path / "policies").mkdir()
+    shutil.copy(FIXTURES / "agents" / "invalid" / "unknown-key.yaml", tmp_path / "agents" / "unknown-key.yaml")
+    shutil.copy(CATALOG, tmp_path / "policies" / "catalog.yaml")
+    with pytest.raises(pulumi.RunError) as raised:
+        runtime.run(lambda: entry.main(tmp_path))
+    message = str(raised.value)
+    assert re.search(r"agents/unknown-key\.yaml:14:3: error: unknown key `scopez`", message), message
+    assert "nothing was deployed" in message, message
+    assert runtime.mocks.resources == {}, f"resources registered from an invalid registry: {runtime.mocks.resources}"
+
+
+def test_entry_point_declares_the_dev_stack(runtime):
+    import infra.__main__ as entry
+
+    runtime.run(lambda: entry.main(REPO))
+    apps = sorted(name for name, args in runtime.mocks.resources.items() if args.typ == "okta:app/oAuth:OAuth")
+    assert apps == sorted(
+        [
+            "finance-reconciler-app",
+            "hr-onboarding-assistant-app",
+            "hr-onboarding-assistant--scheduler-app",
+            "meeting-summarizer-app",
+            "meeting-summarizer--calendar-app",
+            "okta-user-auditor-app",
+            "support-triage-app",
+            "support-triage--knowledge-base-app",
+        ]
+    ), f"apps declared by infra/__main__.py for dev: {apps}"
