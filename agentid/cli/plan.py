@@ -53,7 +53,7 @@ def render_table(plan: Any, *, colour: bool) -> str:
         groups.setdefault(resource.agent, []).append(resource)
     with console.capture() as captured:
         for agent, resources in groups.items():
-            title = "shared (authorization server, scopes, log stream)" if agent is None else f"agent {agent}"
+            title = "shared resources (not owned by one agent)" if agent is None else f"agent {agent}"
             table = Table(title=title, title_justify="left", show_lines=True, expand=False)
             table.add_column("type", no_wrap=True)
             table.add_column("name", no_wrap=True, style="bold")
@@ -67,7 +67,8 @@ def render_table(plan: Any, *, colour: bool) -> str:
 
 
 def _summary(plan: Any) -> str:
-    custom = [r for r in plan.resources if not r.type.startswith("agentid:")]
+    custom = [r for r in plan.resources if r.type.startswith("okta:")]
+    aws = [r for r in plan.resources if r.type.startswith(("aws:", "pulumi:providers:aws"))]
     agents = {r.agent for r in plan.resources if r.agent is not None}
     apps = [r for r in plan.resources if r.type == "okta:app/oAuth:OAuth"]
     inactive = sorted(r.name for r in apps if r.inputs.get("status") == "INACTIVE")
@@ -77,6 +78,8 @@ def _summary(plan: Any) -> str:
     )
     if inactive:
         line += f"; expired, deployed INACTIVE: {', '.join(inactive)}"
+    if aws:
+        line += f"; {len(aws)} AWS resources for detections"
     return line
 
 

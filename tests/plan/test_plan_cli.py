@@ -39,7 +39,7 @@ def test_table_groups_resources_by_agent(capsys):
     assert code == 0, err
     headings = [line.strip() for line in out.splitlines() if line.strip().startswith(("agent ", "shared "))]
     assert headings == [
-        "shared (authorization server, scopes, log stream)",
+        "shared resources (not owned by one agent)",
         "agent finance-reconciler",
         "agent hr-onboarding-assistant",
         "agent meeting-summarizer",
@@ -48,7 +48,9 @@ def test_table_groups_resources_by_agent(capsys):
     ], headings
     assert "okta:auth/serverPolicyRule:ServerPolicyRule" in out and "support-triage--knowledge-base-app" in out
     # 12 scopes + server + log stream, 8 identities x (app, policy, rule), 1 Okta API scope grant = 39.
-    assert "stack dev as of 2026-12-01: 39 Okta resources in 49 declarations" in out, out.splitlines()[-1]
+    # Plus the Detections component (issue 6): provider, partner bus, 5 rules + 5 targets = 12 AWS, 13 declarations.
+    assert "stack dev as of 2026-12-01: 39 Okta resources in 62 declarations" in out, out.splitlines()[-1]
+    assert "12 AWS resources for detections" in out, out.splitlines()[-1]
 
 
 def test_expired_agent_is_called_out(capsys):

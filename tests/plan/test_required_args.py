@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 
+import pulumi_aws as aws
 import pulumi_okta as okta
 
 #: The SDK argument class of every Okta resource the program declares: their required parameters must be set.
@@ -15,6 +16,11 @@ ARGS_CLASSES = {
     "okta:auth/serverPolicyRule:ServerPolicyRule": okta.auth.ServerPolicyRuleArgs,
     "okta:index/appOauthApiScope:AppOauthApiScope": okta.AppOauthApiScopeArgs,
     "okta:index/logStream:LogStream": okta.LogStreamArgs,
+    # The Detections component (EventBridge rules on the Okta partner bus)
+    "pulumi:providers:aws": aws.ProviderArgs,
+    "aws:cloudwatch/eventBus:EventBus": aws.cloudwatch.EventBusArgs,
+    "aws:cloudwatch/eventRule:EventRule": aws.cloudwatch.EventRuleArgs,
+    "aws:cloudwatch/eventTarget:EventTarget": aws.cloudwatch.EventTargetArgs,
 }
 
 
