@@ -1,0 +1,115 @@
+"""Whole-process measurements: wall time and peak resident memory of one command, as a user would run it.
+
+In-process timers would miss interpreter start-up and imports, which are most of what a pre-commit hook costs.
+Each command runs as its own process; ``os.wait4`` returns that process's own resource usage, so its peak RSS
+is not mixed up with any other measurement's (``RUSAGE_CHILDREN`` would keep the largest child seen so far).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class CommandFailed(Exception):
+    """A measured command exited with an unexpected status: its timing would be meaningless."""
+
+    def __init__(self, argv: Sequence[str], status: int, stderr: str):
+        tail = stderr.strip().splitlines()[-12:]
+        super().__init__(f"`{' '.join(argv)}` exited {status}:\n" + "\n".join(tail))
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One execution: wall seconds, peak RSS in MiB, exit status and the captured output."""
+
+    seconds: float
+    peak_rss_mib: float
+    status: int
+    stdout: bytes
+    stderr: bytes
+
+
+@dataclass(slots=True)
+class Measurement:
+    """Repeated runs of one command; the median is reported (robust to one noisy run on a shared machine)."""
+
+    label: str
+    argv: tuple[str, ...]
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def min_seconds(self) -> float:
+        return min(run.seconds for run in self.runs)
+
+    @property
+    def peak_rss_mib(self) -> float:
+        return max(run.peak_rss_mib for run in self.runs)
+
+    @property
+    def last(self) -> Run:
+        return self.runs[-1]
+
+
+def run_once(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_status: Sequence[int] = (0,),
+) -> Run:
+    """Run ``argv`` to completion and measure it. Raises :class:`CommandFailed` on an unexpected exit status.
+
+    Output goes to temporary files, not pipes: the child is reaped by ``os.wait4`` (which is what yields its own
+    rusage), so nothing else may wait for it, and files cannot fill up and stall the child as a pipe would.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
+        _pid, wait_status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(wait_status)  # reaped here: Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    status = process.returncode
+    if status not in ok_status:
+        raise CommandFailed(argv, status, stderr.decode("utf-8", "replace"))
+    return Run(seconds, usage.ru_maxrss / 1024, status, stdout, stderr)
+
+
+def measure(
+    label: str,
+    argv: Sequence[str],
+    *,
+    repeat: int,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_status: Sequence[int] = (0,),
+    note: str = "",
+) -> Measurement:
+    """Run ``argv`` ``repeat`` times (one discarded warm-up run first, so the page cache is warm for everyone)."""
+    run_once(argv, cwd=cwd, env=env, ok_status=ok_status)
+    result = Measurement(label, tuple(argv), note=note)
+    for _ in range(repeat):
+        result.runs.append(run_once(argv, cwd=cwd, env=env, ok_status=ok_status))
+    return result

@@ -1,0 +1,334 @@
+"""Write ``docs/benchmarks.md``: the machine, the method, every figure and a pass/fail per target.
+
+The report is generated, never edited by hand, so it always matches a real run; the machine facts (cores, CPU,
+memory, load average before and after) are part of it because a figure without its machine means nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import Measurement
+from benchmarks.run import REPO, STACK, SizeResult, Target
+
+#: Rows of the per-size table: measurement key, what it is, and the floor it is compared with.
+ROWS: tuple[tuple[str, str, str | None], ...] = (
+    ("floor_yaml_mixed", "YAML parse floor: PyYAML `CSafeLoader` over every file (mixed set)", None),
+    ("check_registry_mixed", "`agentid check --registry-only` (mixed set)", "floor_yaml_mixed"),
+    ("floor_yaml_valid", "YAML parse floor (valid set)", None),
+    ("check_registry_valid", "`agentid check --registry-only` (valid set)", "floor_yaml_valid"),
+    ("check_full_valid", f"`agentid check --stack {STACK}`: registry + offline plan + resource rules", None),
+    ("plan", f"`agentid plan --stack {STACK} --format json` (offline plan)", "floor_sdk"),
+    ("floor_sdk", "SDK floor: same resources registered under the Pulumi mock engine, no project code", None),
+    ("floor_yaml_checkov_sample", "YAML parse floor on the checkov sample", None),
+    ("check_registry_checkov_sample", "`agentid check --registry-only` on the checkov sample", None),
+    ("checkov", "checkov 3.3 `--framework yaml` + the agentid adapter (policies/checkov)", None),
+    ("floor_orjson", "orjson parse floor: `orjson.loads` per line of the event file", None),
+    ("detect", "`agentid detect --format json` over the same event file", "floor_orjson"),
+)
+
+
+@dataclass(slots=True)
+class Machine:
+    """Facts about where the figures were taken."""
+
+    cores: int
+    cpu: str
+    memory_gib: float
+    python: str
+    system: str
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    started: str = ""
+    finished: str = ""
+    commit: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        return out + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _checkov_version(checkov: Path) -> str:
+    if not checkov.exists():
+        return "not installed"
+    try:
+        return subprocess.run([str(checkov), "--version"], capture_output=True, text=True, timeout=120).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def machine_facts(checkov: Path) -> Machine:
+    versions = {p: _version(p) for p in ("PyYAML", "jsonschema", "jsonschema-rs", "orjson", "pulumi", "pulumi-okta")}
+    versions["checkov"] = _checkov_version(checkov)
+    return Machine(
+        cores=os.cpu_count() or 0,
+        cpu=_cpu_model(),
+        memory_gib=_memory_gib(),
+        python=platform.python_version(),
+        system=f"{platform.system()} {platform.release()} ({platform.machine()})",
+        load_before=os.getloadavg(),
+        started=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        commit=_commit(),
+        versions=versions,
+    )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
+
+
+def _load(load: Sequence[float]) -> str:
+    return " / ".join(f"{x:.2f}" for x in load)
+
+
+def _verdict(target: Target) -> str:
+    passed = target.passed
+    return "not measured" if passed is None else "**PASS**" if passed else "**FAIL**"
+
+
+def _value(target: Target) -> str:
+    if target.value is None:
+        return "—"
+    if float(target.value).is_integer() and not target.name.startswith(("check", "full", "plan ≤", "detect", "≥")):
+        return f"{int(target.value):,}"
+    return f"{target.value:.2f}×"
+
+
+def _limit(target: Target) -> str:
+    if target.name.startswith(("agents over", "N+1")):
+        return f"{int(target.limit)}"
+    return f"{'≥' if target.higher_is_better else '≤'} {target.limit:g}×"
+
+
+def size_section(result: SizeResult) -> list[str]:
+    m, facts = result.measurements, result.facts
+    lines = [
+        f"## N = {result.n:,} agents",
+        "",
+        f"{result.n:,} agent files ({facts.get('planted', 0):,} with planted violations of "
+        f"{facts.get('planted_rules', 0)} different rules, {facts.get('plugins', 0):,} plugins) in the mixed set; "
+        f"the same {result.n:,} agents without violations in the valid set.",
+        "",
+        "| Command | Median s | Min s | Peak RSS MiB | Runs | × its floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label, floor_key in ROWS:
+        measured: Measurement | None = m.get(key)
+        if measured is None:
+            continue
+        ratio = ""
+        if floor_key and floor_key in m:
+            ratio = f"{measured.seconds / m[floor_key].seconds:.2f}×"
+        lines.append(
+            f"| {label} | {_seconds(measured.seconds)} | {_seconds(measured.min_seconds)} | "
+            f"{measured.peak_rss_mib:.0f} | {len(measured.runs)} | {ratio} |"
+        )
+    lines += ["", "| Target | Measured | Limit | Result | On |", "| --- | ---: | ---: | --- | --- |"]
+    lines += [f"| {t.name} | {_value(t)} | {_limit(t)} | {_verdict(t)} | {t.detail} |" for t in result.targets]
+    lines += ["", *fact_lines(result), ""]
+    if result.problems:
+        lines += ["Problems seen in this run:", ""]
+        lines += [f"- {problem}" for problem in result.problems[:30]]
+        lines.append("")
+    return lines
+
+
+def fact_lines(result: SizeResult) -> list[str]:
+    facts = result.facts
+    out = []
+    verified = (
+        ("check_registry_mixed_verified", "`check --registry-only` on the mixed set reported every planted violation "
+         "under its rule and nothing on the valid agents"),
+        ("check_full_valid_verified", f"`check --stack {STACK}` on the valid set reported no finding"),
+    )  # fmt: skip
+    for key, what in verified:
+        if key in facts:
+            out.append(f"- {'Yes' if facts[key] else 'NO'}: {what}.")
+    if "plan_resources" in facts:
+        counts = ", ".join(f"{t.split(':')[-1]} {c:,}" for t, c in sorted(facts["plan_counts"].items()))
+        out.append(
+            f"- Plan ({STACK}): {facts['plan_resources']:,} resources for {facts['plan_agents']:,} agents "
+            f"({counts}); {facts['plan_okta_per_agent_mean']:.2f} Okta resources per agent on average, "
+            f"{facts['plan_over_budget']:,} agents above 3 + 3 per plugin"
+            + (f" (e.g. {', '.join(facts['plan_over_budget_examples'])})" if facts["plan_over_budget"] else "")
+            + "."
+        )
+    if "stability_diff" in facts:
+        diff = facts["stability_diff"]
+        out.append(
+            f"- Stability: planning N+1 agents (new: `{facts['stability_new_agent']}`) added {diff['added']}, removed "
+            f"{diff['removed']} and changed the inputs of {diff['changed']} resources; "
+            f"{facts['stability_foreign_count']} of them belong to another agent."
+        )
+    if "checkov_files" in facts:
+        if facts["checkov_files"] < result.n:
+            out.append(
+                f"- checkov ran on a subsample of {facts['checkov_files']:,} files (the first agents of the same "
+                f"generator), compared with `check --registry-only` on the same subsample; at {result.n:,} files "
+                f"checkov would take about {_extrapolate(result):.0f} s if it scales linearly (not measured)."
+            )
+        out.append(
+            f"- checkov missed {facts.get('checkov_missed', 0)} planted violations and failed "
+            f"{facts.get('checkov_false_failures', 0)} valid files (YAML syntax errors are parse errors in checkov)."
+        )
+    if "detect_events" in facts:
+        out.append(
+            f"- Event file: {facts['detect_events']:,} Okta System Log events "
+            f"({facts['detect_bytes'] / 1024 / 1024:.0f} MiB of JSON lines) from the synthetic day generator."
+        )
+    return out
+
+
+def _extrapolate(result: SizeResult) -> float:
+    checkov = result.measurements.get("checkov")
+    if checkov is None or not result.facts.get("checkov_files"):
+        return float("nan")
+    return checkov.seconds * result.n / result.facts["checkov_files"]
+
+
+METHOD = """\
+## Method
+
+- **Inputs.** `python -m benchmarks generate` writes N agent files against `policies/catalog.yaml`: eleven kinds of
+  agent (meeting summariser, finance reconciler, HR onboarding assistant, support triage, ...) with realistic names,
+  owners, scopes and reasons; real public keys (EC keys derived from the seed, RSA-2048 keys from a committed pool
+  of public keys, jwks_uri for a quarter); about a quarter of the agents of plugin-capable kinds have a plugin. The
+  *mixed* set plants a violation in 10% of the agents (25 kinds: owners, scopes outside the purpose, lifetimes,
+  review dates, shared keys and jwks_uri, Okta admin scopes, waivers, private key members, schema errors, unknown
+  and wildcard scopes, YAML syntax errors); the *valid* set is the same agents without them. Agent *i* depends only on
+  the seed and *i*, so N+1 agents are the same N plus one.
+- **Whole-process timing.** Each command is its own process (interpreter start-up and imports included), timed
+  from start to exit; its peak RSS comes from `os.wait4`. One warm-up run is discarded (page cache), then the
+  median of the runs is reported. All commands of one N run back to back, so ratios compare like with like on a
+  shared machine; absolute seconds move with the load average given above.
+- **Floors.** `python -m benchmarks.floors` does the least any tool must: `yaml` parses every file with
+  `yaml.load(..., Loader=CSafeLoader)`; `orjson` calls `orjson.loads` on every line; `sdk` registers the same number
+  of resources of the same types (real pulumi-okta classes, inputs of the same shape, parented to components) under
+  `pulumi.runtime.set_mocks`, with no registry, no rules and no project code.
+- **Correctness on the same runs.** Every planted violation must appear under its rule in the JSON output of
+  `check --registry-only`, and no valid agent may have a finding; the full check on the valid set must be clean;
+  checkov must fail every file with a planted violation (YAML syntax errors are parse errors there).
+- **Stability.** The plan of N+1 agents is compared with the plan of N agents resource by resource (type and
+  logical name; inputs as the engine receives them): everything added, removed or changed must belong to the new
+  agent.
+- **checkov.** checkov 3.3 from `.venv-checkov` with `--framework yaml --external-checks-dir policies/checkov
+  --skip-download`. When N exceeds the sample size (`--checkov-max-files`), checkov runs on the first agents of the
+  same generator and `check --registry-only` is timed on the same sample for the speed-up; the full-size time is a
+  linear extrapolation, stated as such.
+"""
+
+
+def render(results: Sequence[SizeResult], machine: Machine, command: str) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{command}` (see `benchmarks/`); do not edit by hand: re-run it. Started {machine.started}, "
+        f"finished {machine.finished}, commit {machine.commit}.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| Cores (nproc) | {machine.cores} |",
+        f"| CPU | {machine.cpu} |",
+        f"| Memory | {machine.memory_gib:.1f} GiB |",
+        f"| System | {machine.system} |",
+        f"| Python | {machine.python} |",
+        f"| Load average (1/5/15 min) before | {_load(machine.load_before)} |",
+        f"| Load average (1/5/15 min) after | {_load(machine.load_after)} |",
+        "| Versions | " + ", ".join(f"{k} {v}" for k, v in machine.versions.items()) + " |",
+        "",
+        "The machine is shared (2 cores, other jobs running): absolute seconds carry that noise, ratios much less.",
+        "",
+        "## Summary",
+        "",
+        "| Target | " + " | ".join(f"N = {r.n:,}" for r in results) + " |",
+        "| --- | " + " | ".join("---" for _ in results) + " |",
+    ]
+    names = list(dict.fromkeys(t.name for r in results for t in r.targets))
+    for name in names:
+        cells = []
+        for result in results:
+            target = next((t for t in result.targets if t.name == name), None)
+            cells.append("—" if target is None else f"{_value(target)} {_verdict(target)}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for result in results:
+        lines += size_section(result)
+    lines += [METHOD]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_json(results: Sequence[SizeResult], machine: Machine) -> str:
+    def measurement(m: Measurement) -> dict[str, Any]:
+        return {
+            "label": m.label,
+            "argv": list(m.argv),
+            "median_s": m.seconds,
+            "runs_s": [r.seconds for r in m.runs],
+            "peak_rss_mib": m.peak_rss_mib,
+        }
+
+    body = {
+        "machine": dataclasses.asdict(machine),
+        "sizes": [
+            {
+                "n": r.n,
+                "measurements": {k: measurement(v) for k, v in r.measurements.items()},
+                "targets": [
+                    {"name": t.name, "value": t.value, "limit": t.limit, "passed": t.passed, "detail": t.detail}
+                    for t in r.targets
+                ],
+                "facts": r.facts,
+                "problems": r.problems,
+            }
+            for r in results
+        ],
+    }
+    return json.dumps(body, indent=1, default=str) + "\n"

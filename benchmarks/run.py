@@ -1,0 +1,443 @@
+"""One benchmark run: generate the agents, time every command against its floor, check the targets.
+
+Every command runs whole-process (interpreter start-up, imports, reading files, writing the report), side by side
+in one run, so the ratios hold even when the machine is shared and absolute seconds drift. Correctness is checked
+on the same runs: a checker that found nothing would be fast for the wrong reason, so every planted violation must
+be reported, and a plan that changed other agents' resources would fail the stability target however fast it is.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import DEFAULT_SEED, Manifest, generate
+from benchmarks.measure import CommandFailed, Measurement, measure, run_once
+
+REPO = Path(__file__).resolve().parents[1]
+STACK = "prod"
+#: Okta resources an agent may cost (app, access policy, policy rule), and a plugin (its own three).
+RESOURCES_PER_IDENTITY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A stated target: ``value`` compared with ``limit``; ``higher_is_better`` for speed-ups."""
+
+    name: str
+    value: float | None
+    limit: float
+    higher_is_better: bool = False
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool | None:
+        if self.value is None or math.isnan(self.value):
+            return None
+        return self.value >= self.limit if self.higher_is_better else self.value <= self.limit
+
+
+@dataclass(slots=True)
+class SizeResult:
+    """Everything measured for one N."""
+
+    n: int
+    manifest: Manifest
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    sizes: tuple[int, ...]
+    work: Path
+    repeat: int = 3
+    heavy_repeat: int = 1
+    today: dt.date = dt.date(2026, 12, 1)
+    seed: int = DEFAULT_SEED
+    violation_rate: float = 0.1
+    checkov: Path = REPO / ".venv-checkov" / "bin" / "checkov"
+    #: checkov runs on at most this many files; beyond it the time is extrapolated linearly (and said so).
+    checkov_max_files: int = 2000
+    detect_events: int = 200_000
+    python: Path = Path(sys.executable)
+
+
+def _agentid(settings: Settings) -> list[str]:
+    return [str(settings.python), "-m", "agentid.cli.main"]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["AGENTID_TODAY"] = settings.today.isoformat()  # checkov has no --today; its adapter reads this
+    env.pop("AGENTID_DEBUG", None)
+    return env
+
+
+def log(message: str) -> None:
+    print(f"[bench {dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------------- verification
+
+
+def _agent_of(finding: dict[str, Any]) -> str | None:
+    if finding.get("agent"):
+        return finding["agent"]
+    file = finding.get("file")
+    return Path(file).stem if file else None
+
+
+def verify_findings(manifest: Manifest, findings: Iterable[dict[str, Any]]) -> list[str]:
+    """Problems: planted violations not reported under their rule, and findings on agents that are valid."""
+    by_agent: dict[str, set[str]] = collections.defaultdict(set)
+    for finding in findings:
+        agent = _agent_of(finding)
+        if agent is not None and not finding.get("waived"):
+            by_agent[agent].add(finding["rule"])
+    problems = []
+    for agent in manifest.agents:
+        found = by_agent.get(agent.name, set())
+        if agent.planted and agent.planted not in found:
+            problems.append(f"{agent.name}: planted `{agent.planted}` not reported (found: {sorted(found) or 'none'})")
+        elif not agent.planted and found:
+            problems.append(f"{agent.name}: valid agent, but reported {sorted(found)}")
+    return problems
+
+
+def _check_findings(run_stdout: bytes) -> list[dict[str, Any]]:
+    return json.loads(run_stdout)["findings"]
+
+
+def checkov_failed_files(report: Any) -> set[str]:
+    """Stems of the files checkov failed at least one check on (its JSON is one report or a list of them)."""
+    reports = report if isinstance(report, list) else [report]
+    failed: set[str] = set()
+    for entry in reports:
+        for result in (entry.get("results") or {}).get("failed_checks", []):
+            failed.add(Path(result["file_path"]).stem)
+    return failed
+
+
+def checkov_passed_files(report: Any) -> set[str]:
+    reports = report if isinstance(report, list) else [report]
+    return {
+        Path(result["file_path"]).stem
+        for entry in reports
+        for result in (entry.get("results") or {}).get("passed_checks", [])
+    }
+
+
+# --------------------------------------------------------------------------------------------------- plan helpers
+
+
+def resource_counts(plan: dict[str, Any]) -> dict[str, int]:
+    return dict(collections.Counter(resource["type"] for resource in plan["resources"]))
+
+
+def owner_of(resource: dict[str, Any], by_name: dict[str, dict[str, Any]]) -> str:
+    """The top-level component a resource hangs under (its agent), or its own name for shared resources."""
+    current = resource
+    while current.get("parent") and current["parent"] in by_name:
+        current = by_name[current["parent"]]
+    return current["name"]
+
+
+IDENTITY_COMPONENT = "agentid:okta:AgentIdentity"
+
+
+def per_agent_okta_resources(plan: dict[str, Any]) -> dict[str, int]:
+    """Okta (custom) resources per agent, its plugins included; shared resources (server, scopes) are not counted."""
+    by_name = {r["name"]: r for r in plan["resources"]}
+    counts: dict[str, int] = collections.Counter()
+    for resource in plan["resources"]:
+        if resource["type"].startswith("okta:") and resource.get("parent"):
+            top = by_name[owner_of(resource, by_name)]
+            if top["type"] == IDENTITY_COMPONENT:
+                counts[top["name"]] += 1
+    return dict(counts)
+
+
+def plan_differences(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
+    """Resources added, removed or with different inputs between two plans, keyed by ``type name``."""
+    old = {(r["type"], r["name"]): r for r in before["resources"]}
+    new = {(r["type"], r["name"]): r for r in after["resources"]}
+    return {
+        "added": sorted(f"{t} {n}" for t, n in new.keys() - old.keys()),
+        "removed": sorted(f"{t} {n}" for t, n in old.keys() - new.keys()),
+        "changed": sorted(
+            f"{t} {n}" for (t, n) in old.keys() & new.keys() if old[(t, n)]["inputs"] != new[(t, n)]["inputs"]
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------------------------- steps
+
+
+def _step(result: SizeResult, what: str, action: Callable[[], None]) -> None:
+    """Run one measurement; a failure is recorded in the report rather than ending the whole run."""
+    log(f"N={result.n:,}: {what}")
+    try:
+        action()
+    except CommandFailed as exc:
+        result.problems.append(f"{what}: {exc}")
+    except (OSError, ValueError, KeyError) as exc:
+        result.problems.append(f"{what}: {type(exc).__name__}: {exc}")
+
+
+def _ratio(numerator: Measurement | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator.seconds / denominator
+
+
+def write_event_file(valid_dir: Path, path: Path, *, today: dt.date, limit: int) -> int:
+    """A synthetic day of Okta System Log traffic (agentid.detect.synthetic) as JSON lines, at most ``limit``.
+
+    The day is generated for the first agents only, enough to reach ``limit`` events (traffic per agent follows
+    its profile), so generating the file stays cheap at 10,000 agents; ``agentid detect`` still loads all N."""
+    import orjson
+
+    from agentid.detect.definitions import build_detection_set
+    from agentid.detect.synthetic import DEPLOYER_ID, synthetic_day
+    from agentid.registry import load_registry
+    from agentid.registry.model import Registry
+
+    loaded = load_registry(valid_dir / "agents", REPO / "policies" / "catalog.yaml", root=REPO)
+    agents = loaded.registry.agents
+    written = 0
+    with path.open("wb") as handle:
+        for start in range(0, len(agents), 50):
+            subset = Registry(agents=agents[start : start + 50], catalog=loaded.registry.catalog)
+            detections = build_detection_set(subset, today=today, deployer_ids=[DEPLOYER_ID])
+            try:
+                day = synthetic_day(detections, day=today, seed=DEFAULT_SEED + start)
+            except StopIteration:
+                continue  # no identity in this slice can show one of the planted anomalies: take the next slice
+            for event in day.events:
+                handle.write(orjson.dumps(event) + b"\n")
+                written += 1
+                if written >= limit:
+                    return written
+    return written
+
+
+def bench_size(n: int, settings: Settings) -> SizeResult:
+    """Measure everything for ``n`` agents."""
+    work = settings.work / f"n{n}"
+    mixed = generate(
+        work / "mixed", n, seed=settings.seed, today=settings.today, violation_rate=settings.violation_rate
+    )
+    valid = generate(work / "valid", n, seed=settings.seed, today=settings.today, violation_rate=0.0)
+    result = SizeResult(n=n, manifest=mixed)
+    result.facts["planted"] = len(mixed.planted)
+    result.facts["plugins"] = mixed.plugin_count
+    result.facts["planted_rules"] = len(set(mixed.planted.values()))
+    env = _env(settings)
+    today = settings.today.isoformat()
+    agentid = _agentid(settings)
+    catalog = str(REPO / "policies" / "catalog.yaml")
+    m = result.measurements
+
+    def timed(key: str, label: str, argv: list[str], *, ok: Sequence[int] = (0,), heavy: bool = False) -> None:
+        m[key] = measure(
+            label, argv, repeat=settings.heavy_repeat if heavy else settings.repeat, cwd=REPO, env=env, ok_status=ok
+        )
+
+    floor = [str(settings.python), "-m", "benchmarks.floors"]
+    for name, directory in (("mixed", work / "mixed"), ("valid", work / "valid")):
+        _step(result, f"YAML parse floor ({name})", lambda d=directory, k=name: timed(
+            f"floor_yaml_{k}", "PyYAML CSafeLoader, nothing else", [*floor, "yaml", str(d / "agents")]))  # fmt: skip
+
+        def registry_only(d: Path = directory, k: str = name) -> None:
+            argv = [*agentid, "check", "--registry-only", "--agents", str(d / "agents"), "--catalog", catalog,
+                    "--today", today, "--format", "json"]  # fmt: skip
+            timed(f"check_registry_{k}", "agentid check --registry-only", argv, ok=(0, 1))
+            problems = verify_findings(
+                Manifest.read(d / "manifest.json"), _check_findings(m[f"check_registry_{k}"].last.stdout)
+            )
+            result.facts[f"check_registry_{k}_verified"] = not problems
+            result.problems.extend(f"check --registry-only ({k}): {p}" for p in problems[:10])
+
+        _step(result, f"agentid check --registry-only ({name})", registry_only)
+
+    def full_check() -> None:
+        argv = [*agentid, "check", "--stack", STACK, "--agents", str(work / "valid" / "agents"), "--catalog", catalog,
+                "--today", today, "--format", "json"]  # fmt: skip
+        timed("check_full_valid", f"agentid check --stack {STACK}", argv, ok=(0, 1), heavy=True)
+        report = json.loads(m["check_full_valid"].last.stdout)
+        result.facts["check_full_resources"] = report.get("summary", {}).get("resources")
+        problems = verify_findings(valid, report["findings"])
+        result.facts["check_full_valid_verified"] = not problems
+        result.problems.extend(f"check --stack {STACK} (valid): {p}" for p in problems[:10])
+
+    _step(result, "agentid check (registry + plan + resource rules)", full_check)
+
+    plan_json = work / "plan.json"
+
+    def plan() -> None:
+        argv = [*agentid, "plan", "--stack", STACK, "--agents", str(work / "valid" / "agents"), "--catalog", catalog,
+                "--today", today, "--format", "json"]  # fmt: skip
+        timed("plan", f"agentid plan --stack {STACK}", argv, heavy=True)
+        plan_json.write_bytes(m["plan"].last.stdout)
+        planned = json.loads(m["plan"].last.stdout)
+        counts = resource_counts(planned)
+        per_agent = per_agent_okta_resources(planned)
+        result.facts["plan_resources"] = len(planned["resources"])
+        result.facts["plan_counts"] = counts
+        result.facts["plan_agents"] = len(per_agent)
+        plugins = {a.name: a.plugins for a in valid.agents}
+        over = {name: count for name, count in per_agent.items()
+                if count > RESOURCES_PER_IDENTITY * (1 + plugins.get(name, 0))}  # fmt: skip
+        result.facts["plan_max_okta_per_agent"] = max(per_agent.values(), default=0)
+        result.facts["plan_okta_per_agent_mean"] = sum(per_agent.values()) / len(per_agent) if per_agent else 0
+        result.facts["plan_over_budget"] = len(over)
+        result.facts["plan_over_budget_examples"] = sorted(over)[:3]
+        (work / "counts.json").write_text(json.dumps(counts), encoding="utf-8")
+
+    _step(result, "agentid plan", plan)
+
+    def sdk_floor() -> None:
+        timed("floor_sdk", "Pulumi SDK mock engine, same resources, no project code",
+              [*floor, "sdk", str(work / "counts.json")], heavy=True)  # fmt: skip
+
+    if (work / "counts.json").is_file():
+        _step(result, "SDK floor", sdk_floor)
+
+    def stability() -> None:
+        grown = generate(work / "valid-plus-one", n + 1, seed=settings.seed, today=settings.today, violation_rate=0.0)
+        new_agent = grown.agents[-1]
+        argv = [*agentid, "plan", "--stack", STACK, "--agents", str(work / "valid-plus-one" / "agents"),
+                "--catalog", catalog, "--today", today, "--format", "json"]  # fmt: skip
+        after = json.loads(run_once(argv, cwd=REPO, env=env).stdout)
+        before = json.loads(plan_json.read_bytes())
+        diff = plan_differences(before, after)
+        by_name = {r["name"]: r for r in after["resources"]}
+        foreign = [
+            entry
+            for kind in ("added", "removed", "changed")
+            for entry in diff[kind]
+            if owner_of(by_name.get(entry.split(" ", 1)[1], {"name": entry.split(" ", 1)[1]}), by_name)
+            != new_agent.name
+        ]
+        result.facts["stability_new_agent"] = new_agent.name
+        result.facts["stability_new_agent_in_prod"] = bool(diff["added"])
+        result.facts["stability_diff"] = {k: len(v) for k, v in diff.items()}
+        result.facts["stability_changes"] = {k: v[:20] for k, v in diff.items()}
+        result.facts["stability_foreign"] = foreign[:20]
+        result.facts["stability_foreign_count"] = len(foreign)
+
+    if plan_json.is_file():
+        _step(result, f"stability: plan N={n:,} vs N+1", stability)
+
+    if settings.checkov.exists():
+        _step(result, "checkov", lambda: _checkov(result, work, settings, env))
+    else:
+        result.problems.append(f"checkov not measured: {settings.checkov} is missing (scripts/setup builds it)")
+
+    events = work / "events.jsonl"
+
+    def detect() -> None:
+        count = write_event_file(work / "valid", events, today=settings.today, limit=settings.detect_events)
+        result.facts["detect_events"] = count
+        result.facts["detect_bytes"] = events.stat().st_size
+        timed("floor_orjson", "orjson, one loads() per line", [*floor, "orjson", str(events)])
+        argv = [*agentid, "detect", "--events", str(events), "--agents", str(work / "valid" / "agents"),
+                "--catalog", catalog, "--today", today, "--format", "json"]  # fmt: skip
+        timed("detect", "agentid detect", argv, ok=(0, 1))
+
+    _step(result, "agentid detect", detect)
+    result.targets = targets_for(result)
+    return result
+
+
+def _checkov(result: SizeResult, work: Path, settings: Settings, env: dict[str, str]) -> None:
+    """checkov over the same mixed files, or a documented leading subsample when N is larger than the budget."""
+    source = work / "mixed"
+    sample = result.manifest
+    if result.n > settings.checkov_max_files:
+        sample = generate(
+            work / "checkov-sample",
+            settings.checkov_max_files,
+            seed=settings.seed,
+            today=settings.today,
+            violation_rate=settings.violation_rate,
+        )
+        source = work / "checkov-sample"
+        # The yaml floor and registry-only check on the same sample, so the speed-up compares like with like.
+        result.measurements["floor_yaml_checkov_sample"] = measure(
+            "PyYAML floor on the checkov sample",
+            [str(settings.python), "-m", "benchmarks.floors", "yaml", str(source / "agents")],
+            repeat=settings.repeat,
+            cwd=REPO,
+            env=env,
+        )
+        result.measurements["check_registry_checkov_sample"] = measure(
+            "agentid check --registry-only on the checkov sample",
+            [*_agentid(settings), "check", "--registry-only", "--agents", str(source / "agents"), "--catalog",
+             str(REPO / "policies" / "catalog.yaml"), "--today", settings.today.isoformat(), "--format", "json"],
+            repeat=settings.repeat, cwd=REPO, env=env, ok_status=(0, 1),
+        )  # fmt: skip
+    result.facts["checkov_files"] = sample.n
+    argv = [str(settings.checkov), "-d", str(source / "agents"), "--framework", "yaml", "--external-checks-dir",
+            str(REPO / "policies" / "checkov"), "--skip-download", "--quiet", "--compact", "-o", "json"]  # fmt: skip
+    measured = measure("checkov 3.3 + the agentid adapter", argv, repeat=settings.heavy_repeat, cwd=REPO, env=env,
+                       ok_status=(0, 1))  # fmt: skip
+    result.measurements["checkov"] = measured
+    report = json.loads(measured.last.stdout or b"{}")
+    failed = checkov_failed_files(report)
+    # A YAML syntax error is reported by checkov as a parse error, not a failed check: count those as found.
+    missed = [a.name for a in sample.agents if a.planted and a.planted != "load.syntax" and a.name not in failed]
+    wrongly = [a.name for a in sample.agents if not a.planted and a.name in failed]
+    result.facts["checkov_missed"] = len(missed)
+    result.facts["checkov_false_failures"] = len(wrongly)
+    if missed or wrongly:
+        result.problems.append(f"checkov: {len(missed)} planted violations missed, {len(wrongly)} valid files failed")
+
+
+def targets_for(result: SizeResult) -> list[Target]:
+    """The issue's targets, computed from the measurements (``None`` where something was not measured)."""
+    m = result.measurements
+    facts = result.facts
+
+    def seconds(key: str) -> float | None:
+        return m[key].seconds if key in m else None
+
+    targets = []
+    floor = seconds("floor_yaml_mixed")
+    targets.append(Target("check --registry-only ≤ 1.5× YAML parse floor", _ratio(m.get("check_registry_mixed"), floor),
+                          1.5, detail="mixed set (valid + planted violations)"))  # fmt: skip
+    floor_valid = seconds("floor_yaml_valid")
+    targets.append(Target("check --registry-only ≤ 1.5× YAML parse floor (valid only)",
+                          _ratio(m.get("check_registry_valid"), floor_valid), 1.5, detail="valid set"))  # fmt: skip
+    reg, plan = seconds("check_registry_valid"), seconds("plan")
+    targets.append(Target("full check ≤ 1.1× (registry-only check + plan)",
+                          _ratio(m.get("check_full_valid"), reg + plan if reg and plan else None), 1.1,
+                          detail=f"valid set, stack {STACK}"))  # fmt: skip
+    checkov = seconds("checkov")
+    if checkov is not None:
+        ours = seconds("check_registry_checkov_sample") or seconds("check_registry_mixed")
+        targets.append(Target("≥ 5× faster than checkov on the same rules", checkov / ours if ours else None, 5.0,
+                              higher_is_better=True, detail=f"{facts.get('checkov_files', 0):,} files"))  # fmt: skip
+    else:
+        targets.append(Target("≥ 5× faster than checkov on the same rules", None, 5.0, higher_is_better=True))
+    targets.append(Target("plan ≤ 1.2× SDK floor", _ratio(m.get("plan"), seconds("floor_sdk")), 1.2))
+    if "plan_over_budget" in facts:
+        targets.append(Target("agents over 3 Okta resources + 3 per plugin", facts["plan_over_budget"], 0,
+                              detail=f"mean {facts['plan_okta_per_agent_mean']:.2f} per agent"))  # fmt: skip
+    if "stability_foreign_count" in facts:
+        targets.append(Target("N+1 agents changes only the new agent's resources", facts["stability_foreign_count"],
+                              0, detail=f"new agent {facts['stability_new_agent']}"))  # fmt: skip
+    targets.append(Target("detect ≤ 2× orjson parse floor", _ratio(m.get("detect"), seconds("floor_orjson")), 2.0))
+    return targets
