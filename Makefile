@@ -1,7 +1,7 @@
 # The two commands a newcomer runs (see README.md):
 #   make demo   set up, then validate, check and plan the sample agents offline (no credentials)
 #   make test   set up, then run the whole test suite
-.PHONY: demo test setup lint
+.PHONY: demo test setup lint bench
 
 setup:
 	@scripts/setup
@@ -17,3 +17,7 @@ test:
 
 lint: setup
 	.venv/bin/ruff check .
+
+# Benchmarks against the floors and checkov at 1,000 and 10,000 agents; writes docs/benchmarks.md (takes ~30 min).
+bench: setup
+	.venv/bin/python -m benchmarks run --n 1000 --n 10000

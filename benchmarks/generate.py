@@ -181,6 +181,23 @@ def break_syntax(text: str) -> str:
     return text.replace("owners: [", "owners: [[", 1)
 
 
+def write_agent(
+    agents_dir: Path, index: int, violation: PlantedViolation | None, *, seed: int, today: dt.date
+) -> GeneratedAgent:
+    """Write agent ``index`` (with ``violation`` planted, if any) to ``agents_dir`` and describe it."""
+    agent = valid_agent(index, seed=seed, today=today)
+    if violation is not None:
+        violation.mutate(agent, today)
+    text = render(agent)
+    if violation is not None and violation.breaks_text:
+        text = break_syntax(text)
+    path = agents_dir / f"{agent['name']}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return GeneratedAgent(
+        agent["name"], path.name, violation.rule if violation else None, len(agent.get("plugins") or [])
+    )
+
+
 def generate(
     out_dir: Path,
     n: int,
@@ -196,19 +213,7 @@ def generate(
     agents_dir.mkdir(parents=True)
     manifest = Manifest(n=n, seed=seed, today=today.isoformat(), violation_rate=violation_rate)
     for index in range(n):
-        agent = valid_agent(index, seed=seed, today=today)
         violation = planted_violation(index, seed=seed, rate=violation_rate)
-        if violation is not None:
-            violation.mutate(agent, today)
-        text = render(agent)
-        if violation is not None and violation.breaks_text:
-            text = break_syntax(text)
-        path = agents_dir / f"{agent['name']}.yaml"
-        path.write_text(text, encoding="utf-8")
-        manifest.agents.append(
-            GeneratedAgent(
-                agent["name"], path.name, violation.rule if violation else None, len(agent.get("plugins") or [])
-            )
-        )
+        manifest.agents.append(write_agent(agents_dir, index, violation, seed=seed, today=today))
     (out_dir / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
     return manifest

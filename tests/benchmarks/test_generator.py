@@ -1,0 +1,106 @@
+"""The synthetic registry the benchmarks time: valid agents pass every rule, each planted violation is reported.
+
+If the generator drifted (an agent breaking a rule by accident, a violation no longer tripping its rule), the
+benchmark would time a checker on the wrong workload, so these run the real loader, engine and CLI on small N.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentid.cli.main import main
+from agentid.registry import load_registry
+from benchmarks.generate import Manifest, generate, write_agent
+from benchmarks.keys import ec_public_jwk, rsa_pool
+from benchmarks.run import verify_findings
+from benchmarks.violations import VIOLATIONS
+from policies.engine import evaluate, load_stack_limits
+from tests.conftest import CATALOG, REPO, TODAY
+
+
+def findings_for(agents_dir: Path) -> list[dict]:
+    """Loader and registry-rule findings as `agentid check --format json` reports them (same engine, in-process)."""
+    loaded = load_registry(agents_dir, CATALOG, root=REPO)
+    rule_findings = evaluate(loaded.registry, today=TODAY, stack_token_limits=load_stack_limits(REPO))
+    return [f.to_dict() for f in (*loaded.findings, *rule_findings)]
+
+
+def test_valid_agents_pass_the_schema_and_every_registry_rule(tmp_path):
+    manifest = generate(tmp_path, 20, today=TODAY, violation_rate=0.0)
+    assert manifest.planted == {}
+    assert len(list((tmp_path / "agents").glob("*.yaml"))) == 20
+    assert findings_for(tmp_path / "agents") == []
+
+
+def test_valid_agents_use_their_catalog_purpose_and_realistic_names(tmp_path):
+    generate(tmp_path, 20, today=TODAY, violation_rate=0.0)
+    registry = load_registry(tmp_path / "agents", CATALOG, root=REPO).registry
+    assert len(registry) == 20
+    for agent in registry:
+        assert agent.purpose in registry.catalog.purposes
+        assert agent.name.split("-")[-1].isdigit(), agent.name  # kind-region-index, unique by index
+        assert all(owner.endswith("@example.com") for owner in agent.owners)
+
+
+@pytest.mark.parametrize("violation", VIOLATIONS, ids=[f"{v.rule}:{v.mutate.__name__}" for v in VIOLATIONS])
+def test_each_planted_violation_is_reported_under_its_rule(tmp_path, violation):
+    agents_dir = tmp_path / "agents"
+    agents_dir.mkdir()
+    neighbour = write_agent(agents_dir, 0, None, seed=7, today=TODAY)
+    planted = write_agent(agents_dir, 1, violation, seed=7, today=TODAY)
+    manifest = Manifest(n=2, seed=7, today=TODAY.isoformat(), violation_rate=0.5, agents=[neighbour, planted])
+    assert verify_findings(manifest, findings_for(agents_dir)) == []
+
+
+def test_check_registry_only_finds_every_planted_violation_in_a_mixed_set(tmp_path, capsys):
+    manifest = generate(tmp_path, 20, seed=11, today=TODAY, violation_rate=0.5)
+    assert manifest.planted, "the seed plants at least one violation"
+    code = main(["check", "--registry-only", "--agents", str(tmp_path / "agents"), "--catalog", str(CATALOG),
+                 "--today", TODAY.isoformat(), "--format", "json"])  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert verify_findings(manifest, report["findings"]) == []
+
+
+def test_verification_notices_a_missed_violation_and_a_false_alarm(tmp_path):
+    manifest = generate(tmp_path, 3, today=TODAY, violation_rate=0.0)
+    first, second = manifest.agents[0].name, manifest.agents[1].name
+    manifest.agents[0] = type(manifest.agents[0])(first, f"{first}.yaml", "single-owner", 0)
+    problems = verify_findings(manifest, [{"rule": "max-scopes", "agent": second, "file": None}])
+    assert len(problems) == 2
+    assert "planted `single-owner` not reported" in problems[0]
+    assert "valid agent, but reported ['max-scopes']" in problems[1]
+
+
+def test_n_plus_one_agents_are_the_same_n_files_plus_one(tmp_path):
+    small = generate(tmp_path / "small", 6, today=TODAY)
+    large = generate(tmp_path / "large", 7, today=TODAY)
+    assert [a.name for a in large.agents[:6]] == [a.name for a in small.agents]
+    for agent in small.agents:
+        assert (tmp_path / "small" / "agents" / agent.file).read_bytes() == (
+            tmp_path / "large" / "agents" / agent.file
+        ).read_bytes()
+
+
+def test_manifest_round_trips(tmp_path):
+    manifest = generate(tmp_path, 8, today=TODAY, violation_rate=0.5)
+    again = Manifest.read(tmp_path / "manifest.json")
+    assert again.agents == manifest.agents
+    assert again.planted == manifest.planted
+
+
+def test_keys_are_real_public_keys_unique_per_identity():
+    from joserfc.jwk import ECKey, RSAKey
+
+    first = ec_public_jwk(1, "0:agent", "finance-reconciler-2026-12")
+    assert first == ec_public_jwk(1, "0:agent", "finance-reconciler-2026-12")  # reproducible from the seed
+    assert first["x"] != ec_public_jwk(1, "1:agent", "k")["x"]
+    assert not {"d", "p", "q", "k"} & set(first)
+    ECKey.import_key({k: first[k] for k in ("kty", "crv", "x", "y")})  # a point on the curve, or this raises
+    pool = rsa_pool()
+    assert len({key["n"] for key in pool}) == len(pool) >= 500
+    assert all(set(key) == {"n", "e"} for key in pool)
+    assert RSAKey.import_key({"kty": "RSA", **pool[0]}).as_dict()["n"] == pool[0]["n"]
