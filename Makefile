@@ -12,7 +12,7 @@ demo: setup
 	.venv/bin/agentid plan --stack dev
 
 test:
-	@scripts/setup --lint --browser
+	@scripts/setup --lint --browser --checkov
 	.venv/bin/python -m pytest -q
 
 lint: setup
