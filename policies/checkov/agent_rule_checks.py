@@ -1,0 +1,146 @@
+"""The registry rules as checkov checks: one ``CKV_AGENT_<n>`` per rule, calling the very same rule functions.
+
+checkov (``--framework yaml --external-checks-dir policies/checkov``) executes this file inside its own venv,
+``.venv-checkov``, where agentid is not installed: checkov 3.3.x pins ``packaging<24`` and cannot share a venv with
+Pulumi. So the repository root is put on ``sys.path`` here, and only agentid's light dependencies (PyYAML,
+jsonschema, joserfc) are in that venv's lock (``policies/checkov/requirements.lock``). This works from a fresh
+clone with no install step, and always runs the rules of the checkout being scanned.
+
+checkov hands each check the document parsed by its own YAML parser (dates become ``datetime``, duplicate keys
+are tolerated, positions come as ``__startline__``/``__endline__`` markers). Rules must judge exactly what
+``agentid check`` judges, so the folder is loaded with agentid's strict loader and judged once by the same engine
+(:func:`policies.engine.evaluate`: same settings, same waivers); checkov's parse is only used to point each result
+at the offending block. Each check then reports its own rule's findings for the scanned file.
+
+A ``# checkov:skip=CKV_AGENT_<n>:reason`` comment inside the document (not on its first line) skips a check,
+checkov's own mechanism; the registry's waivers (``waivers:`` in the agent file) pass a check exactly as they
+waive the finding in ``agentid check``. Set ``AGENTID_TODAY=YYYY-MM-DD`` to judge dates as of a fixed day
+(checkov has no ``--today``; tests and reproducible CI runs pin it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from checkov.common.bridgecrew.severities import BcSeverities, Severities  # noqa: E402
+from checkov.common.models.enums import CheckCategories, CheckResult  # noqa: E402
+from checkov.yaml_doc.base_yaml_check import BaseYamlCheck  # noqa: E402
+from checkov.yaml_doc.enums import BlockType  # noqa: E402
+
+from agentid.findings import Finding, Severity  # noqa: E402
+from agentid.registry.loader import display_path, load_registry  # noqa: E402
+from agentid.registry.model import Registry  # noqa: E402
+from policies import DEFAULT_CATALOG_PATH  # noqa: E402
+from policies.engine import default_settings, evaluate, load_stack_limits, rules_for  # noqa: E402
+from policies.rules import Rule  # noqa: E402
+
+MARKERS = ("__startline__", "__endline__")
+#: Warnings map to LOW so that ``scripts/checkov`` can report them without failing (``--soft-fail-on LOW``).
+SEVERITY = {Severity.ERROR: Severities[BcSeverities.HIGH], Severity.WARNING: Severities[BcSeverities.LOW]}
+
+
+def today() -> dt.date:
+    """The day rules judge dates on: ``AGENTID_TODAY`` when set (checkov has no ``--today``), else today."""
+    pinned = os.environ.get("AGENTID_TODAY")
+    if not pinned:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise SystemExit(f"AGENTID_TODAY={pinned!r} is not a date; use YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True, slots=True)
+class FolderVerdict:
+    """What ``agentid check`` says about every agent file of one folder (without a plan)."""
+
+    registry: Registry
+    loader_findings: tuple[Finding, ...]
+    rule_findings: tuple[Finding, ...]
+
+
+@functools.cache
+def judge_folder(folder: Path) -> FolderVerdict:
+    """Load the folder's registry and run every registry rule once, through the same engine ``agentid check``
+    uses: the same functions, settings (policies/settings.yaml), stack token limits (Pulumi.<stack>.yaml) and
+    waiver handling. Registry-wide rules (a key shared by two agents) need the whole folder anyway."""
+    loaded = load_registry(folder, DEFAULT_CATALOG_PATH, root=REPO_ROOT)
+    findings = evaluate(
+        loaded.registry,
+        today=today(),
+        settings=default_settings(),
+        stack_token_limits=load_stack_limits(REPO_ROOT),
+    )
+    return FolderVerdict(loaded.registry, loaded.findings, tuple(findings))
+
+
+def block_at(conf: Any, line: int | None) -> dict[str, Any] | None:
+    """The innermost block of checkov's parse whose lines contain ``line``: where the result points."""
+    if line is None or not isinstance(conf, dict | list):
+        return None
+    children = conf.values() if isinstance(conf, dict) else conf
+    for child in children:
+        inner = block_at(child, line)
+        if inner is not None:
+            return inner
+    if isinstance(conf, dict) and all(m in conf for m in MARKERS) and conf[MARKERS[0]] <= line <= conf[MARKERS[1]]:
+        return conf
+    return None
+
+
+class AgentRuleCheck(BaseYamlCheck):
+    """One registry rule, as a checkov check over a whole agent document."""
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        super().__init__(
+            name=rule.meta.title,
+            id=rule.meta.checkov_id,
+            categories=(CheckCategories.IAM,),
+            supported_entities=("*",),
+            block_type=BlockType.DOCUMENT,
+        )
+        self.severity = SEVERITY[rule.meta.severity]
+        self.guideline = f"{rule.meta.id}: {rule.meta.remediation} Run `agentid check` for the full message."
+
+    def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
+        if not is_agent_document(conf):
+            return CheckResult.UNKNOWN
+        # entity_path is "<file>:*:<file>" for a wildcard check: the file as checkov was given it (cwd-relative)
+        path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
+        verdict = judge_folder(path.parent)
+        file = display_path(path, REPO_ROOT)
+        if not any(agent.file == file for agent in verdict.registry):
+            # The file does not load (schema, YAML): no rule can vouch for it.
+            problems = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
+            first = f"{problems[0].location}: {problems[0].message}" if problems else f"{file} does not load"
+            self.details.append(f"{first} (run `agentid validate`)")
+            return CheckResult.FAILED
+        found = [f for f in verdict.rule_findings if f.rule == self.rule.meta.id and f.file == file and not f.waived]
+        if not found:
+            return CheckResult.PASSED
+        self.details.extend(f"{f.location}: {f.message}" for f in found)
+        return CheckResult.FAILED, block_at(conf, found[0].line) or conf
+
+
+def is_agent_document(conf: Any) -> bool:
+    """Agent definitions only: other YAML under the scanned folder (CI files, configs) is not ours."""
+    return isinstance(conf, dict) and "name" in conf and "owners" in conf and "access" in conf
+
+
+def register_checks() -> list[AgentRuleCheck]:
+    """One check per registry rule. Resource and stack rules judge a plan, not a file: the policy pack runs them."""
+    return [AgentRuleCheck(rule) for rule in rules_for(with_resources=False)]
+
+
+CHECKS = register_checks()

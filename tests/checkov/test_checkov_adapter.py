@@ -1,0 +1,124 @@
+"""The checkov adapter, run by the real checkov 3.3.x from its own venv (.venv-checkov, `scripts/setup --checkov`).
+
+checkov passes silently when it loads no check (a checks folder without ``__init__.py``, an import error in the
+adapter), so these tests count the checks that actually ran and make sure a failing agent fails.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from junitparser import JUnitXml
+
+from policies.engine import rules_for
+from policies.rules import get_rule
+from tests.conftest import FIXTURES, REPO, TODAY
+
+pytestmark = pytest.mark.checkov
+
+SCRIPT = REPO / "scripts" / "checkov"
+CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
+AGENT_FIXTURES = FIXTURES / "checkov" / "agents"
+#: the registry rules: each is one CKV_AGENT_<n> check (resource and stack rules belong to the policy pack)
+REGISTRY_CHECK_IDS = {rule.meta.checkov_id for rule in rules_for(with_resources=False)}
+PURPOSE_CHECK = get_rule("purpose-data-domain").meta.checkov_id
+
+
+def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    if not CHECKOV.exists():
+        pytest.fail(f"{CHECKOV} is missing: run `scripts/setup --checkov` (make test does) to build .venv-checkov")
+    return subprocess.run(
+        [str(SCRIPT), "--today", TODAY.isoformat(), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def results(junit: Path) -> dict[tuple[str, str], str]:
+    """(file name, check id) -> passed | failed | skipped, from checkov's JUnit report."""
+    outcome: dict[tuple[str, str], str] = {}
+    for suite in JUnitXml.fromfile(str(junit)):
+        for case in suite:
+            check_id = re.search(r"CKV_AGENT_\d+", case.name).group(0)
+            state = "passed"
+            if case.result:
+                state = "skipped" if type(case.result[0]).__name__ == "Skipped" else "failed"
+            outcome[(Path(case._elem.get("file")).name, check_id)] = state
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("checkov-fixtures")
+    return run_script("--no-secrets", "--output", out, AGENT_FIXTURES), out
+
+
+def test_checkov_loaded_one_check_per_registry_rule(fixture_run):
+    _, out = fixture_run
+    ran = {check for _, check in results(out / "agents.junit.xml")}
+    assert len(REGISTRY_CHECK_IDS) >= 20, "the registry rules did not register"
+    assert ran == REGISTRY_CHECK_IDS, f"missing: {REGISTRY_CHECK_IDS - ran}, unexpected: {ran - REGISTRY_CHECK_IDS}"
+
+
+def test_agent_breaking_a_rule_fails_checkov_and_is_located_in_sarif(fixture_run):
+    proc, out = fixture_run
+    outcome = results(out / "agents.junit.xml")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert outcome[("quarterly-report-summarizer.yaml", PURPOSE_CHECK)] == "failed"
+    assert [k for k, v in outcome.items() if v == "failed"] == [("quarterly-report-summarizer.yaml", PURPOSE_CHECK)]
+    sarif = json.loads((out / "agents.sarif").read_text())
+    (result,) = [r for r in sarif["runs"][0]["results"] if not r.get("suppressions")]
+    location = result["locations"][0]["physicalLocation"]
+    assert result["ruleId"] == PURPOSE_CHECK and result["level"] == "error"
+    assert location["artifactLocation"]["uri"] == "tests/fixtures/checkov/agents/quarterly-report-summarizer.yaml"
+    text = (AGENT_FIXTURES / "quarterly-report-summarizer.yaml").read_text().splitlines()
+    region = text[location["region"]["startLine"] - 1 : location["region"]["endLine"]]
+    assert any("finance.ledger.read" in line for line in region), "the result points at the offending scope"
+
+
+def test_inline_checkov_skip_comment_skips_only_that_check(fixture_run):
+    _, out = fixture_run
+    outcome = results(out / "agents.junit.xml")
+    skip_line = next(
+        line for line in (AGENT_FIXTURES / "board-minutes-summarizer.yaml").read_text().splitlines() if "skip=" in line
+    )
+    assert f"checkov:skip={PURPOSE_CHECK}:" in skip_line, "the fixture must skip the purpose check by its id"
+    assert outcome[("board-minutes-summarizer.yaml", PURPOSE_CHECK)] == "skipped"
+    others = {
+        v for (file, check), v in outcome.items() if file == "board-minutes-summarizer.yaml" and check != PURPOSE_CHECK
+    }
+    assert others == {"passed"}
+    sarif = json.loads((out / "agents.sarif").read_text())
+    (suppressed,) = [r for r in sarif["runs"][0]["results"] if r.get("suppressions")]
+    assert suppressed["suppressions"][0]["justification"].startswith("the board secretary accepted")
+
+
+def test_compliant_agent_passes_every_check(fixture_run):
+    _, out = fixture_run
+    outcome = results(out / "agents.junit.xml")
+    mine = {check: v for (file, check), v in outcome.items() if file == "meeting-summarizer.yaml"}
+    assert set(mine) == REGISTRY_CHECK_IDS and set(mine.values()) == {"passed"}
+
+
+def test_sample_registry_and_repository_secrets_pass(tmp_path):
+    proc = run_script("--output", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "agents.sarif").exists() and (tmp_path / "secrets.junit.xml").exists()
+    ran = {check for _, check in results(tmp_path / "agents.junit.xml")}
+    assert ran == REGISTRY_CHECK_IDS
+
+
+def test_a_checks_folder_that_loads_nothing_is_an_error_not_a_pass(tmp_path):
+    """Without __init__.py checkov imports nothing and reports success; scripts/checkov refuses that."""
+    empty = tmp_path / "checks"
+    empty.mkdir()
+    (empty / "agent_rule_checks.py").write_text((REPO / "policies/checkov/agent_rule_checks.py").read_text())
+    proc = run_script("--no-secrets", "--checks", empty, "--output", tmp_path / "out")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "ran no CKV_AGENT check" in proc.stderr
