@@ -20,6 +20,7 @@ from infra.components.authorization_server import AuthorizationServer, Authoriza
 from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig
+from infra.sdk_workarounds import install as install_sdk_workarounds
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
 DETECTIONS_NAME = "detections"
@@ -57,6 +58,8 @@ def used_scopes(registry: Registry, specs: list[IdentitySpec]) -> list[ScopeInfo
 
 def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared:
     """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack."""
+    # The policy creation chain is as long as the registry; see infra/sdk_workarounds.py.
+    install_sdk_workarounds()
     agents = registry.for_stack(config.stack)
     agent_specs = {agent.name: IdentitySpec.for_agent(agent, today) for agent in agents}
     plugin_specs = {agent.name: [IdentitySpec.for_plugin(agent, p, today) for p in agent.plugins] for agent in agents}

@@ -1,0 +1,37 @@
+"""The iterative reachability check that lets the policy creation chain be as long as the registry."""
+
+from __future__ import annotations
+
+import sys
+
+from pulumi.runtime import resource_cycle_breaker
+
+from infra.sdk_workarounds import _reachable, install
+
+
+class Node:
+    """Stands in for a Resource: the cycle breaker only reads its declared dependencies."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _chain(length: int) -> list[Node]:
+    nodes = [Node(f"finance-reconciler-{i:05d}-policy") for i in range(length)]
+    for later, earlier in zip(nodes[1:], nodes, strict=False):
+        resource_cycle_breaker._add_dep(later, earlier)
+    return nodes
+
+
+def test_a_chain_longer_than_the_recursion_limit_is_walked():
+    nodes = _chain(sys.getrecursionlimit() * 3)
+    assert _reachable(nodes[-1], nodes[0]), "the first policy is reachable from the last one"
+    assert not _reachable(nodes[0], nodes[-1]), "dependencies point one way only"
+
+
+def test_cycles_are_still_refused_after_install():
+    install()
+    assert resource_cycle_breaker._reachable is _reachable, "install() replaced the recursive check"
+    first, *_, last = _chain(50)
+    assert not resource_cycle_breaker.declare_dependency(first, last), "a dependency closing a cycle is refused"
+    assert resource_cycle_breaker.declare_dependency(last, Node("scope-calendar.read")), "a new dependency is kept"
