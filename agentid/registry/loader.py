@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,31 @@ def display_path(path: Path, root: Path | None) -> str:
         return resolved.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def display_paths_in(directory: Path, root: Path | None) -> Callable[[Path], str]:
+    """:func:`display_path` for many files of one directory, resolving the directory once.
+
+    Resolving every file walks every component of its path (a system call each); for a registry of thousands of
+    files that costs more than parsing them. A symlinked file still gets the full treatment (it may point anywhere).
+    """
+    resolved = directory.resolve()
+    base: str | None = None
+    for anchor in (root, Path.cwd()) if root is not None else (Path.cwd(),):
+        try:
+            base = resolved.relative_to(anchor.resolve()).as_posix()
+            break
+        except ValueError:
+            continue
+
+    def show(path: Path) -> str:
+        if path.parent != directory or path.is_symlink():
+            return display_path(path, root)
+        if base is None:  # outside the repository and the working directory: the path as given
+            return path.as_posix()
+        return path.name if base == "." else f"{base}/{path.name}"
+
+    return show
 
 
 # --------------------------------------------------------------------------------------------------- catalog
@@ -464,8 +489,9 @@ def load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None = N
     files: list[str] = []
     if not agents_dir.is_dir():
         raise FileNotFoundError(agents_dir)
+    shown = display_paths_in(agents_dir, root)
     for path in agent_files(agents_dir):
-        file = display_path(path, root)
+        file = shown(path)
         files.append(file)
         if path.suffix != AGENT_SUFFIX:
             findings.append(

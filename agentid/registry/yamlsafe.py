@@ -15,7 +15,7 @@ reader builds plain Python values straight from libyaml's event stream instead:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -41,10 +41,18 @@ _SCALAR_TAGS = {
 }
 _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
+#: First characters for which YAML 1.1 may resolve a plain scalar to something other than a string. A plain scalar
+#: starting with any other character is a string without asking the resolver (what ``Resolver.resolve`` concludes
+#: too, since the safe resolver has no wildcard or path resolvers); most values in agent files are such strings.
+_RESOLVABLE_FIRST = frozenset(key for key in _Loader.yaml_implicit_resolvers if key is not None)
+_PLAIN_SHORTCUT = None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers
 
-@dataclass(frozen=True, slots=True)
-class Position:
-    """1-based line and column of a value (or key) in its file."""
+
+class Position(NamedTuple):
+    """1-based line and column of a value (or key) in its file.
+
+    A named tuple rather than a frozen dataclass: a file of a few hundred values records a position for each, and
+    a tuple is built several times faster, which matters to a pre-commit hook reading thousands of files."""
 
     line: int
     column: int
@@ -165,6 +173,19 @@ def _scalar_value(loader: Any, event: Any, problems: list[YamlProblem]) -> Any:
         return event.value
 
 
+def _alias(problems: list[YamlProblem], position: Position) -> YamlReadError:
+    """Anchors and aliases end reading at once: expanding them is how a small file exhausts memory."""
+    problems.append(
+        YamlProblem(
+            "load.alias",
+            "YAML anchors and aliases (`&name`, `*name`) are not allowed in agent files",
+            position,
+            "Write each value out in full so a reviewer sees exactly what is granted.",
+        )
+    )
+    return YamlReadError(problems)
+
+
 def _key_problem(value: Any, position: Position) -> YamlProblem:
     if isinstance(value, bool):
         hint = f"YAML reads this key as the boolean {str(value).lower()}; quote it."
@@ -238,14 +259,35 @@ def parse(text: str) -> YamlDocument:
         return (*frame.path, len(frame.container))
 
     loader = _Loader(text)
+    get_event = loader.get_event
     try:
         while True:
-            event = loader.get_event()
-            if isinstance(event, yaml.StreamEndEvent):
-                break
-            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+            event = get_event()
+            kind = type(event)  # exact classes from libyaml: cheaper than a chain of isinstance()
+            if kind is yaml.ScalarEvent:
+                mark = event.start_mark
+                position = Position(mark.line + 1, mark.column + 1)
+                if event.anchor:
+                    raise _alias(problems, position)
+                value = event.value
+                if event.tag is None and (
+                    event.style  # quoted or block: a string (as in _scalar_value)
+                    or not event.implicit[0]
+                    or (_PLAIN_SHORTCUT and value and value[0] not in _RESOLVABLE_FIRST)
+                ):
+                    attach(value, position)
+                else:
+                    attach(_scalar_value(loader, event, problems), position)
                 continue
-            if isinstance(event, yaml.DocumentStartEvent):
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                attach(frame.container, doc.positions.get(frame.path) or _position(event.start_mark))
+                continue
+            if kind is yaml.StreamEndEvent:
+                break
+            if kind is yaml.StreamStartEvent or kind is yaml.DocumentEndEvent:
+                continue
+            if kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
                     problems.append(
@@ -259,20 +301,10 @@ def parse(text: str) -> YamlDocument:
                     raise YamlReadError(problems)
                 continue
             position = _position(event.start_mark)
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                problems.append(
-                    YamlProblem(
-                        "load.alias",
-                        "YAML anchors and aliases (`&name`, `*name`) are not allowed in agent files",
-                        position,
-                        "Write each value out in full so a reviewer sees exactly what is granted.",
-                    )
-                )
-                raise YamlReadError(problems)
-            if isinstance(event, yaml.ScalarEvent):
-                attach(_scalar_value(loader, event, problems), position)
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                is_mapping = isinstance(event, yaml.MappingStartEvent)
+            if kind is yaml.AliasEvent or getattr(event, "anchor", None):
+                raise _alias(problems, position)
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                is_mapping = kind is yaml.MappingStartEvent
                 if event.tag not in _COLLECTION_TAGS:
                     problems.append(
                         YamlProblem(
@@ -298,9 +330,6 @@ def parse(text: str) -> YamlDocument:
                 container: Any = {} if is_mapping else []
                 stack.append(_Frame(container, child_path(), is_mapping))
                 doc.positions.setdefault(stack[-1].path, position)
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                frame = stack.pop()
-                attach(frame.container, doc.positions.get(frame.path, position))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)

@@ -1,0 +1,49 @@
+"""Plain scalars resolve exactly as YAML 1.1 (PyYAML's safe loader) resolves them, shortcut or not.
+
+The strict reader skips the resolver for plain scalars whose first character cannot start a bool, number, null or
+timestamp; this checks that shortcut against PyYAML itself on tricky values. Timestamps are the one intended
+difference: the reader keeps them as text (the schema validates them as dates).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from agentid.registry.yamlsafe import YamlReadError, parse
+
+TRICKY = [
+    "yes", "No", "on", "OFF", "y", "n", "true", "False", "~", "null", "Null", "0x1F", "0o17", "017", "1_000",
+    "+12", "-3.5e+3", ".inf", "-.Inf", ".nan", "1:30", "190:20:30.15", "2027-02-28", "2027-02-30", "<<", "=",
+    "3.", "0b101", "12e3", "é-scope", "calendar.read", "finance-reconciler", "https://keys.example.com/x",
+]  # fmt: skip
+token = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(alphabet="abcyYnNtTfFoO0123456789.-+_:~<=é", min_size=1, max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(token, min_size=1, max_size=8))
+def test_plain_scalars_resolve_like_pyyaml(tokens: list[str]):
+    text = "".join(f"k{index}: {value}\n" for index, value in enumerate(tokens))
+    try:
+        expected = yaml.load(text, Loader=yaml.CSafeLoader)
+    except (yaml.YAMLError, ValueError):
+        assume(False)
+    try:
+        got = parse(text).data
+    except YamlReadError:
+        assume(False)
+    for index, value in enumerate(tokens):
+        want = expected[f"k{index}"]
+        if isinstance(want, dt.date):  # timestamps stay text in agent files
+            want = value
+        have = got[f"k{index}"]
+        if isinstance(want, float) and want != want:  # NaN
+            assert isinstance(have, float) and have != have
+        else:
+            assert have == want and type(have) is type(want), (value, have, want)
