@@ -46,6 +46,8 @@ _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 #: too, since the safe resolver has no wildcard or path resolvers); most values in agent files are such strings.
 _RESOLVABLE_FIRST = frozenset(key for key in _Loader.yaml_implicit_resolvers if key is not None)
 _PLAIN_SHORTCUT = None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers
+#: ``tuple.__new__(Position, (line, column))`` skips the named tuple's Python-level ``__new__``: one per value.
+_new_tuple = tuple.__new__
 
 
 class Position(NamedTuple):
@@ -258,6 +260,7 @@ def parse(text: str) -> YamlDocument:
             return (*frame.path, frame.key if frame.key is not None else "")
         return (*frame.path, len(frame.container))
 
+    positions, keys = doc.positions, doc.keys
     loader = _Loader(text)
     get_event = loader.get_event
     try:
@@ -266,18 +269,39 @@ def parse(text: str) -> YamlDocument:
             kind = type(event)  # exact classes from libyaml: cheaper than a chain of isinstance()
             if kind is yaml.ScalarEvent:
                 mark = event.start_mark
-                position = Position(mark.line + 1, mark.column + 1)
+                position = _new_tuple(Position, (mark.line + 1, mark.column + 1))
                 if event.anchor:
                     raise _alias(problems, position)
                 value = event.value
-                if event.tag is None and (
-                    event.style  # quoted or block: a string (as in _scalar_value)
-                    or not event.implicit[0]
-                    or (_PLAIN_SHORTCUT and value and value[0] not in _RESOLVABLE_FIRST)
+                if not (
+                    event.tag is None
+                    and (
+                        event.style  # quoted or block: a string (as in _scalar_value)
+                        or not event.implicit[0]
+                        or (_PLAIN_SHORTCUT and value and value[0] not in _RESOLVABLE_FIRST)
+                    )
                 ):
-                    attach(value, position)
-                else:
-                    attach(_scalar_value(loader, event, problems), position)
+                    value = _scalar_value(loader, event, problems)
+                # The two common cases inline (a new key, a value under a key or in a list); attach() does the rest.
+                if stack:
+                    frame = stack[-1]
+                    if not frame.is_mapping:
+                        positions[(*frame.path, len(frame.container))] = position
+                        frame.container.append(value)
+                        continue
+                    key = frame.key
+                    if key is None:
+                        if type(value) is str and value not in frame.container:
+                            frame.key = value
+                            frame.key_position = position
+                            keys[(*frame.path, value)] = position
+                            continue
+                    elif not key.startswith("\0"):
+                        frame.key = None
+                        frame.container[key] = value
+                        positions[(*frame.path, key)] = position
+                        continue
+                attach(value, position)
                 continue
             if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 frame = stack.pop()
