@@ -15,6 +15,7 @@ reader builds plain Python values straight from libyaml's event stream instead:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import yaml
@@ -45,7 +46,23 @@ _COLLECTION_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 #: starting with any other character is a string without asking the resolver (what ``Resolver.resolve`` concludes
 #: too, since the safe resolver has no wildcard or path resolvers); most values in agent files are such strings.
 _RESOLVABLE_FIRST = frozenset(key for key in _Loader.yaml_implicit_resolvers if key is not None)
-_PLAIN_SHORTCUT = None not in _Loader.yaml_implicit_resolvers and not _Loader.yaml_path_resolvers
+_PLAIN_SHORTCUT = (
+    None not in _Loader.yaml_implicit_resolvers
+    and not _Loader.yaml_path_resolvers
+    and _Loader.yaml_implicit_resolvers is yaml.resolver.Resolver.yaml_implicit_resolvers
+)
+
+
+@lru_cache(maxsize=4096)
+def _plain_tag(value: str) -> str:
+    """The YAML 1.1 tag of a plain scalar. It depends on the text alone, and keys and values repeat across agent
+    files (``owners``, ``token_lifetime_minutes``, ``true``), so the answer is remembered."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
+
+
+#: The safe loaders' resolver (they inherit its class-level tables), shared by every file.
+_RESOLVER = yaml.resolver.Resolver()
+
 #: ``tuple.__new__(Position, (line, column))`` skips the named tuple's Python-level ``__new__``: one per value.
 _new_tuple = tuple.__new__
 
@@ -153,7 +170,9 @@ def _scalar_value(loader: Any, event: Any, problems: list[YamlProblem]) -> Any:
     if tag is None or tag == "!":
         if event.implicit[0] is False or event.style:
             return event.value  # quoted or block scalars are strings
-        tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        tag = (
+            _plain_tag(event.value) if _PLAIN_SHORTCUT else loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        )
     if tag == _STR:
         return event.value
     if tag not in _SCALAR_TAGS:
