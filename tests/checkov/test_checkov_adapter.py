@@ -99,6 +99,13 @@ def test_inline_checkov_skip_comment_skips_only_that_check(fixture_run):
     assert suppressed["suppressions"][0]["justification"].startswith("the board secretary accepted")
 
 
+def test_registry_waiver_passes_the_check_as_agentid_check_waives_the_finding(fixture_run):
+    _, out = fixture_run
+    outcome = results(out / "agents.junit.xml")
+    assert "waivers:\n  - rule: purpose-data-domain" in (AGENT_FIXTURES / "sales-call-summarizer.yaml").read_text()
+    assert outcome[("sales-call-summarizer.yaml", PURPOSE_CHECK)] == "passed"
+
+
 def test_compliant_agent_passes_every_check(fixture_run):
     _, out = fixture_run
     outcome = results(out / "agents.junit.xml")
