@@ -65,6 +65,7 @@ class FolderVerdict:
     """What ``agentid check`` says about every agent file of one folder (without a plan)."""
 
     registry: Registry
+    files: tuple[str, ...]
     loader_findings: tuple[Finding, ...]
     rule_findings: tuple[Finding, ...]
 
@@ -81,7 +82,7 @@ def judge_folder(folder: Path) -> FolderVerdict:
         settings=default_settings(),
         stack_token_limits=load_stack_limits(REPO_ROOT),
     )
-    return FolderVerdict(loaded.registry, loaded.findings, tuple(findings))
+    return FolderVerdict(loaded.registry, loaded.files, loaded.findings, tuple(findings))
 
 
 def block_at(conf: Any, line: int | None) -> dict[str, Any] | None:
@@ -114,12 +115,12 @@ class AgentRuleCheck(BaseYamlCheck):
         self.guideline = f"{rule.meta.id}: {rule.meta.remediation} Run `agentid check` for the full message."
 
     def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
-        if not is_agent_document(conf):
-            return CheckResult.UNKNOWN
         # entity_path is "<file>:*:<file>" for a wildcard check: the file as checkov was given it (cwd-relative)
         path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
         verdict = judge_folder(path.parent)
         file = display_path(path, REPO_ROOT)
+        if file not in verdict.files:
+            return CheckResult.UNKNOWN  # not an agent definition (agentid reads agents/*.yaml only)
         if not any(agent.file == file for agent in verdict.registry):
             # The file does not load (schema, YAML): no rule can vouch for it.
             problems = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
@@ -131,11 +132,6 @@ class AgentRuleCheck(BaseYamlCheck):
             return CheckResult.PASSED
         self.details.extend(f"{f.location}: {f.message}" for f in found)
         return CheckResult.FAILED, block_at(conf, found[0].line) or conf
-
-
-def is_agent_document(conf: Any) -> bool:
-    """Agent definitions only: other YAML under the scanned folder (CI files, configs) is not ours."""
-    return isinstance(conf, dict) and "name" in conf and "owners" in conf and "access" in conf
 
 
 def register_checks() -> list[AgentRuleCheck]:

@@ -71,9 +71,14 @@ def test_agent_breaking_a_rule_fails_checkov_and_is_located_in_sarif(fixture_run
     outcome = results(out / "agents.junit.xml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert outcome[("quarterly-report-summarizer.yaml", PURPOSE_CHECK)] == "failed"
-    assert [k for k, v in outcome.items() if v == "failed"] == [("quarterly-report-summarizer.yaml", PURPOSE_CHECK)]
+    failed = {k for k, v in outcome.items() if v == "failed" and k[0] != "expense-approver.yaml"}
+    assert failed == {("quarterly-report-summarizer.yaml", PURPOSE_CHECK)}
     sarif = json.loads((out / "agents.sarif").read_text())
-    (result,) = [r for r in sarif["runs"][0]["results"] if not r.get("suppressions")]
+    (result,) = [
+        r
+        for r in sarif["runs"][0]["results"]
+        if not r.get("suppressions") and "quarterly" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    ]
     location = result["locations"][0]["physicalLocation"]
     assert result["ruleId"] == PURPOSE_CHECK and result["level"] == "error"
     assert location["artifactLocation"]["uri"] == "tests/fixtures/checkov/agents/quarterly-report-summarizer.yaml"
@@ -104,6 +109,13 @@ def test_registry_waiver_passes_the_check_as_agentid_check_waives_the_finding(fi
     outcome = results(out / "agents.junit.xml")
     assert "waivers:\n  - rule: purpose-data-domain" in (AGENT_FIXTURES / "sales-call-summarizer.yaml").read_text()
     assert outcome[("sales-call-summarizer.yaml", PURPOSE_CHECK)] == "passed"
+
+
+def test_agent_file_that_does_not_load_fails_every_check_instead_of_passing_silently(fixture_run):
+    _, out = fixture_run
+    outcome = results(out / "agents.junit.xml")
+    broken = {check: v for (file, check), v in outcome.items() if file == "expense-approver.yaml"}
+    assert set(broken) == REGISTRY_CHECK_IDS and set(broken.values()) == {"failed"}
 
 
 def test_compliant_agent_passes_every_check(fixture_run):
