@@ -127,6 +127,11 @@ def _stacks(root: Path, stack: str | None) -> tuple[str, ...]:
 def _settings(root: Path, settings_file: Path | None) -> Any:
     from policies.engine import SettingsError, default_settings, load_settings
 
+    if settings_file is not None and not settings_file.is_file():
+        raise click.UsageError(
+            f"settings file {settings_file} does not exist; pass --settings FILE, or leave it out to use "
+            "policies/settings.yaml at the repository root."
+        )
     try:
         if settings_file is None and (root / "policies" / "settings.yaml").is_file():
             settings_file = root / "policies" / "settings.yaml"

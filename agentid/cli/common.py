@@ -90,6 +90,7 @@ def load_or_exit(paths: RepoPaths) -> LoadResult:
     except CatalogError as exc:
         for finding in exc.findings:
             click.echo(f"{finding.location}: error: {finding.message}", err=True)
+        click.echo(f"agentid: fix the catalog {paths.catalog} as shown above, then re-run.", err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
@@ -98,10 +99,18 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
-    partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    partial.replace(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        partial.replace(output)
+    except OSError as exc:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)  # never leave half a report behind
+        raise click.UsageError(
+            f"cannot write {output}: {exc.strerror or exc}. Choose a path in a directory you can write to, "
+            "or leave out --output to print to standard output."
+        ) from None
 
 
 def summary_counts(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, int]:

@@ -74,7 +74,10 @@ def _detection_set(
     registry = result.registry
     agents = registry.for_stack(stack) if stack else registry.agents
     if stack and not agents:
-        raise click.UsageError(f"no agent names stack {stack!r} in its environments; check --stack")
+        named = sorted({env for agent in registry.agents for env in agent.environments})
+        raise click.UsageError(
+            f"no agent names stack {stack!r} in its environments; pass one of: {', '.join(named) or 'none'}"
+        )
     client_ids = None
     if client_ids_file is not None:
         try:
@@ -100,7 +103,9 @@ def _read_input(events: str) -> tuple[bytes, str]:
     try:
         return path.read_bytes(), events
     except FileNotFoundError:
-        raise click.UsageError(f"--events {events} does not exist") from None
+        raise click.UsageError(
+            f"--events {events} does not exist; pass an exported System Log file, or - to read standard input"
+        ) from None
     except OSError as exc:
         raise click.UsageError(f"--events {events}: cannot read it: {exc.strerror}") from None
 
@@ -240,7 +245,7 @@ def detections(
     try:
         _write_tree(out_dir, files)
     except OSError as exc:
-        raise click.UsageError(f"--out {out_dir}: cannot write: {exc}") from None
+        raise click.UsageError(f"--out {out_dir}: cannot write: {exc}. Choose a directory you can write to.") from None
     click.echo(
         f"wrote {len(files)} files to {out_dir} ({len(files) - len(patterns)} Sigma, {len(patterns)} EventBridge)"
     )

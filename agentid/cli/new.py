@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 
@@ -99,7 +100,9 @@ def new(
             raise click.UsageError(f"the catalog has no scope in the domains of `{purpose}`; pass --scope.")
         scope = candidates[0][1]
     elif scope not in catalog.scopes:
-        raise click.BadParameter(f"`{scope}` is not a scope in the catalog", param_hint="--scope")
+        close = difflib.get_close_matches(scope, list(catalog.scopes), n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else "; the scopes are listed in policies/catalog.yaml"
+        raise click.BadParameter(f"`{scope}` is not a scope in the catalog{hint}", param_hint="--scope")
     target = paths.agents / f"{name}.yaml"
     if target.exists() and not force:
         raise click.UsageError(f"{target} already exists; edit it, or pass --force to overwrite it.")
@@ -117,8 +120,14 @@ def new(
     if agent is None or findings:
         problems = "; ".join(f"{f.location}: {f.message}" for f in findings)
         raise click.UsageError(f"the values given do not make a valid definition: {problems}")
-    paths.agents.mkdir(parents=True, exist_ok=True)
-    Path(target).write_text(text, encoding="utf-8")
+    try:
+        paths.agents.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot write {target}: {exc.strerror or exc}. Run agentid from the repository root, "
+            "or pass --agents DIR with a directory you can write to."
+        ) from None
     click.echo(
         f"wrote {target}\nnext: fill in the TODOs, narrow the scopes to what the agent needs, set its "
         "credentials, then run `agentid validate`."
