@@ -6,11 +6,10 @@ engine's camelCase inputs (``grantTypes``) of a :class:`PlannedResource`, which 
 hand in ``infra/`` that bypasses the YAML is held to the same bar as one generated from ``agents/``.
 
 Every rule ignores resource types it does not judge. The stack manages agent identities only, so every
-``okta.app.OAuth`` in it is judged as an agent app, whether or not it belongs to a registered agent. Inputs the engine cannot know yet (an app's client id during
-a preview) arrive as :data:`UNKNOWN`; a rule never treats an unknown value as a violation, and never as a pass
-of something that must be set explicitly when the engine does know it is absent. Defaults that matter are spelled
-out: Okta publishes a scope to ``ALL_CLIENTS`` and issues 60-minute tokens when the input is left unset, so an
-omitted input is judged as its provider default.
+``okta.app.OAuth`` in it is judged as an agent app, whether or not it belongs to a registered agent. Inputs the
+engine cannot know yet (an app's client id during a preview) arrive as :data:`UNKNOWN`; a rule never treats an
+unknown value as a violation. Defaults that matter are spelled out: Okta publishes a scope to ``ALL_CLIENTS`` and
+issues 60-minute tokens when the input is left unset, so an omitted input is judged as its provider default.
 """
 
 from __future__ import annotations
