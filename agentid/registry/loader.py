@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -478,11 +480,37 @@ def _unknown_scope(agent: Agent, catalog: Catalog, scope: str, path: tuple[str |
 
 def agent_files(agents_dir: Path) -> list[Path]:
     """The definitions under ``agents/``: ``*.yaml`` plus ``*.yml`` (reported, so a typo'd suffix is not ignored)."""
-    return sorted(p for p in agents_dir.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+    # Sorted by name (the same order as by path, all sharing one parent): comparing Path objects costs more.
+    return sorted(
+        (p for p in agents_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()), key=lambda p: p.name
+    )
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a registry is built.
+
+    Loading thousands of files allocates millions of small dicts, tuples and strings that all stay alive; each
+    automatic collection re-scans that growing heap, which made loading 10,000 agents take twice as long as parsing
+    them. None of these objects form reference cycles (plain data, frozen dataclasses), so reference counting frees
+    everything the collector would; it is switched back on (if it was on) however the load ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None = None) -> LoadResult:
     """Load every agent file and the catalog. Raises :class:`CatalogError` only when the catalog is unusable."""
+    with _without_cyclic_gc():
+        return _load_registry(agents_dir, catalog_path, root=root)
+
+
+def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -> LoadResult:
     catalog = load_catalog(catalog_path, root=root)
     findings: list[Finding] = []
     agents: list[Agent] = []
