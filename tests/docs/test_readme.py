@@ -277,3 +277,14 @@ def test_troubleshooting_quotes_real_messages(tmp_path: Path):
     for block, line in quoted:
         pattern = re.compile(".*".join(map(re.escape, line.split("…"))) + "$")
         assert any(pattern.fullmatch(out) for out in printed), f"{block.where}: no tool prints {line!r}"
+
+
+def test_the_waiver_example_is_a_valid_waiver(tmp_path: Path):
+    """The README's waiver snippet, pasted into the walkthrough's agent, passes the loader and the waiver rules."""
+    (snippet,) = [b for b in blocks(REPO / "README.md") if b.lang == "yaml" and b.lines[0] == "waivers:"]
+    root = repo_copy(tmp_path)
+    agent = walkthrough_agent().replace("waivers: []\n", "\n".join(snippet.lines) + "\n")
+    assert "approved_by:" in agent
+    (root / "agents" / "invoice-matcher.yaml").write_text(agent, encoding="utf-8")
+    result = run(root, ".venv/bin/agentid check --registry-only")
+    assert result.returncode == 0, result.stdout + result.stderr
