@@ -125,10 +125,12 @@ def test_compliant_agent_passes_every_check(fixture_run):
     assert set(mine) == REGISTRY_CHECK_IDS and set(mine.values()) == {"passed"}
 
 
-def test_sample_registry_and_repository_secrets_pass(tmp_path):
+def test_sample_registry_repository_secrets_and_workflows_pass(tmp_path):
     proc = run_script("--output", tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "agents.sarif").exists() and (tmp_path / "secrets.junit.xml").exists()
+    workflow_checks = set(re.findall(r"CKV2?_GHA_\d+", (tmp_path / "workflows.junit.xml").read_text()))
+    assert len(workflow_checks) >= 5, f"the github_actions scan ran too few checks: {sorted(workflow_checks)}"
     ran = {check for _, check in results(tmp_path / "agents.junit.xml")}
     assert ran == REGISTRY_CHECK_IDS
 
