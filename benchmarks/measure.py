@@ -113,3 +113,33 @@ def measure(
     for _ in range(repeat):
         result.runs.append(run_once(argv, cwd=cwd, env=env, ok_status=ok_status))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command of a group measured side by side."""
+
+    key: str
+    label: str
+    argv: tuple[str, ...]
+    ok_status: tuple[int, ...] = (0,)
+
+
+def measure_interleaved(
+    commands: Sequence[Command],
+    *,
+    repeat: int,
+    warm_up: bool,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Measurement]:
+    """Run ``commands`` in rounds (A B C, A B C, ...), so a burst of load on a shared machine hits every command of
+    the group alike instead of skewing one of them: the ratios between them are what the targets judge."""
+    if warm_up:
+        for command in commands:
+            run_once(command.argv, cwd=cwd, env=env, ok_status=command.ok_status)
+    results = {c.key: Measurement(c.label, c.argv) for c in commands}
+    for _ in range(repeat):
+        for command in commands:
+            results[command.key].runs.append(run_once(command.argv, cwd=cwd, env=env, ok_status=command.ok_status))
+    return results

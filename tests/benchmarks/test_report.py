@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import floors, report
 from benchmarks.generate import Manifest, generate
-from benchmarks.measure import CommandFailed, Measurement, Run, run_once
+from benchmarks.measure import Command, CommandFailed, Measurement, Run, measure_interleaved, run_once
 from benchmarks.run import (
     SizeResult,
     Target,
@@ -51,6 +51,7 @@ def sample_result() -> SizeResult:
         "plan": measured("plan", 9.0),
         "floor_sdk": measured("sdk", 8.0),
         "checkov": measured("checkov", 30.0),
+        "check_registry_checkov_sample": measured("check", 0.60),
         "floor_orjson": measured("orjson", 1.0),
         "detect": measured("detect", 1.9),
     }
@@ -169,3 +170,14 @@ def test_floors_parse_every_file_and_line(tmp_path):
     events.write_bytes(b'{"eventType": "app.oauth2.as.token.grant.access_token"}\n\n{"eventType": "x"}\n')
     assert floors.orjson_floor(events) == 2
     assert floors.main(["nonsense"]) == 2
+
+
+def test_interleaved_groups_run_in_rounds(tmp_path):
+    log = tmp_path / "order.log"
+    commands = [
+        Command(key, key, (sys.executable, "-c", f"open({str(log)!r}, 'a').write({key!r})"))
+        for key in ("floor", "check")
+    ]
+    results = measure_interleaved(commands, repeat=2, warm_up=True)
+    assert log.read_text() == "floorcheck" * 3  # one warm-up round, then two measured rounds
+    assert [len(results[key].runs) for key in ("floor", "check")] == [2, 2]
