@@ -8,7 +8,6 @@ set lookups keyed by client id, all precomputed in :class:`Detector`.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,10 +92,18 @@ class Report:
         }
 
 
-@functools.lru_cache(maxsize=256)
+#: One table per distinct ``active_hours_utc`` window: thousands of identities share a handful of windows, and
+#: building a table costs 1,440 calls (at 10,000 agents, seconds before the first event is read).
+_TABLES: dict[str, bytes] = {}
+
+
 def _active_table(profile: IdentityProfile) -> bytes:
     """1 for each minute of the UTC day inside the profile's window: one index per event instead of arithmetic."""
-    return bytes(1 if profile.is_active_minute(m) else 0 for m in range(1440))
+    table = _TABLES.get(profile.active_hours_utc)
+    if table is None:
+        table = bytes(1 if profile.is_active_minute(m) else 0 for m in range(1440))
+        _TABLES[profile.active_hours_utc] = table
+    return table
 
 
 def _dig(event: dict[str, Any], *path: str) -> Any:

@@ -1,0 +1,39 @@
+"""The per-minute activity table the detector indexes is built once per window and matches the profile minute by
+minute (the table is shared by every identity with the same ``active_hours_utc``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from agentid.detect.definitions import IdentityProfile
+from agentid.detect.detector import _active_table
+
+
+def profile(identity: str, window: str) -> IdentityProfile:
+    return IdentityProfile(
+        identity=identity,
+        agent=identity,
+        client_id=f"0oa{identity[:10]}",
+        scopes=frozenset({"calendar.read"}),
+        max_tokens_per_hour=12,
+        active_hours_utc=window,
+        expires=dt.date(2027, 3, 1),
+        file=f"agents/{identity}.yaml",
+    )
+
+
+@pytest.mark.parametrize("window", ["06:00-20:00", "22:00-06:00", "00:00-24:00", "01:00-05:00"])
+def test_table_matches_the_profile_every_minute(window: str):
+    summariser = profile("meeting-summarizer", window)
+    table = _active_table(summariser)
+    assert len(table) == 1440
+    assert [bool(b) for b in table] == [summariser.is_active_minute(m) for m in range(1440)]
+
+
+def test_identities_with_the_same_window_share_one_table():
+    first = _active_table(profile("finance-reconciler", "01:00-05:00"))
+    second = _active_table(profile("invoice-matcher", "01:00-05:00"))
+    assert first is second
+    assert _active_table(profile("hr-onboarding-assistant", "07:00-19:00")) is not first
