@@ -36,11 +36,12 @@ def ephemeral_max_span(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
 @rule(
     id="expired-agent-deployed",
     number=15,
-    title="Expired agents are not deployed",
-    severity=Severity.ERROR,
+    title="Expired agents are offboarded",
+    severity=Severity.WARNING,
     nhi=("NHI1", "NHI7"),
-    rationale="An agent past its expiry whose Okta app stays active is exactly the forgotten identity attackers "
-    "look for: valid credentials, no owner watching.",
+    rationale="Past its expiry an agent has no owner vouching for it. The deploy keeps its Okta app INACTIVE "
+    "(rule expired-agent-app-inactive holds it to that), so the daily deploy must not be blocked: this warning "
+    "reminds the owners to remove the identity for good.",
     remediation="Offboard it: delete the agent file (the next deploy deletes its Okta app), or remove the stack from "
     "environments; to keep it, extend lifecycle.expires in a reviewed change.",
     kind=RuleKind.REGISTRY,
@@ -50,7 +51,8 @@ def expired_agent_deployed(agent: Agent, ctx: RuleContext) -> Iterator[Violation
     stacks = ctx.judged_stacks(agent)
     if agent.lifecycle.is_expired(ctx.today) and stacks:
         yield Violation(
-            f"`{agent.name}` expired on {agent.lifecycle.expires} but is still deployed to {', '.join(stacks)}",
+            f"`{agent.name}` expired on {agent.lifecycle.expires}: its Okta app is deployed INACTIVE on "
+            f"{', '.join(stacks)} until the file is deleted",
             ("lifecycle", "expires"),
         )
 

@@ -415,3 +415,35 @@ def no_org_admin_role_for_client(resource: PlannedResource, ctx: RuleContext) ->
         "org-wide admin roles",
         ("type",),
     )
+
+
+# ----------------------------------------------------------------------------------------------------- lifecycle
+
+
+@rule(
+    id="expired-agent-app-inactive",
+    number=61,
+    title="An expired agent's app is deployed INACTIVE",
+    severity=Severity.ERROR,
+    nhi=("NHI1", "NHI7"),
+    rationale="Past its expiry an agent has no owner vouching for it; an ACTIVE app would keep minting tokens for "
+    "a forgotten identity. Deactivating the app (rather than failing the deploy) lets the daily deploy offboard "
+    "expired agents without anyone remembering to.",
+    remediation='Deploy the app with `status="INACTIVE"` once `lifecycle.expires` has passed (the infra program '
+    "does this from the deploy date); delete the agent file to remove the identity for good.",
+    kind=RuleKind.RESOURCE,
+    waivable=False,
+)
+def expired_agent_app_inactive(resource: PlannedResource, ctx: RuleContext) -> Iterable[Violation]:
+    if resource.type != OAUTH_APP or resource.agent is None or ctx.registry is None:
+        return
+    agent = ctx.registry.get(resource.agent)
+    if agent is None or not agent.lifecycle.is_expired(ctx.today):
+        return
+    status = resource.inputs.get("status", "ACTIVE")  # Okta creates apps ACTIVE when status is unset
+    if status is not UNKNOWN and status != "INACTIVE":
+        yield Violation(
+            f"{describe(resource, 'OAuth app')} is `{status}` but {agent.name} expired on "
+            f"{agent.lifecycle.expires}; it must be INACTIVE",
+            ("status",),
+        )

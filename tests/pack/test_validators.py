@@ -88,7 +88,9 @@ FAILING = [
 
 
 @pytest.mark.parametrize(("rule_id", "case"), FAILING)
-def test_policy_reports_what_the_rule_finds(rule_id, case):
+def test_policy_reports_what_the_rule_finds(rule_id, case, monkeypatch):
+    if rule_id == "expired-agent-app-inactive":
+        monkeypatch.setenv("AGENTID_TODAY", "2026-12-21")  # the day after the sample incident-responder expires
     raw = case["resource"]
     args = resource_args(raw["type"], raw["name"], dict(raw.get("inputs", {})), agent=raw.get("agent"))
     messages = violations(rule_id, args)

@@ -180,7 +180,7 @@ CASES: dict[str, Case] = {
         lambda r: b.lifecycle(r, "incident-responder", expires=b.days(-1)),
         lambda r: b.lifecycle(r, "incident-responder", expires=b.days(0)),
         "incident-responder",
-        f"`incident-responder` expired on {b.days(-1)} but is still deployed to prod",
+        f"`incident-responder` expired on {b.days(-1)}: its Okta app is deployed INACTIVE on prod",
     ),
     "review-overdue": Case(
         lambda r: b.lifecycle(r, "support-triage", review_by=b.days(-1)),

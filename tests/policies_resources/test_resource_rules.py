@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 
 import pytest
@@ -17,6 +19,25 @@ from tests.policies_resources.cases import cases, compliant, planned
 OURS = [r for r in all_rules() if r.check.__module__ in (resource_rules.__name__, "policies.rules.stack")]
 CTX = RuleContext(today=TODAY)
 
+
+def _registry_with_an_expired_responder():
+    """The sample registry, except that incident-responder expired the day before TODAY."""
+    from agentid.registry import Registry, load_registry
+    from tests.conftest import AGENTS_DIR, CATALOG
+
+    registry = load_registry(AGENTS_DIR, CATALOG).registry
+    agents = tuple(
+        dataclasses.replace(a, lifecycle=dataclasses.replace(a.lifecycle, expires=TODAY - dt.timedelta(days=1)))
+        if a.name == "incident-responder"
+        else a
+        for a in registry
+    )
+    return Registry(agents=agents, catalog=registry.catalog)
+
+
+#: rules that judge a resource against the registry get a context that carries one
+REGISTRY_AWARE = {"expired-agent-app-inactive"}
+
 FAILING = [
     pytest.param(rule_id, case, id=f"{rule_id}-fails-{i}")
     for rule_id, entry in cases()["rules"].items()
@@ -30,6 +51,8 @@ PASSING = [
 
 
 def run(rule_id: str, resource: PlannedResource, ctx: RuleContext = CTX) -> list[str]:
+    if rule_id in REGISTRY_AWARE and ctx is CTX:
+        ctx = RuleContext(today=TODAY, registry=_registry_with_an_expired_responder())
     found = get_rule(rule_id)
     assert found is not None, f"rule {rule_id} is not registered"
     return [v.message for v in found.check(resource, ctx)]
