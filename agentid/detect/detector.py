@@ -24,6 +24,7 @@ from agentid.detect.definitions import (
     IdentityProfile,
 )
 from agentid.detect.events import Event, Problem, read_events
+from agentid.gcpause import cyclic_gc_paused
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -339,8 +340,9 @@ class Detector:
 
 def detect_bytes(data: bytes, detections: DetectionSet) -> Report:
     """Read ``data`` (any supported shape) and run every detection: the CLI's and the benchmark's entry point."""
-    events, problems = read_events(data)
-    return Detector(detections).run(events, problems)
+    with cyclic_gc_paused():  # hundreds of thousands of parsed events stay alive: see agentid.gcpause
+        events, problems = read_events(data)
+        return Detector(detections).run(events, problems)
 
 
 def _rate_alert(event: Event, profile: IdentityProfile, count: int) -> Alert:
