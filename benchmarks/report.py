@@ -34,6 +34,8 @@ ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("check_registry_checkov_sample", "`agentid check --registry-only` on the files checkov read", None),
     ("floor_orjson", "orjson parse floor: `orjson.loads` per line of the event file", None),
     ("detect", "`agentid detect --format json` over the same event file", "floor_orjson"),
+    ("floor_orjson_one", "orjson parse floor on a one-event file", None),
+    ("detect_one", "`agentid detect` on a one-event file (start-up + loading N agents)", None),
 )
 
 
@@ -134,7 +136,7 @@ def _verdict(target: Target) -> str:
 def _value(target: Target) -> str:
     if target.value is None:
         return "—"
-    if float(target.value).is_integer() and not target.name.startswith(("check", "full", "plan ≤", "detect", "≥")):
+    if target.name.startswith(("agents over", "N+1")):
         return f"{int(target.value):,}"
     return f"{target.value:.2f}×"
 
