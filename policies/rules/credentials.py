@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -132,13 +133,26 @@ def insecure_uri_reason(uri: str) -> str | None:
         return "has no host"
     if parts.username or parts.password:
         return "embeds credentials in the URL"
+    host = host.rstrip(".")  # `localhost.` is the fully qualified spelling of the same name
     if host == "localhost" or host.endswith(".localhost"):
         return "points at localhost, which Okta cannot reach and an attacker's machine can impersonate"
+    if _is_ip_address(host):
+        return "points at a bare IP address: no certificate names it, and it moves with the network"
+    return None
+
+
+_NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+", re.IGNORECASE)
+
+
+def _is_ip_address(host: str) -> bool:
+    """An IPv4/IPv6 literal, including the shorthand forms URL parsers and resolvers accept as IPv4 (`127.1`,
+    `2130706433`, `0x7f.0.0.1`): per the WHATWG URL standard a host whose last label is a number is an IPv4
+    address, never a DNS name."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return None
-    return "points at a bare IP address: no certificate names it, and it moves with the network"
+        return bool(host) and _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]) is not None
+    return True
 
 
 @rule(

@@ -353,6 +353,13 @@ def test_wildcard_like_scope_names(scope, reason, sample_registry):
         ("https://keys.localhost/jwks.json", "points at localhost"),
         ("https://[::1]/jwks.json", "points at a bare IP address"),
         ("https://10.0.0.5/jwks.json", "points at a bare IP address"),
+        ("https://127.1/jwks.json", "points at a bare IP address"),
+        ("https://2130706433/jwks.json", "points at a bare IP address"),
+        ("https://0x7f.0.0.1/jwks.json", "points at a bare IP address"),
+        ("https://[::ffff:127.0.0.1]/jwks.json", "points at a bare IP address"),
+        ("https://localhost./jwks.json", "points at localhost"),
+        ("HTTPS://LocalHost:8443/jwks.json", "points at localhost"),
+        ("ftp://keys.example.com/jwks.json", "is not https"),
         ("https://deploy:hunter2@keys.example.com/jwks.json", "embeds credentials in the URL"),
     ],
 )
@@ -360,6 +367,14 @@ def test_insecure_jwks_uris(uri, reason, sample_registry):
     found = violations("jwks-uri-insecure", _agent_uri(uri)(sample_registry))
     assert len(found) == 1 and reason in found[0][1], found
     assert "hunter2" not in found[0][1]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["https://keys.example.com/jwks.json", "https://keys-2026.example.com./jwks.json", "https://k8s.example.io/jwks"],
+)
+def test_named_https_hosts_are_not_taken_for_ip_addresses(uri, sample_registry):
+    assert violations("jwks-uri-insecure", _agent_uri(uri)(sample_registry)) == []
 
 
 def test_key_shared_across_agents_is_reported_in_both_files(sample_registry):
