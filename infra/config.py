@@ -20,11 +20,14 @@ Keys (namespace ``agentid``):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from infra.sharding import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
 NAMESPACE = "agentid"
 
@@ -103,6 +106,8 @@ class StackConfig:
     max_token_lifetime_minutes: int = DEFAULT_MAX_TOKEN_MINUTES
     detections: DetectionsConfig = DetectionsConfig()
     today: dt.date | None = None
+    #: which part of the environment this stack deploys (``agentid:shard``; see infra/sharding.py, docs/scale.md)
+    shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
 
     @property
     def org_url(self) -> str:
@@ -276,7 +281,15 @@ def parse_stack_config(stack: str, okta: Mapping[str, Any], agentid: Mapping[str
         max_token_lifetime_minutes=parse_max_token_minutes(agentid.get("maxTokenLifetimeMinutes"), stack),
         detections=parse_detections(agentid.get("detections"), stack),
         today=parse_today(agentid.get("today"), stack),
+        shard=_parse_shard(agentid.get(SHARD_KEY), stack),
     )
+
+
+def _parse_shard(value: Any, stack: str) -> ShardConfig:
+    try:
+        return parse_shard_config(value, stack)
+    except ShardConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def load_stack_config() -> StackConfig:
@@ -285,7 +298,7 @@ def load_stack_config() -> StackConfig:
 
     okta, agentid = pulumi.Config("okta"), pulumi.Config(NAMESPACE)
     objects = {}
-    for key in ("authorizationServer", "logStream", "detections"):
+    for key in ("authorizationServer", "logStream", "detections", SHARD_KEY):
         try:
             objects[key] = agentid.get_object(key)
         except Exception as exc:  # pulumi raises ConfigTypeError on malformed JSON

@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from agentid.registry.model import Registry, ScopeInfo
+from agentid.registry.model import Agent, Registry, ScopeInfo
 from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
 from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
 from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig
 from infra.sdk_workarounds import install as install_sdk_workarounds
+from infra.sharding import CORE_OUTPUTS, ShardMode, in_shard
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
 DETECTIONS_NAME = "detections"
 LOG_STREAMING_NAME = "log-streaming"
+#: Logical name of a member stack's reference to its core stack.
+CORE_REFERENCE_NAME = "core"
 
 
 class ProgramError(ValueError):
@@ -35,8 +38,9 @@ class ProgramError(ValueError):
 class Declared:
     """What :func:`declare` registered, for the entry point (stack outputs) and the offline plan (ownership)."""
 
-    authorization_server: AuthorizationServer
-    log_streaming: LogStreaming
+    #: ``None`` in a member stack (see infra/sharding.py): the core stack owns the server and the stream
+    authorization_server: AuthorizationServer | None = None
+    log_streaming: LogStreaming | None = None
     identities: dict[str, AgentIdentity] = field(default_factory=dict)
     #: logical name of each AgentIdentity component (agent or plugin identity) -> the registry agent owning it
     owners: dict[str, str] = field(default_factory=dict)
@@ -57,40 +61,62 @@ def used_scopes(registry: Registry, specs: list[IdentitySpec]) -> list[ScopeInfo
 
 
 def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared:
-    """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack."""
+    """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack.
+
+    With ``agentid:shard`` (infra/sharding.py) a core stack declares only the shared resources (server, scopes, log
+    stream) and a member stack only its share of the environment's agents, against the core's server.
+    """
     # The policy creation chain is as long as the registry; see infra/sdk_workarounds.py.
     install_sdk_workarounds()
-    agents = registry.for_stack(config.stack)
+    shard = config.shard
+    environment_agents = registry.for_stack(shard.environment_of(config.stack))
+    agents = in_shard(environment_agents, shard)
     agent_specs = {agent.name: IdentitySpec.for_agent(agent, today) for agent in agents}
     plugin_specs = {agent.name: [IdentitySpec.for_plugin(agent, p, today) for p in agent.plugins] for agent in agents}
     all_specs = list(agent_specs.values()) + [spec for specs in plugin_specs.values() for spec in specs]
 
-    server = AuthorizationServer(
-        AUTHORIZATION_SERVER_NAME,
-        AuthorizationServerArgs(
-            config=config.authorization_server, scopes=used_scopes(registry, all_specs), org_url=config.org_url
-        ),
-    )
-
-    splunk_token = None
-    if not config.log_stream.is_eventbridge:
-        splunk_token = pulumi.Config(NAMESPACE).require_secret(SPLUNK_TOKEN_KEY)
-    log_streaming = LogStreaming(
-        LOG_STREAMING_NAME, LogStreamingArgs(config=config.log_stream, splunk_token=splunk_token)
-    )
+    declared = Declared()
+    if shard.deploys_shared_resources():
+        # A core stack serves every member: it declares every scope the environment's agents request.
+        scope_specs = all_specs if shard.deploys_agents() else _specs(environment_agents, today)
+        server = AuthorizationServer(
+            AUTHORIZATION_SERVER_NAME,
+            AuthorizationServerArgs(
+                config=config.authorization_server, scopes=used_scopes(registry, scope_specs), org_url=config.org_url
+            ),
+        )
+        splunk_token = None
+        if not config.log_stream.is_eventbridge:
+            splunk_token = pulumi.Config(NAMESPACE).require_secret(SPLUNK_TOKEN_KEY)
+        log_streaming = LogStreaming(
+            LOG_STREAMING_NAME, LogStreamingArgs(config=config.log_stream, splunk_token=splunk_token)
+        )
+        declared.authorization_server, declared.log_streaming = server, log_streaming
+        server_id: pulumi.Input[str] = server.id
+        scope_resources: dict[str, pulumi.Resource] = dict(server.scopes)
+        shared_outputs: dict[str, pulumi.Input[object]] = {
+            "issuer": server.issuer,
+            "audience": server.audience,
+            "authorizationServerId": server.id,
+        }
+    else:
+        # A member reads the core's server; its scopes exist already, so rules wait for the reference instead.
+        core = pulumi.StackReference(CORE_REFERENCE_NAME, stack_name=shard.core)
+        server_id = core.require_output("authorizationServerId")
+        scope_resources = {scope: core for spec in all_specs for scope in spec.scopes}
+        shared_outputs = {key: core.require_output(key) for key in CORE_OUTPUTS}
 
     # Detections (EventBridge rules on the Okta partner event bus) consume this stream; they are declared after the
     # identities below because their patterns need every app's client id.
 
-    declared = Declared(authorization_server=server, log_streaming=log_streaming)
     after: pulumi.Resource | None = None
     for agent in agents:
         identity = AgentIdentity(
             agent.name,
             AgentIdentityArgs(
                 spec=agent_specs[agent.name],
-                auth_server_id=server.id,
-                scope_resources=server.scopes,
+                auth_server_id=server_id,
+                scope_resources=scope_resources,
                 org_url=config.org_url,
                 plugins=plugin_specs[agent.name],
                 after=after,
@@ -105,15 +131,28 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
     client_ids: dict[str, pulumi.Output[str]] = {}
     for identity in declared.identities.values():
         client_ids.update(identity.client_ids)
-    if config.log_stream.is_eventbridge and config.detections.enabled:
-        declared.detections = _declare_detections(config, client_ids, all_specs, log_streaming)
-    declared.outputs = {
-        "issuer": server.issuer,
-        "audience": server.audience,
-        "authorizationServerId": server.id,
-        "clientIds": client_ids,
-    }
+    # Per-client-id EventBridge patterns need every client id of the environment in one stack: a sharded
+    # environment routes detections through the SIEM instead (docs/scale.md).
+    if (
+        shard.mode is ShardMode.ALL
+        and declared.log_streaming is not None
+        and config.log_stream.is_eventbridge
+        and config.detections.enabled
+    ):
+        declared.detections = _declare_detections(config, client_ids, all_specs, declared.log_streaming)
+    declared.outputs = dict(shared_outputs)
+    if shard.deploys_agents():
+        declared.outputs["clientIds"] = client_ids
     return declared
+
+
+def _specs(agents: tuple[Agent, ...] | list[Agent], today: dt.date) -> list[IdentitySpec]:
+    """Every identity (agents and plugins) of ``agents``."""
+    specs = []
+    for agent in agents:
+        specs.append(IdentitySpec.for_agent(agent, today))
+        specs.extend(IdentitySpec.for_plugin(agent, plugin, today) for plugin in agent.plugins)
+    return specs
 
 
 def _declare_detections(

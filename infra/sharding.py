@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 #: Stack config key (``agentid:shard``).
 SHARD_KEY = "shard"
+#: The core stack's outputs a member reads through its StackReference.
+CORE_OUTPUTS = ("issuer", "audience", "authorizationServerId")
 #: A member may hold at most this many shards: beyond, Okta's org-wide rate limits, not stack size, bind (scale.md).
 MAX_SHARDS = 256
 

@@ -109,6 +109,14 @@ def _make_mocks() -> Any:
         """Deterministic, self-describing stand-ins for what Okta would return (``<name>.id``, ``<name>.clientId``)."""
 
         def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            if args.typ == "pulumi:pulumi:StackReference":
+                # A member stack reads its core stack (infra/sharding.py): offline, self-describing placeholders.
+                # Checked first: a reference is a read, and reads reach the mock without the `custom` flag.
+                from infra.sharding import CORE_OUTPUTS
+
+                stack = args.inputs.get("name", args.name)
+                placeholders = {key: f"<{stack}.{key}>" for key in CORE_OUTPUTS}
+                return args.name, {"name": stack, "outputs": placeholders, "secretOutputNames": []}
             if not args.custom:
                 return "", {}
             outputs = dict(args.inputs)
