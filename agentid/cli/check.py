@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,7 +108,9 @@ def check(
     )
     if run.plan_note:
         click.echo(f"agentid: {run.plan_note}", err=True)
-    write_output(render(run, output_format, colour=output is None and sys.stdout.isatty()), output)
+    # Colour only for a person at a terminal, and never when they opt out (https://no-color.org).
+    colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    write_output(render(run, output_format, colour=colour), output)
     return EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
 
 

@@ -375,8 +375,8 @@ def load_agent_document(
     private = _strip_private_members(doc)
     problems = schema_mod.validate(doc, schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH)))
     name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
-    if problems:
-        return None, [
+    if problems:  # a leaked key is reported even when a typo elsewhere keeps the file from loading
+        return None, _private_key_findings(private, doc, file, name) + [
             _finding("load.schema", p.message, file, p.position, agent=name, remediation=p.remediation)
             for p in problems
         ]

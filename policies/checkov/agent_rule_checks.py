@@ -38,7 +38,7 @@ from checkov.yaml_doc.base_yaml_check import BaseYamlCheck  # noqa: E402
 from checkov.yaml_doc.enums import BlockType  # noqa: E402
 
 from agentid.findings import Finding, Severity  # noqa: E402
-from agentid.registry.loader import display_path, load_registry  # noqa: E402
+from agentid.registry.loader import PRIVATE_JWK_MEMBERS, display_path, load_registry  # noqa: E402
 from agentid.registry.model import Registry  # noqa: E402
 from policies import DEFAULT_CATALOG_PATH  # noqa: E402
 from policies.engine import default_settings, evaluate, load_stack_limits, rules_for  # noqa: E402
@@ -99,6 +99,38 @@ def block_at(conf: Any, line: int | None) -> dict[str, Any] | None:
     return None
 
 
+def private_values(conf: Any) -> set[str]:
+    """The values of private JWK members (``d``, ``p``, ... in a mapping that has ``kty``) in checkov's parse."""
+    found: set[str] = set()
+    if isinstance(conf, list):
+        for child in conf:
+            found |= private_values(child)
+    elif isinstance(conf, dict):
+        for key, value in conf.items():
+            if key in PRIVATE_JWK_MEMBERS and "kty" in conf:
+                found |= {str(v) for v in (value if isinstance(value, list) else [value]) if str(v).strip()}
+            else:
+                found |= private_values(value)
+    return found
+
+
+def redacted_block(block: dict[str, Any], path: Path, line: int | None, secrets: set[str]) -> dict[str, Any]:
+    """``block``, or when the lines checkov would quote from it hold a private key value, the nearest lines at or
+    above ``line`` that hold none. checkov copies the quoted lines (lines start..end+1) into its console output,
+    SARIF and JUnit; a leaked key must not be copied into CI logs and code-scanning alerts as well."""
+    if not secrets:
+        return block
+    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    tainted = {number for number, content in enumerate(text, 1) if any(value in content for value in secrets)}
+    start, end = block.get(MARKERS[0], 1), block.get(MARKERS[1], len(text))
+    if not tainted & set(range(start, end + 2)):
+        return block
+    first = line or 1
+    while first > 1 and (first in tainted or first + 1 in tainted):
+        first -= 1
+    return {MARKERS[0]: first, MARKERS[1]: first}
+
+
 class AgentRuleCheck(BaseYamlCheck):
     """One registry rule, as a checkov check over a whole agent document."""
 
@@ -126,12 +158,14 @@ class AgentRuleCheck(BaseYamlCheck):
             problems = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
             first = f"{problems[0].location}: {problems[0].message}" if problems else f"{file} does not load"
             self.details.append(f"{first} (run `agentid validate`)")
-            return CheckResult.FAILED
+            line = problems[0].line if problems else None
+            return CheckResult.FAILED, redacted_block(conf, path, line, private_values(conf))
         found = [f for f in verdict.rule_findings if f.rule == self.rule.meta.id and f.file == file and not f.waived]
         if not found:
             return CheckResult.PASSED
         self.details.extend(f"{f.location}: {f.message}" for f in found)
-        return CheckResult.FAILED, block_at(conf, found[0].line) or conf
+        block = block_at(conf, found[0].line) or conf
+        return CheckResult.FAILED, redacted_block(block, path, found[0].line, private_values(conf))
 
 
 def register_checks() -> list[AgentRuleCheck]:

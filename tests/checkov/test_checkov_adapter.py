@@ -143,3 +143,32 @@ def test_a_checks_folder_that_loads_nothing_is_an_error_not_a_pass(tmp_path):
     proc = run_script("--no-secrets", "--checks", empty, "--output", tmp_path / "out")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "ran no CKV_AGENT check" in proc.stderr
+
+
+def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
+    """checkov quotes the lines of each failing block in its console, SARIF and JUnit output: for a file holding a
+    private key those quotes must not carry the key (a flow-style key on one line, and a file that does not load,
+    included)."""
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    auditor = (REPO / "agents" / "okta-user-auditor.yaml").read_text()
+    assert "      e: AQAB\n" in auditor
+    leaked = auditor.replace(
+        "      e: AQAB\n", "      e: AQAB\n      d: PLANTED-private-d\n      qi: PLANTED-private-qi\n"
+    )
+    (agents / "okta-user-auditor.yaml").write_text(
+        leaked.replace("[nina.petrova@example.com, ", "[okta-user-auditor@example.com, ")
+    )
+    summariser = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    uri = "  jwks_uri: https://keys.example.com/agents/meeting-summarizer/jwks.json\n"
+    assert uri in summariser
+    flow = "  keys: [{kty: EC, kid: summariser-1, crv: P-256, x: AAAA, y: BBBB, d: PLANTED-flow-d}]\n"
+    (agents / "meeting-summarizer.yaml").write_text(summariser.replace(uri, flow) + "colour: teal\n")
+    proc = run_script("--no-secrets", "--output", tmp_path / "out", agents)
+    outcome = results(tmp_path / "out" / "agents.junit.xml")
+    private_check = get_rule("private-key-material").meta.checkov_id
+    assert proc.returncode == 1 and outcome[("okta-user-auditor.yaml", private_check)] == "failed"
+    assert outcome[("meeting-summarizer.yaml", private_check)] == "failed"
+    assert "kid: okta-user-auditor-2026-11" in proc.stdout, "the result still quotes the key's public lines"
+    for report in (proc.stdout, *(path.read_text() for path in (tmp_path / "out").iterdir())):
+        assert "PLANTED" not in report

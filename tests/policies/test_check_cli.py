@@ -209,3 +209,60 @@ def test_text_is_coloured_on_a_terminal():
     finding = Finding("scope-wildcard", Severity.ERROR, "scope `crm.*` contains a wildcard", "agents/x.yaml", 25)
     assert "\x1b[31m" in text.render([finding], "1 agents", colour=True)
     assert "\x1b[" not in text.render([finding], "1 agents", colour=False)
+
+
+def _on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+    """Run `agentid check` with its standard output on a pseudo-terminal, as a person would."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "agentid.cli.main", "check", "--agents", FAILING, "--registry-only", *PINNED, *args],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            env={k: v for k, v in os.environ.items() if k != "NO_COLOR"} | (env or {}),
+            timeout=60,
+            check=False,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal is closed once everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert done.returncode == 1, done.stderr
+    return b"".join(chunks).decode()
+
+
+def test_check_colours_its_text_on_a_terminal_only():
+    assert "\x1b[31m" in _on_a_terminal()
+    assert "\x1b[" not in _on_a_terminal(env={"NO_COLOR": "1"})
+
+
+LEAKED = "FAKE-private-scalar"
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "junit"])
+def test_no_output_format_echoes_a_private_key_value(capsys, output_format):
+    assert LEAKED in (REPO / FAILING / "meeting-notes-digest.yaml").read_text(), "the fixture plants a private value"
+    code, out = failing_report(capsys, output_format)
+    assert code == 1 and "private-key-material" in out and LEAKED not in out
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "junit"])
+def test_private_key_is_reported_even_when_the_file_does_not_load(capsys, tmp_path, output_format):
+    source = (REPO / FAILING / "meeting-notes-digest.yaml").read_text()
+    (tmp_path / "meeting-notes-digest.yaml").write_text(source + "colour: teal\n")
+    code, out, _ = run(
+        capsys, "check", "--agents", str(tmp_path), "--registry-only", *PINNED, "--format", output_format
+    )
+    assert code == 1 and "private-key-material" in out and "load.schema" in out and LEAKED not in out
