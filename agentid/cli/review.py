@@ -43,6 +43,11 @@ from agentid.cli.common import (
     is_flag=True,
     help="Exit 1 when the change escalates any agent's privileges (default: only new blocking findings fail).",
 )
+@click.option(
+    "--no-plan",
+    is_flag=True,
+    help="Skip the offline plans (about a second per stack and revision): compare the registry only.",
+)
 def review(
     paths: RepoPaths,
     today: dt.date,
@@ -51,10 +56,13 @@ def review(
     output_format: str,
     output: Path | None,
     fail_on_escalation: bool,
+    no_plan: bool,
 ) -> int:
     """Show what a change does to agents' privileges, and the policy findings it introduces or fixes.
 
-    Compares agents/ at two git revisions by agent name (renamed files and reformatting are not changes). Each
+    Compares agents/ at two git revisions by agent name (renamed files and reformatting are not changes), and each
+    stack's offline plan (Pulumi.<stack>.yaml at each revision): Okta resources added, removed or changed per agent,
+    with resource-rule findings in the introduced/fixed comparison. Each
     change is an escalation, a reduction or neutral; escalations come first (restricted data, Okta management
     scopes and longer tokens lead).
 
@@ -74,7 +82,14 @@ def review(
     try:
         repo = open_repo(paths.root, paths.agents, paths.catalog)
         result = build_review(
-            repo, base_ref, head_ref, today=today, agents_dir=paths.agents, catalog_file=paths.catalog, root=paths.root
+            repo,
+            base_ref,
+            head_ref,
+            today=today,
+            agents_dir=paths.agents,
+            catalog_file=paths.catalog,
+            root=paths.root,
+            with_plan=not no_plan,
         )
     except GitError as exc:
         raise click.UsageError(str(exc)) from None

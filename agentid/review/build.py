@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from agentid.findings import Severity
+from agentid.findings import Finding, Severity
 from agentid.registry import LoadResult, load_registry
 from agentid.review.diff import diff_registries
-from agentid.review.findings import Evaluator, compare_findings, default_evaluator, policy_findings
+from agentid.review.findings import Evaluator, compare_findings, default_evaluator, identity, policy_findings
 from agentid.review.gitrev import GitRepo, load_registry_at
 from agentid.review.model import Review
+from agentid.review.plandiff import PlanDiff, build_plan_diff
 
 
 def build_review(
@@ -24,8 +25,12 @@ def build_review(
     root: Path,
     evaluator: Evaluator | None = None,
     engine_label: str | None = None,
+    with_plan: bool = True,
 ) -> Review:
     """Compare the registry at ``base_ref`` with ``head_ref`` (``None``: the working tree under ``agents_dir``).
+
+    With ``with_plan`` each stack's offline plan is built at both revisions too: its resource changes are reported
+    and its resource-rule findings join the introduced/fixed comparison.
 
     Raises :class:`~agentid.review.gitrev.GitError` for a ref that names no commit (the CLI makes it a usage error).
     """
@@ -41,6 +46,20 @@ def build_review(
         head = load_registry_at(repo, head_commit, fallback_catalog=catalog_file)
     base_findings = policy_findings(base.registry, base.findings, evaluator, today=today)
     head_findings = policy_findings(head.registry, head.findings, evaluator, today=today)
+    plan = PlanDiff(skipped=True)
+    if with_plan:
+        plan = build_plan_diff(
+            repo,
+            base_commit=base_commit,
+            head_commit=head_commit,
+            base_registry=base.registry,
+            head_registry=head.registry,
+            root=root,
+            today=today,
+            evaluator=evaluator,
+        )
+        base_findings = _with_stack_findings(base_findings, plan.base_findings)
+        head_findings = _with_stack_findings(head_findings, plan.head_findings)
     return Review(
         base_label=base_ref,
         head_label=head_ref if head_ref is not None else "working tree",
@@ -49,4 +68,14 @@ def build_review(
         diff=diff_registries(base.registry, head.registry),
         findings=compare_findings(base_findings, head_findings, engine_label or "policy engine"),
         load_errors_at_head=sum(1 for f in head.findings if f.severity is Severity.ERROR),
+        plan=plan,
     )
+
+
+def _with_stack_findings(registry_findings: list[Finding], on_plans: tuple[Finding, ...]) -> list[Finding]:
+    """Add what only a stack's plan reveals (resource rules, stack limits) to the registry-level findings.
+
+    Each stack's evaluation repeats the registry rules; those repeats are dropped so nothing counts twice.
+    """
+    seen = {identity(f) for f in registry_findings}
+    return registry_findings + [f for f in on_plans if identity(f) not in seen]

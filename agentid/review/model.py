@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentid.review.diff import RegistryDiff
 from agentid.review.findings import FindingsDiff
+from agentid.review.plandiff import PlanDiff
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +19,5 @@ class Review:
     findings: FindingsDiff
     #: definitions at head that failed to load (they are compared as absent and reported as findings)
     load_errors_at_head: int = 0
+    #: the offline plans of every stack at both revisions (``skipped`` with --no-plan)
+    plan: PlanDiff = field(default_factory=lambda: PlanDiff(skipped=True))

@@ -1,0 +1,264 @@
+"""The offline plan at two revisions: which Okta resources a change adds, removes or changes, per stack and agent.
+
+The registry diff says what an agent *asks for*; the plan diff says what would actually be *deployed*: a new scope
+shows up as the policy rule's ``scopeWhitelists`` changing, a new stack as every resource added. Both revisions are
+planned with today's infra program (the code under review is the registry, not the program) and each revision's own
+``Pulumi.<stack>.yaml``, read from git into a temporary directory so the working tree is never touched.
+
+A plan that fails at either revision becomes a note, not a crash: the reviewer still gets the registry diff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from agentid.findings import Finding
+from agentid.registry.model import Registry
+from agentid.resources import PlannedResource
+from agentid.review.gitrev import GitError, GitRepo
+
+#: Component resources (``agentid:okta:AgentIdentity``...) only group children; they carry no inputs worth diffing.
+_COMPONENT_PREFIX = "agentid:"
+#: At most this many input keys are named per changed resource: the row must stay one line.
+MAX_KEYS_SHOWN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceChange:
+    """One Okta (or AWS) resource that differs between the two plans of a stack."""
+
+    stack: str
+    agent: str | None  # None: a shared resource (authorization server, scopes, log stream, detections)
+    name: str
+    type: str
+    action: str  # "added" | "removed" | "changed"
+    keys: tuple[str, ...] = ()  # changed input keys (top level, camelCase as the engine sees them)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "agent": self.agent,
+            "name": self.name,
+            "type": self.type,
+            "action": self.action,
+            "keys": list(self.keys),
+        }
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Resource changes of every stack, plus notes for what could not be planned."""
+
+    changes: tuple[ResourceChange, ...] = ()
+    stacks: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    skipped: bool = False  # --no-plan
+    base_findings: tuple[Finding, ...] = field(default=())
+    head_findings: tuple[Finding, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "skipped": self.skipped,
+            "stacks": list(self.stacks),
+            "notes": list(self.notes),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    def by_agent(self) -> dict[tuple[str, str | None], list[ResourceChange]]:
+        """(stack, agent) -> changes, in plan order (shared resources under ``None``)."""
+        grouped: dict[tuple[str, str | None], list[ResourceChange]] = {}
+        for change in self.changes:
+            grouped.setdefault((change.stack, change.agent), []).append(change)
+        return grouped
+
+
+def diff_resources(
+    stack: str, base: Sequence[PlannedResource], head: Sequence[PlannedResource]
+) -> list[ResourceChange]:
+    """Resources matched by logical name (unique in this program); components are skipped."""
+    old = {r.name: r for r in base if not r.type.startswith(_COMPONENT_PREFIX)}
+    new = {r.name: r for r in head if not r.type.startswith(_COMPONENT_PREFIX)}
+    changes: list[ResourceChange] = []
+    for resource in head:
+        if resource.name not in new:
+            continue
+        before = old.get(resource.name)
+        if before is None:
+            changes.append(ResourceChange(stack, resource.agent, resource.name, resource.type, "added"))
+            continue
+        keys = _changed_keys(before.inputs, resource.inputs)
+        if keys or before.type != resource.type:
+            changes.append(ResourceChange(stack, resource.agent, resource.name, resource.type, "changed", keys))
+    for resource in base:
+        if resource.name in old and resource.name not in new:
+            changes.append(ResourceChange(stack, resource.agent, resource.name, resource.type, "removed"))
+    return changes
+
+
+def _changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key)))
+
+
+# --------------------------------------------------------------------------------------------------- revisions
+
+
+def _stack_names(names: Sequence[str]) -> list[str]:
+    stacks = []
+    for name in names:
+        if name.startswith("Pulumi.") and name.endswith(".yaml") and name.count(".") >= 2:
+            stacks.append(name[len("Pulumi.") : -len(".yaml")])
+    return sorted(stacks)
+
+
+def stacks_on_disk(root: Path) -> list[str]:
+    return _stack_names([p.name for p in root.glob("Pulumi.*.yaml") if p.is_file()])
+
+
+def materialise_stack_files(repo: GitRepo, commit: str, root_in_repo: str, target: Path) -> list[str]:
+    """Write ``Pulumi.yaml`` and every ``Pulumi.<stack>.yaml`` (and the policy settings) as they were at ``commit``
+    into ``target``; return the stacks found."""
+    prefix = f"{root_in_repo}/" if root_in_repo not in ("", ".") else ""
+    out = repo.git("ls-tree", "-z", "--name-only", commit, "--", prefix or ".")
+    names = [PurePosixPath(n).name for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
+    stacks = _stack_names(names)
+    for name in ["Pulumi.yaml", *(f"Pulumi.{s}.yaml" for s in stacks)]:
+        content = repo.show(commit, f"{prefix}{name}")
+        if content is not None:
+            (target / name).write_bytes(content)
+    settings = repo.show(commit, f"{prefix}policies/settings.yaml")
+    if settings is not None:
+        (target / "policies").mkdir(exist_ok=True)
+        (target / "policies" / "settings.yaml").write_bytes(settings)
+    return stacks
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One revision's plans: stack -> resources, or stack -> why it could not be planned."""
+
+    plans: dict[str, tuple[PlannedResource, ...]]
+    failures: dict[str, str]
+    findings: dict[str, list[Finding]]
+
+
+def _plan_side(
+    registry: Registry, root: Path, stacks: Sequence[str], *, today: dt.date, evaluator: Any | None
+) -> _Side:
+    from agentid.plan import build_plan
+
+    plans: dict[str, tuple[PlannedResource, ...]] = {}
+    failures: dict[str, str] = {}
+    findings: dict[str, list[Finding]] = {}
+    limits: dict[str, int] = {}
+    if evaluator is not None:
+        try:
+            from policies.engine import load_stack_limits
+
+            limits = load_stack_limits(root)
+        except ImportError:
+            evaluator = None
+    for stack in stacks:
+        try:
+            plan = build_plan(registry, stack, today=today, root=root)
+        except Exception as exc:  # any failure is a note for the reviewer, never a traceback
+            failures[stack] = str(exc) or type(exc).__name__
+            continue
+        plans[stack] = tuple(plan.resources)
+        if evaluator is not None:
+            on_plan = evaluator(registry, today=today, stack=stack, resources=plan.resources, stack_token_limits=limits)
+            findings[stack] = list(on_plan)
+    return _Side(plans, failures, findings)
+
+
+def build_plan_diff(
+    repo: GitRepo,
+    *,
+    base_commit: str,
+    head_commit: str | None,
+    base_registry: Registry,
+    head_registry: Registry,
+    root: Path,
+    today: dt.date,
+    evaluator: Any | None,
+) -> PlanDiff:
+    """Plan every stack configured at either revision, at both, and diff resources and resource-rule findings.
+
+    Findings of a stack are compared only when it was planned at both revisions, so a plan that fails on one side
+    cannot make every finding look introduced or fixed.
+    """
+    try:
+        from agentid.plan import build_plan  # noqa: F401  (Pulumi may be missing: then the plan is a note)
+    except ImportError as exc:
+        return PlanDiff(notes=(f"offline plan not compared: {exc}",))
+    try:
+        root_in_repo = root.resolve().relative_to(repo.toplevel).as_posix()
+    except ValueError:
+        return PlanDiff(notes=(f"offline plan not compared: {root} is outside the git repository",))
+    with tempfile.TemporaryDirectory(prefix="agentid-review-plan-") as tmp:
+        base_root = Path(tmp) / "base"
+        base_root.mkdir()
+        try:
+            base_stacks = materialise_stack_files(repo, base_commit, root_in_repo, base_root)
+            if head_commit is None:
+                head_root, head_stacks = root, stacks_on_disk(root)
+            else:
+                head_root = Path(tmp) / "head"
+                head_root.mkdir()
+                head_stacks = materialise_stack_files(repo, head_commit, root_in_repo, head_root)
+        except GitError as exc:
+            return PlanDiff(notes=(f"offline plan not compared: {exc}",))
+        stacks = sorted(set(base_stacks) | set(head_stacks))
+        base = _plan_side(base_registry, base_root, base_stacks, today=today, evaluator=evaluator)
+        head = _plan_side(head_registry, head_root, head_stacks, today=today, evaluator=evaluator)
+    notes: list[str] = []
+    changes: list[ResourceChange] = []
+    base_findings: list[Finding] = []
+    head_findings: list[Finding] = []
+    for stack in stacks:
+        failed = [
+            (label, side.failures[stack]) for label, side in (("base", base), ("head", head)) if stack in side.failures
+        ]
+        if failed:
+            for label, why in failed:
+                notes.append(f"stack `{stack}`: the plan at {label} failed, resources not compared: {_one_line(why)}")
+            continue
+        if stack not in base_stacks:
+            notes.append(f"stack `{stack}` is new: every resource is added")
+        elif stack not in head_stacks:
+            notes.append(f"stack `{stack}` is removed: every resource would be destroyed")
+        changes.extend(diff_resources(stack, base.plans.get(stack, ()), head.plans.get(stack, ())))
+        if stack in base.plans and stack in head.plans:
+            base_findings.extend(base.findings.get(stack, ()))
+            head_findings.extend(head.findings.get(stack, ()))
+    return PlanDiff(
+        changes=tuple(changes),
+        stacks=tuple(stacks),
+        notes=tuple(notes),
+        base_findings=_unique(base_findings),
+        head_findings=_unique(head_findings),
+    )
+
+
+def _unique(findings: list[Finding]) -> tuple[Finding, ...]:
+    """A resource rule firing identically on two stacks' plans is one finding for the reviewer (as in check)."""
+    seen: set[tuple[Any, ...]] = set()
+    unique = []
+    for finding in findings:
+        key = (finding.rule, finding.agent, finding.message, finding.waived)
+        if key not in seen:
+            seen.add(key)
+            unique.append(finding)
+    return tuple(unique)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+__all__ = ["PlanDiff", "ResourceChange", "build_plan_diff", "diff_resources"]
