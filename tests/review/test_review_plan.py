@@ -156,3 +156,29 @@ def test_resource_diff_ignores_components_and_names_changed_keys():
     ]
     changes = diff_resources("prod", base, head)
     assert [(c.name, c.action, c.keys) for c in changes] == [("finance-reconciler-app", "changed", ("status",))]
+
+
+def test_plan_rows_count_against_the_comment_cap(sample_registry):
+    """A first deploy of thousands of agents plans tens of thousands of resources: the comment still fits."""
+    from agentid.review import MARKDOWN_CAP, Review, compare_findings, diff_registries, render_markdown
+    from agentid.review.plandiff import PlanDiff, ResourceChange
+
+    changes = tuple(
+        ResourceChange("prod", f"finance-reconciler-{i:05d}", f"finance-reconciler-{i:05d}-{kind}", "t", "added")
+        for i in range(3000)
+        for kind in ("app", "policy", "rule")
+    )
+    review_ = Review(
+        base_label="origin/main",
+        head_label="working tree",
+        base_commit="0" * 40,
+        head_commit=None,
+        diff=diff_registries(sample_registry, sample_registry),
+        findings=compare_findings([], []),
+        plan=PlanDiff(changes=changes, stacks=("prod",)),
+    )
+    markdown = render_markdown(review_)
+    assert len(markdown) <= MARKDOWN_CAP
+    shown = sum(1 for line in markdown.splitlines() if line.startswith("| `prod` |"))
+    left = int(next(line for line in markdown.splitlines() if line.startswith("… and ")).split()[2])
+    assert shown > 100 and shown + left == 3000  # one row per agent
