@@ -26,8 +26,7 @@ from policies.rules.base import RuleContext, RuleKind, Violation, rule
 def owner_allowed_domain(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     allowed = {d.casefold() for d in ctx.settings.allowed_owner_domains}
     for index, owner in enumerate(agent.owners):
-        domain = domain_of(owner)
-        if domain not in allowed and not any(domain.endswith("." + d) for d in allowed):
+        if not in_allowed_domain(owner, ctx):
             yield Violation(
                 f"owner `{owner}` is not in an allowed domain ({', '.join(sorted(allowed))})", ("owners", index)
             )
@@ -54,21 +53,37 @@ def _normalised(name: str) -> str:
     kind=RuleKind.REGISTRY,
 )
 def owner_not_agent_identity(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
+    for index, owner in enumerate(agent.owners):
+        if (reason := machine_identity_reason(owner, agent, ctx)) is not None:
+            yield Violation(f"owner `{owner}` {reason}", ("owners", index))
+
+
+def machine_identity_reason(email: str, agent: Agent, ctx: RuleContext) -> str | None:
+    """Why ``email`` is a machine rather than an accountable person (``agent`` itself, one of its plugins, another
+    agent, a service account or shared mailbox), or ``None``. Waiver approvers are held to this too."""
     own_identities = {_normalised(agent.name)} | {_normalised(p.identity_name(agent.name)) for p in agent.plugins}
     own_identities |= {_normalised(p.name) for p in agent.plugins}
     pattern = _service_account_regex(tuple(ctx.settings.service_account_patterns))
-    for index, owner in enumerate(agent.owners):
-        mailbox = local_part(owner)
-        name = _normalised(mailbox)
-        if name in own_identities:
-            reason = "is this agent's own identity"
-        elif ctx.registry is not None and ctx.registry.get(name) is not None:
-            reason = f"is the identity of agent `{name}`"
-        elif pattern is not None and pattern.search(mailbox):
-            reason = "looks like a service account or shared mailbox, not a person"
-        else:
-            continue
-        yield Violation(f"owner `{owner}` {reason}", ("owners", index))
+    mailbox = local_part(email)
+    name = _normalised(mailbox)
+    if name in own_identities:
+        return "is this agent's own identity"
+    if ctx.registry is not None and ctx.registry.get(name) is not None:
+        return f"is the identity of agent `{name}`"
+    if pattern is not None and pattern.search(mailbox):
+        return "looks like a service account or shared mailbox, not a person"
+    return None
+
+
+def same_person(a: str, b: str) -> bool:
+    """One mailbox whatever the case or ``+tag``: ``Nina.Petrova+waivers@Example.com`` is nina.petrova@example.com."""
+    return (local_part(a), domain_of(a)) == (local_part(b), domain_of(b))
+
+
+def in_allowed_domain(email: str, ctx: RuleContext) -> bool:
+    allowed = {d.casefold() for d in ctx.settings.allowed_owner_domains}
+    domain = domain_of(email)
+    return domain in allowed or any(domain.endswith("." + d) for d in allowed)
 
 
 @rule(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from agentid.findings import Severity
 from agentid.registry.model import Agent, Waiver
 from policies.rules.base import RuleContext, RuleKind, Violation, all_rules, get_rule, rule
+from policies.rules.owners import in_allowed_domain, machine_identity_reason, same_person
 
 
 def _path(waiver: Waiver, key: str) -> tuple[str | int, ...]:
@@ -27,8 +28,8 @@ def waiver_problem(waiver: Waiver, agent: Agent, ctx: RuleContext) -> str | None
         return "rule not waivable"
     if waiver.expires < ctx.today:
         return "expired"
-    if waiver.approved_by.casefold() in {owner.casefold() for owner in agent.owners}:
-        return "approved by an owner"
+    if approver_problem(waiver, agent, ctx) is not None:
+        return "not approved by an independent person"
     if waiver.expires > ctx.today + dt.timedelta(days=ctx.settings.waiver_max_days):
         return "too long"
     return None
@@ -89,23 +90,36 @@ def waiver_unwaivable_rule(agent: Agent, ctx: RuleContext) -> Iterator[Violation
             yield Violation(f"rule `{waiver.rule}` cannot be waived", _path(waiver, "rule"))
 
 
+def approver_problem(waiver: Waiver, agent: Agent, ctx: RuleContext) -> str | None:
+    """Why the approver is not an independent, accountable person, or ``None``."""
+    approver = waiver.approved_by
+    if any(same_person(approver, owner) for owner in agent.owners):
+        return f"an owner of `{agent.name}`"
+    if not in_allowed_domain(approver, ctx):
+        return "not a person in an allowed domain"
+    if (reason := machine_identity_reason(approver, agent, ctx)) is not None:
+        return f"not a person: it {reason}"
+    return None
+
+
 @rule(
     id="waiver-self-approved",
     number=33,
-    title="Waivers are approved by someone who is not an owner",
+    title="Waivers are approved by a person who is not an owner",
     severity=Severity.ERROR,
     nhi=("NHI5",),
-    rationale="An owner approving an exception for their own agent is no review at all.",
-    remediation="Ask someone outside the agent's owners (e.g. the security team) to approve the waiver.",
+    rationale="An owner approving an exception for their own agent (under any spelling of their address) is no "
+    "review at all; nor is an approval by the agent, another machine identity or someone outside the company.",
+    remediation="Ask a person outside the agent's owners (e.g. the security team), by their company Okta login, "
+    "to approve the waiver.",
     kind=RuleKind.REGISTRY,
     waivable=False,
 )
 def waiver_self_approved(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
-    owners = {owner.casefold() for owner in agent.owners}
     for waiver in agent.waivers:
-        if waiver.approved_by.casefold() in owners:
+        if (problem := approver_problem(waiver, agent, ctx)) is not None:
             yield Violation(
-                f"waiver for `{waiver.rule}` is approved by `{waiver.approved_by}`, an owner of `{agent.name}`",
+                f"waiver for `{waiver.rule}` is approved by `{waiver.approved_by}`, {problem}",
                 _path(waiver, "approved_by"),
             )
 

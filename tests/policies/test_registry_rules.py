@@ -377,6 +377,29 @@ def test_named_https_hosts_are_not_taken_for_ip_addresses(uri, sample_registry):
     assert violations("jwks-uri-insecure", _agent_uri(uri)(sample_registry)) == []
 
 
+@pytest.mark.parametrize(
+    ("approver", "problem"),
+    [
+        ("nina.petrova+waivers@EXAMPLE.com", "an owner of `okta-user-auditor`"),
+        ("security-lead@gmail.com", "not a person in an allowed domain"),
+        ("okta-user-auditor@example.com", "not a person: it is this agent's own identity"),
+        ("finance-reconciler@example.com", "not a person: it is the identity of agent `finance-reconciler`"),
+        ("svc-security@example.com", "not a person: it looks like a service account"),
+    ],
+)
+def test_waiver_approver_must_be_an_independent_person(approver, problem, sample_registry):
+    registry = _auditor_waiver("okta-management-scope", approved_by=approver)(
+        _auditor_okta("okta.groups.manage")(sample_registry)
+    )
+    found = violations("waiver-self-approved", registry)
+    assert len(found) == 1 and f"is approved by `{approver}`, {problem}" in found[0][1], found
+    assert [m for _, m in violations("okta-management-scope", registry)], "the waiver does not apply"
+    from policies.engine import evaluate
+
+    waived = [f for f in evaluate(registry, today=TODAY, settings=default_settings()) if f.waived]
+    assert waived == [], "a waiver approved by a non-independent person waives nothing"
+
+
 def test_key_shared_across_agents_is_reported_in_both_files(sample_registry):
     found = violations("shared-key", _hr_scheduler_key_reused(sample_registry))
     assert sorted(agent for agent, _ in found) == ["hr-onboarding-assistant", "support-triage"]
