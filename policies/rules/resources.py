@@ -20,6 +20,7 @@ from typing import Any, Final
 from agentid.findings import Severity
 from agentid.resources import PlannedResource
 from policies.rules.base import RuleContext, RuleKind, Violation, rule
+from policies.rules.scopes import wildcard_reason
 
 # Pulumi type tokens, as pulumi-okta 7.0.1 registers them (pulumi_okta/*/…py `super().__init__('okta:…')`).
 OAUTH_APP: Final = "okta:app/oAuth:OAuth"
@@ -241,12 +242,12 @@ def policy_not_all_clients(resource: PlannedResource, ctx: RuleContext) -> Itera
 @rule(
     id="policy-rule-no-wildcard-scope",
     number=55,
-    title="No policy rule grants every scope",
+    title="No policy rule grants every scope or a wildcard-like one",
     severity=Severity.ERROR,
     nhi=("NHI5",),
     rationale="A `*` in `scope_whitelists` admits every scope of the authorization server, including ones added "
     "later for other agents: least privilege is lost silently.",
-    remediation="List the exact scopes the agent was granted in `scope_whitelists`.",
+    remediation="List the exact scopes the agent was granted in `scope_whitelists` (no `*`, `crm.*`, `all`).",
     kind=RuleKind.RESOURCE,
     waivable=False,
 )
@@ -254,11 +255,22 @@ def policy_rule_no_wildcard_scope(resource: PlannedResource, ctx: RuleContext) -
     if resource.type != SERVER_POLICY_RULE:
         return
     scopes = _strings(resource.inputs.get("scopeWhitelists"))
-    if scopes is not None and "*" in scopes:
+    if scopes is None:
+        return
+    if "*" in scopes:
         yield Violation(
             f"{describe(resource, 'policy rule')} allows every scope (`*`); list the granted scopes instead",
             ("scopeWhitelists",),
         )
+    # The registry's idea of a wildcard-like name (`crm.*`, `all`, `crm..read`): Pulumi code that bypasses
+    # agents/ must not reintroduce what scope-wildcard refuses there.
+    for scope in scopes:
+        if scope != "*" and (reason := wildcard_reason(scope)) is not None:
+            yield Violation(
+                f"{describe(resource, 'policy rule')} allows scope `{scope}`, which {reason}; list the granted "
+                "scopes by their exact names",
+                ("scopeWhitelists",),
+            )
 
 
 @rule(
