@@ -130,6 +130,27 @@ def test_near_misses_reach_no_rule(bus, case):
     assert deliver(bus, _mutated(fixture, change)) == set(), case
 
 
+#: One real event type per watched family: apps, credentials, client privileges, policy rules, scopes, log streams.
+TAMPER_EVENT_TYPES = {
+    "app.oauth2.client.lifecycle.deactivate": "identity-tampering",
+    "app.oauth2.credentials.lifecycle.create": "identity-tampering",
+    "app.oauth2.client.privilege.grant": "identity-tampering",
+    "policy.rule.update": "identity-tampering",
+    "oauth2.scope.updated": "identity-tampering",
+    "system.log_stream.lifecycle.delete": "log-stream-change",
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(TAMPER_EVENT_TYPES))
+def test_each_watched_change_family_fires_for_an_admin_and_tampering_spares_the_deployer(bus, event_type):
+    by_admin = _mutated("app-update-by-admin", lambda e: e.update(eventType=event_type))
+    assert deliver(bus, by_admin) == {TAMPER_EVENT_TYPES[event_type]}, event_type
+    by_deployer = _mutated("app-update-by-deployer", lambda e: e.update(eventType=event_type))
+    # The deployer's own changes are expected, except to the log stream: any change there is worth hearing about.
+    expected = {"log-stream-change"} if event_type.startswith("system.log_stream.") else set()
+    assert deliver(bus, by_deployer) == expected, event_type
+
+
 def test_events_from_elsewhere_reach_no_rule(bus):
     shadow = load_event("grant-shadow-client")
     assert deliver(bus, shadow, source="aws.partner/okta.com/other-org/agentid-prod") == set()

@@ -48,6 +48,9 @@ def test_every_planted_anomaly_found_and_nothing_else(detection_set, day, shape,
             f"precision {precision:.2f}, recall {recall:.2f}"
         )
     assert not report.problems
+    # Alerts are compared by (detection, key); two alerts sharing a key (e.g. a second identity over its budget in
+    # the burst hour) would hide a false alarm in the set, so each alert must be distinct.
+    assert len(report.alerts) == len(found), sorted((a.detection, a.key, a.identity) for a in report.alerts)
     assert found - day.planted == set(), f"false alarms: {sorted(found - day.planted)}"
     assert day.planted - found == set(), f"missed: {sorted(day.planted - found)}"
     assert (precision, recall) == (1.0, 1.0)
