@@ -8,7 +8,9 @@ that raises ``RecursionError`` (the class of bug pulumi/pulumi#16328 fixed for `
 before that it costs time cubic in the path length, since every yielded resource climbs back through every frame.
 
 :func:`install` replaces the reachability check with an iterative walk with the same answer: the same resources are
-visited and the same cycles refused, in time linear in the graph. It changes nothing else in the SDK.
+visited and the same cycles refused, in time linear in the graph; and it records each dependency's reverse edge, so
+that the check for a new resource searches backwards from it (few resources depend on it yet) instead of walking the
+whole chain forwards.
 """
 
 from __future__ import annotations
@@ -34,9 +36,57 @@ def _reachable(from_resource: Any, to_resource: Any) -> bool:
     return False
 
 
+#: Attribute holding the resources that depend on a resource (the reverse of the SDK's dependency edges).
+_DEPENDENTS = "_agentid_dependents"
+_original_add_dep: Any = None
+
+
+def _add_dep_recording(from_resource: Any, to_resource: Any) -> None:
+    """The SDK's ``_add_dep``, also recording the reverse edge (``to_resource`` now has ``from_resource`` as a
+    dependent)."""
+    _original_add_dep(from_resource, to_resource)
+    dependents = getattr(to_resource, _DEPENDENTS, None)
+    if dependents is None:
+        dependents = set()
+        setattr(to_resource, _DEPENDENTS, dependents)
+    dependents.add(from_resource)
+
+
+def _reachable_tracked(from_resource: Any, to_resource: Any) -> bool:
+    """:func:`_reachable`, searched backwards: from ``to_resource`` through its dependents towards ``from_resource``.
+
+    The SDK asks "is the new resource reachable from its dependency?" before every dependency it records. Forwards,
+    along the policy chain, that walk is as long as the chain, so a plan cost O(N²) (1.45 s at 1,000 agents,
+    ~145 s at 10,000). Backwards it starts at the resource being registered, which few or no resources depend on
+    yet. Same edges, same answer (the reverse edges are recorded as the SDK adds the forward ones, from
+    :func:`install` on).
+    """
+    if from_resource == to_resource:
+        return True
+    pending = [to_resource]
+    visited: set[Any] = {to_resource}
+    while pending:
+        for dependent in getattr(pending.pop(), _DEPENDENTS, ()):
+            if dependent == from_resource:
+                return True
+            if dependent not in visited:
+                visited.add(dependent)
+                pending.append(dependent)
+    return False
+
+
 def install() -> None:
-    """Idempotent; a no-op if a future SDK no longer has the recursive helper."""
+    """Idempotent; a no-op if a future SDK no longer has the recursive helper.
+
+    Dependencies declared before the first call have no recorded reverse edge, so the backward search is exact for
+    resources created afterwards: :func:`infra.program.declare` calls it before declaring anything.
+    """
+    global _original_add_dep
     from pulumi.runtime import resource_cycle_breaker
 
-    if hasattr(resource_cycle_breaker, "_reachable") and hasattr(resource_cycle_breaker, "_with_transitive_deps"):
-        resource_cycle_breaker._reachable = _reachable
+    if not (hasattr(resource_cycle_breaker, "_reachable") and hasattr(resource_cycle_breaker, "_with_transitive_deps")):
+        return
+    if resource_cycle_breaker._add_dep is not _add_dep_recording:
+        _original_add_dep = resource_cycle_breaker._add_dep
+        resource_cycle_breaker._add_dep = _add_dep_recording
+    resource_cycle_breaker._reachable = _reachable_tracked

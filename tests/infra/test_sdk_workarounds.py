@@ -6,7 +6,7 @@ import sys
 
 from pulumi.runtime import resource_cycle_breaker
 
-from infra.sdk_workarounds import _reachable, install
+from infra.sdk_workarounds import _reachable, _reachable_tracked, install
 
 
 class Node:
@@ -31,7 +31,32 @@ def test_a_chain_longer_than_the_recursion_limit_is_walked():
 
 def test_cycles_are_still_refused_after_install():
     install()
-    assert resource_cycle_breaker._reachable is _reachable, "install() replaced the recursive check"
+    assert resource_cycle_breaker._reachable is _reachable_tracked, "install() replaced the recursive check"
     first, *_, last = _chain(50)
     assert not resource_cycle_breaker.declare_dependency(first, last), "a dependency closing a cycle is refused"
     assert resource_cycle_breaker.declare_dependency(last, Node("scope-calendar.read")), "a new dependency is kept"
+
+
+def test_tracked_check_answers_exactly_like_the_walk_on_random_graphs():
+    import random
+
+    install()
+    rng = random.Random(20261201)
+    nodes = [Node(f"hr-onboarding-assistant-{i:03d}-rule") for i in range(120)]
+    for index, node in enumerate(nodes[1:], start=1):
+        for target in rng.sample(nodes[:index], k=min(index, rng.randint(0, 3))):
+            resource_cycle_breaker._add_dep(node, target)  # recorded: install() ran first
+    for _ in range(2000):
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        assert _reachable_tracked(a, b) == _reachable(a, b), (a.name, b.name)
+
+
+def test_a_new_resource_is_checked_without_walking_the_chain(monkeypatch):
+    install()
+    chain = _chain(2000)
+    newest = Node("support-triage-policy")
+    walked = []
+    monkeypatch.setattr(resource_cycle_breaker, "_deps", lambda r: walked.append(r) or set())
+    assert not _reachable_tracked(chain[-1], newest), "nothing depends on the new resource yet"
+    assert walked == [], "the forward walk along the chain was not needed"
+    assert _reachable_tracked(chain[-1], chain[0]), "the chain is still found, backwards"
