@@ -207,10 +207,10 @@ CASES: dict[str, Case] = {
         "Okta management scope `okta.roles.manage` lets the agent grant itself privileges",
     ),
     "token-lifetime-stack-max": Case(
-        lambda r: b.access(r, "support-triage", token_lifetime_minutes=90),
+        lambda r: b.access(r, "support-triage", token_lifetime_minutes=61),
         lambda r: b.access(r, "support-triage", token_lifetime_minutes=60),
         "support-triage",
-        "token lifetime 90 min exceeds the stack maximum (dev: 60 min, prod: 60 min)",
+        "token lifetime 61 min exceeds the stack maximum (dev: 60 min, prod: 60 min)",
     ),
     "agent-outside-environment": Case(
         lambda r: r,
