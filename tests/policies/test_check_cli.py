@@ -266,3 +266,30 @@ def test_private_key_is_reported_even_when_the_file_does_not_load(capsys, tmp_pa
         capsys, "check", "--agents", str(tmp_path), "--registry-only", *PINNED, "--format", output_format
     )
     assert code == 1 and "private-key-material" in out and "load.schema" in out and LEAKED not in out
+
+
+def test_an_error_covered_by_a_valid_waiver_exits_0_and_is_tallied_as_waived(capsys, tmp_path):
+    import shutil
+
+    agents = tmp_path / "agents"
+    shutil.copytree(REPO / "agents", agents)
+    auditor = agents / "okta-user-auditor.yaml"
+    text = auditor.read_text()
+    assert "okta_api_scopes: [okta.users.read]" in text and "waivers: []" in text
+    auditor.write_text(
+        text.replace(
+            "okta_api_scopes: [okta.users.read]", "okta_api_scopes: [okta.users.read, okta.groups.manage]"
+        ).replace(
+            "waivers: []",
+            "waivers:\n  - rule: okta-management-scope\n"
+            "    reason: Moves dormant users into the quarantine group during the Q1 access review (SEC-142).\n"
+            "    approved_by: security-lead@example.com\n    expires: 2027-01-15",
+        )
+    )
+    args = ("check", "--agents", str(agents), "--registry-only", "--format", "json")
+    code, out, _ = run(capsys, *args, *PINNED)
+    summary = json.loads(out)["summary"]
+    assert code == 0 and (summary["errors"], summary["waived"]) == (0, 1)
+    code, out, _ = run(capsys, *args, "--today", "2027-01-16")  # the day after the waiver expires
+    rules = {f["rule"] for f in json.loads(out)["findings"] if not f["waived"]}
+    assert code == 1 and {"okta-management-scope", "waiver-expired"} <= rules
