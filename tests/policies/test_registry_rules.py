@@ -445,7 +445,7 @@ def test_plan_resource_for_an_unregistered_agent_is_reported(sample_registry):
 
 @pytest.mark.parametrize("stack", [None, "dev", "prod"])
 def test_key_shared_by_a_dev_agent_and_a_prod_agent_breaks_isolation_whichever_stack_is_judged(stack, sample_registry):
-    """incident-responder runs in prod only; a dev-only summariser reusing its key is reported even for `--stack dev`."""
+    """incident-responder runs in prod only; a dev-only agent reusing its key is reported even for `--stack dev`."""
     key = b.agent(sample_registry, "finance-reconciler").credentials.keys[0]
     registry = b.with_agent(sample_registry, "incident-responder", credentials=Credentials(keys=(key,)))
     registry = b.with_agent(registry, "finance-reconciler", environments=("dev",))
