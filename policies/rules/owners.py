@@ -70,6 +70,10 @@ def machine_identity_reason(email: str, agent: Agent, ctx: RuleContext) -> str |
         return "is this agent's own identity"
     if ctx.registry is not None and ctx.registry.get(name) is not None:
         return f"is the identity of agent `{name}`"
+    if ctx.registry is not None and "--" in name:  # a plugin identity is `<agent>--<plugin>`
+        other = ctx.registry.get(name.split("--", 1)[0])
+        if other is not None and any(_normalised(p.identity_name(other.name)) == name for p in other.plugins):
+            return f"is the identity of plugin `{name}`"
     if pattern is not None and pattern.search(mailbox):
         return "looks like a service account or shared mailbox, not a person"
     return None

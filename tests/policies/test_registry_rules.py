@@ -322,6 +322,7 @@ def test_the_sample_registry_passes_every_registry_rule(sample_registry):
         ("support-triage@example.com", "is the identity of agent `support-triage`"),
         ("meeting.summarizer+alerts@example.com", "is this agent's own identity"),
         ("meeting-summarizer--calendar@example.com", "is this agent's own identity"),
+        ("support-triage--knowledge-base@example.com", "is the identity of plugin `support-triage--knowledge-base`"),
     ],
 )
 def test_owners_that_are_machines_are_named_as_such(owner, reason, sample_registry):
