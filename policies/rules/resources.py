@@ -418,8 +418,8 @@ def scope_not_default(resource: PlannedResource, ctx: RuleContext) -> Iterable[V
 def no_org_admin_role_for_client(resource: PlannedResource, ctx: RuleContext) -> Iterable[Violation]:
     if resource.type in (CLIENT_SUPER_ADMIN_ROLE, CLIENT_ORG_ADMIN_ROLE):
         role = "SUPER_ADMIN" if resource.type == CLIENT_SUPER_ADMIN_ROLE else "ORG_ADMIN"
-    elif resource.type == APP_ROLE_ASSIGNMENT and resource.inputs.get("type") in FORBIDDEN_ADMIN_ROLES:
-        role = resource.inputs["type"]
+    elif resource.type == APP_ROLE_ASSIGNMENT and str(resource.inputs.get("type")).upper() in FORBIDDEN_ADMIN_ROLES:
+        role = str(resource.inputs["type"]).upper()  # however the program spells it
     else:
         return
     yield Violation(
