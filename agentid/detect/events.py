@@ -132,6 +132,14 @@ def _read_array(data: bytes, events: list[Event], problems: list[Problem]) -> No
                 Problem(f"item {index}: not valid JSON ({exc.msg}); the rest of the array was skipped", exc.lineno)
             )
             return
+        except RecursionError:  # the stdlib decoder recurses per nesting level; no LogEvent nests this deep
+            problems.append(
+                Problem(
+                    f"item {index}: nested too deeply to be an Okta LogEvent; the rest of the array was skipped",
+                    text.count("\n", 0, position) + 1,
+                )
+            )
+            return
         _accept(obj, text.count("\n", 0, position) + 1, None, events, problems)
 
 

@@ -118,6 +118,22 @@ def test_a_truncated_array_keeps_what_came_before_the_break(detection_set):
     assert len(report.problems) == 1 and report.problems[0].line is not None
 
 
+@pytest.mark.parametrize("depth", [5_000, 200_000])
+def test_absurdly_nested_input_is_a_problem_not_a_crash(detection_set, depth):
+    """An unclosed, deeply nested array falls back to the item-by-item reader, which must not blow the stack."""
+    shadow = json.dumps(load_event("grant-shadow-client"))
+    data = ("[" + shadow + ",\n" + "[" * depth).encode()
+    report = detect_bytes(data, detection_set)
+    assert detections_of(report) == ["shadow-agent-token"]
+    assert [p.line for p in report.problems] == [2], report.problems
+    assert "nested too deeply" in report.problems[0].message or "not valid JSON" in report.problems[0].message
+    # In JSON lines the deep line is one bad line among good ones.
+    refused = json.dumps(load_event("grant-refused-no-matching-scope"))
+    as_lines = detect_bytes("\n".join([shadow, "[" * depth, refused]).encode(), detection_set)
+    assert "shadow-agent-token" in detections_of(as_lines) and "token-refused" in detections_of(as_lines)
+    assert [p.line for p in as_lines.problems] == [2]
+
+
 def test_timestamps_with_offsets_are_normalised_to_utc():
     assert normalise_published("2026-12-01T14:03:22.123Z") == "2026-12-01T14:03:22.123Z"
     assert normalise_published("2026-12-01T15:03:22.123+01:00") == "2026-12-01T14:03:22.123Z"
