@@ -253,7 +253,12 @@ class Detector:
         elif event_type.startswith(TAMPER_PREFIXES):
             if actor_id not in self._deployers:
                 who = (actor.get("alternateId") or actor.get("displayName")) if isinstance(actor, dict) else None
-                targets = [t.get("displayName") or t.get("id") for t in raw.get("target") or () if isinstance(t, dict)]
+                target = raw.get("target")
+                targets = [
+                    t.get("displayName") or t.get("id")
+                    for t in (target if isinstance(target, list) else ())
+                    if isinstance(t, dict)
+                ]
                 alerts.append(
                     self._alert(
                         "identity-tampering",

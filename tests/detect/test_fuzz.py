@@ -60,3 +60,27 @@ def test_okta_events_with_a_field_replaced(detection_set, index, field, value):
         holder[field[-1]] = value
     report = detect_bytes(json.dumps(event).encode(), detection_set)
     assert report.events + len(report.problems) == 1
+
+
+#: Every JSON type, empty and not: a deterministic sweep catches what random sampling may take thousands of runs to
+#: hit (a number where Okta sends the list of targets crashed the tampering detection once).
+AWKWARD_VALUES = [None, True, 0, -1, 1.5, "", "x" * 2000, [], [None], [[]], {}, {"id": ["0oa"]}]
+
+
+def test_every_fixture_with_every_field_set_to_every_kind_of_value(detection_set):
+    runs = 0
+    for fixture in FIXTURES:
+        for field in FIELDS:
+            for value in AWKWARD_VALUES:
+                event = copy.deepcopy(fixture)
+                holder = event
+                for key in field[:-1]:
+                    holder = holder.get(key) if isinstance(holder, dict) else None
+                if not isinstance(holder, dict):
+                    continue
+                holder[field[-1]] = value
+                envelope = {"detail-type": "SystemLog", "source": "aws.partner/okta.com/acme/agentid", "detail": event}
+                for data in (json.dumps(event), json.dumps([event]), json.dumps(envelope)):
+                    detect_bytes(data.encode(), detection_set)
+                    runs += 1
+    assert runs > 3000
