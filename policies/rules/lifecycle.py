@@ -64,14 +64,16 @@ def expired_agent_deployed(agent: Agent, ctx: RuleContext) -> Iterator[Violation
     severity=Severity.ERROR,
     nhi=("NHI1",),
     rationale="The review date is when owners confirm the agent is still needed with this access; past it, nobody "
-    "has vouched for the agent.",
+    "has vouched for the agent. An expired agent is exempt: it is already being offboarded (expired-agent-deployed).",
     remediation="Review the agent's owners, scopes and profile, then move lifecycle.review_by forward "
     "(at most review_interval_days ahead).",
     kind=RuleKind.REGISTRY,
 )
 def review_overdue(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     review_by = agent.lifecycle.review_by
-    if review_by < ctx.today:
+    # An expired agent is being offboarded (its app deployed INACTIVE, expired-agent-deployed warns): reviewing it
+    # is moot, and an error here would block the daily deploy that deactivates it.
+    if review_by < ctx.today and not agent.lifecycle.is_expired(ctx.today):
         yield Violation(
             f"access review was due on {review_by} ({(ctx.today - review_by).days} days ago)",
             ("lifecycle", "review_by"),

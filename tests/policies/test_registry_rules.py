@@ -432,6 +432,25 @@ def test_stack_token_limit_comes_from_the_stack_config(sample_registry):
     assert list(found.check(b.agent(sample_registry, "support-triage"), dev_only)) == []
 
 
+def test_expired_agent_does_not_block_the_deploy_that_deactivates_it(sample_registry):
+    """incident-responder's review is due the day it expires: the day after, it only warns, so the daily deploy
+    (which keeps its app INACTIVE, checked by expired-agent-app-inactive) still runs."""
+    from policies.engine import evaluate
+
+    expired = b.agent(sample_registry, "incident-responder").lifecycle
+    day_after = expired.expires + b.dt.timedelta(days=1)
+    assert expired.review_by <= expired.expires < day_after
+    found = evaluate(sample_registry, today=day_after, settings=default_settings())
+    assert {(f.rule, f.severity.value) for f in found} == {("expired-agent-deployed", "warning")}
+    still_alive = b.lifecycle(sample_registry, "incident-responder", expires=None, kind=b.LifecycleKind.PERSISTENT)
+    assert violations_on(still_alive, "review-overdue", day_after)
+
+
+def violations_on(registry: Registry, rule_id: str, today) -> list[str]:
+    ctx = RuleContext(today=today, settings=default_settings(), registry=registry)
+    return [v.message for a in registry for v in get_rule(rule_id).check(a, ctx)]
+
+
 def test_expired_agent_is_judged_per_stack(sample_registry):
     registry = b.lifecycle(sample_registry, "incident-responder", expires=b.days(-1))
     assert violations("expired-agent-deployed", registry, stack="dev") == []
