@@ -95,3 +95,21 @@ def test_secret_inputs_are_masked_wherever_they_sit():
     assert registration.inputs["clientBasicSecret"] == "[secret]", registration.urn
     assert "s3cr3t" not in repr(registration.inputs), registration.urn
     assert result.outputs == {"secret": "[secret]"}, "secret stack outputs are masked"
+
+
+def test_log_streaming_keeps_a_plain_splunk_token_secret():
+    """The component wraps the token in ``Output.secret`` itself, so a caller passing plain text cannot leak it."""
+    from infra.components.log_streaming import LogStreaming, LogStreamingArgs
+    from infra.config import SPLUNK, LogStreamConfig
+
+    config = LogStreamConfig(type=SPLUNK, name="agentid-dev-splunk", host="acme.splunkcloud.com", edition="aws")
+
+    def program():
+        LogStreaming("log-streaming", LogStreamingArgs(config=config, splunk_token="hec-plain-0f8a21"))
+        return None, {}
+
+    result = _run(program)
+    (stream,) = [r for r in result.registrations if r.type == "okta:index/logStream:LogStream"]
+    assert stream.inputs["settings"]["token"] == "[secret]", f"{stream.urn}: the HEC token is not marked secret"
+    assert "hec-plain-0f8a21" not in repr(stream.inputs), f"{stream.urn}: the HEC token reached the plan"
+    assert stream.additional_secret_outputs == ("settings",), f"{stream.urn}: settings (the token) clear in state"

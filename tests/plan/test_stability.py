@@ -146,3 +146,12 @@ def test_log_stream_and_authorization_server_are_protected(dev_plan):
     assert dev_plan.options_of(server).protect, f"{server.urn}: deleting it revokes every agent's access"
     unprotected = [r.urn for r in dev_plan.resources if r.agent is not None and dev_plan.options_of(r).protect]
     assert not unprotected, f"agent resources must be deletable (offboarding): {unprotected}"
+
+
+def test_scopes_are_deleted_before_they_are_replaced(dev_plan):
+    scopes = dev_plan.of_type("okta:auth/serverScope:ServerScope")
+    assert scopes, "the dev plan declares scopes"
+    for scope in scopes:
+        assert dev_plan.options_of(scope).delete_before_replace, (
+            f"{scope.urn}: scope names are unique per server, so a replacement must delete the old scope first"
+        )
