@@ -221,8 +221,14 @@ def parse_detections(value: Any, stack: str) -> DetectionsConfig:
     if not isinstance(enabled, bool):
         raise ConfigError(f"{_where(stack, key)}.enabled must be true or false, not {enabled!r}")
     target = _text(data, "targetArn", stack, key, required=enabled)
-    if target is not None and not target.startswith("arn:"):
-        raise ConfigError(f"{_where(stack, key)}.targetArn must be an ARN (arn:aws:...), not {target!r}")
+    # The alerts go to people through SNS or to a queue a SIEM drains; other targets need a role and input shaping.
+    if target is not None and not re.fullmatch(
+        r"arn:aws[a-z-]*:(sns|sqs):[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+", target
+    ):
+        raise ConfigError(
+            f"{_where(stack, key)}.targetArn must be the ARN of an SNS topic or SQS queue "
+            f"(arn:aws:sns:REGION:ACCOUNT:NAME or arn:aws:sqs:...), not {target!r}"
+        )
     lists = {}
     for field in ("deployerIds", "allowedClientIds"):
         found = data.get(field, [])

@@ -69,6 +69,10 @@ def test_splunk_stream():
         ),
         ({"detections": {"enabled": True}}, r"agentid:detections\.targetArn is required"),
         ({"detections": {"enabled": "yes"}}, r"agentid:detections\.enabled must be true or false"),
+        (
+            {"detections": {"enabled": True, "targetArn": "arn:aws:lambda:eu-west-1:123456789012:function:alert"}},
+            r"targetArn must be the ARN of an SNS topic or SQS queue",
+        ),
         ({"maxTokenLifetimeMinutes": "4"}, r"between 5 and 1440"),
         ({"today": "01/12/2026"}, r"agentid:today must be a date"),
     ],
