@@ -31,7 +31,7 @@ def validate(paths: RepoPaths, output_format: str) -> int:
     Examples:
       agentid validate
       agentid validate --format json > findings.json
-      agentid validate --agents tests/fixtures/agents/valid --catalog policies/catalog.yaml
+      agentid validate --agents tests/fixtures/agents/invalid   # exit 1: one finding per kind of bad input
     """
     result = load_or_exit(paths)
     findings = sorted_findings(result.findings)
