@@ -91,7 +91,8 @@ def _rule(
         "description": description,
         "author": AUTHOR,
         "references": ["https://developer.okta.com/docs/reference/api/event-types/"],
-        "tags": list(meta.tags),
+        # OWASP ids are not a Sigma tag namespace (pySigma's validators and `sigma check` flag them): a custom field.
+        "owasp": list(meta.tags),
         "logsource": dict(LOGSOURCE),
         "detection": detection_block,
         "falsepositives": [meta.response],

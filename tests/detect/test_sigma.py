@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sigma.backends.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
+from sigma.rule import SigmaRule
 
 from agentid.detect import sigma
 from agentid.detect.definitions import GRANT_EVENT_TYPES
@@ -29,6 +30,23 @@ def splunk(files) -> dict[str, list[str]]:
         assert not collection.errors, f"{name}: {collection.errors}"
         converted[name] = backend.convert(collection)
     return converted
+
+
+def test_every_rule_passes_pysigmas_validators(files):
+    """What `sigma check` runs: tag namespaces, identifiers, duplicate titles and ids, field names and the rest."""
+    from sigma.validators.core import validators
+
+    checks = [validator() for validator in validators.values()]
+    rules = [rule for text in files.values() for rule in SigmaCollection.from_yaml(text).rules]
+    issues = [
+        f"{rule.title}: {type(issue).__name__}" for rule in rules for check in checks for issue in check.validate(rule)
+    ]
+    # Validators that judge the whole collection (duplicate ids, titles) report when they finish.
+    issues += [type(issue).__name__ for check in checks for issue in check.finalize()]
+    assert len(rules) >= len(files)
+    assert issues == [], issues
+    detections = [rule for rule in rules if isinstance(rule, SigmaRule)]  # correlation rules refer to these
+    assert detections and all(rule.custom_attributes.get("owasp") for rule in detections), "OWASP risks named"
 
 
 def test_one_file_per_detection_and_identity(files, detection_set):
