@@ -18,6 +18,9 @@ from agentid.review.plandiff import MAX_KEYS_SHOWN, PlanDiff, ResourceChange
 #: GitHub's limit is 65,536; leave room for a bot's own header and footer.
 MARKDOWN_CAP = 60_000
 
+#: A first deploy adds every shared scope on one row; past this many the row names the count instead.
+MAX_RESOURCES_PER_ROW = 40
+
 _ICON = {Impact.ESCALATION: "🔺 escalation", Impact.REDUCTION: "🔻 reduction", Impact.NEUTRAL: "▫️ neutral"}
 
 
@@ -91,7 +94,9 @@ def _plan_rows(plan: PlanDiff) -> list[str]:
     """One row per stack and agent: added, removed and changed resources by logical name, changed input keys."""
     rows = []
     for (stack, agent), changes in plan.by_agent().items():
-        items = "; ".join(_resource_item(c) for c in changes)
+        items = "; ".join(_resource_item(c) for c in changes[:MAX_RESOURCES_PER_ROW])
+        if len(changes) > MAX_RESOURCES_PER_ROW:
+            items += f"; … and {len(changes) - MAX_RESOURCES_PER_ROW} more (see `--format json`)"
         rows.append(f"| `{_cell(stack)}` | `{_cell(agent or '(shared)')}` | {items} |")
     return rows
 

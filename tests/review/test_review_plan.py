@@ -182,3 +182,23 @@ def test_plan_rows_count_against_the_comment_cap(sample_registry):
     shown = sum(1 for line in markdown.splitlines() if line.startswith("| `prod` |"))
     left = int(next(line for line in markdown.splitlines() if line.startswith("… and ")).split()[2])
     assert shown > 100 and shown + left == 3000  # one row per agent
+
+
+def test_a_row_with_thousands_of_resources_is_shortened(sample_registry):
+    from agentid.review import Review, compare_findings, diff_registries, render_markdown
+    from agentid.review.plandiff import PlanDiff, ResourceChange
+    from agentid.review.render import MAX_RESOURCES_PER_ROW
+
+    scopes = tuple(ResourceChange("prod", None, f"scope-ledger.{i:05d}.read", "t", "added") for i in range(5000))
+    review_ = Review(
+        base_label="origin/main",
+        head_label="working tree",
+        base_commit="0" * 40,
+        head_commit=None,
+        diff=diff_registries(sample_registry, sample_registry),
+        findings=compare_findings([], []),
+        plan=PlanDiff(changes=scopes, stacks=("prod",)),
+    )
+    row = next(line for line in render_markdown(review_).splitlines() if line.startswith("| `prod` |"))
+    assert row.count("+ `scope-ledger.") == MAX_RESOURCES_PER_ROW
+    assert f"… and {5000 - MAX_RESOURCES_PER_ROW} more (see `--format json`)" in row
