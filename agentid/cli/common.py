@@ -94,6 +94,19 @@ def load_or_exit(paths: RepoPaths) -> LoadResult:
         raise click.exceptions.Exit(EXIT_USAGE) from None
 
 
+def report_unloaded(command: str, result: LoadResult) -> list[str]:
+    """Name, on standard error, the definitions that fail to load (a report on the rest would silently omit them);
+    return their files."""
+    skipped = sorted({f.file or "?" for f in result.findings if f.severity == "error"})
+    if skipped:
+        click.echo(
+            f"agentid {command}: {len(skipped)} definition(s) fail to load and are left out: {', '.join(skipped)} "
+            "(run `agentid validate`)",
+            err=True,
+        )
+    return skipped
+
+
 def write_output(text: str, output: Path | None) -> None:
     """Write to ``--output`` (atomically, so a failed run never leaves half a report) or standard output."""
     if output is None:

@@ -7,7 +7,15 @@ import json
 
 import click
 
-from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options, today_option
+from agentid.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    report_unloaded,
+    today_option,
+)
 
 
 def _window(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -35,7 +43,8 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
 
     An expired agent is deployed INACTIVE (its app can mint no token) until its file is deleted or renewed.
 
-    Exit status (for a scheduler): 0 nothing due, 1 something due (reminders to open), 2 usage error.
+    Exit status (for a scheduler): 0 nothing due, 1 something due (reminders to open) or a definition that fails to
+    load (its dates cannot be checked: it is named on standard error), 2 usage error.
 
     \b
     Examples:
@@ -46,12 +55,19 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
     from agentid.lifecycle import due_items
 
     result = load_or_exit(paths)
+    unloaded = report_unloaded("expiring", result)
     items = due_items(result.registry, today, within)
     if output_format == "json":
-        payload = {"today": today.isoformat(), "within_days": within, "due": [item.to_dict() for item in items]}
+        payload = {
+            "today": today.isoformat(),
+            "within_days": within,
+            "due": [item.to_dict() for item in items],
+            "unloaded": unloaded,
+        }
         click.echo(json.dumps(payload, indent=2))
     elif not items:
-        click.echo(f"Nothing due within {within} days of {today} ({len(result.registry)} agents checked).")
+        unchecked = f"; {len(unloaded)} definition(s) could not be checked" if unloaded else ""
+        click.echo(f"Nothing due within {within} days of {today} ({len(result.registry)} agents checked{unchecked}).")
     else:
         from rich.console import Console
         from rich.table import Table
@@ -65,4 +81,4 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
             )
             table.add_row(item.agent, item.status, item.date.isoformat(), days, ", ".join(item.owners), item.file)
         Console(width=160, soft_wrap=False).print(table)
-    return EXIT_FINDINGS if items else EXIT_OK
+    return EXIT_FINDINGS if items or unloaded else EXIT_OK

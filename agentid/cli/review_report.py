@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from agentid.cli.common import EXIT_OK, RepoPaths, load_or_exit, registry_options, today_option, write_output
+from agentid.cli.common import (
+    EXIT_OK,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    report_unloaded,
+    today_option,
+    write_output,
+)
 
 
 @click.command("review-report")
@@ -32,6 +40,7 @@ def review_report(paths: RepoPaths, today: dt.date, output_format: str, output: 
     from agentid.review.gitrev import GitError, last_changes, open_repo, uncommitted
 
     result = load_or_exit(paths)
+    report_unloaded("review-report", result)
     files = [agent.file for agent in result.registry]
     try:
         repo = open_repo(paths.root, paths.agents, paths.catalog)

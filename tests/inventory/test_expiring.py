@@ -73,3 +73,24 @@ def test_last_day_is_still_active(sample_registry):
     assert lifecycle_status(responder, dt.date(2026, 12, 21)) == "expired"
     items = due_items((responder,), dt.date(2026, 12, 20), 0)
     assert [(i.kind, i.overdue) for i in items] == [(DueKind.EXPIRES, False), (DueKind.REVIEW, False)]
+
+
+def test_a_definition_that_fails_to_load_is_named_and_not_nothing_due(tmp_path, monkeypatch, capsys):
+    """A broken file may be the agent about to expire: the scheduler must not be told "nothing due"."""
+    import shutil
+
+    from tests.conftest import AGENTS_DIR, CATALOG
+
+    shutil.copytree(AGENTS_DIR, tmp_path / "agents")
+    (tmp_path / "policies").mkdir()
+    shutil.copy(CATALOG, tmp_path / "policies" / "catalog.yaml")
+    (tmp_path / "Pulumi.yaml").write_text("name: agentid\nruntime: python\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--today", "2026-12-01")[0] == 0
+    (tmp_path / "agents" / "expense-auditor.yaml").write_text("name: [expense-auditor\n")
+    status, out, err = run(capsys, "--today", "2026-12-01")
+    assert status == 1
+    assert "1 definition(s) could not be checked" in out
+    assert "agents/expense-auditor.yaml" in err and "agentid validate" in err
+    status, out, _ = run(capsys, "--today", "2026-12-01", "--format", "json")
+    assert status == 1 and json.loads(out)["unloaded"] == ["agents/expense-auditor.yaml"]
