@@ -23,6 +23,7 @@ GRANT_EVENT_TYPES = ("app.oauth2.as.token.grant.access_token", "app.oauth2.token
 REFUSED_EVENT_TYPES = ("app.oauth2.as.token.grant", "app.oauth2.token.grant")
 INVALID_CREDENTIALS_EVENT_TYPES = ("app.oauth2.invalid_client_credentials",)
 #: Changes to what an agent is and may do. ``application.lifecycle.*`` is what the Admin Console logs for app edits.
+#: Prefixes match from the start of the event type, so ``oauth2.as.`` never matches ``app.oauth2.as.token.*``.
 TAMPER_PREFIXES = (
     "app.oauth2.client.lifecycle.",
     "app.oauth2.credentials.lifecycle.",
@@ -30,6 +31,9 @@ TAMPER_PREFIXES = (
     "application.lifecycle.",
     "policy.rule.",
     "oauth2.scope.",
+    # The agents' authorization server and its token claims: an audience or claim edited by hand changes every token.
+    "oauth2.as.",
+    "oauth2.claim.",
 )
 LOG_STREAM_PREFIX = "system.log_stream.lifecycle."
 CLIENT_CREDENTIALS = "client_credentials"

@@ -148,3 +148,23 @@ def test_an_event_without_uuid_is_still_judged(detection_set):
     events, problems = read_events(jsonl([shadow, shadow]))
     report = Detector(detection_set).run(events, problems)
     assert detections_of(report) == ["shadow-agent-token", "shadow-agent-token"]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "expected"),
+    [
+        ("app.oauth2.credentials.lifecycle.create", ["identity-tampering"]),
+        ("policy.rule.update", ["identity-tampering"]),
+        ("oauth2.scope.updated", ["identity-tampering"]),
+        ("oauth2.as.updated", ["identity-tampering"]),
+        ("oauth2.claim.created", ["identity-tampering"]),
+        ("app.oauth2.client.read_client_secret", []),
+    ],
+)
+def test_the_detector_watches_the_same_change_families_as_the_rules(detection_set, event_type, expected):
+    by_admin = copy.deepcopy(load_event("app-update-by-admin"))
+    by_admin["eventType"] = event_type
+    by_deployer = copy.deepcopy(load_event("app-update-by-deployer"))
+    by_deployer["eventType"] = event_type
+    assert detections_of(detect_bytes(jsonl([by_admin]), detection_set)) == expected
+    assert detections_of(detect_bytes(jsonl([by_deployer]), detection_set)) == []

@@ -137,6 +137,8 @@ TAMPER_EVENT_TYPES = {
     "app.oauth2.client.privilege.grant": "identity-tampering",
     "policy.rule.update": "identity-tampering",
     "oauth2.scope.updated": "identity-tampering",
+    "oauth2.as.deactivated": "identity-tampering",
+    "oauth2.claim.updated": "identity-tampering",
     "system.log_stream.lifecycle.delete": "log-stream-change",
 }
 
