@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentid.findings import Finding, Severity
@@ -270,6 +272,18 @@ def build_agent(
     )
 
 
+@lru_cache(maxsize=1)
+def _name_pattern() -> re.Pattern[str]:
+    """The schema's pattern for ``name``: the schema stays the single description of the format."""
+    from policies import AGENT_SCHEMA_PATH
+
+    return re.compile(schema_mod.validator_for(str(AGENT_SCHEMA_PATH)).schema["properties"]["name"]["pattern"])
+
+
+def _valid_name(name: str) -> bool:
+    return _name_pattern().search(name) is not None
+
+
 def _within_file_checks(agent: Agent, file: str, expected_name: str | None) -> list[Finding]:
     """Consistency the schema cannot express: file name, unique scope, plugin and key ids."""
     findings: list[Finding] = []
@@ -278,6 +292,12 @@ def _within_file_checks(agent: Agent, file: str, expected_name: str | None) -> l
         return agent.source.positions.get(tuple(path)) or Position(agent.line(*path) or 1, 1)
 
     if expected_name is not None and agent.name != expected_name:
+        renamed = PurePosixPath(file).with_name(f"{agent.name}{AGENT_SUFFIX}").as_posix()
+        # Suggest `name: <file stem>` only when that would be a valid name (a file called `Invoice_Matcher.yaml`
+        # cannot be fixed by copying its stem into the file).
+        remediation = f"Rename the file to {renamed}" + (
+            f" or set `name: {expected_name}`." if _valid_name(expected_name) else "."
+        )
         findings.append(
             _finding(
                 "load.name-mismatch",
@@ -285,7 +305,7 @@ def _within_file_checks(agent: Agent, file: str, expected_name: str | None) -> l
                 file,
                 at("name"),
                 agent=agent.name,
-                remediation=f"Rename the file to agents/{agent.name}{AGENT_SUFFIX} or set `name: {expected_name}`.",
+                remediation=remediation,
             )
         )
     seen: dict[str, int] = {}

@@ -124,3 +124,16 @@ def test_multiple_documents_are_refused(tmp_path: Path):
     (tmp_path / "meeting-summarizer.yaml").write_text(body + "---\n" + body)
     result = load_registry(tmp_path, CATALOG)
     assert [(f.rule, f.line) for f in result.findings] == [("load.multiple-documents", 31)]
+
+
+def test_name_mismatch_suggests_only_fixes_that_work(tmp_path: Path):
+    """Rename within the file's own directory; `name: <file stem>` only when the stem is a valid name."""
+    body = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    (tmp_path / "summarizer.yaml").write_text(body)
+    (tmp_path / "Meeting_Summarizer.yaml").write_text(body)
+    result = load_registry(tmp_path, CATALOG, root=tmp_path)
+    fixes = {f.file: f.remediation for f in result.findings if f.rule == "load.name-mismatch"}
+    assert fixes == {
+        "summarizer.yaml": "Rename the file to meeting-summarizer.yaml or set `name: summarizer`.",
+        "Meeting_Summarizer.yaml": "Rename the file to meeting-summarizer.yaml.",
+    }, fixes
