@@ -205,7 +205,12 @@ def fact_lines(result: SizeResult) -> list[str]:
         out.append(
             f"- Stability: planning N+1 agents (new: `{facts['stability_new_agent']}`) added {diff['added']}, removed "
             f"{diff['removed']} and changed the inputs of {diff['changed']} resources; "
-            f"{facts['stability_foreign_count']} of them belong to another agent."
+            f"{facts['stability_foreign_count']} of them belong to another agent"
+            + (
+                f": {', '.join(f'`{x}`' for x in facts.get('stability_foreign', [])[:6])}."
+                if facts.get("stability_foreign")
+                else "."
+            )
         )
     if "checkov_files" in facts:
         if facts["checkov_files"] < result.n:
