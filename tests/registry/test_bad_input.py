@@ -82,7 +82,8 @@ def test_billion_laughs_fails_fast_in_bounded_memory(tmp_path: Path):
     result = load_registry(tmp_path, CATALOG)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert [f.rule for f in result.findings] == ["load.alias"]
+    assert [(f.rule, f.line, f.column) for f in result.findings] == [("load.alias", 1, 5)], result.findings
+    assert "anchors and aliases (`&name`, `*name`) are not allowed" in result.findings[0].message
     assert peak < 5_000_000, f"peak {peak} bytes while rejecting an alias bomb"
 
 
@@ -91,6 +92,7 @@ def test_oversize_file_is_refused(tmp_path: Path):
     (tmp_path / "meeting-summarizer.yaml").write_text(body + "#" + "x" * 200_000 + "\n")
     result = load_registry(tmp_path, CATALOG)
     assert [(f.rule, f.line) for f in result.findings] == [("load.file-too-large", 1)]
+    assert "agent files are limited to 131,072 bytes" in result.findings[0].message, result.findings[0].message
 
 
 def test_names_are_unique_case_insensitively(tmp_path: Path):
@@ -116,7 +118,8 @@ def test_yml_suffix_is_reported_not_ignored(tmp_path: Path):
 def test_deep_nesting_is_refused_without_crashing(tmp_path: Path):
     (tmp_path / "deep.yaml").write_text("a: " + "[" * 50_000 + "]" * 50_000 + "\n")
     result = load_registry(tmp_path, CATALOG)
-    assert [f.rule for f in result.findings] == ["load.too-deep"]
+    assert [(f.rule, f.line) for f in result.findings] == [("load.too-deep", 1)]
+    assert "nested more than 32 levels deep" in result.findings[0].message, result.findings[0].message
 
 
 def test_multiple_documents_are_refused(tmp_path: Path):
