@@ -44,6 +44,10 @@ waivers: []
 """
 
 
+#: The option that sets each field `new` fills from the command line, to point an error at what to change.
+_OPTION_OF_FIELD = {"owners": "set by --owner", "team": "set by --team", "purpose": "set by --purpose"}
+
+
 @click.command()
 @click.argument("name")
 @click.option("--purpose", required=True, help="A purpose from policies/catalog.yaml.")
@@ -118,8 +122,16 @@ def new(
     )
     agent, findings = load_agent_bytes(text.encode(), str(target), expected_name=name)
     if agent is None or findings:
-        problems = "; ".join(f"{f.location}: {f.message}" for f in findings)
-        raise click.UsageError(f"the values given do not make a valid definition: {problems}")
+        # The file does not exist yet, so the findings are worded by field, with the option that sets it.
+        problems = "; ".join(
+            f"{f.message} ({_OPTION_OF_FIELD.get(f.message.split('[')[0].split(':')[0], 'an option')})"
+            + (f". {f.remediation}" if f.remediation else "")
+            for f in findings
+        )
+        raise click.UsageError(
+            f"the values given do not make a valid definition, so nothing was written: {problems} "
+            "Correct the option and re-run."
+        )
     try:
         paths.agents.mkdir(parents=True, exist_ok=True)
         Path(target).write_text(text, encoding="utf-8")

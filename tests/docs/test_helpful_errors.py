@@ -48,6 +48,14 @@ CASES = {
         ["check", "--registry-only", "--settings", "policies/setings.yaml", "--today", "2026-12-01"],
         ["does not exist", "pass --settings FILE"],
     ),
+    "owner that is not an email for new": (
+        ["new", "invoice-matcher", "--purpose", "reconciliation", "--owner", "maria.lopez", "--agents", "{tmp}"],
+        ['owners[0]: "maria.lopez" does not have the expected form (set by --owner)', "nothing was written"],
+    ),
+    "team with spaces for new": (
+        [*NEW, "--team", "Finance Systems", "--agents", "{tmp}"],
+        ["(set by --team)", "It must match", "Correct the option and re-run"],
+    ),
     "misspelt command": (["valdate"], ["Did you mean `agentid validate`?"]),
     "unknown stack": (["plan", "--stack", "staging"], ["Available stacks: dev, prod"]),
 }
