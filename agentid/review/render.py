@@ -203,6 +203,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
             "findings_introduced": len(review.findings.introduced),
             "findings_fixed": len(review.findings.fixed),
             "load_errors_at_head": review.load_errors_at_head,
+            "resource_changes": len(review.plan.changes),
         },
         "renamed_files": [{"from": a, "to": b} for a, b in diff.renamed_files],
         "changes": [c.to_dict() for c in diff.changes],

@@ -50,6 +50,7 @@ def test_added_scope_shows_the_policy_rule_scope_whitelist_change(staged, capsys
     data = review_json(capsys, "--base", base, "--head", head)
     plan = data["plan"]
     assert plan["stacks"] == ["dev", "prod"] and plan["notes"] == [] and not plan["skipped"]
+    assert data["summary"]["resource_changes"] == len(plan["changes"]) == 2
     rule_changes = [c for c in plan["changes"] if c["name"] == "meeting-summarizer-rule"]
     assert [(c["stack"], c["agent"], c["action"], c["keys"]) for c in rule_changes] == [
         ("dev", "meeting-summarizer", "changed", ["scopeWhitelists"]),
