@@ -96,3 +96,14 @@ def test_deploy_is_gated_by_environments_and_runs_daily():
     assert deploy["strategy"]["max-parallel"] == 1
     steps = " ".join(str(step) for step in deploy["steps"])
     assert "command': 'up'" in steps and "agentid check" in steps
+
+
+def test_review_comment_is_posted_only_where_the_token_can_write():
+    """A fork's pull request gets a read-only token: posting would fail the job, so it explains and skips instead."""
+    steps = load(REPO / ".github" / "workflows" / "pull-request.yml")["jobs"]["review"]["steps"]
+    same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
+    post = [step for step in steps if "sticky-pull-request-comment@" in step.get("uses", "")]
+    assert len(post) == 1 and post[0].get("if") == same_repo, f"the comment step must run only for {same_repo}"
+    assert post[0]["with"]["header"], "a fixed header makes each push edit the one comment instead of adding one"
+    notices = [step for step in steps if "::notice" in step.get("run", "")]
+    assert notices and notices[0].get("if") == same_repo.replace("==", "!="), "forks get a notice, not a failure"
