@@ -120,8 +120,8 @@ def stacks_on_disk(root: Path) -> list[str]:
 
 
 def materialise_stack_files(repo: GitRepo, commit: str, root_in_repo: str, target: Path) -> list[str]:
-    """Write ``Pulumi.yaml`` and every ``Pulumi.<stack>.yaml`` (and the policy settings) as they were at ``commit``
-    into ``target``; return the stacks found."""
+    """Write ``Pulumi.yaml`` and every ``Pulumi.<stack>.yaml`` as they were at ``commit`` into ``target``; return the
+    stacks found. (Both revisions are judged by today's policy settings, like the registry comparison.)"""
     prefix = f"{root_in_repo}/" if root_in_repo not in ("", ".") else ""
     out = repo.git("ls-tree", "-z", "--name-only", commit, "--", prefix or ".")
     names = [PurePosixPath(n).name for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
@@ -130,10 +130,6 @@ def materialise_stack_files(repo: GitRepo, commit: str, root_in_repo: str, targe
         content = repo.show(commit, f"{prefix}{name}")
         if content is not None:
             (target / name).write_bytes(content)
-    settings = repo.show(commit, f"{prefix}policies/settings.yaml")
-    if settings is not None:
-        (target / "policies").mkdir(exist_ok=True)
-        (target / "policies" / "settings.yaml").write_bytes(settings)
     return stacks
 
 
