@@ -155,3 +155,28 @@ def test_scopes_are_deleted_before_they_are_replaced(dev_plan):
         assert dev_plan.options_of(scope).delete_before_replace, (
             f"{scope.urn}: scope names are unique per server, so a replacement must delete the old scope first"
         )
+
+
+def test_changing_an_agents_scopes_updates_only_its_rule(sample_registry, dev_plan):
+    """Same logical names, only the rule's scope list differs: Pulumi updates that rule in place (no new identity,
+    no client id change for the agent's runtime)."""
+    import dataclasses
+
+    summarizer = sample_registry.get("meeting-summarizer")
+    narrower = dataclasses.replace(
+        summarizer,
+        access=dataclasses.replace(
+            summarizer.access, scopes=tuple(g for g in summarizer.access.scopes if g.name == "transcripts.read")
+        ),
+    )
+    changed_registry = Registry(
+        agents=tuple(narrower if a.name == summarizer.name else a for a in sample_registry.agents),
+        catalog=sample_registry.catalog,
+    )
+    after = build_plan(changed_registry, "dev", today=TODAY, root=REPO)
+    added, removed, changed, _ = _diff(dev_plan, after)
+    assert not added and not removed, f"added={sorted(added)} removed={removed}: a scope change must not replace"
+    assert [urn.rsplit("::", 1)[1] for urn in changed] == ["meeting-summarizer-rule"], f"changed: {changed}"
+    rule = after.named("meeting-summarizer-rule")
+    assert rule.inputs["scopeWhitelists"] == ["transcripts.read"], rule.urn
+    assert not after.options_of(rule).delete_before_replace, f"{rule.urn}: would be replaced, not updated"
