@@ -13,9 +13,10 @@ are tolerated, positions come as ``__startline__``/``__endline__`` markers). Rul
 at the offending block. Each check then reports its own rule's findings for the scanned file.
 
 A ``# checkov:skip=CKV_AGENT_<n>:reason`` comment inside the document (not on its first line) skips a check,
-checkov's own mechanism; the registry's waivers (``waivers:`` in the agent file) pass a check exactly as they
-waive the finding in ``agentid check``. Set ``AGENTID_TODAY=YYYY-MM-DD`` to judge dates as of a fixed day
-(checkov has no ``--today``; tests and reproducible CI runs pin it).
+checkov's own mechanism (except a rule agentid never waives, and any check of a file holding a private key); the
+registry's waivers (``waivers:`` in the agent file) pass a check exactly as they waive the finding in
+``agentid check``. Set ``AGENTID_TODAY=YYYY-MM-DD`` to judge dates as of a fixed day (checkov has no ``--today``;
+tests and reproducible CI runs pin it).
 """
 
 from __future__ import annotations
@@ -145,6 +146,21 @@ class AgentRuleCheck(BaseYamlCheck):
         )
         self.severity = SEVERITY[rule.meta.severity]
         self.guideline = f"{rule.meta.id}: {rule.meta.remediation} Run `agentid check` for the full message."
+
+    def run(
+        self,
+        scanned_file: str,
+        entity_configuration: dict[str, Any],
+        entity_name: str,
+        entity_type: str,
+        skip_info: Any,
+    ) -> Any:
+        """checkov's run, except that ``# checkov:skip`` does not skip a rule ``agentid check`` never waives (private
+        key material, admin scopes...), nor anything in a document holding a private key: checkov quotes the whole
+        document in a skipped result (SARIF, JUnit), and a leaked key must be removed before anything is excused."""
+        if skip_info and (not self.rule.meta.waivable or private_values(entity_configuration)):
+            skip_info = None
+        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
 
     def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
         # entity_path is "<file>:*:<file>" for a wildcard check: the file as checkov was given it (cwd-relative)

@@ -81,9 +81,10 @@ def render_markdown() -> str:
         "",
         "`agentid check` runs every rule below. Registry rules judge the agent files (intent); resource and stack "
         "rules judge the offline plan and, through the Pulumi policy pack, the real `pulumi preview`. A waiver in an "
-        "agent file names a rule id, a reason, an approver who is not an owner, and an expiry at most "
-        "`waiver_max_days` ahead; rules marked *no waiver* cannot be waived. Limits come from "
-        "`policies/settings.yaml`.",
+        "agent file names a rule id, a reason, an approver (a person in an allowed domain who is not an owner), and "
+        "an expiry at most `waiver_max_days` ahead; rules marked *no waiver* cannot be waived. In `scripts/checkov`, "
+        "a `# checkov:skip=CKV_AGENT_<n>:reason` comment skips a check, except a *no waiver* rule's and any check of "
+        "a file holding private key material. Limits come from `policies/settings.yaml`.",
         "",
         "Loader findings (`load.*`, reported by `agentid validate` too) are part of every check. `load.unknown-scope` "
         "is not repeated where `scope-wildcard` reports the same value, and private key material is reported once, "

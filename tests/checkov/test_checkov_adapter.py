@@ -164,9 +164,24 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     assert uri in summariser
     flow = "  keys: [{kty: EC, kid: summariser-1, crv: P-256, x: AAAA, y: BBBB, d: PLANTED-flow-d}]\n"
     (agents / "meeting-summarizer.yaml").write_text(summariser.replace(uri, flow) + "colour: teal\n")
+    private_check = get_rule("private-key-material").meta.checkov_id
+    skips = f"# checkov:skip={private_check}:rotating it tonight\n# checkov:skip={PURPOSE_CHECK}:reviewed in SEC-7\n"
+    auditor_file = agents / "okta-user-auditor.yaml"
+    auditor_file.write_text(auditor_file.read_text().replace("\nteam:", f"\n{skips}team:", 1))
+    admin_check = get_rule("okta-admin-scope").meta.checkov_id
+    reconciler = (REPO / "agents" / "finance-reconciler.yaml").read_text()
+    assert "  okta_api_scopes: []\n" in reconciler
+    (agents / "finance-reconciler.yaml").write_text(
+        reconciler.replace("  okta_api_scopes: []\n", "  okta_api_scopes: [okta.roles.manage]\n").replace(
+            "\nteam:", f"\n# checkov:skip={admin_check}:needs it for one migration\nteam:", 1
+        )
+    )
     proc = run_script("--no-secrets", "--output", tmp_path / "out", agents)
     outcome = results(tmp_path / "out" / "agents.junit.xml")
-    private_check = get_rule("private-key-material").meta.checkov_id
+    assert outcome[("finance-reconciler.yaml", admin_check)] == "failed", "an unwaivable rule is not skipped"
+    # A skipped result quotes the whole document: a file holding a private key gets no skips until the key is gone
+    assert outcome[("okta-user-auditor.yaml", PURPOSE_CHECK)] == "passed"
+    # agentid never waives private key material, and checkov's skip does not either
     assert proc.returncode == 1 and outcome[("okta-user-auditor.yaml", private_check)] == "failed"
     assert outcome[("meeting-summarizer.yaml", private_check)] == "failed"
     assert "kid: okta-user-auditor-2026-11" in proc.stdout, "the result still quotes the key's public lines"
