@@ -17,6 +17,15 @@ import yaml
 #: What a secret value reads as offline. Never the real value: the plan has no way to decrypt it, by design.
 SECRET_PLACEHOLDER = "[secret]"
 
+#: Config keys holding credentials, with the environment variable that may hold each instead: in a committed stack
+#: file they may only appear encrypted (``secure: v1:...``).
+CREDENTIAL_KEYS = {
+    "okta:privateKey": "OKTA_API_PRIVATE_KEY",
+    "okta:apiToken": "OKTA_API_TOKEN",
+    "okta:accessToken": "OKTA_ACCESS_TOKEN",
+    "agentid:splunkHecToken": None,
+}
+
 
 class PlanError(Exception):
     """The plan cannot be built. ``findings`` holds the loader's findings when the registry itself is invalid."""
@@ -102,6 +111,14 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
         if isinstance(value, dict) and set(value) == {"secure"}:
             config[full] = SECRET_PLACEHOLDER
             secrets.append(full)
+        elif full in CREDENTIAL_KEYS and value not in (None, ""):
+            # The value itself is never echoed: it is already exposed to whoever can read the file.
+            variable = CREDENTIAL_KEYS[full]
+            raise PlanError(
+                f"{path.name}: {full} holds a credential in clear text. Remove it from the file (and from git "
+                f"history), rotate it, then store it encrypted with `pulumi config set --secret {full} ...`"
+                + (f" or set {variable} in the environment." if variable else ".")
+            )
         else:
             config[full] = _as_runtime_value(value)
     return StackFile(stack=stack, project=project, config=config, secret_keys=tuple(secrets))

@@ -40,18 +40,6 @@ def test_splunk_log_stream_token_is_masked(sample_registry, tmp_path):
     assert "Q2lwaGVydGV4dE5vdEFSZWFsVG9rZW4" not in dumped, "the encrypted config value leaked into the plan"
 
 
-def test_a_plain_text_splunk_token_is_still_treated_as_a_secret(sample_registry, tmp_path):
-    stack = SPLUNK_STACK.replace(
-        "  agentid:splunkHecToken:\n    secure: v1:Q2lwaGVydGV4dE5vdEFSZWFsVG9rZW4=\n",
-        "  agentid:splunkHecToken: 7c1e-hec-token-in-clear\n",
-    )
-    assert "7c1e-hec-token-in-clear" in stack, "fixture edit applied"
-    plan = build_plan(sample_registry, "dev", today=TODAY, root=make_stack_root(tmp_path, "dev", stack))
-    (stream,) = plan.of_type(LOG_STREAM)
-    assert stream.inputs["settings"]["token"] == SECRET_PLACEHOLDER, stream.urn
-    assert "7c1e-hec-token-in-clear" not in json.dumps(plan.to_dict()), "a token reached the plan"
-
-
 def test_splunk_without_token_stops_with_the_command_to_set_it(sample_registry, tmp_path):
     stack = SPLUNK_STACK.split("  agentid:splunkHecToken:")[0]
     root = make_stack_root(tmp_path, "dev", stack)
@@ -124,3 +112,15 @@ def test_committed_stack_files_hold_no_secret_in_clear():
             )
         checked += 1
     assert checked == 2, "Pulumi.dev.yaml and Pulumi.prod.yaml"
+
+
+@pytest.mark.parametrize("key", ["okta:privateKey", "okta:apiToken", "agentid:splunkHecToken"])
+def test_a_credential_in_clear_in_the_stack_file_stops_the_plan(sample_registry, tmp_path, key):
+    leaked = "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+    stack = EVENTBRIDGE_STACK + f'  {key}: "{leaked}"\n'
+    with pytest.raises(PlanError) as raised:
+        build_plan(sample_registry, "dev", today=TODAY, root=make_stack_root(tmp_path, "dev", stack))
+    message = str(raised.value)
+    assert f"Pulumi.dev.yaml: {key} holds a credential in clear text" in message, message
+    assert f"pulumi config set --secret {key}" in message, message
+    assert leaked not in message, "the error must not repeat the credential"
