@@ -26,7 +26,7 @@ def waiver_problem(waiver: Waiver, agent: Agent, ctx: RuleContext) -> str | None
         return "unknown rule"
     if not target.meta.waivable:
         return "rule not waivable"
-    if waiver.expires < ctx.today:
+    if waiver.expires < ctx.today and not agent.lifecycle.is_expired(ctx.today):
         return "expired"
     if approver_problem(waiver, agent, ctx) is not None:
         return "not approved by an independent person"
@@ -41,12 +41,16 @@ def waiver_problem(waiver: Waiver, agent: Agent, ctx: RuleContext) -> str | None
     title="Waivers are not expired",
     severity=Severity.ERROR,
     nhi=("NHI1",),
-    rationale="An expired waiver is a decision nobody renewed; it no longer waives anything.",
+    rationale="An expired waiver is a decision nobody renewed; it no longer waives anything. (Once the agent itself "
+    "has expired its app is deployed INACTIVE and its waivers are moot: they are neither reported nor withdrawn, so "
+    "the deploy that deactivates it is not blocked.)",
     remediation="Fix what the waiver covered, or renew it with a new reason, approver and expiry.",
     kind=RuleKind.REGISTRY,
     waivable=False,
 )
 def waiver_expired(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
+    if agent.lifecycle.is_expired(ctx.today):
+        return  # the agent's app is kept INACTIVE: its exceptions are moot, and must not block the deploy doing it
     for waiver in agent.waivers:
         if waiver.expires < ctx.today:
             yield Violation(f"waiver for `{waiver.rule}` expired on {waiver.expires}", _path(waiver, "expires"))

@@ -446,6 +446,26 @@ def test_expired_agent_does_not_block_the_deploy_that_deactivates_it(sample_regi
     assert violations_on(still_alive, "review-overdue", day_after)
 
 
+def test_an_expired_agents_lapsed_waiver_does_not_block_the_deploy_that_deactivates_it(sample_registry):
+    """An ephemeral agent's waiver typically ends with the agent. The day after, its app is kept INACTIVE; neither
+    the lapsed waiver nor the finding it covered may fail the gate, or the deactivating deploy would never run."""
+    from policies.engine import evaluate
+
+    expires = b.agent(sample_registry, "incident-responder").lifecycle.expires
+    registry = b.access(sample_registry, "incident-responder", okta_api_scopes=("okta.groups.manage",))
+    registry = b.with_agent(
+        registry, "incident-responder", waivers=(b.waiver("okta-management-scope", expires=expires),)
+    )
+    settings = default_settings()
+    for day in (expires, expires + b.dt.timedelta(days=1)):
+        found = {(f.rule, f.severity.value, f.waived) for f in evaluate(registry, today=day, settings=settings)}
+        assert ("okta-management-scope", "error", True) in found, day
+        assert not any(sev == "error" and not waived for _, sev, waived in found), found
+    persistent = b.lifecycle(registry, "incident-responder", expires=None, kind=b.LifecycleKind.PERSISTENT)
+    lapsed = {(f.rule, f.waived) for f in evaluate(persistent, today=expires + b.dt.timedelta(days=1))}
+    assert {("waiver-expired", False), ("okta-management-scope", False)} <= lapsed, "a live agent's lapsed waiver"
+
+
 def violations_on(registry: Registry, rule_id: str, today) -> list[str]:
     ctx = RuleContext(today=today, settings=default_settings(), registry=registry)
     return [v.message for a in registry for v in get_rule(rule_id).check(a, ctx)]
