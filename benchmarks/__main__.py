@@ -92,9 +92,23 @@ def run_command(
     command = "python -m benchmarks run " + shlex.join(arg for n in sizes for arg in ("--n", str(n)))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(report.render(results, machine, command), encoding="utf-8")
-    output.with_suffix(".json").write_text(report.to_json(results, machine), encoding="utf-8")
+    output.with_suffix(".json").write_text(report.to_json(results, machine, command), encoding="utf-8")
     failed = [t.name for r in results for t in r.targets if t.passed is False]
     click.echo(f"wrote {output} ({len(failed)} target(s) failed)")
+
+
+@cli.command("report")
+@click.option("--input", "source", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              default=REPO / "docs" / "benchmarks.json", show_default=True)  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=REPO / "docs" / "benchmarks.md",
+              show_default=True)  # fmt: skip
+def report_command(source: Path, output: Path) -> None:
+    """Re-render the report from the JSON a run wrote (e.g. after editing benchmarks/notes.md); measures nothing."""
+    from benchmarks import report
+
+    results, machine, command = report.from_json(source.read_text(encoding="utf-8"))
+    output.write_text(report.render(results, machine, command), encoding="utf-8")
+    click.echo(f"wrote {output} from {source}")
 
 
 if __name__ == "__main__":

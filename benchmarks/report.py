@@ -271,6 +271,10 @@ METHOD = """\
 """
 
 
+#: Hand-written findings appended to the generated report (what was profiled and fixed, what remains, and why).
+NOTES_PATH = Path(__file__).with_name("notes.md")
+
+
 def render(results: Sequence[SizeResult], machine: Machine, command: str) -> str:
     lines = [
         "# Benchmarks",
@@ -308,11 +312,13 @@ def render(results: Sequence[SizeResult], machine: Machine, command: str) -> str
     lines.append("")
     for result in results:
         lines += size_section(result)
+    if NOTES_PATH.is_file():
+        lines += [NOTES_PATH.read_text(encoding="utf-8").rstrip(), ""]
     lines += [METHOD]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_json(results: Sequence[SizeResult], machine: Machine) -> str:
+def to_json(results: Sequence[SizeResult], machine: Machine, command: str = "") -> str:
     def measurement(m: Measurement) -> dict[str, Any]:
         return {
             "label": m.label,
@@ -323,6 +329,7 @@ def to_json(results: Sequence[SizeResult], machine: Machine) -> str:
         }
 
     body = {
+        "command": command,
         "machine": dataclasses.asdict(machine),
         "sizes": [
             {
@@ -339,3 +346,28 @@ def to_json(results: Sequence[SizeResult], machine: Machine) -> str:
         ],
     }
     return json.dumps(body, indent=1, default=str) + "\n"
+
+
+def from_json(text: str) -> tuple[list[SizeResult], Machine, str]:
+    """Rebuild a run from its JSON twin, so the report can be re-rendered (new wording, notes) without re-running."""
+    from benchmarks.generate import Manifest
+    from benchmarks.measure import Run
+    from benchmarks.run import targets_for
+
+    body = json.loads(text)
+    fields = {f.name for f in dataclasses.fields(Machine)}
+    raw = {k: v for k, v in body["machine"].items() if k in fields}
+    for key in ("load_before", "load_after"):
+        raw[key] = tuple(raw.get(key) or (0.0, 0.0, 0.0))
+    machine = Machine(**raw)
+    results = []
+    for size in body["sizes"]:
+        result = SizeResult(n=size["n"], manifest=Manifest(n=size["n"], seed=0, today="", violation_rate=0.0))
+        for key, m in size["measurements"].items():
+            runs = [Run(seconds, m["peak_rss_mib"], 0, b"", b"") for seconds in m["runs_s"]]
+            result.measurements[key] = Measurement(m["label"], tuple(m["argv"]), runs)
+        result.facts = size["facts"]
+        result.problems = size["problems"]
+        result.targets = targets_for(result)
+        results.append(result)
+    return results, machine, body.get("command") or "python -m benchmarks run --n 1000 --n 10000"

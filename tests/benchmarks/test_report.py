@@ -181,3 +181,11 @@ def test_interleaved_groups_run_in_rounds(tmp_path):
     results = measure_interleaved(commands, repeat=2, warm_up=True)
     assert log.read_text() == "floorcheck" * 3  # one warm-up round, then two measured rounds
     assert [len(results[key].runs) for key in ("floor", "check")] == [2, 2]
+
+
+def test_report_re_renders_from_its_json_twin():
+    original = sample_result()
+    text = report.to_json([original], machine(), "python -m benchmarks run --n 1000")
+    results, again, command = report.from_json(text)
+    assert command == "python -m benchmarks run --n 1000"
+    assert report.render(results, again, command) == report.render([original], machine(), command)
