@@ -308,6 +308,23 @@ def _within_file_checks(agent: Agent, file: str, expected_name: str | None) -> l
                 remediation=remediation,
             )
         )
+    # Okta logins are case-insensitive: the schema's uniqueItems cannot see that `Priya@` and `priya@` are one person.
+    owners: dict[str, int] = {}
+    for index, owner in enumerate(agent.owners):
+        folded = owner.casefold()
+        if folded in owners and agent.owners[owners[folded]] != owner:
+            findings.append(
+                _finding(
+                    "load.duplicate-owner",
+                    f"owner `{owner}` is listed twice (as `{agent.owners[owners[folded]]}` at "
+                    f"owners[{owners[folded]}]); Okta logins are case-insensitive",
+                    file,
+                    at("owners", index),
+                    agent=agent.name,
+                    remediation="Keep one entry per person; add a second, different owner if you need a backup.",
+                )
+            )
+        owners.setdefault(folded, index)
     seen: dict[str, int] = {}
     for index, grant in enumerate(agent.access.scopes):
         if grant.name in seen:

@@ -140,3 +140,14 @@ def test_name_mismatch_suggests_only_fixes_that_work(tmp_path: Path):
         "summarizer.yaml": "Rename the file to meeting-summarizer.yaml or set `name: summarizer`.",
         "Meeting_Summarizer.yaml": "Rename the file to meeting-summarizer.yaml.",
     }, fixes
+
+
+def test_owners_differing_only_in_case_are_one_person(tmp_path: Path):
+    body = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    assert "owners: [priya.raman@example.com, tom.becker@example.com]" in body, "fixture edit applies"
+    (tmp_path / "meeting-summarizer.yaml").write_text(
+        body.replace("tom.becker@example.com]", "Priya.Raman@example.com]", 1)
+    )
+    result = load_registry(tmp_path, CATALOG, root=tmp_path)
+    assert [(f.rule, f.line, f.column) for f in result.findings] == [("load.duplicate-owner", 4, 35)], result.findings
+    assert "owner `Priya.Raman@example.com` is listed twice (as `priya.raman@example.com`" in result.findings[0].message
