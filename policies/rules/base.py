@@ -83,7 +83,13 @@ class PolicySettings:
     #: regular expressions (case-insensitive) for owner local parts that look like service accounts or mailboxes
     service_account_patterns: tuple[str, ...] = ()
     #: Okta management scopes never allowed, waiver or not (they grant admin roles or control OAuth clients)
-    forbidden_okta_scopes: tuple[str, ...] = ("okta.roles.manage", "okta.clients.manage", "okta.apps.manage")
+    forbidden_okta_scopes: tuple[str, ...] = (
+        "okta.roles.manage",
+        "okta.clients.manage",
+        "okta.apps.manage",
+        "okta.authorizationServers.manage",
+        "okta.policies.manage",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -491,3 +491,19 @@ def test_key_shared_by_a_dev_agent_and_a_prod_agent_breaks_isolation_whichever_s
     registry = b.with_agent(registry, "finance-reconciler", environments=("dev",))
     found = violations("shared-key", registry, stack=stack)
     assert sorted(agent for agent, _ in found) == ["finance-reconciler", "incident-responder"], found
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        "okta.roles.manage",
+        "okta.clients.manage",
+        "okta.apps.manage",
+        "okta.authorizationServers.manage",
+        "okta.policies.manage",
+    ],
+)
+def test_scopes_that_let_an_agent_widen_its_own_access_are_never_allowed(sample_registry, scope):
+    """Each of these lets the client grant itself roles, mint clients or rewrite the policies that bound it."""
+    registry = _auditor_okta("okta.users.read", scope)(sample_registry)
+    assert [agent for agent, _ in violations("okta-admin-scope", registry)] == ["okta-user-auditor"]
