@@ -14,8 +14,9 @@ Keys (namespace ``agentid``):
   ``splunkHecToken`` (``pulumi config set --secret agentid:splunkHecToken ...``);
 * ``maxTokenLifetimeMinutes``: the longest access-token lifetime this stack allows (resource rules judge it);
 * ``today``: optional ``YYYY-MM-DD`` deploy date override (expiry is judged on it);
-* ``detections``: ``{enabled, targetArn, deployerIds?, allowedClientIds?}``, consumed by the ``Detections`` component
-  when the stream is EventBridge.
+* ``detections``: ``{enabled, targetArn, deployerIds?, allowedClientIds?, maxPatternChars?}``, consumed by the
+  ``Detections`` component when the stream is EventBridge (``maxPatternChars``: AWS's event pattern size quota,
+  2048 by default, at most 4096 after a Service Quotas increase).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agentid.detect.eventbridge import AWS_MAX_PATTERN_CHARS, DEFAULT_MAX_PATTERN_CHARS, MIN_PATTERN_CHARS
 from infra.sharding import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
 NAMESPACE = "agentid"
@@ -92,6 +94,8 @@ class DetectionsConfig:
     deployer_ids: tuple[str, ...] = ()
     #: non-agent clients that legitimately get client-credentials tokens (not shadow agents)
     allowed_client_ids: tuple[str, ...] = ()
+    #: the longest event pattern the account's EventBridge quota accepts (rules are split to stay within it)
+    max_pattern_chars: int = DEFAULT_MAX_PATTERN_CHARS
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +220,7 @@ def parse_detections(value: Any, stack: str) -> DetectionsConfig:
     if value is None:
         return DetectionsConfig()
     data = _mapping(value, stack, key, "{enabled: true, targetArn: arn:aws:sns:...}")
-    _unknown_fields(data, {"enabled", "targetArn", "deployerIds", "allowedClientIds"}, stack, key)
+    _unknown_fields(data, {"enabled", "targetArn", "deployerIds", "allowedClientIds", "maxPatternChars"}, stack, key)
     enabled = data.get("enabled", False)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{_where(stack, key)}.enabled must be true or false, not {enabled!r}")
@@ -242,7 +246,24 @@ def parse_detections(value: Any, stack: str) -> DetectionsConfig:
         target_arn=target,
         deployer_ids=lists["deployerIds"],
         allowed_client_ids=lists["allowedClientIds"],
+        max_pattern_chars=parse_max_pattern_chars(data.get("maxPatternChars"), stack),
     )
+
+
+def parse_max_pattern_chars(value: Any, stack: str) -> int:
+    """AWS rejects a longer pattern at deploy (PutRule), so a value above what AWS can grant is refused here."""
+    if value is None:
+        return DEFAULT_MAX_PATTERN_CHARS
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_PATTERN_CHARS <= value <= AWS_MAX_PATTERN_CHARS:
+        raise ConfigError(
+            f"{_where(stack, 'detections')}.maxPatternChars must be a whole number of characters between "
+            f"{MIN_PATTERN_CHARS} and {AWS_MAX_PATTERN_CHARS}, not {value!r}: AWS's event pattern quota is "
+            f"{DEFAULT_MAX_PATTERN_CHARS} by default; set {AWS_MAX_PATTERN_CHARS} only after Service Quotas has "
+            "raised it for the account"
+        )
+    return value
 
 
 def parse_max_token_minutes(value: Any, stack: str) -> int:

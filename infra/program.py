@@ -171,6 +171,7 @@ def _declare_detections(
             inactive=[spec.name for spec in specs if not spec.active],
             deployer_ids=config.detections.deployer_ids,
             allowed_client_ids=config.detections.allowed_client_ids,
+            max_pattern_chars=config.detections.max_pattern_chars,
             # Okta's log stream creates the EventBridge partner event source the rules listen on: it must exist first.
             depends_on=[stream],
         ),

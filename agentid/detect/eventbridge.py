@@ -11,10 +11,22 @@ program only learns client ids when Okta mints them: the Pulumi component resolv
 Only operators that AWS documents *and* moto implements faithfully are used (plain value lists, ``prefix``,
 ``anything-but``, ``exists`` on leaves, ``numeric``): moto silently matches everything on an operator it does not
 know, so a pattern using one would pass every test and still be wrong. :data:`SAFE_OPERATORS` is checked by tests.
+
+**Size.** AWS limits an event pattern to 2,048 characters by default (4,096 after a Service Quotas increase), and a
+pattern listing every client id passes that at about 85 identities. So the per-client detections
+(:data:`PER_CLIENT_DETECTIONS`) are split into *buckets*: an identity's bucket is a stable hash of its **name**
+(known at plan time, unlike its client id) modulo a power of two chosen from the registry size and the stack's
+``maxPatternChars`` (:func:`bucket_layout`). Adding or removing one identity changes only its own bucket's rule (an
+in-place update), except when the registry crosses a doubling threshold: then every bucket splits in two (each old
+rule loses about half its ids, in place, and as many new rules appear), and no identity ever moves between two old
+buckets. The shadow-agent rule's ``anything-but`` list cannot be split (a shadow client would match every other
+bucket's rule), so when it does not fit :func:`shadow_rule_fits` says so and the program declares none.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +45,23 @@ from agentid.detect.definitions import (
 
 #: Pattern operators the generated rules may use (see the module docstring for why this is closed).
 SAFE_OPERATORS = frozenset({"prefix", "anything-but", "exists", "numeric"})
+
+#: AWS's default event pattern size quota (characters), and the most a Service Quotas increase grants.
+DEFAULT_MAX_PATTERN_CHARS = 2048
+AWS_MAX_PATTERN_CHARS = 4096
+#: Below this not even one client id fits next to the envelope of the longest per-client pattern.
+MIN_PATTERN_CHARS = 512
+#: An Okta client id is ``0oa`` + 17 characters. Buckets are sized for it at plan time, before Okta mints the ids;
+#: the deploy re-checks the real patterns (:func:`check_pattern_size`).
+OKTA_CLIENT_ID_CHARS = 20
+#: Share of a bucket's capacity the registry may fill before the bucket count doubles: headroom for an unlucky hash
+#: (one bucket fuller than the mean) and for long allowed/deployer ids.
+BUCKET_FILL = 0.75
+#: Detections whose pattern lists client ids one by one, and so can be split over several rules.
+PER_CLIENT_DETECTIONS = ("token-refused", "invalid-client-credentials", "inactive-agent-token")
+SHADOW = "shadow-agent-token"
+#: More rules per detection than EventBridge's default 300 rules per bus could hold anyway.
+MAX_BUCKETS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +142,106 @@ def build_patterns(inputs: PatternInputs) -> dict[str, dict[str, Any]]:
     # Any actor: Okta itself deactivates a failing stream, and that is exactly the change to hear about.
     patterns["log-stream-change"] = _envelope(inputs, {"eventType": [{"prefix": LOG_STREAM_PREFIX}]})
     return patterns
+
+
+def pattern_json(pattern: Mapping[str, Any]) -> str:
+    """The pattern exactly as the program sends it (pulumi-aws passes ``eventPattern`` through as this JSON text):
+    sorted keys for stable diffs, compact separators because every character counts against the quota."""
+    return json.dumps(pattern, sort_keys=True, separators=(",", ":"))
+
+
+# ----------------------------------------------------------------------------------------------- buckets
+
+
+def identity_hash(identity: str) -> int:
+    """A hash of the identity name that never changes between runs or machines (unlike ``hash()``)."""
+    return int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], "big")
+
+
+def bucket_of(identity: str, buckets: int) -> int:
+    """Which of ``buckets`` (a power of two) holds ``identity``. Doubling ``buckets`` sends an identity of bucket
+    ``b`` to ``b`` or ``b + buckets``: buckets only ever split."""
+    return identity_hash(identity) % buckets
+
+
+def rule_suffix(bucket: int) -> str:
+    """Bucket 0 keeps the name the single rule always had, so a stack that outgrows one rule updates it in place."""
+    return "" if bucket == 0 else f"-b{bucket}"
+
+
+def _placeholder_ids(count: int, start: int = 0) -> list[str]:
+    """Distinct stand-ins as long as real Okta client ids, to size patterns before Okta mints the ids."""
+    return [f"0oa{n:0{OKTA_CLIENT_ID_CHARS - 3}d}" for n in range(start, start + count)]
+
+
+def per_client_pattern(detection: str, client_ids: Sequence[str], event_source: str | None) -> dict[str, Any]:
+    """The pattern of one per-client detection over ``client_ids`` (one bucket's, or all of them)."""
+    inputs = PatternInputs(
+        registry_client_ids=tuple(client_ids), inactive_client_ids=tuple(client_ids), event_source=event_source
+    )
+    return build_patterns(inputs)[detection]
+
+
+def bucket_layout(
+    detection: str, identities: Sequence[str], max_chars: int, event_source: str | None = None
+) -> dict[int, tuple[str, ...]]:
+    """bucket -> the identities whose client ids its rule lists (sorted), for one per-client detection.
+
+    The bucket count is the smallest power of two such that the identities fill at most :data:`BUCKET_FILL` of the
+    buckets' capacity *and* every bucket's pattern, with Okta-length ids, fits ``max_chars``. It depends on the names
+    only, so the set of rules is known at plan time; empty buckets have no rule (EventBridge rejects an empty list).
+    """
+    names = sorted(set(identities))
+    if not names:
+        return {}
+    overhead = len(pattern_json(per_client_pattern(detection, _placeholder_ids(1), event_source)))
+    if overhead > max_chars:
+        raise PatternTooLongError(
+            f"the `{detection}` pattern needs {overhead} characters for a single client id, over the limit of "
+            f"{max_chars}: raise agentid:detections.maxPatternChars (at most {AWS_MAX_PATTERN_CHARS})"
+        )
+    per_id = OKTA_CLIENT_ID_CHARS + 3  # two quotes and a comma
+    capacity = (max_chars - overhead) // per_id + 1
+    hashes = {name: identity_hash(name) for name in names}
+    buckets = 1
+    while True:
+        layout: dict[int, list[str]] = {}
+        for name in names:
+            layout.setdefault(hashes[name] % buckets, []).append(name)
+        roomy = len(names) <= BUCKET_FILL * capacity * buckets
+        if (roomy and max(map(len, layout.values())) <= capacity) or buckets >= MAX_BUCKETS:
+            # Past MAX_BUCKETS an overfull bucket is left to the deploy-time check, which names it.
+            return {bucket: tuple(members) for bucket, members in sorted(layout.items())}
+        buckets *= 2
+
+
+def shadow_rule_fits(
+    registry_identities: int, other_known_ids: Iterable[str], max_chars: int, event_source: str | None = None
+) -> bool:
+    """Whether one ``anything-but`` pattern can list every registry client id (at Okta's length) plus the allowed
+    and deployer ids. It cannot be split over rules, so when this is False no shadow-agent rule is declared."""
+    known = [*_placeholder_ids(registry_identities), *other_known_ids]
+    pattern = build_patterns(
+        PatternInputs(registry_client_ids=(), known_client_ids=tuple(known), event_source=event_source)
+    )
+    return len(pattern_json(pattern[SHADOW])) <= max_chars
+
+
+class PatternTooLongError(ValueError):
+    """An EventBridge pattern would exceed the stack's size limit: AWS's PutRule would reject it at deploy."""
+
+
+def check_pattern_size(rule_name: str, text: str, max_chars: int) -> str:
+    """Return ``text`` if it fits, else fail the deploy with what to do (called on the real ids, at deploy)."""
+    if len(text) > max_chars:
+        raise PatternTooLongError(
+            f"the EventBridge pattern of rule `{rule_name}` is {len(text)} characters, over the limit of {max_chars} "
+            "(agentid:detections.maxPatternChars; AWS's default quota is 2048, at most 4096 after a Service Quotas "
+            "increase). Client ids longer than Okta's 20 characters, or many allowedClientIds/deployerIds, can do "
+            f"this: raise maxPatternChars (up to {AWS_MAX_PATTERN_CHARS}) once AWS has raised the quota, or shorten "
+            "those lists."
+        )
+    return text
 
 
 def operators_used(pattern: Any) -> set[str]:

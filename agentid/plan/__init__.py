@@ -154,6 +154,7 @@ def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) ->
     configuration or the program cannot produce a complete plan. ``registry`` must be free of loader errors (see
     :func:`plan_repository`, which checks).
     """
+    from agentid.detect.eventbridge import PatternTooLongError
     from infra.config import ConfigError, load_stack_config
     from infra.program import ProgramError, declare
 
@@ -174,7 +175,7 @@ def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) ->
             config=stack_file.config,
             secret_keys=stack_file.secret_keys,
         )
-    except (ConfigError, ProgramError) as exc:
+    except (ConfigError, ProgramError, PatternTooLongError) as exc:
         raise PlanError(str(exc)) from None
     except Exception as exc:
         # pulumi.config.ConfigMissingError: a required key (e.g. agentid:splunkHecToken) is not in the stack file.

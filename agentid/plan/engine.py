@@ -106,7 +106,8 @@ def _make_mocks() -> Any:
     from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
     class PlanMocks(Mocks):
-        """Deterministic, self-describing stand-ins for what Okta would return (``<name>.id``, ``<name>.clientId``)."""
+        """Deterministic stand-ins for what Okta would return: self-describing ids (``<name>.id``), and client ids
+        shaped like Okta's (:func:`agentid.detect.clientids.offline_client_id`)."""
 
         def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
             if args.typ == "pulumi:pulumi:StackReference":
@@ -121,7 +122,11 @@ def _make_mocks() -> Any:
                 return "", {}
             outputs = dict(args.inputs)
             if args.typ == "okta:app/oAuth:OAuth":
-                outputs["clientId"] = f"<{args.name}.clientId>"
+                # Okta-shaped (20 characters), the offline world's id of the identity: the EventBridge patterns are
+                # sized for Okta's ids, and `agentid detect` and the synthetic traffic use the same ids.
+                from agentid.detect.clientids import offline_client_id
+
+                outputs["clientId"] = offline_client_id(args.name.removesuffix("-app"))
             elif args.typ == "okta:auth/server:Server":
                 outputs["issuer"] = f"<{args.name}.issuer>"
             return f"<{args.name}.id>", outputs

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from agentid.detect.clientids import offline_client_id
 from agentid.plan import build_plan
 from tests.conftest import REPO, TODAY
 from tests.plan.conftest import AFTER_INCIDENT_EXPIRY
@@ -121,7 +122,7 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
             assert "network" not in app.inputs, where
 
         policy = plan.named(f"{identity}-policy")
-        assert policy.inputs["clientWhitelists"] == [f"<{identity}-app.clientId>"], (
+        assert policy.inputs["clientWhitelists"] == [offline_client_id(identity)], (
             f"{policy.urn}: must whitelist only its own app's client"
         )
         assert policy.inputs["authServerId"] == "<okta-authorization-server.id>", policy.urn
@@ -236,7 +237,7 @@ def test_stack_outputs_name_issuer_audience_and_every_client_id(dev_plan, sample
     expected = {name for agent in sample_registry.for_stack("dev") for name, _, _ in agent.identities()}
     assert set(outputs["clientIds"]) == expected, f"clientIds covers {sorted(outputs['clientIds'])}"
     for identity, client_id in outputs["clientIds"].items():
-        assert client_id == f"<{identity}-app.clientId>", f"clientIds[{identity}]"
+        assert client_id == offline_client_id(identity), f"clientIds[{identity}]"
 
 
 def test_plan_is_judged_on_the_given_day(dev_plan):
