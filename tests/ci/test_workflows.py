@@ -107,3 +107,28 @@ def test_review_comment_is_posted_only_where_the_token_can_write():
     assert post[0]["with"]["header"], "a fixed header makes each push edit the one comment instead of adding one"
     notices = [step for step in steps if "::notice" in step.get("run", "")]
     assert notices and notices[0].get("if") == same_repo.replace("==", "!="), "forks get a notice, not a failure"
+
+
+@pytest.mark.parametrize(
+    ("event", "check_exit", "gate_exit"),
+    [("push", 1, 1), ("workflow_dispatch", 1, 1), ("schedule", 1, 0), ("schedule", 0, 0), ("push", 0, 0)],
+)
+def test_daily_deploy_is_not_blocked_by_date_driven_findings(tmp_path: Path, event: str, check_exit: int, gate_exit):
+    """An overdue review on the day of the scheduled run must not keep an expired agent ACTIVE: the daily deploy
+    goes ahead with a warning, while pushes and manual runs stay gated. The step's own script runs here."""
+    steps = load(REPO / ".github" / "workflows" / "deploy.yml")["jobs"]["deploy"]["steps"]
+    (gate,) = [step for step in steps if "agentid check" in step.get("run", "")]
+    fake = tmp_path / ".venv" / "bin" / "agentid"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f"#!/bin/sh\necho 'review-overdue' \nexit {check_exit}\n")
+    fake.chmod(0o755)
+    result = subprocess.run(
+        ["bash", "-e", "-c", gate["run"]],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "STACK": "prod", "EVENT": event},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == gate_exit, f"{event}, check exit {check_exit}: gate exit {result.returncode}"
+    if event == "schedule" and check_exit:
+        assert "::warning" in result.stdout, "the daily run says why it deployed despite findings"
