@@ -27,6 +27,7 @@ SETTINGS_SCHEMA_PATH = POLICIES_DIR / "settings.schema.json"
 
 #: The Pulumi stack config key that sets a stack's token lifetime ceiling (minutes).
 STACK_TOKEN_LIMIT_KEY = "agentid:maxTokenLifetimeMinutes"
+STACK_DETECTIONS_KEY = "agentid:detections"
 
 #: OWASP NHI tags for the loader's own findings, so every finding in a report carries its standard.
 LOADER_NHI: Mapping[str, tuple[str, ...]] = {
@@ -110,6 +111,25 @@ def default_settings() -> PolicySettings:
     return load_settings(SETTINGS_PATH)
 
 
+def load_stack_pattern_limits(root: Path) -> dict[str, int]:
+    """EventBridge pattern size limits per stack from ``Pulumi.<stack>.yaml`` (``agentid:detections``
+    ``maxPatternChars``). A stack that sets none is judged at AWS's default quota by the rule."""
+    import yaml
+
+    limits: dict[str, int] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        try:
+            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+            detections = config.get(STACK_DETECTIONS_KEY) or {}
+            if isinstance(detections, Mapping) and "value" in detections and len(detections) == 1:
+                detections = detections["value"]
+            limits[stack] = int(detections["maxPatternChars"])
+        except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError):
+            continue  # a broken or absent value is infra/config.py's to report; it sets no limit here
+    return limits
+
+
 def load_stack_limits(root: Path) -> dict[str, int]:
     """Token lifetime ceilings per stack from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)."""
     import yaml
@@ -150,6 +170,7 @@ def evaluate(
     resources: Sequence[PlannedResource] | None = None,
     settings: PolicySettings | None = None,
     stack_token_limits: Mapping[str, int] | None = None,
+    stack_pattern_limits: Mapping[str, int] | None = None,
 ) -> list[Finding]:
     """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order."""
     limits = dict(stack_token_limits or {})
@@ -160,6 +181,7 @@ def evaluate(
         stack=stack,
         stack_max_token_minutes=limits.get(stack) if stack else None,
         stack_token_limits=limits,
+        stack_pattern_limits=dict(stack_pattern_limits or {}),
     )
     findings: list[Finding] = []
     for rule in rules_for(with_resources=resources is not None):

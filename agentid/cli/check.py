@@ -158,10 +158,21 @@ def run_check(
     files: int,
 ) -> CheckRun:
     """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan."""
-    from policies.engine import evaluate, load_stack_limits, merge_loader_findings, rules_for
+    from policies.engine import (
+        evaluate,
+        load_stack_limits,
+        load_stack_pattern_limits,
+        merge_loader_findings,
+        rules_for,
+    )
 
     limits = load_stack_limits(root)
-    common = {"today": today, "settings": settings, "stack_token_limits": limits}
+    common = {
+        "today": today,
+        "settings": settings,
+        "stack_token_limits": limits,
+        "stack_pattern_limits": load_stack_pattern_limits(root),
+    }
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None
     resource_count: int | None = None

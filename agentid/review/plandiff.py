@@ -151,11 +151,13 @@ def _plan_side(
     failures: dict[str, str] = {}
     findings: dict[str, list[Finding]] = {}
     limits: dict[str, int] = {}
+    pattern_limits: dict[str, int] = {}
     if evaluator is not None:
         try:
-            from policies.engine import load_stack_limits
+            from policies.engine import load_stack_limits, load_stack_pattern_limits
 
             limits = load_stack_limits(root)
+            pattern_limits = load_stack_pattern_limits(root)
         except ImportError:
             evaluator = None
     for stack in stacks:
@@ -166,7 +168,14 @@ def _plan_side(
             continue
         plans[stack] = tuple(plan.resources)
         if evaluator is not None:
-            on_plan = evaluator(registry, today=today, stack=stack, resources=plan.resources, stack_token_limits=limits)
+            on_plan = evaluator(
+                registry,
+                today=today,
+                stack=stack,
+                resources=plan.resources,
+                stack_token_limits=limits,
+                stack_pattern_limits=pattern_limits,
+            )
             findings[stack] = list(on_plan)
     return _Side(plans, failures, findings)
 

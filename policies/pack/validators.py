@@ -50,7 +50,7 @@ from pulumi_policy.proxy import (
 from agentid.findings import Severity
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
-from policies.engine import default_settings, load_stack_limits
+from policies.engine import default_settings, load_stack_limits, load_stack_pattern_limits
 from policies.rules import Rule, RuleContext, RuleKind, all_rules
 from policies.rules.resources import UNKNOWN
 from policies.rules.waivers import waiver_problem
@@ -220,6 +220,7 @@ def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None
         stack=stack,
         stack_max_token_minutes=ceiling,
         stack_token_limits=limits,
+        stack_pattern_limits=load_stack_pattern_limits(REPO_ROOT),
     )
 
 

@@ -103,6 +103,8 @@ class RuleContext:
     stack_max_token_minutes: int | None = None
     #: per-stack token lifetime ceilings read from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)
     stack_token_limits: Mapping[str, int] = field(default_factory=dict)
+    #: per-stack EventBridge pattern size limits (``agentid:detections.maxPatternChars`` in ``Pulumi.<stack>.yaml``)
+    stack_pattern_limits: Mapping[str, int] = field(default_factory=dict)
 
     def token_limit(self, stack: str) -> int:
         """The token lifetime ceiling of ``stack``: its own config, else the judged stack's, else the default."""

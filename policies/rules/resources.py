@@ -30,6 +30,8 @@ SERVER_SCOPE: Final = "okta:auth/serverScope:ServerScope"
 APP_ROLE_ASSIGNMENT: Final = "okta:app/oauthRoleAssignment:OauthRoleAssignment"
 CLIENT_SUPER_ADMIN_ROLE: Final = "okta:index/oauth2V1ClientsRoleSuperAdmin:Oauth2V1ClientsRoleSuperAdmin"
 CLIENT_ORG_ADMIN_ROLE: Final = "okta:index/oauth2V1ClientsRoleOrgAdmin:Oauth2V1ClientsRoleOrgAdmin"
+# pulumi-aws 7.x registers EventBridge rules under the legacy CloudWatch Events module name.
+EVENT_RULE: Final = "aws:cloudwatch/eventRule:EventRule"
 
 CLIENT_CREDENTIALS: Final = "client_credentials"
 PRIVATE_KEY_JWT: Final = "private_key_jwt"
@@ -39,6 +41,10 @@ MIN_TOKEN_MINUTES: Final = 5
 OKTA_DEFAULT_TOKEN_MINUTES: Final = 60
 #: Admin roles that hand a client the whole org: never assigned to an agent.
 FORBIDDEN_ADMIN_ROLES: Final = ("SUPER_ADMIN", "ORG_ADMIN")
+#: AWS's event pattern size quota: the default, and the most a Service Quotas increase grants. The same values as
+#: agentid.detect.eventbridge's (a test holds them equal); not imported, to keep the detections off the check's path.
+DEFAULT_MAX_PATTERN_CHARS: Final = 2048
+AWS_MAX_PATTERN_CHARS: Final = 4096
 
 
 class _Unknown:
@@ -458,4 +464,39 @@ def expired_agent_app_inactive(resource: PlannedResource, ctx: RuleContext) -> I
             f"{describe(resource, 'OAuth app')} is `{status}` but {agent.name} expired on "
             f"{agent.lifecycle.expires}; it must be INACTIVE",
             ("status",),
+        )
+
+
+# ----------------------------------------------------------------------------------------------------- detections
+
+
+@rule(
+    id="event-pattern-within-quota",
+    number=62,
+    title="EventBridge event patterns fit AWS's size quota",
+    severity=Severity.ERROR,
+    nhi=("NHI6",),
+    rationale="AWS rejects an event pattern longer than its quota (2,048 characters by default, at most 4,096 after "
+    "a Service Quotas increase) only when PutRule runs, halfway through a deploy, leaving the detections partly "
+    "updated. A pattern listing one client id per agent passes 2,048 characters at about 85 agents.",
+    remediation="Split the client ids over several rules (the Detections component does this within "
+    "`agentid:detections.maxPatternChars`), or raise `maxPatternChars` in Pulumi.<stack>.yaml (at most 4096) once "
+    "AWS has raised the account's quota.",
+    kind=RuleKind.RESOURCE,
+    waivable=False,
+)
+def event_pattern_within_quota(resource: PlannedResource, ctx: RuleContext) -> Iterable[Violation]:
+    if resource.type != EVENT_RULE:
+        return
+    pattern = resource.inputs.get("eventPattern")
+    if not isinstance(pattern, str):  # unset (a scheduled rule), or UNKNOWN until the client ids are minted
+        return
+    configured = ctx.stack_pattern_limits.get(ctx.stack) if ctx.stack else None
+    limit = min(configured or DEFAULT_MAX_PATTERN_CHARS, AWS_MAX_PATTERN_CHARS)
+    if len(pattern) > limit:
+        where = f"stack `{ctx.stack}`" if ctx.stack else "the stack"
+        yield Violation(
+            f"{describe(resource, 'EventBridge rule')} has an event pattern of {len(pattern)} characters; {where} "
+            f"allows at most {limit} (agentid:detections.maxPatternChars) and AWS would reject it at deploy",
+            ("eventPattern",),
         )
