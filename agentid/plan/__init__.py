@@ -181,6 +181,12 @@ def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) ->
         # pulumi.config.ConfigMissingError: a required key (e.g. agentid:splunkHecToken) is not in the stack file.
         if type(exc).__name__ in ("ConfigMissingError", "ConfigTypeError"):
             raise PlanError(f"Pulumi.{stack}.yaml: {exc}") from None
+        # The SDK wraps an input's failure ("While processing input ...") around the program's own message.
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, PatternTooLongError):
+            cause = cause.__cause__
+        if cause is not None:
+            raise PlanError(str(cause)) from None
         raise
     options = {
         r.urn: ResourceOptionsSeen(
