@@ -12,6 +12,7 @@ so plans can be built repeatedly in one process (tests, a review of two revision
 from __future__ import annotations
 
 import contextvars
+import gc
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -195,7 +196,15 @@ def run_program(
         _sync_await(run_pulumi_func(body))
         return RunResult(tuple(monitor.registrations), box["outputs"], box["result"])
 
-    result = contextvars.copy_context().run(isolated)
+    try:
+        result = contextvars.copy_context().run(isolated)
+    except BaseException:
+        # A failed run leaves futures holding exceptions nobody retrieved. Finalise them now: left to a later garbage
+        # collection, their finalisers format a traceback (which parses source with `ast`) in the middle of whatever
+        # runs next, and CPython 3.11.7 then fails that code's own `ast.parse` with "AST constructor recursion depth
+        # mismatch" (fixed in 3.11.8).
+        gc.collect()
+        raise
     holes = [f"{r.name}.{path}" for r in result.registrations for path in r.unknown_inputs]
     if holes:
         raise PlanError(
