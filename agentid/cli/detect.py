@@ -208,6 +208,13 @@ def _response(detection: str) -> str:
     "--event-source",
     help="The Okta partner event source, aws.partner/okta.com/<org>/<name>. Default: any Okta partner source.",
 )
+@click.option(
+    "--max-pattern-chars",
+    type=click.IntRange(512, 4096),
+    default=2048,
+    show_default=True,
+    help="AWS's event pattern size quota (agentid:detections.maxPatternChars): per-client patterns are split to fit.",
+)
 @detection_options
 @registry_options
 @today_option
@@ -215,6 +222,7 @@ def detections(
     paths: RepoPaths,
     out_dir: Path,
     event_source: str | None,
+    max_pattern_chars: int,
     stack: str | None,
     client_ids_file: Path | None,
     deployer_ids: tuple[str, ...],
@@ -224,8 +232,9 @@ def detections(
     """Write the generated Sigma rules and EventBridge patterns for a SIEM team or a review.
 
     One Sigma file per detection (per identity where the profile sets a threshold or hours), valid for pySigma
-    (`sigma convert -t splunk`), and one EventBridge pattern per single-event detection. Pass --client-ids with the
-    stack's outputs so the rules name real clients; without it they use the offline ids.
+    (`sigma convert -t splunk`), and the EventBridge patterns the stack deploys (per-client ones split to fit
+    --max-pattern-chars; none for shadow agents when the registered ids cannot fit one pattern). Pass
+    --client-ids with the stack's outputs so the rules name real clients; without it they use the offline ids.
 
     \b
     Examples:
@@ -235,13 +244,23 @@ def detections(
     import json
 
     from agentid.detect import sigma
-    from agentid.detect.eventbridge import PatternInputs, build_patterns
+    from agentid.detect.eventbridge import PatternTooLongError, split_patterns
 
     detection_set = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
     files = {f"sigma/{name}": text for name, text in sigma.generate(detection_set).items()}
-    patterns = build_patterns(PatternInputs.from_detection_set(detection_set, event_source))
-    for detection, pattern in patterns.items():
-        files[f"eventbridge/{detection}.json"] = json.dumps(pattern, indent=2, sort_keys=True) + "\n"
+    try:
+        patterns, shadow_omitted = split_patterns(detection_set, max_pattern_chars, event_source)
+    except PatternTooLongError as exc:
+        raise click.UsageError(str(exc)) from None
+    for rule, pattern in patterns.items():
+        # Indented for reading: the deployed JSON is compact, and it is the compact length the quota counts.
+        files[f"eventbridge/{rule}.json"] = json.dumps(pattern, indent=2, sort_keys=True) + "\n"
+    if shadow_omitted:
+        click.echo(
+            f"warning: the registered client ids do not fit one {max_pattern_chars}-character EventBridge pattern, "
+            "so no eventbridge/shadow-agent-token.json was written; use sigma/shadow-agent-token.yml in the SIEM",
+            err=True,
+        )
     try:
         _write_tree(out_dir, files)
     except OSError as exc:

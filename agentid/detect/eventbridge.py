@@ -227,6 +227,34 @@ def shadow_rule_fits(
     return len(pattern_json(pattern[SHADOW])) <= max_chars
 
 
+def split_patterns(
+    detections: DetectionSet, max_chars: int, event_source: str | None = None
+) -> tuple[dict[str, dict[str, Any]], bool]:
+    """rule name suffix (``token-refused``, ``token-refused-b1``, ...) -> pattern, as the Detections component
+    deploys them for these ids, and whether the shadow-agent rule had to be left out. For ``agentid detections``."""
+    inputs = PatternInputs.from_detection_set(detections, event_source)
+    by_name = {p.identity: p.client_id for p in detections.identities}
+    members = {
+        "inactive-agent-token": [p.identity for p in detections.inactive()],
+        "token-refused": list(by_name),
+        "invalid-client-credentials": list(by_name),
+    }
+    split: dict[str, dict[str, Any]] = {}
+    shadow_omitted = False
+    for detection, pattern in build_patterns(inputs).items():
+        if detection in PER_CLIENT_DETECTIONS:
+            for bucket, names in bucket_layout(detection, members[detection], max_chars, event_source).items():
+                ids = [by_name[n] for n in names]
+                split[f"{detection}{rule_suffix(bucket)}"] = per_client_pattern(detection, ids, event_source)
+        elif detection == SHADOW and len(pattern_json(pattern)) > max_chars:
+            shadow_omitted = True
+        else:
+            split[detection] = pattern
+    for name, pattern in split.items():
+        check_pattern_size(f"agentid-{name}", pattern_json(pattern), max_chars)
+    return split, shadow_omitted
+
+
 class PatternTooLongError(ValueError):
     """An EventBridge pattern would exceed the stack's size limit: AWS's PutRule would reject it at deploy."""
 

@@ -331,3 +331,19 @@ def test_max_pattern_chars_config_is_bounded_by_what_aws_can_grant(value, expect
             parse_detections(detections, "prod")
     else:
         assert parse_detections(detections, "prod").max_pattern_chars == expected
+
+
+def test_agentid_detections_writes_the_split_patterns_the_stack_deploys(sample_registry, detection_set):
+    from agentid.detect.eventbridge import PatternInputs, build_patterns, split_patterns
+
+    small, omitted = split_patterns(detection_set, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
+    assert not omitted and small == build_patterns(PatternInputs.from_detection_set(detection_set, EVENT_SOURCE))
+    large_set = build_detection_set(synthetic_registry(sample_registry, 300), today=TODAY)
+    large, omitted = split_patterns(large_set, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
+    assert omitted and "shadow-agent-token" not in large
+    names = identities_of(synthetic_registry(sample_registry, 300))
+    expected = {
+        f"{REFUSED}{rule_suffix(b)}" for b in bucket_layout(REFUSED, names, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
+    }
+    assert {name for name in large if name.startswith(REFUSED)} == expected, "same rule names as the deployed stack"
+    assert all(len(pattern_json(p)) <= DEFAULT_MAX_PATTERN_CHARS for p in large.values())
