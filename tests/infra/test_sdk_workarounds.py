@@ -60,3 +60,13 @@ def test_a_new_resource_is_checked_without_walking_the_chain(monkeypatch):
     assert not _reachable_tracked(chain[-1], newest), "nothing depends on the new resource yet"
     assert walked == [], "the forward walk along the chain was not needed"
     assert _reachable_tracked(chain[-1], chain[0]), "the chain is still found, backwards"
+
+
+def test_dependencies_are_added_in_place_with_the_same_resulting_set():
+    install()
+    rules = Node("detections-shadow-agent-token")
+    apps = [Node(f"finance-reconciler-{i:05d}-app") for i in range(3000)]
+    for app in apps:
+        resource_cycle_breaker._add_dep(rules, app)
+    assert resource_cycle_breaker._deps(rules) == set(apps), "every dependency recorded once"
+    assert all(_reachable_tracked(rules, app) for app in apps[:50]), "and reachable through the recorded edges"
