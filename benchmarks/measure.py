@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: GNU time, for the measured child's own peak RSS (see run_once); wait4's rusage is the fallback.
+TIME = Path("/usr/bin/time")
+
 
 class CommandFailed(Exception):
     """A measured command exited with an unexpected status: its timing would be meaningless."""
@@ -75,10 +78,15 @@ def run_once(
     Output goes to temporary files, not pipes: the child is reaped by ``os.wait4`` (which is what yields its own
     rusage), so nothing else may wait for it, and files cannot fill up and stall the child as a pipe would.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as rss:
+        command = list(argv)
+        if TIME.exists():
+            # The child's own peak RSS: Linux carries the forking parent's high-water mark into a child's
+            # ru_maxrss, so a runner that grew (events, plans) would otherwise show up in every small command.
+            command = [str(TIME), "-f", "%M", "-o", rss.name, *command]
         start = time.perf_counter()
         process = subprocess.Popen(
-            list(argv),
+            command,
             cwd=cwd,
             env=dict(env) if env is not None else None,
             stdin=subprocess.DEVNULL,
@@ -91,10 +99,20 @@ def run_once(
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
+        peak_kib = _time_peak_kib(Path(rss.name)) if TIME.exists() else None
     status = process.returncode
     if status not in ok_status:
         raise CommandFailed(argv, status, stderr.decode("utf-8", "replace"))
-    return Run(seconds, usage.ru_maxrss / 1024, status, stdout, stderr)
+    return Run(seconds, (peak_kib if peak_kib is not None else usage.ru_maxrss) / 1024, status, stdout, stderr)
+
+
+def _time_peak_kib(path: Path) -> int | None:
+    """The last line ``/usr/bin/time -f %M`` wrote (KiB), or None (e.g. the child was killed)."""
+    try:
+        lines = path.read_text(encoding="utf-8").strip().splitlines()
+        return int(lines[-1]) if lines else None
+    except (OSError, ValueError):
+        return None
 
 
 def measure(
