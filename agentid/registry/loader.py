@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -530,32 +530,45 @@ def load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None = N
 
 def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -> LoadResult:
     catalog = load_catalog(catalog_path, root=root)
-    findings: list[Finding] = []
-    agents: list[Agent] = []
-    files: list[str] = []
     if not agents_dir.is_dir():
         raise FileNotFoundError(agents_dir)
     shown = display_paths_in(agents_dir, root)
-    for path in agent_files(agents_dir):
-        file = shown(path)
-        files.append(file)
-        if path.suffix != AGENT_SUFFIX:
-            findings.append(
-                _finding(
-                    "load.file-suffix",
-                    f"agent files end in {AGENT_SUFFIX}, not {path.suffix}",
-                    file,
-                    Position(1, 1),
-                    remediation=f"Rename it to {path.stem}{AGENT_SUFFIX}.",
-                )
+    paths = agent_files(agents_dir)
+    files = [shown(path) for path in paths]
+    loaded = (_load_agent_file(path, file) for path, file in zip(paths, files, strict=True))
+    return assemble_registry(catalog, loaded, files)
+
+
+def _load_agent_file(path: Path, file: str) -> tuple[Agent | None, list[Finding]]:
+    """One file on disk through the strict loader; a wrong suffix or an unreadable file is a finding, not an error."""
+    if path.suffix != AGENT_SUFFIX:
+        return None, [
+            _finding(
+                "load.file-suffix",
+                f"agent files end in {AGENT_SUFFIX}, not {path.suffix}",
+                file,
+                Position(1, 1),
+                remediation=f"Rename it to {path.stem}{AGENT_SUFFIX}.",
             )
-            continue
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            findings.append(_finding("load.unreadable", f"cannot read the file: {exc.strerror}", file, None))
-            continue
-        agent, file_findings = load_agent_bytes(raw, file, expected_name=path.stem)
+        ]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [_finding("load.unreadable", f"cannot read the file: {exc.strerror}", file, None)]
+    return load_agent_bytes(raw, file, expected_name=path.stem)
+
+
+def assemble_registry(
+    catalog: Catalog, loaded: Iterable[tuple[Agent | None, Sequence[Finding]]], files: Sequence[str]
+) -> LoadResult:
+    """One registry from per-file results, whether read from disk or from a git revision.
+
+    Both sources then get the same cross-file checks and the same agent order, so a review's base and head compare
+    like with like.
+    """
+    agents: list[Agent] = []
+    findings: list[Finding] = []
+    for agent, file_findings in loaded:
         findings.extend(file_findings)
         if agent is not None:
             agents.append(agent)

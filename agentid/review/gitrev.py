@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agentid.registry import CatalogError, LoadResult, load_agent_bytes, load_catalog
-from agentid.registry.loader import AGENT_SUFFIX, cross_file_checks
-from agentid.registry.model import Registry
+from agentid.registry.loader import AGENT_SUFFIX, assemble_registry
 
 
 class GitError(Exception):
@@ -142,19 +141,13 @@ def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> L
         catalog = dataclasses.replace(catalog, file=repo.catalog_file)
     entries = repo.list_agent_blobs(commit)
     contents = repo.read_blobs([blob for _path, blob in entries])
-    agents, findings, files = [], [], []
-    for (path, _blob), raw in zip(entries, contents, strict=True):
-        files.append(path)
-        posix = PurePosixPath(path)
-        if posix.suffix != AGENT_SUFFIX:
-            continue
-        agent, file_findings = load_agent_bytes(raw, path, expected_name=posix.stem)
-        findings.extend(file_findings)
-        if agent is not None:
-            agents.append(agent)
-    findings.extend(cross_file_checks(agents, catalog))
-    registry = Registry(agents=tuple(sorted(agents, key=lambda a: a.name)), catalog=catalog)
-    return LoadResult(registry=registry, findings=tuple(findings), files=tuple(files))
+    files = [path for path, _blob in entries]
+    loaded = (
+        load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
+        for path, raw in zip(files, contents, strict=True)
+        if PurePosixPath(path).suffix == AGENT_SUFFIX
+    )
+    return assemble_registry(catalog, loaded, files)
 
 
 def last_changes(repo: GitRepo, paths: Sequence[str]) -> dict[str, tuple[str, str]]:
