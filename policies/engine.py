@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -111,36 +111,40 @@ def default_settings() -> PolicySettings:
     return load_settings(SETTINGS_PATH)
 
 
+def _stack_configs(root: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each ``Pulumi.<stack>.yaml`` under ``root`` as (stack, its ``config`` mapping). A file that cannot be read or
+    parsed, or whose ``config`` is not a mapping, is skipped: the Pulumi CLI and infra/config.py report it, and it
+    sets no limit here."""
+    import yaml
+
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        try:
+            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue
+        if isinstance(config, Mapping):
+            yield path.name[len("Pulumi.") : -len(".yaml")], config
+
+
 def load_stack_pattern_limits(root: Path) -> dict[str, int]:
     """EventBridge pattern size limits per stack from ``Pulumi.<stack>.yaml`` (``agentid:detections``
     ``maxPatternChars``). A stack that sets none is judged at AWS's default quota by the rule."""
-    import yaml
-
     limits: dict[str, int] = {}
-    for path in sorted(root.glob("Pulumi.*.yaml")):
-        stack = path.name[len("Pulumi.") : -len(".yaml")]
+    for stack, config in _stack_configs(root):
+        detections = config.get(STACK_DETECTIONS_KEY) or {}
+        if isinstance(detections, Mapping) and "value" in detections and len(detections) == 1:
+            detections = detections["value"]
         try:
-            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
-            detections = config.get(STACK_DETECTIONS_KEY) or {}
-            if isinstance(detections, Mapping) and "value" in detections and len(detections) == 1:
-                detections = detections["value"]
             limits[stack] = int(detections["maxPatternChars"])
-        except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):
             continue  # a broken or absent value is infra/config.py's to report; it sets no limit here
     return limits
 
 
 def load_stack_limits(root: Path) -> dict[str, int]:
     """Token lifetime ceilings per stack from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)."""
-    import yaml
-
     limits: dict[str, int] = {}
-    for path in sorted(root.glob("Pulumi.*.yaml")):
-        stack = path.name[len("Pulumi.") : -len(".yaml")]
-        try:
-            config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("config") or {}
-        except (OSError, yaml.YAMLError, AttributeError):
-            continue  # a broken stack file is the Pulumi CLI's to report; it sets no limit here
+    for stack, config in _stack_configs(root):
         value = config.get(STACK_TOKEN_LIMIT_KEY)
         if isinstance(value, Mapping):
             value = value.get("value")

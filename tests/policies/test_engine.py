@@ -163,6 +163,15 @@ def test_stack_limits_come_from_pulumi_stack_files(tmp_path: Path):
     assert engine.load_stack_limits(tmp_path) == {"prod": 20}
 
 
+def test_a_stack_file_whose_config_is_not_a_mapping_sets_no_limit(tmp_path: Path):
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  - agentid:maxTokenLifetimeMinutes\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  agentid:maxTokenLifetimeMinutes: 45\n  agentid:detections:\n    maxPatternChars: 4096\n"
+    )
+    assert engine.load_stack_limits(tmp_path) == {"dev": 45}
+    assert engine.load_stack_pattern_limits(tmp_path) == {"dev": 4096}
+
+
 def test_a_plan_finding_that_repeats_a_registry_finding_is_reported_once(sample_registry):
     rule = PlannedResource(
         type="okta:auth/serverPolicyRule:ServerPolicyRule",
