@@ -199,6 +199,12 @@ def stack_limits() -> dict[str, int]:
     return load_stack_limits(REPO_ROOT)
 
 
+@functools.cache
+def stack_pattern_limits() -> dict[str, int]:
+    """EventBridge pattern size limits per stack, from the same files (read once, not once per resource)."""
+    return load_stack_pattern_limits(REPO_ROOT)
+
+
 def today() -> dt.date:
     """Waivers are judged as of today, or ``AGENTID_TODAY`` (YYYY-MM-DD) when set, as in the checkov adapter."""
     pinned = os.environ.get("AGENTID_TODAY")
@@ -220,7 +226,7 @@ def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None
         stack=stack,
         stack_max_token_minutes=ceiling,
         stack_token_limits=limits,
-        stack_pattern_limits=load_stack_pattern_limits(REPO_ROOT),
+        stack_pattern_limits=stack_pattern_limits(),
     )
 
 
