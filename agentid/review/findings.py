@@ -48,24 +48,24 @@ def compare_findings(base: Iterable[Finding], head: Iterable[Finding], engine: s
     base_list, head_list = list(base), list(head)
     base_count = Counter(identity(f) for f in base_list)
     head_count = Counter(identity(f) for f in head_list)
-    introduced, fixed = [], []
-    remaining = Counter(base_count)
-    for finding in head_list:
-        key = identity(finding)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-        else:
-            introduced.append(finding)
-    remaining = Counter(head_count)
-    for finding in base_list:
-        key = identity(finding)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-        else:
-            fixed.append(finding)
+    introduced = _unmatched(head_list, base_count)
+    fixed = _unmatched(base_list, head_count)
     unchanged = sum((base_count & head_count).values())
     order = lambda f: (f.severity is not Severity.ERROR, f.agent or "", f.rule, f.message)  # noqa: E731
     return FindingsDiff(tuple(sorted(introduced, key=order)), tuple(sorted(fixed, key=order)), unchanged, engine)
+
+
+def _unmatched(findings: list[Finding], other: Counter[tuple[str, str, str, bool]]) -> list[Finding]:
+    """The findings left over once each is matched against one equal finding of the other revision, in order."""
+    remaining = Counter(other)
+    unmatched = []
+    for finding in findings:
+        key = identity(finding)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+        else:
+            unmatched.append(finding)
+    return unmatched
 
 
 def default_evaluator() -> tuple[Evaluator | None, str]:
