@@ -13,6 +13,7 @@ import io
 import json
 from typing import Any
 
+from agentid.inventory.model import waivers_in_force
 from agentid.inventory.tabular import md_cell, neutralise_formula
 from agentid.lifecycle import lifecycle_status
 from agentid.registry.model import Registry
@@ -82,7 +83,7 @@ def build_sheet(
                     "uncommitted_changes": agent.file in dirty,
                 },
                 "scopes": scopes,
-                "waivers": [w.to_dict() for w in agent.waivers if w.expires >= today],
+                "waivers": waivers_in_force(agent, today),
                 "file": agent.file,
             }
         )

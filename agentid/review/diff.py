@@ -9,7 +9,7 @@ read them: restricted data first, then Okta management scopes, then longer-lived
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -651,13 +651,17 @@ def _set_summary(label: str, before: set[str], after: set[str]) -> str:
     return f"{label} {' '.join(parts)}"
 
 
+def _all_scopes(agent: Agent) -> list[str]:
+    """The scopes of every identity of the agent: its own and its plugins'."""
+    return [scope for _identity, _credentials, scopes in agent.identities() for scope in scopes]
+
+
 def _plugin_dict(plugin: Plugin, catalog: Catalog) -> dict[str, Any]:
     return {"name": plugin.name, "scopes": [_scope_info(s, catalog) for s in plugin.scopes]}
 
 
 def _agent_added(agent: Agent, catalog: Catalog) -> Change:
-    all_scopes = list(agent.access.scope_names) + [s for p in agent.plugins for s in p.scopes]
-    weight, tags = _max_scope_weight(all_scopes, catalog)
+    weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
     if agent.access.okta_api_scopes:
         weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
     scopes = ", ".join(_scope_label(s, catalog) for s in agent.access.scope_names)
@@ -688,8 +692,7 @@ def _agent_added(agent: Agent, catalog: Catalog) -> Change:
 
 
 def _agent_removed(agent: Agent, catalog: Catalog) -> Change:
-    all_scopes = list(agent.access.scope_names) + [s for p in agent.plugins for s in p.scopes]
-    weight, tags = _max_scope_weight(all_scopes, catalog)
+    weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
     identities = len(agent.plugins) + 1
     summary = f"agent removed: its {identities} identit{'y' if identities == 1 else 'ies'} will be deleted"
     return Change(
@@ -733,7 +736,3 @@ def diff_registries(base: Registry, head: Registry) -> RegistryDiff:
         agents_changed=tuple(changed),
         renamed_files=tuple(renamed),
     )
-
-
-def sort_changes(changes: Sequence[Change]) -> list[Change]:
-    return sorted(changes, key=Change.sort_key)

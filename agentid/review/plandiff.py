@@ -20,6 +20,7 @@ from typing import Any
 from agentid.findings import Finding
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
+from agentid.review.findings import identity
 from agentid.review.gitrev import GitError, GitRepo
 
 #: Component resources (``agentid:okta:AgentIdentity``...) only group children; they carry no inputs worth diffing.
@@ -251,10 +252,10 @@ def build_plan_diff(
 
 def _unique(findings: list[Finding]) -> tuple[Finding, ...]:
     """A resource rule firing identically on two stacks' plans is one finding for the reviewer (as in check)."""
-    seen: set[tuple[Any, ...]] = set()
+    seen: set[tuple[str, str, str, bool]] = set()
     unique = []
     for finding in findings:
-        key = (finding.rule, finding.agent, finding.message, finding.waived)
+        key = identity(finding)
         if key not in seen:
             seen.add(key)
             unique.append(finding)
