@@ -162,6 +162,11 @@ EVENT_DETECTIONS = tuple(d for d in DETECTIONS.values() if d.kind is Kind.EVENT)
 AGGREGATE_DETECTIONS = tuple(d for d in DETECTIONS.values() if d.kind is Kind.AGGREGATE)
 
 
+#: One activity table per distinct ``active_hours_utc`` window: thousands of identities share a handful of windows,
+#: and building a table costs 1,440 calls (seconds at 10,000 agents, for the detector, Sigma and the synthetic day).
+_ACTIVE_TABLES: dict[str, bytes] = {}
+
+
 def _minutes(hhmm: str) -> int:
     hours, minutes = hhmm.split(":")
     return int(hours) * 60 + int(minutes)
@@ -195,9 +200,19 @@ class IdentityProfile:
             return lo <= minute_of_day < hi
         return minute_of_day >= lo or minute_of_day < hi
 
+    @property
+    def active_table(self) -> bytes:
+        """1 for each minute of the UTC day inside the window, else 0: one index per event instead of arithmetic.
+        Shared by every identity with the same window."""
+        table = _ACTIVE_TABLES.get(self.active_hours_utc)
+        if table is None:
+            table = bytes(1 if self.is_active_minute(m) else 0 for m in range(1440))
+            _ACTIVE_TABLES[self.active_hours_utc] = table
+        return table
+
     def inactive_minutes(self) -> list[int]:
         """Every minute of the UTC day outside the active window (for Sigma's time-of-day regex)."""
-        return [m for m in range(1440) if not self.is_active_minute(m)]
+        return [m for m, active in enumerate(self.active_table) if not active]
 
     def is_expired_on(self, day: dt.date) -> bool:
         return self.expires is not None and day > self.expires

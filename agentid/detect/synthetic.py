@@ -231,7 +231,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
 
     # --- normal traffic -------------------------------------------------------------------------------------
     for profile in live:
-        active = [m for m in range(1440) if profile.is_active_minute(m)]
+        active = [m for m, on in enumerate(profile.active_table) if on]
         hours = sorted({m // 60 for m in active})
         org_scopes = sorted(s for s in profile.scopes if s.startswith("okta."))
         for hour in hours:

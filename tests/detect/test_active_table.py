@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from agentid.detect.definitions import IdentityProfile
-from agentid.detect.detector import _active_table
 
 
 def profile(identity: str, window: str) -> IdentityProfile:
@@ -27,13 +26,13 @@ def profile(identity: str, window: str) -> IdentityProfile:
 @pytest.mark.parametrize("window", ["06:00-20:00", "22:00-06:00", "00:00-24:00", "01:00-05:00"])
 def test_table_matches_the_profile_every_minute(window: str):
     summariser = profile("meeting-summarizer", window)
-    table = _active_table(summariser)
+    table = summariser.active_table
     assert len(table) == 1440
     assert [bool(b) for b in table] == [summariser.is_active_minute(m) for m in range(1440)]
 
 
 def test_identities_with_the_same_window_share_one_table():
-    first = _active_table(profile("finance-reconciler", "01:00-05:00"))
-    second = _active_table(profile("invoice-matcher", "01:00-05:00"))
+    first = profile("finance-reconciler", "01:00-05:00").active_table
+    second = profile("invoice-matcher", "01:00-05:00").active_table
     assert first is second
-    assert _active_table(profile("hr-onboarding-assistant", "07:00-19:00")) is not first
+    assert profile("hr-onboarding-assistant", "07:00-19:00").active_table is not first
