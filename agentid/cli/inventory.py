@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from agentid.cli.common import EXIT_OK, RepoPaths, load_or_exit, registry_options, today_option, write_output
+from agentid.cli.common import (
+    EXIT_OK,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    report_unloaded,
+    today_option,
+    write_output,
+)
 
 
 @click.command()
@@ -44,13 +52,6 @@ def inventory(paths: RepoPaths, today: dt.date, output_format: str, output: Path
     from agentid.inventory import build_inventory, render
 
     result = load_or_exit(paths)
-    errors = [f for f in result.findings if f.severity == "error"]
-    if errors:
-        skipped = sorted({f.file or "?" for f in errors})
-        click.echo(
-            f"agentid inventory: {len(skipped)} definition(s) fail to load and are left out: {', '.join(skipped)} "
-            "(run `agentid validate`)",
-            err=True,
-        )
+    report_unloaded("inventory", result)
     write_output(render(build_inventory(result.registry, today), output_format), output)
     return EXIT_OK

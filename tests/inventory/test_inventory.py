@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import shutil
 
 from agentid.cli.main import main
 from agentid.inventory import build_inventory, render, risk_of
@@ -89,6 +90,20 @@ def test_markdown_cli(repo, monkeypatch, capsys):
     assert out.startswith("# Agent inventory (2026-12-01)")
     row = next(line for line in out.splitlines() if line.startswith("| `finance-reconciler`"))
     assert "**high**" in row and "finance.ledger.read (finance, restricted)" in row
+
+
+def test_a_definition_that_fails_to_load_is_named_and_left_out(repo, tmp_path, monkeypatch, capsys):
+    agents = tmp_path / "agents"
+    shutil.copytree(repo / "agents", agents)
+    (agents / "expense-auditor.yaml").write_text("name: [expense-auditor\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    argv = ["inventory", "--agents", str(agents), "--format", "json", "--today", TODAY.isoformat()]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "agentid inventory: 1 definition(s) fail to load and are left out: " in captured.err
+    assert "expense-auditor.yaml (run `agentid validate`)" in captured.err
+    listed = {row["name"] for row in json.loads(captured.out)["agents"]}
+    assert "finance-reconciler" in listed and "expense-auditor" not in listed
 
 
 def test_html_is_self_contained(sample_registry):
