@@ -59,4 +59,4 @@ def render(
     xml = JUnitXml()
     xml.add_testsuite(suite)
     xml.update_statistics()
-    return xml.tostring().decode("utf-8") if isinstance(xml.tostring(), bytes) else str(xml.tostring())
+    return xml.tostring().decode("utf-8")  # etree.tostring with an encoding always returns bytes
