@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +45,9 @@ SUPERSEDED_LOADER_FINDINGS: tuple[tuple[str, str], ...] = (("load.unknown-scope"
 SUPERSEDED_PLAN_FINDINGS: tuple[tuple[str, str], ...] = (("token-lifetime-bounds", "token-lifetime-stack-max"),)
 
 ENGINE_ERROR_RULE = "engine.rule-error"
+
+#: The day front-ends without a ``--today`` option (the checkov adapter, the policy pack) judge dates on.
+TODAY_ENV = "AGENTID_TODAY"
 
 
 # --------------------------------------------------------------------------------------------------- settings
@@ -153,6 +157,18 @@ def load_stack_limits(root: Path) -> dict[str, int]:
         except (TypeError, ValueError):
             continue
     return limits
+
+
+def pinned_today() -> dt.date:
+    """``AGENTID_TODAY`` (YYYY-MM-DD) when set, else today: checkov and CrossGuard have no ``--today``, so tests and
+    reproducible CI runs pin the day here. Raises :class:`ValueError` naming the variable when it is not a date."""
+    pinned = os.environ.get(TODAY_ENV)
+    if not pinned:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(pinned)
+    except ValueError:
+        raise ValueError(f"{TODAY_ENV}={pinned!r} is not a date; use YYYY-MM-DD") from None
 
 
 # --------------------------------------------------------------------------------------------------- evaluate

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +41,7 @@ from agentid.findings import Finding, Severity  # noqa: E402
 from agentid.registry.loader import PRIVATE_JWK_MEMBERS, display_path, load_registry  # noqa: E402
 from agentid.registry.model import Registry  # noqa: E402
 from policies import DEFAULT_CATALOG_PATH  # noqa: E402
-from policies.engine import default_settings, evaluate, load_stack_limits, rules_for  # noqa: E402
+from policies.engine import default_settings, evaluate, load_stack_limits, pinned_today, rules_for  # noqa: E402
 from policies.rules import Rule  # noqa: E402
 
 MARKERS = ("__startline__", "__endline__")
@@ -51,14 +50,12 @@ SEVERITY = {Severity.ERROR: Severities[BcSeverities.HIGH], Severity.WARNING: Sev
 
 
 def today() -> dt.date:
-    """The day rules judge dates on: ``AGENTID_TODAY`` when set (checkov has no ``--today``), else today."""
-    pinned = os.environ.get("AGENTID_TODAY")
-    if not pinned:
-        return dt.date.today()
+    """The day rules judge dates on: ``AGENTID_TODAY`` when set (checkov has no ``--today``), else today. A bad
+    value stops checkov with the message rather than failing every check with a traceback."""
     try:
-        return dt.date.fromisoformat(pinned)
-    except ValueError:
-        raise SystemExit(f"AGENTID_TODAY={pinned!r} is not a date; use YYYY-MM-DD") from None
+        return pinned_today()
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ as a violation; secrets are unwrapped (no rule message echoes a value). The owni
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,7 +49,7 @@ from pulumi_policy.proxy import (
 from agentid.findings import Severity
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
-from policies.engine import default_settings, load_stack_limits, load_stack_pattern_limits
+from policies.engine import default_settings, load_stack_limits, load_stack_pattern_limits, pinned_today
 from policies.rules import Rule, RuleContext, RuleKind, all_rules
 from policies.rules.resources import UNKNOWN
 from policies.rules.waivers import waiver_problem
@@ -205,12 +204,6 @@ def stack_pattern_limits() -> dict[str, int]:
     return load_stack_pattern_limits(REPO_ROOT)
 
 
-def today() -> dt.date:
-    """Waivers are judged as of today, or ``AGENTID_TODAY`` (YYYY-MM-DD) when set, as in the checkov adapter."""
-    pinned = os.environ.get("AGENTID_TODAY")
-    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
-
-
 def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None) -> RuleContext:
     """What the rules know at a preview: the stack (from the URNs, else ``PULUMI_STACK``), its token ceiling
     (policy config, else ``Pulumi.<stack>.yaml``), the organisation's settings and the registry."""
@@ -220,7 +213,7 @@ def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None
     if not isinstance(ceiling, int) or isinstance(ceiling, bool):
         ceiling = limits.get(stack) if stack else None
     return RuleContext(
-        today=today(),
+        today=pinned_today(),
         settings=default_settings(),
         registry=checkout_registry(),
         stack=stack,

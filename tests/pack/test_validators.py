@@ -213,3 +213,9 @@ def test_plugin_identities_belong_to_their_agent(sample_registry):
     plugin = next(a for a in sample_registry if a.plugins)
     identity = plugin.plugins[0].identity_name(plugin.name)
     assert validators.identity_owner(identity, sample_registry) == plugin.name
+
+
+def test_a_malformed_pinned_day_is_named_not_a_bare_fromisoformat_error(monkeypatch):
+    monkeypatch.setenv("AGENTID_TODAY", "01/12/2026")
+    with pytest.raises(ValueError, match=r"AGENTID_TODAY='01/12/2026' is not a date; use YYYY-MM-DD"):
+        validators.context(stack="dev")

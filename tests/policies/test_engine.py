@@ -4,6 +4,7 @@ rule findings merge without duplicates; settings and stack limits are read with 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -196,3 +197,11 @@ def test_a_plan_finding_that_repeats_a_registry_finding_is_reported_once(sample_
 def test_shared_resource_findings_point_at_the_stack_config(sample_registry):
     found = engine.evaluate(sample_registry, today=TODAY, stack="dev", resources=[])
     assert [(f.rule, f.file, f.agent) for f in found] == [("stack-has-log-stream", "Pulumi.dev.yaml", None)]
+
+
+def test_the_pinned_day_comes_from_agentid_today(monkeypatch):
+    monkeypatch.setenv("AGENTID_TODAY", "2026-12-21")
+    assert engine.pinned_today() == dt.date(2026, 12, 21)
+    monkeypatch.setenv("AGENTID_TODAY", "21 December")
+    with pytest.raises(ValueError, match=r"AGENTID_TODAY='21 December' is not a date; use YYYY-MM-DD"):
+        engine.pinned_today()
