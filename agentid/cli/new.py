@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from pathlib import Path
 
 import click
@@ -12,8 +11,7 @@ import yaml
 
 from agentid.cli.common import EXIT_OK, RepoPaths, registry_options, today_option
 from agentid.registry import CatalogError, load_agent_bytes, load_catalog
-
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{2,62}$")
+from agentid.registry.loader import valid_agent_name
 
 TEMPLATE = """\
 # yaml-language-server: $schema=../policies/agent.schema.json
@@ -81,7 +79,7 @@ def new(
         --owner maria.lopez@example.com --owner james.okafor@example.com
       agentid new standup-notes --purpose summarization --owner priya.raman@example.com --scope transcripts.read
     """
-    if not NAME_PATTERN.match(name):
+    if not valid_agent_name(name):
         raise click.BadParameter(
             "use 3-63 lower-case letters, digits and hyphens, starting with a letter (e.g. invoice-matcher)",
             param_hint="NAME",

@@ -280,7 +280,8 @@ def _name_pattern() -> re.Pattern[str]:
     return re.compile(schema_mod.validator_for(str(AGENT_SCHEMA_PATH)).schema["properties"]["name"]["pattern"])
 
 
-def _valid_name(name: str) -> bool:
+def valid_agent_name(name: str) -> bool:
+    """Whether ``name`` has the form the schema requires of an agent's ``name`` (and so of its file's stem)."""
     return _name_pattern().search(name) is not None
 
 
@@ -296,7 +297,7 @@ def _within_file_checks(agent: Agent, file: str, expected_name: str | None) -> l
         # Suggest `name: <file stem>` only when that would be a valid name (a file called `Invoice_Matcher.yaml`
         # cannot be fixed by copying its stem into the file).
         remediation = f"Rename the file to {renamed}" + (
-            f" or set `name: {expected_name}`." if _valid_name(expected_name) else "."
+            f" or set `name: {expected_name}`." if valid_agent_name(expected_name) else "."
         )
         findings.append(
             _finding(

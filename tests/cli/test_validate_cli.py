@@ -146,6 +146,25 @@ def test_new_refuses_unknown_purpose_and_existing_file(capsys, tmp_path: Path):
     assert (tmp_path / "invoice-matcher.yaml").read_text() == "keep me"
 
 
+def test_new_refuses_a_name_the_schema_rejects_and_writes_nothing(capsys, tmp_path: Path):
+    for bad in ("Invoice_Matcher", "im", "9-invoice-matcher"):
+        code, _, err = run(
+            capsys,
+            "new",
+            bad,
+            "--purpose",
+            "reconciliation",
+            "--owner",
+            "maria.lopez@example.com",
+            "--agents",
+            str(tmp_path),
+            "--catalog",
+            str(CATALOG),
+        )
+        assert code == 2 and "3-63 lower-case letters, digits and hyphens" in err, bad
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_every_command_help_has_an_example(capsys):
     from agentid.cli.main import COMMANDS
 
