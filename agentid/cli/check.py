@@ -175,16 +175,16 @@ def run_check(
     }
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None
-    resource_count: int | None = None
+    resource_count: int | None = None  # None: no plan was judged (registry rules only)
     if not registry_only:
         plans, plan_note, plan_findings = _plans(registry, stacks, today, root)
         if plans:
-            resource_count = 0
+            resource_count = sum(len(resources) for _stack, resources in plans)
+        # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.
+        plan_rule_ids = {r.meta.id for r in rules_for(with_resources=True)} - {
+            r.meta.id for r in rules_for(with_resources=False)
+        }
         for plan_stack, resources in plans:
-            resource_count = (resource_count or 0) + len(resources)
-            plan_rule_ids = {r.meta.id for r in rules_for(with_resources=True)} - {
-                r.meta.id for r in rules_for(with_resources=False)
-            }
             on_plan = evaluate(registry, stack=plan_stack, resources=resources, **common)
             findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
         findings.extend(plan_findings)
