@@ -8,6 +8,7 @@ program takes the same code path and the plan shows ``[secret]``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,18 @@ class StackNotFoundError(PlanError):
         self.available = available
 
 
+def stack_names(file_names: Iterable[str]) -> list[str]:
+    """The stacks that files named ``Pulumi.<stack>.yaml`` configure, sorted (``Pulumi.yaml`` is the project)."""
+    return sorted(
+        name[len("Pulumi.") : -len(".yaml")]
+        for name in file_names
+        if name.startswith("Pulumi.") and name.endswith(".yaml") and name.count(".") >= 2
+    )
+
+
 def available_stacks(root: Path) -> list[str]:
     """Stacks with a committed configuration file."""
-    return sorted(
-        path.name[len("Pulumi.") : -len(".yaml")]
-        for path in root.glob("Pulumi.*.yaml")
-        if path.is_file() and path.name.count(".") >= 2
-    )
+    return stack_names(path.name for path in root.glob("Pulumi.*.yaml") if path.is_file())
 
 
 def _read_yaml(path: Path) -> Any:

@@ -108,25 +108,15 @@ def _changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[
 # --------------------------------------------------------------------------------------------------- revisions
 
 
-def _stack_names(names: Sequence[str]) -> list[str]:
-    stacks = []
-    for name in names:
-        if name.startswith("Pulumi.") and name.endswith(".yaml") and name.count(".") >= 2:
-            stacks.append(name[len("Pulumi.") : -len(".yaml")])
-    return sorted(stacks)
-
-
-def stacks_on_disk(root: Path) -> list[str]:
-    return _stack_names([p.name for p in root.glob("Pulumi.*.yaml") if p.is_file()])
-
-
 def materialise_stack_files(repo: GitRepo, commit: str, root_in_repo: str, target: Path) -> list[str]:
     """Write ``Pulumi.yaml`` and every ``Pulumi.<stack>.yaml`` as they were at ``commit`` into ``target``; return the
     stacks found. (Both revisions are judged by today's policy settings, like the registry comparison.)"""
+    from agentid.plan.stackfile import stack_names  # imported late: Pulumi may be missing (see build_plan_diff)
+
     prefix = f"{root_in_repo}/" if root_in_repo not in ("", ".") else ""
     out = repo.git("ls-tree", "-z", "--name-only", commit, "--", prefix or ".")
     names = [PurePosixPath(n).name for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
-    stacks = _stack_names(names)
+    stacks = stack_names(names)
     for name in ["Pulumi.yaml", *(f"Pulumi.{s}.yaml" for s in stacks)]:
         content = repo.show(commit, f"{prefix}{name}")
         if content is not None:
@@ -198,7 +188,7 @@ def build_plan_diff(
     cannot make every finding look introduced or fixed.
     """
     try:
-        from agentid.plan import build_plan  # noqa: F401  (Pulumi may be missing: then the plan is a note)
+        from agentid.plan import available_stacks  # Pulumi may be missing: then the plan is a note
     except ImportError as exc:
         return PlanDiff(notes=(f"offline plan not compared: {exc}",))
     try:
@@ -211,7 +201,7 @@ def build_plan_diff(
         try:
             base_stacks = materialise_stack_files(repo, base_commit, root_in_repo, base_root)
             if head_commit is None:
-                head_root, head_stacks = root, stacks_on_disk(root)
+                head_root, head_stacks = root, available_stacks(root)
             else:
                 head_root = Path(tmp) / "head"
                 head_root.mkdir()
