@@ -2,7 +2,7 @@
 
 from agentid.inventory.model import LEVELS, Risk, build_inventory, risk_of
 
-__all__ = ["LEVELS", "Risk", "build_inventory", "render"]
+__all__ = ["LEVELS", "Risk", "build_inventory", "render", "risk_of"]
 
 
 def render(inventory: dict, output_format: str) -> str:
@@ -16,6 +16,3 @@ def render(inventory: dict, output_format: str) -> str:
         "html": html.render_html,
     }
     return renderers[output_format](inventory)
-
-
-__all__ += ["risk_of"]

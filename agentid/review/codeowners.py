@@ -107,15 +107,13 @@ def unmapped_owners(agents: Iterable[Agent], owners: OwnersMap) -> list[Finding]
         for index, email in enumerate(agent.owners):
             if email.casefold() not in owners.handles:
                 findings.append(
-                    Finding(
-                        "codeowners",
-                        Severity.ERROR,
+                    _problem(
                         f"owner {email} has no GitHub handle in {owners.file}, "
                         "so CODEOWNERS cannot require their approval",
-                        file=agent.file,
-                        line=agent.line("owners", index),
+                        agent.file,
+                        agent.line("owners", index),
+                        f'Add `{email}: "@their-github-handle"` under `owners:` in {owners.file}.',
                         agent=agent.name,
-                        remediation=f'Add `{email}: "@their-github-handle"` under `owners:` in {owners.file}.',
                     )
                 )
     return findings
