@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -25,6 +25,9 @@ from agentid.cli.common import (
 )
 from agentid.detect.clientids import ClientIdError, load_client_ids
 from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
+
+if TYPE_CHECKING:
+    from agentid.detect.detector import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -174,14 +177,14 @@ def detect(
 _COLOURS = {"critical": "red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
-def _render_text(report: Any, *, colour: bool) -> str:
+def _render_text(report: Report, *, colour: bool) -> str:
     lines = []
     for alert in report.alerts:
         severity = click.style(alert.severity, fg=_COLOURS.get(alert.severity), bold=True) if colour else alert.severity
         where = f" line {alert.line}" if alert.line is not None else ""
         lines.append(f"{alert.published}  {severity}  [{alert.detection}]  {alert.message}")
         lines.append(f"    event {alert.uuid or '-'}{where}; respond: {_response(alert.detection)}")
-    summary = report.to_dict()["summary"]
+    summary = report.summary()
     lines.append(
         f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "
         f"skipped): {summary['alerts']} alerts"

@@ -76,20 +76,24 @@ class Report:
     events: int
     duplicates: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """The counts alone (the text report's last line), without building every alert's dict."""
         by_detection: dict[str, int] = {}
         for alert in self.alerts:
             by_detection[alert.detection] = by_detection.get(alert.detection, 0) + 1
         return {
+            "events": self.events,
+            "duplicates": self.duplicates,
+            "malformed": len(self.problems),
+            "alerts": len(self.alerts),
+            "by_detection": dict(sorted(by_detection.items())),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
             "alerts": [a.to_dict() for a in self.alerts],
             "problems": [p.to_dict() for p in self.problems],
-            "summary": {
-                "events": self.events,
-                "duplicates": self.duplicates,
-                "malformed": len(self.problems),
-                "alerts": len(self.alerts),
-                "by_detection": dict(sorted(by_detection.items())),
-            },
+            "summary": self.summary(),
         }
 
 
@@ -100,6 +104,12 @@ def _dig(event: dict[str, Any], *path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def _actor_name(actor: Any, actor_id: str | None) -> str:
+    """Who made an admin change, for the alert: their login, display name or id."""
+    name = (actor.get("alternateId") or actor.get("displayName")) if isinstance(actor, dict) else None
+    return str(name or actor_id or "an unknown actor")
 
 
 def _scopes(event: dict[str, Any]) -> list[str]:
@@ -191,7 +201,7 @@ class Detector:
         if event_type in self._grant:
             if result != "SUCCESS":
                 return
-            profile = self._by_client.get(actor_id) if isinstance(actor_id, str) else None
+            profile = self._by_client.get(actor_id)
             if profile is None:
                 grant_type = _dig(raw, "debugContext", "debugData", "grantType")
                 if grant_type == CLIENT_CREDENTIALS and actor_id not in self._known:
@@ -210,7 +220,7 @@ class Detector:
                 return
             self._judge_grant(event, profile, alerts, hourly, crossings)
         elif event_type in self._refused:
-            profile = self._by_client.get(actor_id) if isinstance(actor_id, str) else None
+            profile = self._by_client.get(actor_id)
             if profile is not None and result == "FAILURE":
                 reason = outcome.get("reason") if isinstance(outcome, dict) else None
                 alerts.append(
@@ -225,7 +235,7 @@ class Detector:
                 )
                 self._judge_scopes(event, profile, alerts)
         elif event_type in self._invalid:
-            profile = self._by_client.get(actor_id) if isinstance(actor_id, str) else None
+            profile = self._by_client.get(actor_id)
             if profile is not None:
                 alerts.append(
                     self._alert(
@@ -238,7 +248,6 @@ class Detector:
                 )
         elif event_type.startswith(TAMPER_PREFIXES):
             if actor_id not in self._deployers:
-                who = (actor.get("alternateId") or actor.get("displayName")) if isinstance(actor, dict) else None
                 target = raw.get("target")
                 targets = [
                     t.get("displayName") or t.get("id")
@@ -251,7 +260,7 @@ class Detector:
                         event,
                         None,
                         None,
-                        f"{event_type} by {who or actor_id or 'an unknown actor'}, not the deploying principal"
+                        f"{event_type} by {_actor_name(actor, actor_id)}, not the deploying principal"
                         + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
                         event_type=event_type,
                         actor=actor_id,
@@ -259,14 +268,13 @@ class Detector:
                     )
                 )
         elif event_type.startswith(LOG_STREAM_PREFIX):
-            who = (actor.get("alternateId") or actor.get("displayName")) if isinstance(actor, dict) else None
             alerts.append(
                 self._alert(
                     "log-stream-change",
                     event,
                     None,
                     None,
-                    f"{event_type} by {who or actor_id or 'an unknown actor'}",
+                    f"{event_type} by {_actor_name(actor, actor_id)}",
                     event_type=event_type,
                     actor=actor_id,
                 )
