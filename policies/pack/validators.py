@@ -51,6 +51,7 @@ from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 from policies.engine import default_settings, load_stack_limits, load_stack_pattern_limits, pinned_today
 from policies.rules import Rule, RuleContext, RuleKind, all_rules
+from policies.rules._util import agent_of_identity
 from policies.rules.resources import UNKNOWN
 from policies.rules.waivers import waiver_problem
 
@@ -128,11 +129,8 @@ def urn_type(urn: str) -> str:
 
 def identity_owner(identity: str, registry: Registry | None) -> str:
     """The agent an identity belongs to: itself, or for a plugin (``<agent>--<plugin>``) its agent."""
-    if registry is not None:
-        for agent in registry:
-            if any(name == identity for name, _, _ in agent.identities()):
-                return agent.name
-    return identity
+    agent = agent_of_identity(registry, identity) if registry is not None else None
+    return agent.name if agent is not None else identity
 
 
 def planned_from_args(args: ResourceValidationArgs, registry: Registry | None = None) -> PlannedResource:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentid.registry.model import Agent, Credentials
+from agentid.registry.model import Agent, Credentials, Registry
 
 ScopePath = tuple[str | int, ...]
 
@@ -32,3 +32,19 @@ def local_part(email: str) -> str:
 
 def domain_of(email: str) -> str:
     return email.rsplit("@", 1)[-1].casefold() if "@" in email else ""
+
+
+def agent_of_identity(registry: Registry, identity: str) -> Agent | None:
+    """The agent whose definition creates ``identity``: the agent itself, or the one whose plugin it is
+    (``<agent>--<plugin>``). Agent names may contain ``--`` themselves, so every split is tried; each is one lookup,
+    never a scan of the registry (the policy pack asks this for every resource of the stack)."""
+    agent = registry.get(identity)
+    if agent is not None:
+        return agent
+    split = identity.find("--")
+    while split > 0:
+        agent = registry.get(identity[:split])
+        if agent is not None and any(p.identity_name(agent.name) == identity for p in agent.plugins):
+            return agent
+        split = identity.find("--", split + 1)
+    return None

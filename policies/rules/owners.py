@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from agentid.findings import Severity
 from agentid.registry.model import Agent
-from policies.rules._util import domain_of, local_part
+from policies.rules._util import agent_of_identity, domain_of, local_part
 from policies.rules.base import RuleContext, RuleKind, Violation, rule
 
 
@@ -68,12 +68,8 @@ def machine_identity_reason(email: str, agent: Agent, ctx: RuleContext) -> str |
     name = _normalised(mailbox)
     if name in own_identities:
         return "is this agent's own identity"
-    if ctx.registry is not None and ctx.registry.get(name) is not None:
-        return f"is the identity of agent `{name}`"
-    if ctx.registry is not None and "--" in name:  # a plugin identity is `<agent>--<plugin>`
-        other = ctx.registry.get(name.split("--", 1)[0])
-        if other is not None and any(_normalised(p.identity_name(other.name)) == name for p in other.plugins):
-            return f"is the identity of plugin `{name}`"
+    if ctx.registry is not None and (other := agent_of_identity(ctx.registry, name)) is not None:
+        return f"is the identity of {'agent' if other.name == name else 'plugin'} `{name}`"
     if pattern is not None and pattern.search(mailbox):
         return "looks like a service account or shared mailbox, not a person"
     return None

@@ -25,6 +25,7 @@ from policies.pack import validators
 from policies.rules import RuleKind, all_rules
 from policies.rules.resources import OAUTH_APP, SERVER_POLICY, SERVER_POLICY_RULE
 from tests.conftest import AGENTS_DIR, REPO, TODAY
+from tests.policies import builders as b
 from tests.policies_resources.cases import cases
 
 POLICIES = {p.name: p for p in validators.build_policies()}
@@ -213,6 +214,10 @@ def test_plugin_identities_belong_to_their_agent(sample_registry):
     plugin = next(a for a in sample_registry if a.plugins)
     identity = plugin.plugins[0].identity_name(plugin.name)
     assert validators.identity_owner(identity, sample_registry) == plugin.name
+    renamed = b.renamed(sample_registry, "support-triage", "it--support-triage")
+    assert validators.identity_owner("it--support-triage--knowledge-base", renamed) == "it--support-triage"
+    assert validators.identity_owner("it--support-triage", renamed) == "it--support-triage"
+    assert validators.identity_owner("it--support-triage--billing", renamed) == "it--support-triage--billing"
 
 
 def test_a_malformed_pinned_day_is_named_not_a_bare_fromisoformat_error(monkeypatch):

@@ -40,6 +40,12 @@ def with_agent(registry: Registry, name: str, **changes: Any) -> Registry:
     return Registry(agents=agents, catalog=registry.catalog)
 
 
+def renamed(registry: Registry, name: str, new_name: str) -> Registry:
+    """``registry`` with agent ``name`` called ``new_name`` (plugins follow: their identities derive from it)."""
+    agents = tuple(dataclasses.replace(a, name=new_name) if a.name == name else a for a in registry.agents)
+    return Registry(agents=agents, catalog=registry.catalog)
+
+
 def agent(registry: Registry, name: str) -> Agent:
     found = registry.get(name)
     assert found is not None, name

@@ -330,6 +330,15 @@ def test_owners_that_are_machines_are_named_as_such(owner, reason, sample_regist
     assert violations("owner-not-agent-identity", registry) == [("meeting-summarizer", f"owner `{owner}` {reason}")]
 
 
+def test_a_plugin_identity_is_recognised_when_its_agent_name_contains_a_double_hyphen(sample_registry):
+    renamed = b.renamed(sample_registry, "support-triage", "it--support-triage")
+    owner = "it--support-triage--knowledge-base@example.com"
+    registry = _owners("priya.raman@example.com", owner)(renamed)
+    assert violations("owner-not-agent-identity", registry) == [
+        ("meeting-summarizer", f"owner `{owner}` is the identity of plugin `it--support-triage--knowledge-base`")
+    ]
+
+
 @pytest.mark.parametrize(
     ("scope", "reason"),
     [
