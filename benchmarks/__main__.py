@@ -2,6 +2,7 @@
 
 python -m benchmarks run --n 1000 --n 10000      # what `make bench` runs
 python -m benchmarks generate out/ --n 500       # just the agent files (and a manifest of what was planted)
+python -m benchmarks keys --rsa 600              # regenerate the committed pool of RSA public keys
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 
 from benchmarks.generate import DEFAULT_SEED, generate
+from benchmarks.keys import RSA_POOL_PATH, generate_rsa_pool
 from benchmarks.run import REPO
 
 DEFAULT_TODAY = "2026-12-01"
@@ -42,6 +44,17 @@ def generate_command(out_dir: Path, count: int, seed: int, today: dt.date, viola
     """Write COUNT agents to OUT_DIR/agents/ and OUT_DIR/manifest.json (which agent carries which violation)."""
     manifest = generate(out_dir, count, seed=seed, today=today, violation_rate=violations)
     click.echo(f"wrote {manifest.n:,} agents ({len(manifest.planted):,} with planted violations) to {out_dir}/agents")
+
+
+@cli.command("keys")
+@click.option("--rsa", "count", type=click.IntRange(1, 100_000), required=True, help="How many RSA-2048 keys.")
+@click.option("--out", "path", type=click.Path(path_type=Path, dir_okay=False), default=RSA_POOL_PATH,
+              show_default=True)  # fmt: skip
+def keys_command(count: int, path: Path) -> None:
+    """Generate the pool of real RSA public keys synthetic agents use (RSA keys cannot be seeded, so it is committed;
+    only the public numbers are written)."""
+    generate_rsa_pool(count, path)
+    click.echo(f"wrote {count:,} RSA public keys to {path}")
 
 
 @cli.command("run")

@@ -104,3 +104,16 @@ def test_keys_are_real_public_keys_unique_per_identity():
     assert len({key["n"] for key in pool}) == len(pool) >= 500
     assert all(set(key) == {"n", "e"} for key in pool)
     assert RSAKey.import_key({"kty": "RSA", **pool[0]}).as_dict()["n"] == pool[0]["n"]
+
+
+def test_keys_command_writes_only_public_rsa_numbers(tmp_path):
+    """The command the pool file's description names (`python -m benchmarks keys --rsa N`) exists and works."""
+    from click.testing import CliRunner
+
+    from benchmarks.__main__ import cli
+
+    out = tmp_path / "rsa-public-jwks.json"
+    result = CliRunner().invoke(cli, ["keys", "--rsa", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    keys = json.loads(out.read_text(encoding="utf-8"))["keys"]
+    assert len(keys) == 1 and set(keys[0]) == {"n", "e"}
