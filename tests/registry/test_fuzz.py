@@ -116,6 +116,9 @@ def _load_mutated(mutations: list) -> tuple:
         try:
             for part in path[:-1]:
                 target = target[part]
+            # A copy: _EDGES' `[]` and `{}` are shared, and a later mutation writing into one would change it for
+            # every later example (and can make the document contain itself).
+            value = copy.deepcopy(value)
             if isinstance(target, list) and path[-1] == len(target):
                 target.append(value)
             else:
