@@ -22,12 +22,17 @@ _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning"}
 _SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0"}
 
 
+def _pascal_name(rule_id: str) -> str:
+    """SARIF's ``name`` for a rule: ``load.unknown-scope`` -> ``LoadUnknownScope``."""
+    return "".join(part.capitalize() for part in rule_id.replace(".", "-").split("-"))
+
+
 def _rule_descriptor(info: RuleInfo) -> dict[str, Any]:
     help_text = f"{info.rationale}\n\nFix: {info.remediation}"
     tags = ["security", *info.nhi]
     return {
         "id": info.id,
-        "name": "".join(part.capitalize() for part in info.id.replace(".", "-").split("-")),
+        "name": _pascal_name(info.id),
         "shortDescription": {"text": info.title},
         "fullDescription": {"text": info.rationale or info.title},
         "help": {
@@ -45,7 +50,7 @@ def _loader_descriptor(finding: Finding) -> dict[str, Any]:
     """Loader checks (``load.*``) have no rule metadata: describe them from the finding itself."""
     return {
         "id": finding.rule,
-        "name": "".join(part.capitalize() for part in finding.rule.replace(".", "-").split("-")),
+        "name": _pascal_name(finding.rule),
         "shortDescription": {"text": f"Agent definition is well-formed ({finding.rule})"},
         "help": {"text": finding.remediation or "See `agentid validate`."},
         "defaultConfiguration": {"level": _LEVEL[finding.severity]},
