@@ -201,30 +201,34 @@ class _AgentComparer:
         self.profile()
         return self.changes
 
-    def scopes(self) -> None:
-        before, after = set(self.base.access.scope_names), set(self.head.access.scope_names)
+    def scope_set(self, kind: str, field_name: str, subject: str, before: set[str], after: set[str]) -> None:
+        """Scopes one identity gains (escalations) and loses (reductions); ``subject`` opens the summary."""
         for name in sorted(after - before):
             weight, tags = _scope_weight(name, self.head_catalog)
             self.add(
-                "scope-added",
-                "access.scopes",
+                f"{kind}-added",
+                field_name,
                 Impact.ESCALATION,
                 weight,
-                f"gains scope {_scope_label(name, self.head_catalog)}",
+                f"{subject}gains scope {_scope_label(name, self.head_catalog)}",
                 after=_scope_info(name, self.head_catalog),
                 tags=tags,
             )
         for name in sorted(before - after):
             weight, tags = _scope_weight(name, self.base_catalog)
             self.add(
-                "scope-removed",
-                "access.scopes",
+                f"{kind}-removed",
+                field_name,
                 Impact.REDUCTION,
                 weight,
-                f"loses scope {_scope_label(name, self.base_catalog)}",
+                f"{subject}loses scope {_scope_label(name, self.base_catalog)}",
                 before=_scope_info(name, self.base_catalog),
                 tags=tags,
             )
+
+    def scopes(self) -> None:
+        before, after = set(self.base.access.scope_names), set(self.head.access.scope_names)
+        self.scope_set("scope", "access.scopes", "", before, after)
         for name in sorted(before & after):
             old, new = self.base_catalog.scope(name), self.head_catalog.scope(name)
             if old and new and old.sensitivity != new.sensitivity:
@@ -456,28 +460,9 @@ class _AgentComparer:
         for name in sorted(old.keys() & new.keys()):
             before, after = old[name], new[name]
             identity = after.identity_name(self.head.name)
-            for scope in sorted(set(after.scopes) - set(before.scopes)):
-                weight, tags = _scope_weight(scope, self.head_catalog)
-                self.add(
-                    "plugin-scope-added",
-                    f"plugins.{name}.scopes",
-                    Impact.ESCALATION,
-                    weight,
-                    f"{identity} gains scope {_scope_label(scope, self.head_catalog)}",
-                    after=_scope_info(scope, self.head_catalog),
-                    tags=tags,
-                )
-            for scope in sorted(set(before.scopes) - set(after.scopes)):
-                weight, tags = _scope_weight(scope, self.base_catalog)
-                self.add(
-                    "plugin-scope-removed",
-                    f"plugins.{name}.scopes",
-                    Impact.REDUCTION,
-                    weight,
-                    f"{identity} loses scope {_scope_label(scope, self.base_catalog)}",
-                    before=_scope_info(scope, self.base_catalog),
-                    tags=tags,
-                )
+            self.scope_set(
+                "plugin-scope", f"plugins.{name}.scopes", f"{identity} ", set(before.scopes), set(after.scopes)
+            )
             self.credentials(f"plugins.{name}.credentials", identity, before.credentials, after.credentials)
             if before.description != after.description:
                 self.add(
