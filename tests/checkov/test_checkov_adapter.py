@@ -187,3 +187,11 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     assert "kid: okta-user-auditor-2026-11" in proc.stdout, "the result still quotes the key's public lines"
     for report in (proc.stdout, *(path.read_text() for path in (tmp_path / "out").iterdir())):
         assert "PLANTED" not in report
+
+
+def test_a_malformed_day_is_refused_before_checkov_runs(tmp_path: Path):
+    """checkov swallows the adapter's own error and would only say that no check ran."""
+    run = run_script("--no-secrets", "--today", "2026-13-01", "--output", tmp_path, AGENT_FIXTURES)
+    assert run.returncode == 2
+    assert "--today/AGENTID_TODAY '2026-13-01' is not a date; use YYYY-MM-DD" in run.stderr
+    assert not (tmp_path / "agents.junit.xml").exists()
