@@ -132,15 +132,6 @@ def checkov_failed_files(report: Any) -> set[str]:
     return failed
 
 
-def checkov_passed_files(report: Any) -> set[str]:
-    reports = report if isinstance(report, list) else [report]
-    return {
-        Path(result["file_path"]).stem
-        for entry in reports
-        for result in (entry.get("results") or {}).get("passed_checks", [])
-    }
-
-
 # --------------------------------------------------------------------------------------------------- plan helpers
 
 

@@ -225,17 +225,14 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     profiles = list(detections.identities)
     live = [p for p in profiles if not p.is_expired_on(day)]
 
-    def scopes_of(profile: IdentityProfile) -> list[str]:
-        chosen = sorted(profile.scopes)
-        return sorted(b.rng.sample(chosen, b.rng.randint(1, len(chosen))))
-
     # --- normal traffic -------------------------------------------------------------------------------------
     for profile in live:
-        active = [m for m, on in enumerate(profile.active_table) if on]
-        hours = sorted({m // 60 for m in active})
+        active_by_hour: dict[int, list[int]] = {}
+        for minute, on in enumerate(profile.active_table):
+            if on:
+                active_by_hour.setdefault(minute // 60, []).append(minute)
         org_scopes = sorted(s for s in profile.scopes if s.startswith("okta."))
-        for hour in hours:
-            minutes = [m for m in active if m // 60 == hour]
+        for minutes in active_by_hour.values():  # hours in order, as the minutes are
             for _ in range(b.rng.randint(1, max(1, profile.max_tokens_per_hour // 2))):
                 minute = b.rng.choice(minutes)
                 if org_scopes and b.rng.random() < 0.3:
