@@ -20,7 +20,7 @@ from agentid.registry.model import Agent, Registry
 from agentid.resources import PlannedResource
 from policies import POLICIES_DIR
 from policies.rules import all_rules
-from policies.rules.base import PolicySettings, Rule, RuleContext, RuleKind, Violation
+from policies.rules.base import PolicySettings, Rule, RuleContext, RuleKind, Violation, get_rule
 from policies.rules.waivers import waiver_problem
 
 SETTINGS_PATH = POLICIES_DIR / "settings.yaml"
@@ -294,8 +294,6 @@ _AGENT_KEYS = frozenset(
 def apply_waivers(findings: Iterable[Finding], registry: Registry, ctx: RuleContext) -> list[Finding]:
     """Mark findings covered by a valid waiver in their agent's file. Invalid waivers waive nothing (the waiver
     rules report them); non-waivable rules and findings without an agent are never waived."""
-    from policies.rules.base import get_rule
-
     valid: dict[tuple[str, str], dict[str, Any]] = {}
     for agent in registry:
         for waiver in agent.waivers:
