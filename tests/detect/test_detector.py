@@ -168,3 +168,14 @@ def test_the_detector_watches_the_same_change_families_as_the_rules(detection_se
     by_deployer["eventType"] = event_type
     assert detections_of(detect_bytes(jsonl([by_admin]), detection_set)) == expected
     assert detections_of(detect_bytes(jsonl([by_deployer]), detection_set)) == []
+
+
+def test_a_truncated_array_numbers_every_item_by_the_line_it_ends_on():
+    """The item-by-item fallback counts lines as it goes (once over the text, not once per item): each event keeps
+    the line its object closes on, and the break is reported on its own line."""
+    shadow = json.dumps(load_event("grant-shadow-client"), indent=2)
+    height = shadow.count("\n") + 1
+    data = ("[\n" + ",\n".join([shadow] * 3) + ",\n" + shadow[: len(shadow) // 2]).encode()
+    events, problems = read_events(data)
+    assert [e.line for e in events] == [1 + height, 1 + 2 * height, 1 + 3 * height]
+    assert [p.line for p in problems] == [2 + 3 * height + shadow[: len(shadow) // 2].count("\n")]
