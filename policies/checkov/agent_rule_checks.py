@@ -12,6 +12,11 @@ are tolerated, positions come as ``__startline__``/``__endline__`` markers). Rul
 (:func:`policies.engine.evaluate`: same settings, same waivers); checkov's parse is only used to point each result
 at the offending block. Each check then reports its own rule's findings for the scanned file.
 
+What the loader itself refuses is not a rule: a file that is not valid YAML or not valid against the schema, a name
+already taken, a purpose or scope missing from the catalog. :class:`AgentLoadsCheck` (``CKV_AGENT_0``) fails for
+any of those, so checkov fails every file ``agentid check`` fails; a file that does not load at all also fails every
+rule's check, since no rule can vouch for it.
+
 A ``# checkov:skip=CKV_AGENT_<n>:reason`` comment inside the document (not on its first line) skips a check,
 checkov's own mechanism (except a rule agentid never waives, and any check of a file holding a private key); the
 registry's waivers (``waivers:`` in the agent file) pass a check exactly as they waive the finding in
@@ -181,9 +186,53 @@ class AgentRuleCheck(BaseYamlCheck):
         return CheckResult.FAILED, redacted_block(block, path, found[0].line, private_values(conf))
 
 
-def register_checks() -> list[AgentRuleCheck]:
-    """One check per registry rule. Resource and stack rules judge a plan, not a file: the policy pack runs them."""
-    return [AgentRuleCheck(rule) for rule in rules_for(with_resources=False)]
+#: The loader's own check; rule checks are CKV_AGENT_<rule number>, and rule numbers start at 1.
+LOAD_CHECK_ID = "CKV_AGENT_0"
+
+
+class AgentLoadsCheck(BaseYamlCheck):
+    """The loader's errors as one check: YAML, schema, duplicate names, purposes and scopes not in the catalog."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            name="Agent definitions load: valid YAML and schema, a unique name, purpose and scopes from the catalog",
+            id=LOAD_CHECK_ID,
+            categories=(CheckCategories.IAM,),
+            supported_entities=("*",),
+            block_type=BlockType.DOCUMENT,
+        )
+        self.severity = SEVERITY[Severity.ERROR]
+        self.guideline = "Run `agentid validate` for every problem with its file, line and fix."
+
+    def run(
+        self,
+        scanned_file: str,
+        entity_configuration: dict[str, Any],
+        entity_name: str,
+        entity_type: str,
+        skip_info: Any,
+    ) -> Any:
+        """``agentid check`` has no waiver for a file that does not load, so ``# checkov:skip`` cannot excuse it."""
+        return super().run(scanned_file, entity_configuration, entity_name, entity_type, None)
+
+    def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
+        path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
+        verdict = judge_folder(path.parent)
+        file = display_path(path, REPO_ROOT)
+        if file not in verdict.files:
+            return CheckResult.UNKNOWN
+        problems = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
+        if not problems:
+            return CheckResult.PASSED
+        self.details.extend(f"{f.location}: {f.message}" for f in problems)
+        block = block_at(conf, problems[0].line) or conf
+        return CheckResult.FAILED, redacted_block(block, path, problems[0].line, private_values(conf))
+
+
+def register_checks() -> list[BaseYamlCheck]:
+    """The loader's check and one check per registry rule. Resource and stack rules judge a plan, not a file: the
+    policy pack runs them."""
+    return [AgentLoadsCheck(), *(AgentRuleCheck(rule) for rule in rules_for(with_resources=False))]
 
 
 CHECKS = register_checks()

@@ -145,6 +145,8 @@ def rule(
         )
         if id in _RULES:
             raise ValueError(f"rule id {id} registered twice")
+        if number < 1:
+            raise ValueError(f"rule {id}: numbers start at 1 (CKV_AGENT_0 is the checkov adapter's load check)")
         if any(r.meta.number == number for r in _RULES.values()):
             raise ValueError(f"rule number {number} registered twice")
         _RULES[id] = Rule(meta, func)

@@ -24,7 +24,10 @@ SCRIPT = REPO / "scripts" / "checkov"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 AGENT_FIXTURES = FIXTURES / "checkov" / "agents"
 #: the registry rules: each is one CKV_AGENT_<n> check (resource and stack rules belong to the policy pack)
-REGISTRY_CHECK_IDS = {rule.meta.checkov_id for rule in rules_for(with_resources=False)}
+RULE_CHECK_IDS = {rule.meta.checkov_id for rule in rules_for(with_resources=False)}
+#: the loader's own check: YAML, schema, names, purposes and scopes from the catalog
+LOAD_CHECK = "CKV_AGENT_0"
+REGISTRY_CHECK_IDS = {LOAD_CHECK, *RULE_CHECK_IDS}
 PURPOSE_CHECK = get_rule("purpose-data-domain").meta.checkov_id
 
 
@@ -62,7 +65,7 @@ def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Co
 def test_checkov_loaded_one_check_per_registry_rule(fixture_run):
     _, out = fixture_run
     ran = {check for _, check in results(out / "agents.junit.xml")}
-    assert len(REGISTRY_CHECK_IDS) >= 20, "the registry rules did not register"
+    assert len(RULE_CHECK_IDS) >= 20 and LOAD_CHECK not in RULE_CHECK_IDS, "the registry rules did not register"
     assert ran == REGISTRY_CHECK_IDS, f"missing: {REGISTRY_CHECK_IDS - ran}, unexpected: {ran - REGISTRY_CHECK_IDS}"
 
 
@@ -72,7 +75,7 @@ def test_agent_breaking_a_rule_fails_checkov_and_is_located_in_sarif(fixture_run
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert outcome[("quarterly-report-summarizer.yaml", PURPOSE_CHECK)] == "failed"
     failed = {k for k, v in outcome.items() if v == "failed" and k[0] != "expense-approver.yaml"}
-    assert failed == {("quarterly-report-summarizer.yaml", PURPOSE_CHECK)}
+    assert failed == {("quarterly-report-summarizer.yaml", PURPOSE_CHECK), ("customer-ticket-tagger.yaml", LOAD_CHECK)}
     sarif = json.loads((out / "agents.sarif").read_text())
     (result,) = [
         r
@@ -116,6 +119,24 @@ def test_agent_file_that_does_not_load_fails_every_check_instead_of_passing_sile
     outcome = results(out / "agents.junit.xml")
     broken = {check: v for (file, check), v in outcome.items() if file == "expense-approver.yaml"}
     assert set(broken) == REGISTRY_CHECK_IDS and set(broken.values()) == {"failed"}
+
+
+def test_agent_that_loads_with_a_scope_missing_from_the_catalog_fails_the_load_check(fixture_run):
+    """No rule judges an unknown scope (the loader does); checkov must still fail the file, as `agentid check` does."""
+    _, out = fixture_run
+    outcome = results(out / "agents.junit.xml")
+    tagger = {check: v for (file, check), v in outcome.items() if file == "customer-ticket-tagger.yaml"}
+    assert tagger.pop(LOAD_CHECK) == "failed"
+    assert set(tagger) == RULE_CHECK_IDS and set(tagger.values()) == {"passed"}
+    sarif = json.loads((out / "agents.sarif").read_text())
+    (result,) = [
+        r
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == LOAD_CHECK and "tagger" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    ]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    text = (AGENT_FIXTURES / "customer-ticket-tagger.yaml").read_text().splitlines()
+    assert any("tickets.tag" in line for line in text[region["startLine"] - 1 : region["endLine"]])
 
 
 def test_compliant_agent_passes_every_check(fixture_run):

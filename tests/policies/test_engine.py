@@ -205,3 +205,27 @@ def test_the_pinned_day_comes_from_agentid_today(monkeypatch):
     monkeypatch.setenv("AGENTID_TODAY", "21 December")
     with pytest.raises(ValueError, match=r"AGENTID_TODAY='21 December' is not a date; use YYYY-MM-DD"):
         engine.pinned_today()
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "number", "problem"),
+    [
+        ("meeting-summary-retention", 0, "numbers start at 1"),  # CKV_AGENT_0 is the checkov load check
+        ("owner-allowed-domain", 999, "registered twice"),  # an id already taken
+        ("meeting-summary-retention", base.all_rules()[0].meta.number, "registered twice"),  # a number taken
+    ],
+)
+def test_rule_registration_refuses_ids_and_numbers_that_would_clash(rule_id, number, problem):
+    register = base.rule(
+        id=rule_id,
+        number=number,
+        title="Meeting summaries are kept no longer than the retention period",
+        severity=Severity.WARNING,
+        nhi=("NHI5",),
+        rationale="A summariser that keeps transcripts forever holds more than its job needs.",
+        remediation="Delete summaries after the retention period.",
+        kind=RuleKind.REGISTRY,
+    )
+    with pytest.raises(ValueError, match=problem):
+        register(lambda agent, ctx: ())
+    assert "meeting-summary-retention" not in {r.meta.id for r in base.all_rules()}
