@@ -88,7 +88,8 @@ def render_markdown() -> str:
         "",
         "Loader findings (`load.*`, reported by `agentid validate` too) are part of every check. `load.unknown-scope` "
         "is not repeated where `scope-wildcard` reports the same value, and private key material is reported once, "
-        "under `private-key-material`.",
+        "under `private-key-material`. In checkov they are one check of their own, `CKV_AGENT_0` (it cannot be "
+        "skipped), and a file that does not load at all fails every check.",
         "",
         "## Summary",
         "",
