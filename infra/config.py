@@ -94,7 +94,7 @@ class DetectionsConfig:
     deployer_ids: tuple[str, ...] = ()
     #: non-agent clients that legitimately get client-credentials tokens (not shadow agents)
     allowed_client_ids: tuple[str, ...] = ()
-    #: the longest event pattern the account's EventBridge quota accepts (rules are split to stay within it)
+    #: the longest event pattern the account's EventBridge quota accepts (only the id lists above can approach it)
     max_pattern_chars: int = DEFAULT_MAX_PATTERN_CHARS
 
 

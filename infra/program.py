@@ -21,7 +21,7 @@ from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig
 from infra.sdk_workarounds import install as install_sdk_workarounds
-from infra.sharding import CORE_OUTPUTS, ShardMode, in_shard
+from infra.sharding import CORE_OUTPUTS, in_shard
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
 DETECTIONS_NAME = "detections"
@@ -92,6 +92,10 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
             LOG_STREAMING_NAME, LogStreamingArgs(config=config.log_stream, splunk_token=splunk_token)
         )
         declared.authorization_server, declared.log_streaming = server, log_streaming
+        if config.log_stream.is_eventbridge and config.detections.enabled:
+            # The rules consume this stream and match agents by app label, not client id: they need no agent, so
+            # the stream's owner (a single stack, or a sharded environment's core) declares them.
+            declared.detections = _declare_detections(config, log_streaming)
         server_id: pulumi.Input[str] = server.id
         scope_resources: dict[str, pulumi.Resource] = dict(server.scopes)
         shared_outputs: dict[str, pulumi.Input[object]] = {
@@ -105,9 +109,6 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
         server_id = core.require_output("authorizationServerId")
         scope_resources = {scope: core for spec in all_specs for scope in spec.scopes}
         shared_outputs = {key: core.require_output(key) for key in CORE_OUTPUTS}
-
-    # Detections (EventBridge rules on the Okta partner event bus) consume this stream; they are declared after the
-    # identities below because their patterns need every app's client id.
 
     after: pulumi.Resource | None = None
     for agent in agents:
@@ -131,15 +132,6 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
     client_ids: dict[str, pulumi.Output[str]] = {}
     for identity in declared.identities.values():
         client_ids.update(identity.client_ids)
-    # Per-client-id EventBridge patterns need every client id of the environment in one stack: a sharded
-    # environment routes detections through the SIEM instead (docs/scale.md).
-    if (
-        shard.mode is ShardMode.ALL
-        and declared.log_streaming is not None
-        and config.log_stream.is_eventbridge
-        and config.detections.enabled
-    ):
-        declared.detections = _declare_detections(config, client_ids, all_specs, declared.log_streaming)
     declared.outputs = dict(shared_outputs)
     if shard.deploys_agents():
         declared.outputs["clientIds"] = client_ids
@@ -155,10 +147,8 @@ def _specs(agents: tuple[Agent, ...] | list[Agent], today: dt.date) -> list[Iden
     return specs
 
 
-def _declare_detections(
-    config: StackConfig, client_ids: dict[str, pulumi.Output[str]], specs: list[IdentitySpec], stream: LogStreaming
-) -> Detections:
-    """EventBridge rules for the single-event detections, fed the apps' client ids once Okta mints them."""
+def _declare_detections(config: StackConfig, stream: LogStreaming) -> Detections:
+    """EventBridge rules for the single-event detections: a fixed set, whatever the registry holds."""
     settings = config.log_stream
     return Detections(
         DETECTIONS_NAME,
@@ -167,8 +157,6 @@ def _declare_detections(
             event_source_name=settings.event_source_name or "",
             region=settings.region or "",
             target_arn=config.detections.target_arn or "",
-            client_ids=client_ids,
-            inactive=[spec.name for spec in specs if not spec.active],
             deployer_ids=config.detections.deployer_ids,
             allowed_client_ids=config.detections.allowed_client_ids,
             max_pattern_chars=config.detections.max_pattern_chars,

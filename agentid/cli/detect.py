@@ -216,7 +216,8 @@ def _response(detection: str) -> str:
     type=click.IntRange(512, 4096),
     default=2048,
     show_default=True,
-    help="AWS's event pattern size quota (agentid:detections.maxPatternChars): per-client patterns are split to fit.",
+    help="AWS's event pattern size quota (agentid:detections.maxPatternChars): only the --deployer-id and "
+    "--allow-client lists can make a pattern longer; the command fails rather than write one AWS would reject.",
 )
 @detection_options
 @registry_options
@@ -235,9 +236,10 @@ def detections(
     """Write the generated Sigma rules and EventBridge patterns for a SIEM team or a review.
 
     One Sigma file per detection (per identity where the profile sets a threshold or hours), valid for pySigma
-    (`sigma convert -t splunk`), and the EventBridge patterns the stack deploys (per-client ones split to fit
-    --max-pattern-chars; none for shadow agents when the registered ids cannot fit one pattern). Pass
-    --client-ids with the stack's outputs so the rules name real clients; without it they use the offline ids.
+    (`sigma convert -t splunk`), and the six EventBridge patterns the stack deploys. The EventBridge patterns
+    recognise agents by their Okta app label prefix (`agentid:`; `agentid:expired:` for expired agents), never by
+    client id, so they do not change when an agent is added; the Sigma rules match client ids. Pass --client-ids
+    with the stack's outputs so the Sigma rules name real clients; without it they use the offline ids.
 
     \b
     Examples:
@@ -247,29 +249,27 @@ def detections(
     import json
 
     from agentid.detect import sigma
-    from agentid.detect.eventbridge import PatternTooLongError, split_patterns
+    from agentid.detect.eventbridge import PatternInputs, PatternTooLongError, checked_patterns
+    from agentid.detect.labels import AGENT_LABEL_PREFIX, EXPIRED_LABEL_PREFIX
 
     detection_set = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
     files = {f"sigma/{name}": text for name, text in sigma.generate(detection_set).items()}
     try:
-        patterns, shadow_omitted = split_patterns(detection_set, max_pattern_chars, event_source)
+        patterns = checked_patterns(PatternInputs.from_detection_set(detection_set, event_source), max_pattern_chars)
     except PatternTooLongError as exc:
         raise click.UsageError(str(exc)) from None
     for rule, pattern in patterns.items():
         # Indented for reading: the deployed JSON is compact, and it is the compact length the quota counts.
-        files[f"eventbridge/{rule}.json"] = json.dumps(pattern, indent=2, sort_keys=True) + "\n"
-    if shadow_omitted:
-        click.echo(
-            f"warning: the registered client ids do not fit one {max_pattern_chars}-character EventBridge pattern, "
-            "so no eventbridge/shadow-agent-token.json was written; use sigma/shadow-agent-token.yml in the SIEM",
-            err=True,
-        )
+        files[f"eventbridge/{rule}.json"] = json.dumps(json.loads(pattern), indent=2, sort_keys=True) + "\n"
     try:
         _write_tree(out_dir, files)
     except OSError as exc:
         raise click.UsageError(f"--out {out_dir}: cannot write: {exc}. Choose a directory you can write to.") from None
     click.echo(
-        f"wrote {len(files)} files to {out_dir} ({len(files) - len(patterns)} Sigma, {len(patterns)} EventBridge)"
+        f"wrote {len(files)} files to {out_dir} ({len(files) - len(patterns)} Sigma, {len(patterns)} EventBridge)\n"
+        f"EventBridge: {len(patterns)} rules whatever the registry's size; agents are recognised by their Okta app "
+        f"label ({AGENT_LABEL_PREFIX}<identity>, {EXPIRED_LABEL_PREFIX}<identity> once expired), not by client id. "
+        "Sigma: agents are matched by client id (regenerate after adding an agent)."
     )
     return EXIT_OK
 

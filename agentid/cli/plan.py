@@ -80,24 +80,7 @@ def _summary(plan: Any) -> str:
         line += f"; expired, deployed INACTIVE: {', '.join(inactive)}"
     if aws:
         line += f"; {len(aws)} AWS resources for detections"
-        line += _detection_notes(plan)
     return line
-
-
-def _detection_notes(plan: Any) -> str:
-    """What a reviewer must know about the EventBridge rules: split detections, and a shadow rule left out because
-    its ``anything-but`` list cannot fit one pattern (docs/detections.md)."""
-    per_detection: dict[str, int] = {}
-    for rule in plan.of_type("aws:cloudwatch/eventRule:EventRule"):
-        detection = (rule.inputs.get("tags") or {}).get("detection", rule.name)
-        per_detection[detection] = per_detection.get(detection, 0) + 1
-    notes = "".join(f"; {d} split over {n} rules" for d, n in sorted(per_detection.items()) if n > 1)
-    if per_detection and "shadow-agent-token" not in per_detection:
-        notes += (
-            "\nWARNING: no shadow-agent-token EventBridge rule: the registered client ids do not fit one pattern "
-            "(agentid:detections.maxPatternChars). Run its Sigma rule in the SIEM (`agentid detections`)."
-        )
-    return notes
 
 
 def _report_findings(findings: Iterable[Any], headline: str) -> None:

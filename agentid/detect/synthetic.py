@@ -5,6 +5,10 @@ and gives benchmarks a realistic workload. Events follow Okta's LogEvent shape (
 authenticationContext, securityContext, debugContext.debugData, target, transaction, uuid, published, ...), because a
 detector tested on minimal dicts proves little about real exports.
 
+Each agent app appears under its label (:func:`agentid.detect.labels.app_label`, ``agentid:<identity>``, or
+``agentid:expired:<identity>`` for an expired agent's app), as Okta names the client in ``actor.displayName``: the
+EventBridge rules recognise agents by it, so the same day can be put through them (tests/detect).
+
 Normal traffic keeps to each profile: grants only inside ``active_hours_utc``, at most half of
 ``max_tokens_per_hour`` per hour, scopes from the declared set; plus noise a real org has (deployer changes, the
 deployer's own tokens, people signing in). Delivery is made realistic too: some events are delivered twice and the
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentid.detect.definitions import DetectionSet, IdentityProfile
+from agentid.detect.labels import app_label
 
 AUTH_SERVER_ID = "aus8agents0registry7"
 AUTH_SERVER_NAME = "agents"
@@ -207,7 +212,7 @@ def _app_target(profile: IdentityProfile) -> dict[str, Any]:
         "id": profile.client_id,
         "type": "AppInstance",
         "alternateId": profile.identity,
-        "displayName": profile.identity,
+        "displayName": app_label(profile.identity),
         "detailEntry": None,
     }
 
@@ -227,6 +232,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
 
     # --- normal traffic -------------------------------------------------------------------------------------
     for profile in live:
+        label = app_label(profile.identity)
         active_by_hour: dict[int, list[int]] = {}
         for minute, on in enumerate(profile.active_table):
             if on:
@@ -236,15 +242,13 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
             for _ in range(b.rng.randint(1, max(1, profile.max_tokens_per_hour // 2))):
                 minute = b.rng.choice(minutes)
                 if org_scopes and b.rng.random() < 0.3:
-                    events.append(
-                        b.token_event(profile.client_id, profile.identity, minute, org_scopes, org_server=True)
-                    )
+                    events.append(b.token_event(profile.client_id, label, minute, org_scopes, org_server=True))
                 else:
                     custom = sorted(profile.scopes - set(org_scopes)) or org_scopes
                     events.append(
                         b.token_event(
                             profile.client_id,
-                            profile.identity,
+                            label,
                             minute,
                             sorted(b.rng.sample(custom, b.rng.randint(1, len(custom)))),
                         )
@@ -293,14 +297,16 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     burst_hour = next(h for h in range(24) if all(busy.is_active_minute(h * 60 + m) for m in range(60)))
     for _ in range(busy.max_tokens_per_hour + 8):
         minute = burst_hour * 60 + b.rng.randrange(60)
-        events.append(b.token_event(busy.client_id, busy.identity, minute, sorted(busy.scopes - {"okta.users.read"})))
+        events.append(
+            b.token_event(busy.client_id, app_label(busy.identity), minute, sorted(busy.scopes - {"okta.users.read"}))
+        )
     planted.add(("token-rate-exceeded", f"{day.isoformat()}T{burst_hour:02d}:00:00Z"))
 
     night = next(p for p in live if p.inactive_minutes() and p.identity != busy.identity)
     off_minute = night.inactive_minutes()[len(night.inactive_minutes()) // 2]
     plant(
         ("token-outside-active-hours",),
-        b.token_event(night.client_id, night.identity, off_minute, sorted(night.scopes)[:1]),
+        b.token_event(night.client_id, app_label(night.identity), off_minute, sorted(night.scopes)[:1]),
     )
 
     refused = next(p for p in live if p.identity not in (busy.identity, night.identity))
@@ -309,7 +315,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
         ("token-refused", "scope-outside-profile"),
         b.token_event(
             refused.client_id,
-            refused.identity,
+            app_label(refused.identity),
             minute,
             [*sorted(refused.scopes)[:1], "payroll.read"],
             refused_reason="no_matching_scope",
@@ -319,16 +325,20 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     minute = next(m for m in range(10 * 60, 1440) if drifted.is_active_minute(m))
     plant(
         ("scope-outside-profile",),
-        b.token_event(drifted.client_id, drifted.identity, minute, [*sorted(drifted.scopes), "calendar.delete"]),
+        b.token_event(
+            drifted.client_id, app_label(drifted.identity), minute, [*sorted(drifted.scopes), "calendar.delete"]
+        ),
     )
     creds = by_name.get("hr-onboarding-assistant") or live[-1]
     minute = next(m for m in range(9 * 60, 1440) if creds.is_active_minute(m))
-    plant(("invalid-client-credentials",), b.invalid_credentials(creds.client_id, creds.identity, minute))
+    plant(("invalid-client-credentials",), b.invalid_credentials(creds.client_id, app_label(creds.identity), minute))
     expired = [p for p in profiles if p.is_expired_on(day)]
     if expired:
+        # The app was deployed INACTIVE after expiry, so it carries the expired label (and someone reactivated it).
+        expired_label = app_label(expired[0].identity, expired=True)
         plant(
             ("inactive-agent-token",),
-            b.token_event(expired[0].client_id, expired[0].identity, 16 * 60 + 4, sorted(expired[0].scopes)[:1]),
+            b.token_event(expired[0].client_id, expired_label, 16 * 60 + 4, sorted(expired[0].scopes)[:1]),
         )
     admin = b.user_actor(ADMIN_USER_ID, "j.doe.admin@example.com")
     plant(

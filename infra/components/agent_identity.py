@@ -3,7 +3,8 @@
 Children, all parented to the component so a reviewer sees one bundle per agent:
 
 * ``<name>-app``: an OAuth **service** app that may only use client credentials with ``private_key_jwt``, holding
-  the agent's public keys (or its JWKS URL) and no client secret (``omit_secret``), INACTIVE once the agent expired;
+  the agent's public keys (or its JWKS URL) and no client secret (``omit_secret``), INACTIVE once the agent expired,
+  labelled ``agentid:<name>`` (``agentid:expired:<name>`` once expired) for the detections;
 * ``<name>-policy``: an authorization-server policy whose client whitelist is this app alone;
 * ``<name>-rule``: its one rule, client credentials only, exactly the agent's scopes and token lifetime;
 * ``<name>-okta-api-scopes``: Okta management API scopes, only when the agent declares them;
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_okta as okta
 
+from agentid.detect.labels import app_label
 from agentid.registry.model import Agent, Credentials, Plugin
 
 COMPONENT_TYPE = "agentid:okta:AgentIdentity"
@@ -109,7 +111,9 @@ class AgentIdentity(pulumi.ComponentResource):
 
         self.app = okta.app.OAuth(
             f"{name}-app",
-            label=name,
+            # `agentid:<identity>` (`agentid:expired:` once expired): EventBridge recognises agents by this prefix
+            # in actor.displayName, so its rules never list client ids (agentid/detect/labels.py).
+            label=app_label(spec.name, expired=not spec.active),
             type="service",
             grant_types=list(GRANT_TYPES),
             response_types=["token"],

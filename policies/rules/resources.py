@@ -478,10 +478,11 @@ def expired_agent_app_inactive(resource: PlannedResource, ctx: RuleContext) -> I
     nhi=("NHI6",),
     rationale="AWS rejects an event pattern longer than its quota (2,048 characters by default, at most 4,096 after "
     "a Service Quotas increase) only when PutRule runs, halfway through a deploy, leaving the detections partly "
-    "updated. A pattern listing one client id per agent passes 2,048 characters at about 85 agents.",
-    remediation="Split the client ids over several rules (the Detections component does this within "
-    "`agentid:detections.maxPatternChars`), or raise `maxPatternChars` in Pulumi.<stack>.yaml (at most 4096) once "
-    "AWS has raised the account's quota.",
+    "updated. A pattern listing one client id per agent passes 2,048 characters at about 85 agents (the generated "
+    "rules match agents by app label instead; only their deployer and allowed id lists can grow).",
+    remediation="Match agents by their app label prefix (`agentid:`) rather than listing client ids, shorten "
+    "`deployerIds`/`allowedClientIds`, or raise `maxPatternChars` in Pulumi.<stack>.yaml (at most 4096) once AWS "
+    "has raised the account's quota.",
     kind=RuleKind.RESOURCE,
     waivable=False,
 )

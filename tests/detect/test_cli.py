@@ -10,6 +10,7 @@ from sigma.collection import SigmaCollection
 
 from agentid.cli.main import main
 from agentid.detect.clientids import offline_client_id
+from agentid.detect.eventbridge import PatternInputs, build_patterns
 from agentid.detect.synthetic import DEPLOYER_ID
 from tests.detect.conftest import load_event
 
@@ -117,5 +118,11 @@ def test_detections_writes_valid_sigma_and_patterns_and_prunes_stale_files(run, 
     assert (out_dir / "README.md").read_text() == "kept"
     sigma_files = sorted((out_dir / "sigma").rglob("*.yml"))
     assert sigma_files and all(not SigmaCollection.from_yaml(p.read_text()).errors for p in sigma_files)
-    pattern = json.loads((out_dir / "eventbridge" / "inactive-agent-token.json").read_text())
-    assert pattern["detail"]["actor"]["id"] == [offline_client_id("incident-responder")]
+    # The six EventBridge patterns the stack deploys: agents by app label, never a client id; Sigma by client id.
+    written = {p.stem: json.loads(p.read_text()) for p in (out_dir / "eventbridge").glob("*.json")}
+    assert written == build_patterns(PatternInputs.of((), [DEPLOYER_ID])), sorted(written)
+    assert written["inactive-agent-token"]["detail"]["actor"] == {"displayName": [{"prefix": "agentid:expired:"}]}
+    assert offline_client_id("incident-responder") not in json.dumps(written)
+    inactive_sigma = (out_dir / "sigma" / "inactive-agent-token.yml").read_text()
+    assert offline_client_id("incident-responder") in inactive_sigma
+    assert "6 EventBridge" in out and "not by client id" in out, out

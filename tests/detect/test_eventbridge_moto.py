@@ -20,9 +20,11 @@ import pytest
 from moto import mock_aws
 
 from agentid.detect.definitions import EVENT_DETECTIONS
-from agentid.detect.eventbridge import PatternInputs, build_patterns, operators_used, unsafe_constructs
-from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID
-from tests.detect.conftest import EVENT_SOURCE, EVENTBRIDGE_EXPECTED, load_event
+from agentid.detect.detector import detect_bytes
+from agentid.detect.eventbridge import PatternInputs, build_patterns, operators_used, pattern_json, unsafe_constructs
+from agentid.detect.labels import app_label
+from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID, synthetic_day
+from tests.detect.conftest import AFTER_EXPIRY, EVENT_SOURCE, EVENTBRIDGE_EXPECTED, load_event
 
 REGION = "eu-west-1"
 BUS = "okta-agentid-test"
@@ -101,12 +103,16 @@ def _mutated(name: str, change) -> dict[str, Any]:
 NEAR_MISSES = {
     "refused-for-unregistered-client": (
         "grant-refused-no-matching-scope",
-        lambda e: e["actor"].update(id=SHADOW_CLIENT_ID),
+        lambda e: e["actor"].update(id=SHADOW_CLIENT_ID, displayName="crm-export-bot"),
     ),
     "refused-outcome-success": ("grant-refused-no-matching-scope", lambda e: e["outcome"].update(result="SUCCESS")),
     "invalid-credentials-unregistered": (
         "invalid-client-credentials",
-        lambda e: e["actor"].update(id=SHADOW_CLIENT_ID),
+        lambda e: e["actor"].update(id=SHADOW_CLIENT_ID, displayName="crm-export-bot"),
+    ),
+    "grant-to-an-agent-deployed-live": (
+        "grant-incident-responder-after-expiry",
+        lambda e: e["actor"].update(displayName="agentid:incident-responder"),
     ),
     "shadow-grant-failed": ("grant-shadow-client", lambda e: e["outcome"].update(result="FAILURE")),
     "shadow-authorization-code": (
@@ -158,3 +164,108 @@ def test_events_from_elsewhere_reach_no_rule(bus):
     assert deliver(bus, shadow, source="aws.partner/okta.com/other-org/agentid-prod") == set()
     assert deliver(bus, shadow, detail_type="AWS API Call via CloudTrail") == set()
     assert deliver(bus, shadow) == {"shadow-agent-token"}
+
+
+# ------------------------------------------------------------------------- agents recognised by their app label
+
+#: Okta names the client in actor: displayName is the app's label, id its client id. A non-agent app's grant comes
+#: from a client id no rule lists; the deployer's own service app is allowed by id.
+LABELS = {
+    "agent": ("0oaYuiO1lm7YL96wT4XI", app_label("meeting-summarizer")),
+    "plugin": ("0oa7calendar0plugin0", app_label("meeting-summarizer--calendar")),
+    "expired agent": ("0oapz1BSVdPMndjm7mcQ", app_label("incident-responder", expired=True)),
+    "non-agent app": (SHADOW_CLIENT_ID, "crm-export-bot"),
+    "prefix in another case": (SHADOW_CLIENT_ID, "AgentID:crm-export-bot"),
+    "prefix without its colon": (SHADOW_CLIENT_ID, "agentid-crm-export-bot"),
+    "allowed deployer app": (DEPLOYER_ID, "agentid-deployer"),
+}
+#: (event fixture, who) -> the rules that must fire. Refusals and bad credentials concern agents only (expired ones
+#: too, as in the offline detector); a successful client-credentials grant is a shadow agent unless the label is an
+#: agent's or the id is allowed, and an inactive agent's when the label is an expired agent's.
+LABEL_MATRIX = {
+    "grant-meeting-summarizer": {
+        "agent": set(),
+        "plugin": set(),
+        "expired agent": {"inactive-agent-token"},
+        "non-agent app": {"shadow-agent-token"},
+        "prefix in another case": {"shadow-agent-token"},
+        "prefix without its colon": {"shadow-agent-token"},
+        "allowed deployer app": set(),
+    },
+    "grant-refused-no-matching-scope": {
+        "agent": {"token-refused"},
+        "plugin": {"token-refused"},
+        "expired agent": {"token-refused"},
+        "non-agent app": set(),
+        "prefix in another case": set(),
+        "prefix without its colon": set(),
+        "allowed deployer app": set(),
+    },
+    "invalid-client-credentials": {
+        "agent": {"invalid-client-credentials"},
+        "plugin": {"invalid-client-credentials"},
+        "expired agent": {"invalid-client-credentials"},
+        "non-agent app": set(),
+        "prefix in another case": set(),
+        "prefix without its colon": set(),
+        "allowed deployer app": set(),
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "who"), [(fixture, who) for fixture, row in sorted(LABEL_MATRIX.items()) for who in sorted(row)]
+)
+def test_rules_tell_agents_expired_agents_and_other_apps_apart_by_label(bus, fixture, who):
+    client_id, label = LABELS[who]
+    event = _mutated(fixture, lambda e: e["actor"].update(id=client_id, alternateId=client_id, displayName=label))
+    assert deliver(bus, event) == LABEL_MATRIX[fixture][who], (fixture, who, label)
+
+
+def test_a_grant_without_a_display_name_is_no_shadow_agent_for_eventbridge(bus):
+    """anything-but never matches a missing field (AWS and moto agree): Okta always names the client, and the
+    offline detector, which reads ids, still reports such a grant (test below)."""
+    event = _mutated("grant-shadow-client", lambda e: e["actor"].pop("displayName"))
+    assert deliver(bus, event) == set()
+
+
+def test_trade_off_an_app_labelled_as_an_agent_by_hand(bus, detection_set):
+    """Someone creates an app outside the registry and labels it `agentid:...`: EventBridge's shadow rule takes it
+    for an agent, but its creation is identity tampering, and the offline detector (and Sigma) judge by id."""
+    impostor = _mutated("grant-shadow-client", lambda e: e["actor"].update(displayName="agentid:crm-export-bot"))
+    assert deliver(bus, impostor) == set(), "the documented blind spot of the label-based shadow rule"
+    created = _mutated(
+        "app-update-by-admin",
+        lambda e: (
+            e.update(eventType="app.oauth2.client.lifecycle.create"),
+            e["target"][0].update(id=SHADOW_CLIENT_ID, displayName="agentid:crm-export-bot"),
+        ),
+    )
+    assert deliver(bus, created) == {"identity-tampering"}
+    report = detect_bytes(json.dumps(impostor).encode(), detection_set)
+    assert [a.detection for a in report.alerts] == ["shadow-agent-token"], "the id-based detector still sees it"
+
+
+# ------------------------------------------------- a whole synthetic day through the rules and the offline detector
+
+
+def test_a_synthetic_day_fires_the_same_single_event_alerts_in_eventbridge_and_offline(patterns, detection_set):
+    """Every event of a realistic day (agents under their labels, the deployer, people, planted anomalies) through
+    moto's own pattern matcher (what its EventBridge runs per rule, without SQS so the day stays fast): the rules
+    match exactly the planted single-event anomalies, which are also exactly what the offline detector reports."""
+    from moto.events.models import EventPattern
+
+    day = synthetic_day(detection_set, day=AFTER_EXPIRY, seed=20261221)
+    matchers = {detection: EventPattern.load(pattern_json(pattern)) for detection, pattern in patterns.items()}
+    fired = set()
+    for event in {e["uuid"]: e for e in day.events}.values():
+        envelope = {"source": EVENT_SOURCE, "detail-type": "SystemLog", "detail": event}
+        fired |= {
+            (detection, event["uuid"]) for detection, matcher in matchers.items() if matcher.matches_event(envelope)
+        }
+    single_event = {d.id for d in EVENT_DETECTIONS}
+    planted = {(detection, key) for detection, key in day.planted if detection in single_event}
+    assert {detection for detection, _ in planted} == single_event, "the day plants every single-event detection"
+    assert fired == planted, f"missed {sorted(planted - fired)}, false alarms {sorted(fired - planted)}"
+    offline = detect_bytes(b"\n".join(json.dumps(e).encode() for e in day.events), detection_set)
+    assert {(a.detection, a.key) for a in offline.alerts if a.detection in single_event} == fired

@@ -1,8 +1,8 @@
 """The Detections component as the real program declares it, under the Pulumi SDK mock engine (the offline plan).
 
-Small registries on purpose (the mock engine costs a few ms per resource). Client ids are mock placeholders here; the
-patterns must be exactly what :func:`build_patterns` makes of the ids the program's apps report, so the real deploy,
-whose ids Okta mints, gets the same rules with real ids.
+Small registries on purpose (the mock engine costs a few ms per resource). The patterns must be exactly what
+:func:`build_patterns` makes of the stack's configuration, with no client id in them (agents are recognised by their
+app label), so the real deploy gets the same six rules whatever Okta mints.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import pytest
 
 from agentid.detect.eventbridge import PatternInputs, build_patterns, unsafe_constructs
+from agentid.detect.labels import EXPIRED_LABEL_PREFIX, app_label
 from agentid.plan import build_plan
 from agentid.registry.model import Registry
 from tests.detect.conftest import AFTER_EXPIRY
@@ -80,24 +81,34 @@ def test_rules_and_targets_for_every_single_event_detection(plan):
         assert target.inputs["eventBusName"] == SOURCE, target.urn
 
 
-def test_patterns_are_built_from_the_apps_client_ids(plan):
+def test_patterns_come_from_the_stack_configuration_and_name_no_client_id(plan):
+    """The rules take no input from the agents' apps: the patterns are what :func:`build_patterns` makes of the
+    stack's configuration alone, and no client id Okta mints appears in them."""
     client_ids = plan.outputs["clientIds"]
     assert set(client_ids) == {"meeting-summarizer", "meeting-summarizer--calendar", "incident-responder"}
-    expected = build_patterns(
-        PatternInputs(
-            registry_client_ids=tuple(sorted(client_ids.values())),
-            inactive_client_ids=(client_ids["incident-responder"],),
-            known_client_ids=tuple(sorted({*client_ids.values(), DEPLOYER})),
-            deployer_ids=(DEPLOYER,),
-            event_source=SOURCE,
-        )
-    )
+    expected = build_patterns(PatternInputs.of(allowed_client_ids=(), deployer_ids=[DEPLOYER], event_source=SOURCE))
     for rule in plan.of_type("aws:cloudwatch/eventRule:EventRule"):
-        pattern = json.loads(rule.inputs["eventPattern"])
-        assert pattern == expected[rule.name.removeprefix("detections-")], rule.urn
-        assert unsafe_constructs(pattern) == [], rule.urn
+        text = rule.inputs["eventPattern"]
+        assert isinstance(text, str), f"{rule.urn}: the pattern must be known at preview, not an Output"
+        assert json.loads(text) == expected[rule.name.removeprefix("detections-")], rule.urn
+        assert unsafe_constructs(json.loads(text)) == [], rule.urn
+        assert not any(client_id in text for client_id in client_ids.values()), f"{rule.urn} lists a client id"
+        assert plan.options_of(rule).depends_on == ("detections-okta-bus",), f"{rule.urn} waits for its bus only"
+
+
+def test_the_apps_carry_the_labels_the_rules_match(plan):
+    """incident-responder expired on 2026-12-20: its INACTIVE app carries the expired label, which the
+    inactive-agent-token rule matches; the live identities carry the agent label the other rules match."""
+    labels = {app.name.removesuffix("-app"): app.inputs["label"] for app in plan.of_type("okta:app/oAuth:OAuth")}
+    assert labels == {
+        "meeting-summarizer": app_label("meeting-summarizer"),
+        "meeting-summarizer--calendar": app_label("meeting-summarizer--calendar"),
+        "incident-responder": app_label("incident-responder", expired=True),
+    }
     inactive = json.loads(plan.named("detections-inactive-agent-token").inputs["eventPattern"])
-    assert inactive["detail"]["actor"]["id"] == [client_ids["incident-responder"]]
+    assert inactive["detail"]["actor"]["displayName"] == [{"prefix": EXPIRED_LABEL_PREFIX}]
+    assert labels["incident-responder"].startswith(EXPIRED_LABEL_PREFIX)
+    assert not labels["meeting-summarizer"].startswith(EXPIRED_LABEL_PREFIX)
 
 
 def test_partner_bus_in_the_stream_region_after_the_stream(plan):

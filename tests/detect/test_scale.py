@@ -1,39 +1,32 @@
-"""Detections for registries of hundreds of agents: EventBridge patterns split into stable buckets within AWS's size
-quota, the shadow-agent rule left out (loudly) when its ``anything-but`` list cannot fit, and the quota rule.
+"""Detections for registries of hundreds of agents: the EventBridge rules stay six, constant patterns within AWS's
+size quota whatever the registry (agents are matched by app label); only the configured id lists can overflow it,
+which fails the plan naming the rule; the Sigma shadow rule (by client id) converts at scale; and the quota rule.
 
-The registry is built in memory from a sample agent (no files, no YAML parsing) and the bucketing functions are
-called directly; only one small mocked Pulumi program runs, with a low ``maxPatternChars`` to force several buckets.
+The registries are built in memory from a sample agent (no files, no YAML parsing); only small mocked Pulumi programs
+run.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
-import logging
 from dataclasses import replace
 
-import boto3
 import pytest
 import yaml
-from moto import mock_aws
 
 from agentid.detect import sigma
-from agentid.detect.clientids import offline_client_id
-from agentid.detect.definitions import build_detection_set
+from agentid.detect.definitions import EVENT_DETECTIONS, build_detection_set
 from agentid.detect.eventbridge import (
     AWS_MAX_PATTERN_CHARS,
     DEFAULT_MAX_PATTERN_CHARS,
-    PER_CLIENT_DETECTIONS,
+    MIN_PATTERN_CHARS,
+    PatternInputs,
     PatternTooLongError,
-    bucket_layout,
-    bucket_of,
+    build_patterns,
     check_pattern_size,
+    checked_patterns,
     pattern_json,
-    per_client_pattern,
-    rule_suffix,
-    shadow_rule_fits,
-    unsafe_constructs,
 )
 from agentid.plan import PlanError, build_plan
 from agentid.registry.model import Registry
@@ -42,14 +35,15 @@ from policies.rules import RuleContext, get_rule
 from policies.rules import resources as resource_rules
 from policies.rules.resources import UNKNOWN
 from tests.conftest import TODAY
-from tests.detect.conftest import EVENT_SOURCE, load_event
+from tests.detect.conftest import EVENT_SOURCE
 from tests.detect.test_pulumi_detections import EVENTBRIDGE_WITH_DETECTIONS
 from tests.plan.conftest import make_stack_root
 
-#: Realistic teams and jobs for the synthetic agents (names are what the buckets hash).
+#: Realistic teams and jobs for the synthetic agents.
 TEAMS = ("finance", "hr", "support", "sales", "legal", "it", "procurement", "marketing", "security", "payroll")
 JOBS = ("reconciler", "onboarding-assistant", "triage", "summariser", "auditor", "forecaster")
-REFUSED = "token-refused"
+#: A deployer service app and a break-glass admin, Okta-shaped.
+DEPLOYERS = ("0oa5pulumi0deployer7", "00u8breakglass0adm1")
 
 
 def synthetic_registry(sample_registry: Registry, count: int, *, environment: str = "prod") -> Registry:
@@ -61,77 +55,25 @@ def synthetic_registry(sample_registry: Registry, count: int, *, environment: st
     return Registry(agents=agents, catalog=sample_registry.catalog)
 
 
-def identities_of(registry: Registry) -> list[str]:
-    return [identity for agent in registry.agents for identity, _c, _s in agent.identities()]
-
-
-def bucket_patterns(detection: str, names: list[str], max_chars: int) -> dict[int, dict]:
-    """What the Detections component deploys per bucket, with the offline world's (Okta-shaped) client ids."""
-    layout = bucket_layout(detection, names, max_chars, EVENT_SOURCE)
-    return {
-        bucket: per_client_pattern(detection, [offline_client_id(n) for n in members], EVENT_SOURCE)
-        for bucket, members in layout.items()
-    }
-
-
-@pytest.fixture(scope="module")
-def three_hundred(sample_registry) -> list[str]:
-    return identities_of(synthetic_registry(sample_registry, 300))
-
-
-@pytest.mark.parametrize("max_chars", [DEFAULT_MAX_PATTERN_CHARS, AWS_MAX_PATTERN_CHARS])
-@pytest.mark.parametrize("detection", PER_CLIENT_DETECTIONS)
-def test_every_bucket_fits_and_every_client_id_is_in_exactly_one(three_hundred, detection, max_chars):
-    patterns = bucket_patterns(detection, three_hundred, max_chars)
-    assert len(patterns) > 1, "300 identities cannot fit one pattern: the test would prove nothing"
-    seen: list[str] = []
-    for bucket, pattern in patterns.items():
-        text = pattern_json(pattern)
-        assert len(text) <= max_chars, f"{detection} bucket {bucket}: {len(text)} > {max_chars}"
-        assert unsafe_constructs(pattern) == [], f"{detection} bucket {bucket}"
-        seen += pattern["detail"]["actor"]["id"]
-    assert sorted(seen) == sorted(offline_client_id(n) for n in three_hundred), "each id exactly once"
-
-
-def test_one_more_agent_changes_only_its_own_bucket(three_hundred):
-    before = bucket_layout(REFUSED, three_hundred, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    newcomer = "legal-contract-summariser-9999"
-    after = bucket_layout(REFUSED, [*three_hundred, newcomer], DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    assert len(after) == len(before) > 1, "the same bucket count, so the newcomer must not move anyone"
-    changed = {bucket for bucket in after if after[bucket] != before.get(bucket)}
-    assert changed == {bucket_of(newcomer, len(after))}, "only the newcomer's bucket (its rule) changes"
-    removed = bucket_layout(REFUSED, three_hundred[1:], DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    assert {b for b in before if before[b] != removed.get(b)} == {bucket_of(three_hundred[0], len(before))}
-
-
-def test_crossing_a_doubling_threshold_only_splits_buckets(sample_registry):
-    """When the registry outgrows its buckets they double: every old bucket keeps a subset of its identities under
-    the same rule name (in-place update) and no identity moves between two old buckets."""
-    names = identities_of(synthetic_registry(sample_registry, 400))
-    previous = bucket_layout(REFUSED, names[:40], DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    doubled = False
-    for size in range(41, len(names) + 1):
-        current = bucket_layout(REFUSED, names[:size], DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-        old_count = max(previous) + 1
-        if max(current) + 1 > old_count:
-            doubled = True
-            for bucket, members in current.items():
-                assert set(members) - {names[size - 1]} <= set(previous[bucket % old_count]), bucket
-            assert rule_suffix(0) == "" and rule_suffix(3) == "-b3", "names follow the bucket, not the position"
-        previous = current
-    assert doubled, "400 identities must cross at least one doubling threshold"
-
-
-def test_shadow_rule_fits_a_small_registry_but_not_hundreds(three_hundred):
-    assert shadow_rule_fits(6, ["0oa5pulumi0deployer7"], DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    assert not shadow_rule_fits(len(three_hundred), [], AWS_MAX_PATTERN_CHARS, EVENT_SOURCE)
+def test_patterns_do_not_depend_on_the_registry(sample_registry):
+    """Six patterns for 1 or 300 agents, identical, within the default quota and above the smallest allowed one."""
+    small = build_detection_set(synthetic_registry(sample_registry, 1), today=TODAY, deployer_ids=DEPLOYERS)
+    large = build_detection_set(synthetic_registry(sample_registry, 300), today=TODAY, deployer_ids=DEPLOYERS)
+    patterns = checked_patterns(PatternInputs.from_detection_set(large, EVENT_SOURCE), DEFAULT_MAX_PATTERN_CHARS)
+    assert patterns == checked_patterns(
+        PatternInputs.from_detection_set(small, EVENT_SOURCE), DEFAULT_MAX_PATTERN_CHARS
+    )
+    assert set(patterns) == {d.id for d in EVENT_DETECTIONS}
+    bare = build_patterns(PatternInputs(event_source=EVENT_SOURCE))
+    assert max(len(pattern_json(p)) for p in bare.values()) < MIN_PATTERN_CHARS, "any allowed limit fits them"
+    assert not any(p.client_id in "".join(patterns.values()) for p in large.identities), "no agent's id is listed"
 
 
 def test_real_pattern_size_is_checked_with_the_rule_name_and_the_fix():
     text = "x" * 2049
-    with pytest.raises(PatternTooLongError, match=r"agentid-token-refused-b3.*2049 characters.*maxPatternChars"):
-        check_pattern_size("agentid-token-refused-b3", text, DEFAULT_MAX_PATTERN_CHARS)
-    assert check_pattern_size("agentid-token-refused", text, AWS_MAX_PATTERN_CHARS) == text
+    with pytest.raises(PatternTooLongError, match=r"agentid-identity-tampering.*2049 characters.*maxPatternChars"):
+        check_pattern_size("agentid-identity-tampering", text, DEFAULT_MAX_PATTERN_CHARS)
+    assert check_pattern_size("agentid-identity-tampering", text, AWS_MAX_PATTERN_CHARS) == text
 
 
 # ------------------------------------------------------------------------------------- the mocked Pulumi program
@@ -143,110 +85,34 @@ def _stack(limit: int, extra: str = "") -> str:
     return EVENTBRIDGE_WITH_DETECTIONS + f"    maxPatternChars: {limit}\n" + extra
 
 
-@pytest.fixture(scope="module")
-def low_limit_run(sample_registry, tmp_path_factory):
-    """20 agents (6 resources each under the mock engine) with patterns capped at 600 characters."""
+def test_mocked_program_declares_six_rules_for_twenty_agents_within_a_low_limit(sample_registry, tmp_path):
+    """20 agents (6 resources each under the mock engine), patterns capped at 600 characters: one rule and one
+    target per detection, shadow rule included (it no longer grows with the registry), and the quota rule agrees."""
     registry = synthetic_registry(sample_registry, 20, environment="test")
-    root = make_stack_root(tmp_path_factory.mktemp("scale"), "test", _stack(LOW_LIMIT))
-    handler = _Records()
-    logging.getLogger().addHandler(handler)
-    try:
-        plan = build_plan(registry, "test", today=dt.date(2026, 12, 1), root=root)
-    finally:
-        logging.getLogger().removeHandler(handler)
-    return registry, plan, handler.messages
-
-
-class _Records(logging.Handler):
-    """The mock engine sends pulumi.log.warn to the root logger; keep what it says."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
-def test_mocked_program_splits_rules_within_the_configured_limit(low_limit_run):
-    registry, plan, _ = low_limit_run
-    client_ids = plan.outputs["clientIds"]
-    assert set(client_ids) == set(identities_of(registry))
+    plan = build_plan(registry, "test", today=dt.date(2026, 12, 1), root=make_stack_root(tmp_path, "test", _stack(600)))
     rules = plan.of_type("aws:cloudwatch/eventRule:EventRule")
     targets = {t.inputs["rule"] for t in plan.of_type("aws:cloudwatch/eventTarget:EventTarget")}
-    for detection in ("token-refused", "invalid-client-credentials"):
-        mine = [r for r in rules if r.inputs["tags"]["detection"] == detection]
-        assert len(mine) > 1, f"{detection}: a {LOW_LIMIT}-character limit must split 20 client ids"
-        listed: list[str] = []
-        for rule in mine:
-            assert len(rule.inputs["eventPattern"]) <= LOW_LIMIT, rule.urn
-            assert rule.inputs["name"] in targets, f"{rule.urn} has no target"
-            suffix = rule.name.removeprefix(f"detections-{detection}")
-            assert rule.inputs["name"] == f"agentid-{detection}{suffix}", rule.urn
-            listed += json.loads(rule.inputs["eventPattern"])["detail"]["actor"]["id"]
-        assert sorted(listed) == sorted(client_ids.values()), f"{detection}: every client id exactly once"
-    # The policy rule judges the same plan and finds nothing over the quota.
+    assert sorted(r.inputs["tags"]["detection"] for r in rules) == sorted(d.id for d in EVENT_DETECTIONS)
+    for rule in rules:
+        assert len(rule.inputs["eventPattern"]) <= LOW_LIMIT, rule.urn
+        assert rule.inputs["name"] in targets, f"{rule.urn} has no target"
+    shadow = json.loads(plan.named("detections-shadow-agent-token").inputs["eventPattern"])
+    assert shadow["detail"]["actor"] == {
+        "displayName": [{"anything-but": {"prefix": "agentid:"}}],
+        "id": [{"anything-but": ["0oa5pulumi0deployer7"]}],
+    }
     findings = evaluate(registry, today=TODAY, stack="test", resources=plan.resources)
     assert [f.message for f in findings if f.rule == "event-pattern-within-quota"] == []
 
 
-def test_mocked_program_omits_the_shadow_rule_and_says_so(low_limit_run):
-    from agentid.cli.plan import _summary
-
-    _, plan, warnings = low_limit_run
-    detections = {r.inputs["tags"]["detection"] for r in plan.of_type("aws:cloudwatch/eventRule:EventRule")}
-    assert "shadow-agent-token" not in detections and "identity-tampering" in detections
-    assert any("shadow-agent-token" in m and "Sigma" in m for m in warnings), warnings
-    assert "WARNING: no shadow-agent-token EventBridge rule" in _summary(plan)
-
-
-def test_a_pattern_that_still_overflows_fails_the_plan_with_the_rule_name(sample_registry, tmp_path):
-    """Ids the program cannot size at plan time (here, a long deployer list) are caught once they are known."""
+def test_a_pattern_that_overflows_fails_the_plan_with_the_rule_name(sample_registry, tmp_path):
+    """Only the configured id lists can grow a pattern; a long deployer list over a low limit fails the plan."""
     deployers = ", ".join(f"0oa{n:017d}" for n in range(30))
     stack = _stack(LOW_LIMIT).replace("deployerIds: [0oa5pulumi0deployer7]", f"deployerIds: [{deployers}]")
     root = make_stack_root(tmp_path, "test", stack)
     registry = synthetic_registry(sample_registry, 2, environment="test")
-    with pytest.raises(PlanError, match=r"rule `agentid-identity-tampering` is \d+ characters, over the limit of 600"):
+    with pytest.raises(PlanError, match=r"rule `agentid-shadow-agent-token` is \d+ characters, over the limit of 600"):
         build_plan(registry, "test", today=dt.date(2026, 12, 1), root=root)
-
-
-# ------------------------------------------------------------------------------------------ moto, second bucket
-
-
-def test_a_refused_token_for_an_agent_in_the_second_bucket_reaches_its_rule(three_hundred):
-    patterns = bucket_patterns(REFUSED, three_hundred, DEFAULT_MAX_PATTERN_CHARS)
-    second = sorted(patterns)[1]
-    agent_id = patterns[second]["detail"]["actor"]["id"][0]
-    with mock_aws():
-        events = boto3.client("events", region_name="eu-west-1")
-        sqs = boto3.client("sqs", region_name="eu-west-1")
-        events.create_event_bus(Name="okta-agentid-scale")
-        queues = {}
-        for bucket, pattern in patterns.items():
-            name = f"agentid-{REFUSED}{rule_suffix(bucket)}"
-            url = sqs.create_queue(QueueName=name)["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            events.put_rule(Name=name, EventBusName="okta-agentid-scale", EventPattern=pattern_json(pattern))
-            events.put_targets(Rule=name, EventBusName="okta-agentid-scale", Targets=[{"Id": "alerts", "Arn": arn}])
-            queues[bucket] = url
-
-        def fired(client_id: str) -> set[int]:
-            event = copy.deepcopy(load_event("grant-refused-no-matching-scope"))
-            event["actor"]["id"] = client_id
-            events.put_events(
-                Entries=[
-                    {
-                        "Source": EVENT_SOURCE,
-                        "DetailType": "SystemLog",
-                        "Detail": json.dumps(event),
-                        "EventBusName": "okta-agentid-scale",
-                    }
-                ]
-            )
-            return {b for b, url in queues.items() if sqs.receive_message(QueueUrl=url).get("Messages")}
-
-        assert fired(agent_id) == {second}, "exactly the second bucket's rule fires"
-        assert fired("0oa9unregistered0000") == set(), "an unregistered client matches no bucket"
 
 
 # ---------------------------------------------------------------------------------------- Sigma takes over shadow
@@ -301,7 +167,8 @@ def test_stack_pattern_limits_are_read_from_the_stack_files(tmp_path):
 
 
 def test_policy_pack_skips_a_pattern_unknown_during_preview_and_judges_a_known_one():
-    """At a real preview the generated patterns are unknown (Okta has not minted the ids); hand-written ones are not."""
+    """A pattern unknown at preview (a hand-written rule built from an Output) is not judged; a known one is. The
+    generated patterns are always known: they depend on the stack's configuration only."""
     from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
     from tests.pack.test_validators import resource_args, violations
@@ -333,17 +200,12 @@ def test_max_pattern_chars_config_is_bounded_by_what_aws_can_grant(value, expect
         assert parse_detections(detections, "prod").max_pattern_chars == expected
 
 
-def test_agentid_detections_writes_the_split_patterns_the_stack_deploys(sample_registry, detection_set):
-    from agentid.detect.eventbridge import PatternInputs, build_patterns, split_patterns
-
-    small, omitted = split_patterns(detection_set, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    assert not omitted and small == build_patterns(PatternInputs.from_detection_set(detection_set, EVENT_SOURCE))
-    large_set = build_detection_set(synthetic_registry(sample_registry, 300), today=TODAY)
-    large, omitted = split_patterns(large_set, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    assert omitted and "shadow-agent-token" not in large
-    names = identities_of(synthetic_registry(sample_registry, 300))
-    expected = {
-        f"{REFUSED}{rule_suffix(b)}" for b in bucket_layout(REFUSED, names, DEFAULT_MAX_PATTERN_CHARS, EVENT_SOURCE)
-    }
-    assert {name for name in large if name.startswith(REFUSED)} == expected, "same rule names as the deployed stack"
-    assert all(len(pattern_json(p)) <= DEFAULT_MAX_PATTERN_CHARS for p in large.values())
+def test_agentid_detections_writes_the_patterns_the_stack_deploys_and_fails_like_it(sample_registry, detection_set):
+    inputs = PatternInputs.from_detection_set(detection_set, EVENT_SOURCE)
+    assert {d: json.loads(t) for d, t in checked_patterns(inputs, DEFAULT_MAX_PATTERN_CHARS).items()} == (
+        build_patterns(inputs)
+    )
+    many = PatternInputs.of([f"0oa{n:017d}" for n in range(100)], [], EVENT_SOURCE)
+    with pytest.raises(PatternTooLongError, match=r"agentid-shadow-agent-token.*allowedClientIds"):
+        checked_patterns(many, DEFAULT_MAX_PATTERN_CHARS)
+    assert checked_patterns(many, AWS_MAX_PATTERN_CHARS), "4096 holds 100 allowed clients"

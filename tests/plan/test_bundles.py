@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from agentid.detect.clientids import offline_client_id
+from agentid.detect.labels import app_label
 from agentid.plan import build_plan
 from tests.conftest import REPO, TODAY
 from tests.plan.conftest import AFTER_INCIDENT_EXPIRY
@@ -104,7 +105,7 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
         assert app.inputs["tokenEndpointAuthMethod"] == "private_key_jwt", where
         assert app.inputs["omitSecret"] is True, f"{where}: the client secret would land in state"
         assert app.inputs["status"] == "ACTIVE", where
-        assert app.inputs["label"] == identity, where
+        assert app.inputs["label"] == app_label(identity) == f"agentid:{identity}", where
         if credentials.jwks_uri:
             assert app.inputs["jwksUri"] == credentials.jwks_uri, where
             assert "jwks" not in app.inputs, f"{where}: both jwks and jwksUri"
@@ -175,6 +176,9 @@ def test_expired_agent_is_deployed_inactive(sample_registry):
     assert app.inputs["status"] == "INACTIVE", f"{app.urn}: expired 2026-12-20, judged on {AFTER_INCIDENT_EXPIRY}"
     others = [r for r in after.of_type(APP) if r.agent != "incident-responder"]
     assert others and all(r.inputs["status"] == "ACTIVE" for r in others), "only the expired agent is INACTIVE"
+    # The expired label is what EventBridge's inactive-agent-token rule matches (docs/detections.md).
+    assert app.inputs["label"] == "agentid:expired:incident-responder", app.urn
+    assert all(r.inputs["label"].startswith("agentid:") and ":expired:" not in r.inputs["label"] for r in others)
 
 
 def test_agent_is_active_through_its_last_day(sample_registry):

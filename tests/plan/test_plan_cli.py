@@ -48,9 +48,10 @@ def test_table_groups_resources_by_agent(capsys):
     ], headings
     assert "okta:auth/serverPolicyRule:ServerPolicyRule" in out and "support-triage--knowledge-base-app" in out
     # 12 scopes + server + log stream, 8 identities x (app, policy, rule), 1 Okta API scope grant = 39.
-    # Plus the Detections component (issue 6): provider, partner bus, 5 rules + 5 targets = 12 AWS, 13 declarations.
-    assert "stack dev as of 2026-12-01: 39 Okta resources in 62 declarations" in out, out.splitlines()[-1]
-    assert "12 AWS resources for detections" in out, out.splitlines()[-1]
+    # Plus the Detections component (issue 6): provider, partner bus, 6 rules + 6 targets = 14 AWS, 15 declarations
+    # (always 6 rules: they match agents by app label, so inactive-agent-token exists before any agent expires).
+    assert "stack dev as of 2026-12-01: 39 Okta resources in 64 declarations" in out, out.splitlines()[-1]
+    assert "14 AWS resources for detections" in out, out.splitlines()[-1]
 
 
 def test_expired_agent_is_called_out(capsys):
