@@ -1,7 +1,8 @@
 """Which Okta client id belongs to which registry identity.
 
-Detections match Okta events by client id, but client ids are minted by Okta at deploy time: the registry never
-holds them. Three sources, in order of preference:
+The offline detector and the Sigma rules match Okta events by client id (the EventBridge rules match the app label
+instead, :mod:`agentid.detect.labels`), but client ids are minted by Okta at deploy time: the registry never holds
+them. Three sources, in order of preference:
 
 * the real stack's outputs (``pulumi stack output --json > outputs.json``, then ``--client-ids outputs.json``);
 * a plain JSON object ``{"<identity>": "<client id>"}`` written by hand for a one-off triage;

@@ -16,6 +16,13 @@ written per identity, because every identity has its own profile:
   scope that is not one of the declared ones (PCRE in Splunk, and Python ``re`` for pySigma's validation).
 
 Rule ids are UUIDv5 of (detection, identity): stable across runs, so a SIEM updates a rule instead of duplicating it.
+
+**Client ids, not labels.** The EventBridge rules recognise agents by their app label prefix (``agentid:``, see
+:mod:`agentid.detect.labels`) so that they never change when an agent is added; Sigma rules list the registry's
+client ids instead, as the offline detector does. A SIEM has no pattern size limit, and an id cannot be borrowed by
+relabelling an app: an app created outside the registry and labelled ``agentid:...`` by hand escapes EventBridge's
+shadow-agent rule but not this one. The price is regeneration: run ``agentid detections --client-ids`` after every
+deploy that adds or removes an agent.
 """
 
 from __future__ import annotations
