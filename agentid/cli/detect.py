@@ -6,11 +6,12 @@ EventBridge rules are built from, so triage offline, the SIEM and AWS agree on w
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -97,14 +98,16 @@ def _detection_set(
     )
 
 
-def _read_input(events: str) -> tuple[bytes, str]:
+def _open_input(events: str) -> tuple[BinaryIO, str]:
+    """The events as a binary stream: the detector reads JSON lines as it goes, so a large export is never held
+    whole in memory. Opened before the registry is loaded, so a wrong path is reported at once."""
     if events == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+        return sys.stdin.buffer, "<stdin>"
     path = Path(events)
     if path.is_dir():
         raise click.UsageError(f"--events {events} is a directory; pass a file of events, or - for standard input")
     try:
-        return path.read_bytes(), events
+        return path.open("rb"), events
     except FileNotFoundError:
         raise click.UsageError(
             f"--events {events} does not exist; pass an exported System Log file, or - to read standard input"
@@ -157,11 +160,15 @@ def detect(
       pulumi stack output --json > outputs.json
       agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa1deployer --format json
     """
-    from agentid.detect.detector import detect_bytes
+    from agentid.detect.detector import detect_events
 
-    data, name = _read_input(events)
-    detections = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
-    report = detect_bytes(data, detections)
+    source, name = _open_input(events)
+    with contextlib.nullcontext(source) if events == "-" else source:  # standard input is not ours to close
+        detections = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+        try:
+            report = detect_events(source, detections)
+        except OSError as exc:
+            raise click.UsageError(f"--events {events}: reading it failed: {exc.strerror or exc}") from None
     for problem in report.problems:
         location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
         click.echo(f"{location}: warning: {problem.message} (skipped)", err=True)

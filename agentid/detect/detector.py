@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from agentid.detect.definitions import (
     CLIENT_CREDENTIALS,
@@ -23,7 +23,7 @@ from agentid.detect.definitions import (
     DetectionSet,
     IdentityProfile,
 )
-from agentid.detect.events import Event, Problem, read_events
+from agentid.detect.events import Event, EventRecord, Problem, iter_events
 from agentid.gcpause import cyclic_gc_paused
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -114,7 +114,10 @@ def _actor_name(actor: Any, actor_id: str | None) -> str:
 
 def _scopes(event: dict[str, Any]) -> list[str]:
     """``debugData.requestedScopes``: a space-separated string in Okta's log (a list is accepted too)."""
-    value = _dig(event, "debugContext", "debugData", "requestedScopes")
+    return _scopes_of(_dig(event, "debugContext", "debugData", "requestedScopes"))
+
+
+def _scopes_of(value: Any) -> list[str]:
     if isinstance(value, str):
         return value.split()
     if isinstance(value, list):
@@ -122,232 +125,322 @@ def _scopes(event: dict[str, Any]) -> list[str]:
     return []
 
 
+@dataclass(slots=True)
+class _Client:
+    """What judging one registered client's grant needs, gathered once so a grant costs one lookup."""
+
+    profile: IdentityProfile
+    #: the agent's expiry as an ISO date (compares with ``published[:10]`` as a date), or None
+    expires: str | None
+    #: every ``HH:MM`` of the UTC day inside the active window (``published[11:16]`` is one of them or not)
+    active: frozenset[str]
+    #: ``requestedScopes`` strings already seen to lie wholly inside the declared scopes: the same few strings
+    #: arrive thousands of times, and splitting each again would be most of a grant's cost
+    inside: set[str]
+
+
+#: One rate-limit entry per counted grant: (published, order of arrival among unique events, uuid, line). The
+#: alert names the grant that took the hour over budget in time order, which is only known once all are read.
+_Counted = tuple[str, int, str | None, int | None]
+
+#: One ``HH:MM`` set per distinct activity table (identities share a handful of windows).
+_ACTIVE_MINUTES: dict[bytes, frozenset[str]] = {}
+
+
+def _active_minutes(table: bytes) -> frozenset[str]:
+    minutes = _ACTIVE_MINUTES.get(table)
+    if minutes is None:
+        minutes = frozenset(f"{m // 60:02d}:{m % 60:02d}" for m, on in enumerate(table) if on)
+        _ACTIVE_MINUTES[table] = minutes
+    return minutes
+
+
 class Detector:
-    """Evaluates every detection of a :class:`DetectionSet` over a batch of events."""
+    """Evaluates every detection of a :class:`DetectionSet` over a stream of events.
+
+    Events are judged as they are read and then dropped (only their uuids, and for each registered client's grants
+    the time, uuid and line, are kept), so memory stays flat however long the export. Sorting every event by time
+    first, as Okta's disorder seems to call for, is not needed: each alert depends on its own event alone, alerts are
+    sorted at the end (ties keep input order, as a stable sort of the events would), and the one order-dependent
+    detection, the hourly rate, finds the grant that crossed the budget by sorting that hour's grants once at the end.
+    tests/detect/test_equivalence.py holds this to the sort-everything-first reference on generated traffic.
+    """
 
     def __init__(self, detections: DetectionSet):
         self.detections = detections
-        self._by_client = dict(detections.by_client_id)
         self._known = frozenset(detections.known_client_ids)
         self._deployers = frozenset(detections.deployer_ids)
         self._grant = frozenset(GRANT_EVENT_TYPES)
         self._refused = frozenset(REFUSED_EVENT_TYPES)
         self._invalid = frozenset(INVALID_CREDENTIALS_EVENT_TYPES)
-        # Per client: active-minute table, expiry as an ISO string (compares as a date), allowed scopes.
-        self._active = {p.client_id: p.active_table for p in detections.identities}
-        self._expires = {p.client_id: p.expires.isoformat() for p in detections.identities if p.expires}
+        self._clients = {
+            client_id: _Client(
+                profile,
+                profile.expires.isoformat() if profile.expires else None,
+                _active_minutes(profile.active_table),
+                set(),
+            )
+            for client_id, profile in detections.by_client_id.items()
+        }
 
     def run(self, events: Iterable[Event], problems: Iterable[Problem] = ()) -> Report:
+        """Judge already-read :class:`Event` objects (see :meth:`scan` for the streaming entry point)."""
+        return self.scan(((e.published, e.raw, e.line, e.item) for e in events), list(problems))
+
+    def scan(self, records: Iterable[EventRecord], problems: list[Problem]) -> Report:
+        """Judge every record as it arrives; ``problems`` may still grow while ``records`` is read (it is the list
+        :func:`~agentid.detect.events.iter_events` reports into)."""
         seen: set[str] = set()
-        unique: list[Event] = []
-        duplicates = 0
-        for event in events:
-            uuid = event.raw.get("uuid")
-            if isinstance(uuid, str):
-                if uuid in seen:
-                    duplicates += 1
-                    continue
-                seen.add(uuid)
-            unique.append(event)
-        unique.sort(key=lambda e: e.published)
+        remember = seen.add
         alerts: list[Alert] = []
-        hourly: dict[tuple[str, str], int] = {}
-        crossings: dict[tuple[str, str], tuple[Event, IdentityProfile]] = {}
-        for event in unique:
-            self._judge(event, alerts, hourly, crossings)
-        for bucket, (event, profile) in crossings.items():
-            alerts.append(_rate_alert(event, profile, hourly[bucket]))
+        counted: dict[tuple[str, str], list[_Counted]] = {}
+        clients = self._clients
+        grant_types, refused_types, invalid_types = self._grant, self._refused, self._invalid
+        unique = duplicates = 0
+        for record in records:
+            published, raw, line, _item = record
+            uuid = raw.get("uuid")
+            if type(uuid) is not str and not isinstance(uuid, str):
+                uuid = None  # an event without a usable uuid cannot be recognised when redelivered: judged each time
+            elif uuid in seen:
+                duplicates += 1
+                continue
+            else:
+                remember(uuid)
+            order = unique
+            unique += 1
+            event_type = raw["eventType"]
+            if event_type in grant_types:
+                # A registered client's successful grant, by far the commonest event, is judged inline.
+                outcome = raw.get("outcome")
+                if not isinstance(outcome, dict) or outcome.get("result") != "SUCCESS":
+                    continue
+                actor = raw.get("actor")
+                actor_id = actor.get("id") if isinstance(actor, dict) else None
+                client = clients.get(actor_id) if isinstance(actor_id, str) else None
+                if client is None:
+                    self._judge_unregistered_grant(record, actor, actor_id, alerts)
+                    continue
+                if client.expires is not None and published[:10] > client.expires:
+                    alerts.append(self._expired(record, client))
+                if published[11:16] not in client.active:
+                    alerts.append(self._outside_hours(record, client.profile))
+                hour = (actor_id, published[:13])
+                entry = (published, order, uuid, line)
+                grants = counted.get(hour)
+                if grants is None:
+                    counted[hour] = [entry]
+                else:
+                    grants.append(entry)
+                debug = raw.get("debugContext")
+                debug = debug.get("debugData") if isinstance(debug, dict) else None
+                requested = debug.get("requestedScopes") if isinstance(debug, dict) else None
+                if requested.__class__ is not str or requested not in client.inside:
+                    self._judge_scopes(record, client, requested, alerts)
+            elif event_type in refused_types:
+                self._judge_refused(record, alerts)
+            elif event_type in invalid_types:
+                self._judge_invalid(record, alerts)
+            elif event_type.startswith(TAMPER_PREFIXES):
+                self._judge_tampering(record, alerts)
+            elif event_type.startswith(LOG_STREAM_PREFIX):
+                actor = raw.get("actor")
+                actor_id = _actor_id(actor)
+                alerts.append(
+                    self._alert(
+                        "log-stream-change",
+                        record,
+                        None,
+                        None,
+                        f"{event_type} by {_actor_name(actor, actor_id)}",
+                        event_type=event_type,
+                        actor=actor_id,
+                    )
+                )
+        alerts.extend(self._rate_alerts(counted))
         alerts.sort(key=lambda a: (a.published, _SEVERITY_ORDER.get(a.severity, 9), a.detection, a.key))
-        return Report(tuple(alerts), tuple(problems), len(unique), duplicates)
+        return Report(tuple(alerts), tuple(problems), unique, duplicates)
+
+    def _rate_alerts(self, counted: dict[tuple[str, str], list[_Counted]]) -> list[Alert]:
+        """One alert per client and UTC hour over budget, naming the grant that crossed it in time order (ties in
+        input order), listed in the order those grants came in time: as counting a time-sorted stream would."""
+        crossings = []
+        for (client_id, _hour), grants in counted.items():
+            profile = self._clients[client_id].profile
+            budget = profile.max_tokens_per_hour
+            if 0 <= budget < len(grants):
+                grants.sort()  # (published, order) is unique: the uuid and line never decide
+                crossings.append((grants[budget], profile, len(grants)))
+        crossings.sort(key=lambda crossing: crossing[0][:2])
+        return [_rate_alert(entry, profile, count) for entry, profile, count in crossings]
 
     def _alert(
         self,
         detection: str,
-        event: Event,
+        record: EventRecord,
         profile: IdentityProfile | None,
         client_id: Any,
         message: str,
         **details: Any,
     ) -> Alert:
-        uuid = event.raw.get("uuid")
+        published, raw, line, item = record
+        uuid = raw.get("uuid")
         return Alert(
             detection=detection,
             message=message,
-            published=event.published,
-            key=uuid if isinstance(uuid, str) else f"{event.published}#{event.line or event.item}",
+            published=published,
+            key=uuid if isinstance(uuid, str) else f"{published}#{line or item}",
             client_id=client_id if isinstance(client_id, str) else None,
             identity=profile.identity if profile else None,
             agent=profile.agent if profile else None,
             uuid=uuid if isinstance(uuid, str) else None,
-            line=event.line,
+            line=line,
             details=details,
         )
 
-    def _judge(
-        self,
-        event: Event,
-        alerts: list[Alert],
-        hourly: dict[tuple[str, str], int],
-        crossings: dict[tuple[str, str], tuple[Event, IdentityProfile]],
-    ) -> None:
-        raw = event.raw
-        event_type = raw["eventType"]
-        actor = raw.get("actor")
-        actor_id = actor.get("id") if isinstance(actor, dict) else None
+    def _judge_unregistered_grant(self, record: EventRecord, actor: Any, actor_id: Any, alerts: list[Alert]) -> None:
         if not isinstance(actor_id, str):
             actor_id = None  # a malformed id must not reach a set lookup (a list is unhashable)
+        grant_type = _dig(record[1], "debugContext", "debugData", "grantType")
+        if grant_type == CLIENT_CREDENTIALS and actor_id not in self._known:
+            name = actor.get("displayName") if isinstance(actor, dict) else None
+            alerts.append(
+                self._alert(
+                    "shadow-agent-token",
+                    record,
+                    None,
+                    actor_id,
+                    f"client {actor_id} ({name or 'no name'}) got a client-credentials token "
+                    "but no agent definition declares it",
+                    display_name=name,
+                )
+            )
+
+    def _expired(self, record: EventRecord, client: _Client) -> Alert:
+        profile, day = client.profile, record[0][:10]
+        return self._alert(
+            "inactive-agent-token",
+            record,
+            profile,
+            profile.client_id,
+            f"{profile.identity}: token granted on {day}, but the agent expired on {client.expires}",
+            expires=client.expires,
+        )
+
+    def _outside_hours(self, record: EventRecord, profile: IdentityProfile) -> Alert:
+        return self._alert(
+            "token-outside-active-hours",
+            record,
+            profile,
+            profile.client_id,
+            f"{profile.identity}: token granted at {record[0][11:16]} UTC, outside {profile.active_hours_utc}",
+            active_hours_utc=profile.active_hours_utc,
+        )
+
+    def _judge_refused(self, record: EventRecord, alerts: list[Alert]) -> None:
+        raw = record[1]
+        actor_id = _actor_id(raw.get("actor"))
+        client = self._clients.get(actor_id) if actor_id is not None else None
         outcome = raw.get("outcome")
-        result = outcome.get("result") if isinstance(outcome, dict) else None
-        if event_type in self._grant:
-            if result != "SUCCESS":
-                return
-            profile = self._by_client.get(actor_id)
-            if profile is None:
-                grant_type = _dig(raw, "debugContext", "debugData", "grantType")
-                if grant_type == CLIENT_CREDENTIALS and actor_id not in self._known:
-                    name = actor.get("displayName") if isinstance(actor, dict) else None
-                    alerts.append(
-                        self._alert(
-                            "shadow-agent-token",
-                            event,
-                            None,
-                            actor_id,
-                            f"client {actor_id} ({name or 'no name'}) got a client-credentials token "
-                            "but no agent definition declares it",
-                            display_name=name,
-                        )
-                    )
-                return
-            self._judge_grant(event, profile, alerts, hourly, crossings)
-        elif event_type in self._refused:
-            profile = self._by_client.get(actor_id)
-            if profile is not None and result == "FAILURE":
-                reason = outcome.get("reason") if isinstance(outcome, dict) else None
-                alerts.append(
-                    self._alert(
-                        "token-refused",
-                        event,
-                        profile,
-                        actor_id,
-                        f"{profile.identity}: Okta refused a token ({reason or 'no reason given'})",
-                        reason=reason,
-                    )
-                )
-                self._judge_scopes(event, profile, alerts)
-        elif event_type in self._invalid:
-            profile = self._by_client.get(actor_id)
-            if profile is not None:
-                alerts.append(
-                    self._alert(
-                        "invalid-client-credentials",
-                        event,
-                        profile,
-                        actor_id,
-                        f"{profile.identity}: a token request failed client authentication",
-                    )
-                )
-        elif event_type.startswith(TAMPER_PREFIXES):
-            if actor_id not in self._deployers:
-                target = raw.get("target")
-                targets = [
-                    t.get("displayName") or t.get("id")
-                    for t in (target if isinstance(target, list) else ())
-                    if isinstance(t, dict)
-                ]
-                alerts.append(
-                    self._alert(
-                        "identity-tampering",
-                        event,
-                        None,
-                        None,
-                        f"{event_type} by {_actor_name(actor, actor_id)}, not the deploying principal"
-                        + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
-                        event_type=event_type,
-                        actor=actor_id,
-                        targets=targets,
-                    )
-                )
-        elif event_type.startswith(LOG_STREAM_PREFIX):
+        if client is None or not isinstance(outcome, dict) or outcome.get("result") != "FAILURE":
+            return
+        profile = client.profile
+        reason = outcome.get("reason")
+        alerts.append(
+            self._alert(
+                "token-refused",
+                record,
+                profile,
+                actor_id,
+                f"{profile.identity}: Okta refused a token ({reason or 'no reason given'})",
+                reason=reason,
+            )
+        )
+        self._judge_scopes(record, client, _dig(raw, "debugContext", "debugData", "requestedScopes"), alerts)
+
+    def _judge_invalid(self, record: EventRecord, alerts: list[Alert]) -> None:
+        actor_id = _actor_id(record[1].get("actor"))
+        client = self._clients.get(actor_id) if actor_id is not None else None
+        if client is not None:
             alerts.append(
                 self._alert(
-                    "log-stream-change",
-                    event,
-                    None,
-                    None,
-                    f"{event_type} by {_actor_name(actor, actor_id)}",
-                    event_type=event_type,
-                    actor=actor_id,
+                    "invalid-client-credentials",
+                    record,
+                    client.profile,
+                    actor_id,
+                    f"{client.profile.identity}: a token request failed client authentication",
                 )
             )
 
-    def _judge_grant(
-        self,
-        event: Event,
-        profile: IdentityProfile,
-        alerts: list[Alert],
-        hourly: dict[tuple[str, str], int],
-        crossings: dict[tuple[str, str], tuple[Event, IdentityProfile]],
-    ) -> None:
-        client_id = profile.client_id
-        published = event.published
-        expires = self._expires.get(client_id)
-        if expires is not None and published[:10] > expires:
-            alerts.append(
-                self._alert(
-                    "inactive-agent-token",
-                    event,
-                    profile,
-                    client_id,
-                    f"{profile.identity}: token granted on {published[:10]}, but the agent expired on {expires}",
-                    expires=expires,
-                )
+    def _judge_tampering(self, record: EventRecord, alerts: list[Alert]) -> None:
+        raw = record[1]
+        event_type = raw["eventType"]
+        actor = raw.get("actor")
+        actor_id = _actor_id(actor)
+        if actor_id in self._deployers:
+            return
+        target = raw.get("target")
+        targets = [
+            t.get("displayName") or t.get("id")
+            for t in (target if isinstance(target, list) else ())
+            if isinstance(t, dict)
+        ]
+        alerts.append(
+            self._alert(
+                "identity-tampering",
+                record,
+                None,
+                None,
+                f"{event_type} by {_actor_name(actor, actor_id)}, not the deploying principal"
+                + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
+                event_type=event_type,
+                actor=actor_id,
+                targets=targets,
             )
-        minute = int(published[11:13]) * 60 + int(published[14:16])
-        if not self._active[client_id][minute]:
-            alerts.append(
-                self._alert(
-                    "token-outside-active-hours",
-                    event,
-                    profile,
-                    client_id,
-                    f"{profile.identity}: token granted at {published[11:16]} UTC, outside {profile.active_hours_utc}",
-                    active_hours_utc=profile.active_hours_utc,
-                )
-            )
-        bucket = (client_id, published[:13])
-        count = hourly.get(bucket, 0) + 1
-        hourly[bucket] = count
-        if count == profile.max_tokens_per_hour + 1:
-            crossings[bucket] = (event, profile)
-        self._judge_scopes(event, profile, alerts)
+        )
 
-    def _judge_scopes(self, event: Event, profile: IdentityProfile, alerts: list[Alert]) -> None:
-        requested = _scopes(event.raw)
-        outside = [scope for scope in requested if scope not in profile.scopes]
-        if outside:
-            alerts.append(
-                self._alert(
-                    "scope-outside-profile",
-                    event,
-                    profile,
-                    profile.client_id,
-                    f"{profile.identity}: requested {', '.join(outside)}, not in its declared scopes",
-                    outside=outside,
-                )
+    def _judge_scopes(self, record: EventRecord, client: _Client, requested: Any, alerts: list[Alert]) -> None:
+        profile = client.profile
+        outside = [scope for scope in _scopes_of(requested) if scope not in profile.scopes]
+        if not outside:
+            if isinstance(requested, str):
+                client.inside.add(requested)
+            return
+        alerts.append(
+            self._alert(
+                "scope-outside-profile",
+                record,
+                profile,
+                profile.client_id,
+                f"{profile.identity}: requested {', '.join(outside)}, not in its declared scopes",
+                outside=outside,
             )
+        )
+
+
+def _actor_id(actor: Any) -> str | None:
+    """``actor.id`` when it is a string; a malformed id must not reach a set lookup (a list is unhashable)."""
+    actor_id = actor.get("id") if isinstance(actor, dict) else None
+    return actor_id if isinstance(actor_id, str) else None
+
+
+def detect_events(source: bytes | BinaryIO, detections: DetectionSet) -> Report:
+    """Read ``source`` (bytes, or a binary file streamed as it is read; any supported shape) and run every detection:
+    the CLI's and the benchmark's entry point."""
+    with cyclic_gc_paused():  # see agentid.gcpause: the uuids seen and the grants counted stay alive to the end
+        problems: list[Problem] = []
+        return Detector(detections).scan(iter_events(source, problems), problems)
 
 
 def detect_bytes(data: bytes, detections: DetectionSet) -> Report:
-    """Read ``data`` (any supported shape) and run every detection: the CLI's and the benchmark's entry point."""
-    with cyclic_gc_paused():  # hundreds of thousands of parsed events stay alive: see agentid.gcpause
-        events, problems = read_events(data)
-        return Detector(detections).run(events, problems)
+    """:func:`detect_events` on bytes already in memory."""
+    return detect_events(data, detections)
 
 
-def _rate_alert(event: Event, profile: IdentityProfile, count: int) -> Alert:
-    """One alert per identity and UTC hour over budget, keyed by the hour, naming the event that crossed it."""
-    hour = event.published[:13] + ":00:00Z"
-    uuid = event.raw.get("uuid")
+def _rate_alert(entry: _Counted, profile: IdentityProfile, count: int) -> Alert:
+    """The alert for one identity and UTC hour over budget, keyed by the hour, naming the grant that crossed it."""
+    published, _order, uuid, line = entry
+    hour = published[:13] + ":00:00Z"
     return Alert(
         detection="token-rate-exceeded",
         message=f"{profile.identity}: {count} tokens in the hour from {hour}, "
@@ -357,7 +450,7 @@ def _rate_alert(event: Event, profile: IdentityProfile, count: int) -> Alert:
         client_id=profile.client_id,
         identity=profile.identity,
         agent=profile.agent,
-        uuid=uuid if isinstance(uuid, str) else None,
-        line=event.line,
+        uuid=uuid,
+        line=line,
         details={"count": count, "max_tokens_per_hour": profile.max_tokens_per_hour, "hour": hour},
     )
