@@ -50,6 +50,9 @@ def test_the_operator_check_rejects_what_moto_would_wave_through():
     assert unsafe_constructs({"detail": {"eventType": [{"prefx": "policy."}]}})
     assert unsafe_constructs({"detail": {"actor": [{"exists": False}]}})
     assert unsafe_constructs({"detail": {"actor": {"id": []}}})
+    # moto reads a list under anything-but/prefix as "any of"; AWS documents one string there.
+    assert unsafe_constructs({"detail": {"actor": {"displayName": [{"anything-but": {"prefix": ["a:", "b:"]}}]}}})
+    assert not unsafe_constructs({"detail": {"actor": {"displayName": [{"anything-but": {"prefix": "agentid:"}}]}}})
     assert operators_used({"a": [{"prefix": "x"}, {"anything-but": {"prefix": "y"}}]}) == {"prefix", "anything-but"}
 
 
