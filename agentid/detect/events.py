@@ -173,8 +173,9 @@ def iter_events(source: bytes | BinaryIO, problems: list[Problem]) -> Iterator[E
     held whole, and every parsed event with it, took 2.4 GB). A JSON array is parsed whole, as it must be.
     """
     stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview) else source
+    lines = iter(stream)  # one iterator for the head and the rest: a stream need not continue a second one
     head: list[bytes] = []  # the lines up to the first that is not blank, which tells the shape
-    for line in stream:
+    for line in lines:
         if not head and line.startswith(_BOM):
             line = line[len(_BOM) :]
         head.append(line)
@@ -186,7 +187,7 @@ def iter_events(source: bytes | BinaryIO, problems: list[Problem]) -> Iterator[E
     if start == b"[":
         yield from _array_records(b"".join(head) + stream.read(), problems)
         return
-    yield from _line_records(chain(head, stream), start == b"{", problems)
+    yield from _line_records(chain(head, lines), start == b"{", problems)
 
 
 def _line_records(lines: Iterable[bytes], may_be_one_document: bool, problems: list[Problem]) -> Iterator[EventRecord]:
