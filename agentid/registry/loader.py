@@ -13,11 +13,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentid.findings import Finding, Severity
 from agentid.gcpause import cyclic_gc_paused
+from agentid.registry import forkmap
 from agentid.registry import schema as schema_mod
 from agentid.registry.model import (
     Access,
@@ -37,7 +39,10 @@ from agentid.registry.model import (
     Source,
     Waiver,
 )
+from agentid.registry.yamlsafe import Path as Path_
 from agentid.registry.yamlsafe import Position, YamlDocument, YamlReadError, load_bytes
+
+_new_tuple = tuple.__new__
 
 #: JWK members that carry private key material (RFC 7517/7518). Their values never leave the loader.
 PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
@@ -396,11 +401,30 @@ def load_agent_document(
     doc: YamlDocument, file: str, *, expected_name: str | None = None, schema_path: str | None = None
 ) -> tuple[Agent | None, list[Finding]]:
     """Validate a parsed document and build its model (shared by files, git revisions and checkov)."""
+    checked = _check_document(doc, file, expected_name=expected_name, schema_path=schema_path)
+    if isinstance(checked, list):
+        return None, checked
+    return _model_of(checked, file, expected_name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A document the schema accepted, its private JWK members already removed (``private`` names them): all that
+    is left is building the model. Loading is split here because this half is the expensive one that workers do."""
+
+    doc: YamlDocument
+    private: dict[tuple[Any, ...], tuple[str, ...]]
+
+
+def _check_document(
+    doc: YamlDocument, file: str, *, expected_name: str | None, schema_path: str | None = None
+) -> _Checked | list[Finding]:
+    """The document's shape and schema: a :class:`_Checked` document, or the findings that keep it from loading."""
     from policies import AGENT_SCHEMA_PATH
 
     if not isinstance(doc.data, dict):
         kind = "empty" if doc.data is None else f"a {type(doc.data).__name__}"
-        return None, [
+        return [
             _finding(
                 "load.not-a-mapping",
                 f"an agent definition must be a mapping of keys to values, but this file is {kind}",
@@ -412,15 +436,20 @@ def load_agent_document(
         ]
     private = _strip_private_members(doc)
     problems = schema_mod.validate(doc, schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH)))
-    name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
     if problems:  # a leaked key is reported even when a typo elsewhere keeps the file from loading
-        return None, _private_key_findings(private, doc, file, name) + [
+        name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
+        return _private_key_findings(private, doc, file, name) + [
             _finding("load.schema", p.message, file, p.position, agent=name, remediation=p.remediation)
             for p in problems
         ]
-    source = Source(file, doc.positions)
-    agent = build_agent(doc.data, source, private)
-    return agent, _private_key_findings(private, doc, file, agent.name) + _within_file_checks(
+    return _Checked(doc, private)
+
+
+def _model_of(checked: _Checked, file: str, expected_name: str | None) -> tuple[Agent, list[Finding]]:
+    """The model of a checked document, with the findings only the model can show (file name, repeated ids)."""
+    doc = checked.doc
+    agent = build_agent(doc.data, Source(file, doc.positions), checked.private)
+    return agent, _private_key_findings(checked.private, doc, file, agent.name) + _within_file_checks(
         agent, file, expected_name
     )
 
@@ -536,14 +565,42 @@ def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -
     shown = display_paths_in(agents_dir, root)
     paths = agent_files(agents_dir)
     files = [shown(path) for path in paths]
-    loaded = (_load_agent_file(path, file) for path, file in zip(paths, files, strict=True))
-    return assemble_registry(catalog, loaded, files)
+    return assemble_registry(catalog, load_agent_files(paths, files), files)
 
 
-def _load_agent_file(path: Path, file: str) -> tuple[Agent | None, list[Finding]]:
-    """One file on disk through the strict loader; a wrong suffix or an unreadable file is a finding, not an error."""
+#: Below this many files one process loads them all: a worker's start-up would cost more than it saves.
+PARALLEL_MIN_FILES = 256
+
+
+def load_agent_files(
+    paths: Sequence[Path], files: Sequence[str], *, workers: int | None = None
+) -> list[tuple[Agent | None, list[Finding]]]:
+    """Each file's model (or None) and findings, in the order given; ``files`` are the paths as shown in findings.
+
+    Reading and checking files is spread over the available cores (:mod:`agentid.registry.forkmap`) when there are
+    at least :data:`PARALLEL_MIN_FILES`; ``workers`` overrides that choice (1: one process). Models are always
+    built here, in this process, from the workers' plain results: the outcome is the same either way.
+    """
+    from policies import AGENT_SCHEMA_PATH
+
+    items = list(zip(paths, files, strict=True))
+    if workers is None:
+        workers = forkmap.available_workers() if len(items) >= PARALLEL_MIN_FILES else 1
+    if workers > 1:
+        schema_mod.validator_for(str(AGENT_SCHEMA_PATH))  # compiled once, before the fork, for every worker
+    checked = forkmap.fork_map(_check_agent_file, items, workers=workers, encode=_encode, decode=_decode)
+    return [
+        (None, outcome) if isinstance(outcome, list) else _model_of(outcome, file, path.stem)
+        for (path, file), outcome in zip(items, checked, strict=True)
+    ]
+
+
+def _check_agent_file(item: tuple[Path, str]) -> _Checked | list[Finding]:
+    """One file on disk through the strict reader and the schema; a wrong suffix or an unreadable file is a finding,
+    not an error."""
+    path, file = item
     if path.suffix != AGENT_SUFFIX:
-        return None, [
+        return [
             _finding(
                 "load.file-suffix",
                 f"agent files end in {AGENT_SUFFIX}, not {path.suffix}",
@@ -555,8 +612,37 @@ def _load_agent_file(path: Path, file: str) -> tuple[Agent | None, list[Finding]
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [_finding("load.unreadable", f"cannot read the file: {exc.strerror}", file, None)]
-    return load_agent_bytes(raw, file, expected_name=path.stem)
+        return [_finding("load.unreadable", f"cannot read the file: {exc.strerror}", file, None)]
+    try:
+        doc = load_bytes(raw)
+    except YamlReadError as exc:
+        return [
+            _finding(p.rule, p.message, file, p.position, agent=path.stem, remediation=p.remediation)
+            for p in exc.problems
+        ]
+    return _check_document(doc, file, expected_name=path.stem)
+
+
+#: A checked document as a worker sends it: data, position paths, (line, column) pairs, private member names.
+_Plain = tuple[Any, tuple[Path_, ...], tuple[tuple[int, int], ...], dict[tuple[Any, ...], tuple[str, ...]]]
+
+
+def _encode(outcome: _Checked | list[Finding]) -> _Plain | list[Finding]:
+    """Plain tuples pickle several times faster than named tuples (one Python call each to rebuild)."""
+    if isinstance(outcome, list):
+        return outcome
+    positions = outcome.doc.positions
+    return outcome.doc.data, tuple(positions), tuple(map(tuple, positions.values())), outcome.private
+
+
+def _decode(plain: _Plain | list[Finding]) -> _Checked | list[Finding]:
+    if isinstance(plain, list):
+        return plain
+    data, paths, pairs, private = plain
+    # Position(line, column) for each pair without a Python-level call: tuple.__new__ straight from map().
+    positions = dict(zip(paths, map(_new_tuple, repeat(Position), pairs), strict=True))
+    # Only the value positions travel: nothing after checking asks for a key's own position (doc.keys).
+    return _Checked(YamlDocument(data, positions), private)
 
 
 def assemble_registry(

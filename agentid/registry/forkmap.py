@@ -1,0 +1,154 @@
+"""Map a function over many items on every core, in forked workers, with the results in the items' order.
+
+Why: reading a registry of thousands of agent files is CPU-bound Python (parsing YAML events one by one), so one
+process uses one core of a CI runner or a laptop that has several. A worker forked after the parent has imported
+everything and compiled the schema starts at once (no re-import, no re-compilation, nothing pickled on the way
+in); only its results travel back, through a pipe, as a pickle.
+
+Why it is safe to use everywhere the loader runs:
+
+* the parent does the first chunk itself and each worker one later chunk, and the results are put back in item
+  order, so the caller sees exactly what a plain loop would have produced;
+* any failure of a worker (an exception, a crash, a result that cannot be pickled or read back) is not an error:
+  the parent redoes that chunk itself, so the worst case is the speed of the plain loop;
+* it forks only where forking is sound: on Linux, and only while the process has a single thread (a thread
+  holding a lock at the moment of the fork, e.g. in gRPC under Pulumi, would leave that lock held forever in the
+  child); anywhere else it is the plain loop.
+
+``AGENTID_LOAD_WORKERS`` caps the number of processes (``1`` turns the workers off, e.g. to profile or to measure
+CPU time against wall time).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+W = TypeVar("W")
+
+WORKERS_ENV = "AGENTID_LOAD_WORKERS"
+
+#: At most this many processes: past a few, the parent's share of the work (reading results back) dominates.
+MAX_WORKERS = 8
+
+
+def available_workers() -> int:
+    """How many processes may share the work: the cores this process may run on, capped by ``AGENTID_LOAD_WORKERS``
+    and :data:`MAX_WORKERS`; 1 where forking is not sound (not Linux, or more than one thread running)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return 1
+    cores = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    setting = os.environ.get(WORKERS_ENV, "").strip()
+    if setting:
+        if setting.isdigit() and int(setting) >= 1:
+            cores = min(cores, int(setting))
+        else:
+            sys.stderr.write(
+                f"agentid: ignoring {WORKERS_ENV}={setting!r}: it must be a whole number of processes, 1 or more "
+                "(1 loads on one core).\n"
+            )
+    if cores > 1 and not _single_threaded():
+        return 1
+    return cores
+
+
+def _single_threaded() -> bool:
+    """True when this process runs one thread, C threads included (``threading`` only sees Python's own)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def fork_map(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    workers: int,
+    encode: Callable[[R], W],
+    decode: Callable[[W], R],
+) -> list[R]:
+    """``[func(item) for item in items]``, with the items split into ``workers`` contiguous chunks.
+
+    The parent computes the first chunk while each forked worker computes one of the others and sends back
+    ``[encode(result) ...]``; the parent turns those back with ``decode``. ``encode``/``decode`` exist because a
+    compact plain form (tuples, dicts, strings) pickles several times faster than rich objects. A chunk whose worker
+    fails is computed again in the parent. ``workers`` <= 1 (or too few items) is the plain loop.
+    """
+    if workers <= 1 or len(items) < 2:
+        return [func(item) for item in items]
+    size = -(-len(items) // workers)  # ceiling division: every worker but perhaps the last gets `size` items
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    started = [_start_worker(func, chunk, encode) for chunk in chunks[1:]]
+    results = [func(item) for item in chunks[0]]
+    for chunk, worker in zip(chunks[1:], started, strict=True):
+        encoded = _collect(worker)
+        if encoded is None or len(encoded) != len(chunk):
+            results.extend(func(item) for item in chunk)  # the worker failed: do its share here
+        else:
+            results.extend(decode(value) for value in encoded)
+    return results
+
+
+def _start_worker(func: Callable[[T], R], chunk: Sequence[T], encode: Callable[[R], W]) -> tuple[int, int] | None:
+    """Fork a worker for ``chunk``; return (pid, read end of its pipe), or None when it could not be started."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
+        status = 1
+        try:
+            import pickle
+
+            os.close(read_end)
+            payload = pickle.dumps([encode(func(item)) for item in chunk], protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+            status = 0
+        except BaseException:  # any failure (even Ctrl-C): the parent redoes this chunk
+            pass
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _collect(worker: tuple[int, int] | None) -> list[W] | None:
+    """The worker's encoded results, or None if it failed; the worker is always reaped."""
+    import pickle
+
+    if worker is None:
+        return None
+    pid, read_end = worker
+    payload = b""
+    reaped = False
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+        if os.waitstatus_to_exitcode(status) != 0 or not payload:
+            return None
+        return pickle.loads(payload)
+    except Exception:  # a truncated or unreadable result: the parent redoes the chunk
+        return None
+    finally:
+        if not reaped:  # interrupted (e.g. Ctrl-C) before the worker was reaped: stop it, leave no zombie
+            import signal
+
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass

@@ -1,0 +1,111 @@
+"""Loading on several cores gives exactly what loading in one process gives: same models, positions and findings.
+
+The registry here mixes the sample agents with every kind of broken file (YAML errors, schema errors, private key
+material, a wrong suffix, a name mismatch) and names that collide across the workers' chunks, so each worker sees
+both kinds of result and the cross-file checks run on merged results.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentid.registry import forkmap, load_registry
+from agentid.registry import loader as loader_mod
+from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES, REPO
+
+INVALID = FIXTURES / "agents" / "invalid"
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+
+@pytest.fixture(scope="module")
+def mixed_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Sample agents, every invalid fixture, case-insensitive duplicate names and a `.yml` file, in one folder."""
+    folder = tmp_path_factory.mktemp("registry") / "agents"
+    folder.mkdir()
+    for source in [*AGENTS_DIR.glob("*.yaml"), *INVALID.glob("*.yaml")]:
+        shutil.copy(source, folder / source.name)
+    summariser = (AGENTS_DIR / "meeting-summarizer.yaml").read_text(encoding="utf-8")
+    # The same agent under another file name (a duplicate name and a name mismatch), sorted to the far end.
+    (folder / "zz-meeting-summarizer-copy.yaml").write_text(summariser, encoding="utf-8")
+    (folder / "Meeting-Summarizer.yaml").write_text(
+        summariser.replace("name: meeting-summarizer", "name: Meeting-Summarizer"), encoding="utf-8"
+    )
+    (folder / "finance-reconciler-old.yml").write_text("name: finance-reconciler-old\n", encoding="utf-8")
+    return folder
+
+
+def _load(folder: Path, monkeypatch: pytest.MonkeyPatch, workers: int):
+    """load_registry as the CLI calls it, with the worker count forced (the threshold lowered to these few files)."""
+    monkeypatch.setattr(loader_mod, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(forkmap, "available_workers", lambda: workers)
+    return load_registry(folder, CATALOG, root=REPO)
+
+
+def _snapshot(result) -> tuple:
+    """Everything a caller can see, positions included (Source.positions is left out of Agent equality)."""
+    agents = [(agent, dict(agent.source.positions), agent.file) for agent in result.registry]
+    return agents, result.findings, result.files
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_parallel_loading_equals_serial_loading(mixed_registry, monkeypatch, workers):
+    serial = _load(mixed_registry, monkeypatch, 1)
+    parallel = _load(mixed_registry, monkeypatch, workers)
+    assert _snapshot(parallel) == _snapshot(serial)
+    rules = {f.rule for f in serial.findings}
+    # The fixture really exercises the hard cases (else this test could pass on a registry of valid files only).
+    assert {"load.syntax", "load.schema", "private-key-material", "load.duplicate-name", "load.file-suffix"} <= rules
+    assert len(serial.registry) >= 6
+
+
+def test_workers_really_run_in_other_processes():
+    pids = forkmap.fork_map(
+        lambda _item: os.getpid(), list(range(6)), workers=3, encode=lambda r: r, decode=lambda r: r
+    )
+    assert pids[:2] == [os.getpid()] * 2
+    assert len(set(pids[2:])) == 2 and os.getpid() not in pids[2:]
+
+
+def test_a_failing_worker_is_redone_in_this_process():
+    parent = os.getpid()
+
+    def encode(value: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("a worker that cannot send its results")
+        return value
+
+    results = forkmap.fork_map(lambda item: item * 10, list(range(7)), workers=2, encode=encode, decode=lambda r: r)
+    assert results == [item * 10 for item in range(7)]
+
+
+def test_a_crashing_worker_is_redone_in_this_process():
+    parent = os.getpid()
+
+    def func(item: int) -> int:
+        if os.getpid() != parent:
+            os._exit(3)
+        return item + 1
+
+    assert forkmap.fork_map(func, list(range(5)), workers=2, encode=lambda r: r, decode=lambda r: r) == [1, 2, 3, 4, 5]
+
+
+def test_the_environment_variable_caps_the_workers(monkeypatch, capsys):
+    monkeypatch.setenv(forkmap.WORKERS_ENV, "1")
+    assert forkmap.available_workers() == 1
+    monkeypatch.setenv(forkmap.WORKERS_ENV, "two")
+    forkmap.available_workers()
+    assert "ignoring AGENTID_LOAD_WORKERS='two'" in capsys.readouterr().err
+
+
+def test_small_registries_load_in_one_process(monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a registry below the threshold must not start workers")
+
+    monkeypatch.setattr(forkmap, "_start_worker", refuse)
+    assert len(load_registry(AGENTS_DIR, CATALOG, root=REPO).registry) == 6
