@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextvars
 import gc
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import json_format
-
+from agentid.gcpause import cyclic_gc_paused
 from agentid.plan.stackfile import SECRET_PLACEHOLDER, PlanError
 
 UNKNOWN_PLACEHOLDER = "[unknown]"
@@ -66,39 +66,139 @@ def _to_plain(value: Any, path: str, unknown: list[str]) -> Any:
     return value
 
 
+def _value_to_json(value: Any) -> Any:
+    """One protobuf ``Value`` as plain JSON, exactly as ``json_format.MessageToDict`` renders it.
+
+    ``MessageToDict`` looks up field descriptors in pure Python for every value; this dispatches on the oneof
+    directly. Equivalence is tested against ``MessageToDict`` (tests/plan/test_wire_inputs.py).
+    """
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return _struct_to_json(value.struct_value)
+    if kind == "list_value":
+        return [_value_to_json(item) for item in value.list_value.values]
+    if kind == "number_value":
+        number = value.number_value
+        if math.isinf(number) or math.isnan(number):
+            # MessageToDict refuses these too (they would read back as strings).
+            shown = "Infinity" if math.isinf(number) else "NaN"
+            raise ValueError(f"Fail to serialize {shown} for Value.number_value, which would parse as string_value")
+        return number
+    if kind == "bool_value":
+        return value.bool_value
+    return None  # null_value, or no kind set
+
+
+def _struct_to_json(struct: Any) -> dict[str, Any]:
+    """A protobuf ``Struct`` as a plain dict (see :func:`_value_to_json`)."""
+    fields = struct.fields
+    return {key: _value_to_json(fields[key]) for key in fields}
+
+
+class _Unknown(Exception):
+    """Raised by :func:`_fast_plain` on the first unknown value: the slow path then lists every unknown's path."""
+
+
+def _fast_plain(value: Any) -> Any:
+    """``_to_plain(MessageToDict(value))`` in one pass over the protobuf ``Value``, without tracking paths.
+
+    Paths matter only for the error listing unknown inputs, which a complete plan never raises: on the first
+    unknown this gives up (:class:`_Unknown`) and the caller takes the exact, slower path.
+    """
+    from pulumi.runtime import rpc
+
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        if text == rpc.UNKNOWN:
+            raise _Unknown
+        return text
+    if kind == "struct_value":
+        return _fast_struct(value.struct_value.fields)
+    if kind == "list_value":
+        return [_fast_plain(item) for item in value.list_value.values]
+    plain = _value_to_json(value)
+    if isinstance(plain, float) and plain.is_integer():
+        return int(plain)  # protobuf Struct numbers are doubles; priorities and lifetimes are integers
+    return plain
+
+
+def _fast_struct(fields: Any) -> Any:
+    """:func:`_fast_plain` of a ``Struct``'s fields: a secret, a resource reference or a dict with sorted keys."""
+    from pulumi.runtime import rpc
+
+    if rpc._special_sig_key in fields:
+        signature = _value_to_json(fields[rpc._special_sig_key])
+        if signature == rpc._special_secret_sig:
+            if "value" in fields:
+                _fast_plain(fields["value"])  # a secret may still be unknown: that is a hole too
+            return SECRET_PLACEHOLDER
+        if signature == rpc._special_resource_sig:
+            return _value_to_json(fields["urn"]) if "urn" in fields else ""
+    # Sorted keys: protobuf maps have no order, and a plan must read (and diff) the same on every run.
+    return {key: _fast_plain(fields[key]) for key in sorted(fields)}
+
+
+def wire_inputs(struct: Any) -> tuple[Any, tuple[str, ...]]:
+    """A request's ``object`` (protobuf ``Struct``) as plan inputs, and the paths of any unknown values in it."""
+    try:
+        return _fast_struct(struct.fields), ()
+    except _Unknown:
+        from google.protobuf import json_format
+
+        unknown: list[str] = []
+        return _to_plain(json_format.MessageToDict(struct), "", unknown), tuple(unknown)
+
+
+def _registration(request: Any, urn: str) -> Registration:
+    """A recorded ``RegisterResourceRequest`` as a :class:`Registration` (inputs masked, unknowns listed)."""
+    inputs, unknown = wire_inputs(request.object)
+    return Registration(
+        type=request.type,
+        name=request.name,
+        urn=urn,
+        parent_urn=request.parent,
+        custom=request.custom,
+        inputs=inputs,
+        dependencies=tuple(request.dependencies),
+        protect=bool(request.protect),
+        delete_before_replace=request.deleteBeforeReplace,
+        ignore_changes=tuple(request.ignoreChanges),
+        additional_secret_outputs=tuple(request.additionalSecretOutputs),
+        unknown_inputs=unknown,
+    )
+
+
 def _make_monitor_class() -> type:
     from pulumi.runtime.mocks import MockMonitor
 
     class RecordingMonitor(MockMonitor):
-        """The SDK's mock monitor, also keeping each registration's wire form."""
+        """The SDK's mock monitor, also keeping each registration's wire form.
+
+        The requests are kept as they are and converted once the program has finished (:meth:`registrations`):
+        converting here would run on the SDK's executor threads, competing with the event loop for the GIL, and
+        leave thousands of input dicts for the cyclic collector to re-scan while the program still runs.
+        """
 
         def __init__(self, mocks: Any) -> None:
             super().__init__(mocks)
-            self.registrations: list[Registration] = []
+            self.requests: list[tuple[Any, str]] = []
             self._lock = threading.Lock()
 
         def RegisterResource(self, request: Any) -> Any:
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
-                unknown: list[str] = []
-                inputs = _to_plain(json_format.MessageToDict(request.object), "", unknown)
-                registration = Registration(
-                    type=request.type,
-                    name=request.name,
-                    urn=response.urn,
-                    parent_urn=request.parent,
-                    custom=request.custom,
-                    inputs=inputs,
-                    dependencies=tuple(request.dependencies),
-                    protect=bool(request.protect),
-                    delete_before_replace=request.deleteBeforeReplace,
-                    ignore_changes=tuple(request.ignoreChanges),
-                    additional_secret_outputs=tuple(request.additionalSecretOutputs),
-                    unknown_inputs=tuple(unknown),
-                )
                 with self._lock:  # registrations arrive from the SDK's executor threads
-                    self.registrations.append(registration)
+                    self.requests.append((request, response.urn))
             return response
+
+        def registrations(self) -> tuple[Registration, ...]:
+            """Every recorded registration, in the order the engine received them."""
+            # Plain data only (no reference cycles): see agentid.gcpause.
+            with cyclic_gc_paused():
+                return tuple(_registration(request, urn) for request, urn in self.requests)
 
     return RecordingMonitor
 
@@ -194,7 +294,7 @@ def run_program(
             box["outputs"] = resolved
 
         _sync_await(run_pulumi_func(body))
-        return RunResult(tuple(monitor.registrations), box["outputs"], box["result"])
+        return RunResult(monitor.registrations(), box["outputs"], box["result"])
 
     try:
         result = contextvars.copy_context().run(isolated)
