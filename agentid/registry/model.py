@@ -95,8 +95,11 @@ class Source:
         return found.column if found else None
 
 
-#: The members RFC 7638 hashes, per key type (section 3.2).
+#: The members RFC 7638 hashes, per key type (section 3.2), in sorted order.
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
+
+#: json's own encoder for one string with ensure_ascii (the C one when available): quotes and escapes included.
+_json_string = json.encoder.encode_basestring_ascii
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +134,18 @@ class Jwk:
         required = _THUMBPRINT_MEMBERS.get(self.kty)
         if required is None:
             raise ValueError(f"no RFC 7638 thumbprint for key type {self.kty!r}")
-        members = {name: getattr(self, name) for name in required}
-        missing = [name for name, value in members.items() if value is None]
+        values = [getattr(self, name) for name in required]
+        missing = [name for name, value in zip(required, values, strict=True) if value is None]
         if missing:
             raise ValueError(f"{self.kty} key `{self.kid}` lacks {', '.join(missing)}")
-        canonical = json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        if all(type(value) is str for value in values):
+            # What json.dumps(sort_keys, no whitespace, ensure_ascii) writes, built directly: the member names are
+            # already in sorted order and each value is encoded by json's own ASCII string encoder.
+            pairs = [f'"{name}":{_json_string(value)}' for name, value in zip(required, values, strict=True)]
+            canonical = "{" + ",".join(pairs) + "}"
+        else:
+            members = dict(zip(required, values, strict=True))
+            canonical = json.dumps(members, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
         digest = hashlib.sha256(canonical.encode("ascii")).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -180,7 +190,7 @@ class Access:
 
     @property
     def scope_names(self) -> tuple[str, ...]:
-        return tuple(grant.name for grant in self.scopes)
+        return tuple([grant.name for grant in self.scopes])
 
 
 @dataclass(frozen=True, slots=True)

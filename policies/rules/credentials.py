@@ -143,16 +143,23 @@ def insecure_uri_reason(uri: str) -> str | None:
 
 _NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+", re.IGNORECASE)
 
+#: ``ipaddress.ip_address`` accepts only dotted ASCII digits (IPv4) or text with a colon (IPv6): a host with neither
+#: is a name, known without two raised and caught exceptions per URL.
+_IPV4_CHARACTERS = frozenset("0123456789.")
+
 
 def _is_ip_address(host: str) -> bool:
     """An IPv4/IPv6 literal, including the shorthand forms URL parsers and resolvers accept as IPv4 (`127.1`,
     `2130706433`, `0x7f.0.0.1`): per the WHATWG URL standard a host whose last label is a number is an IPv4
     address, never a DNS name."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return bool(host) and _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]) is not None
-    return True
+    if ":" in host or _IPV4_CHARACTERS.issuperset(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return True
+    return bool(host) and _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]) is not None
 
 
 @rule(

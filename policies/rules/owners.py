@@ -24,9 +24,9 @@ from policies.rules.base import RuleContext, RuleKind, Violation, rule
     kind=RuleKind.REGISTRY,
 )
 def owner_allowed_domain(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
-    allowed = {d.casefold() for d in ctx.settings.allowed_owner_domains}
     for index, owner in enumerate(agent.owners):
         if not in_allowed_domain(owner, ctx):
+            allowed = _allowed_domains(ctx.settings.allowed_owner_domains)
             yield Violation(
                 f"owner `{owner}` is not in an allowed domain ({', '.join(sorted(allowed))})", ("owners", index)
             )
@@ -38,7 +38,9 @@ def _service_account_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def _normalised(name: str) -> str:
-    return re.sub(r"[._+]", "-", name.casefold())
+    """``.``, ``_`` and ``+`` all become ``-``. Three ``str.replace`` give what ``re.sub(r"[._+]", "-", ...)`` gives
+    (none of them brings back a character another replaces) at a fifth of the cost: this runs for every owner."""
+    return name.casefold().replace(".", "-").replace("_", "-").replace("+", "-")
 
 
 @rule(
@@ -61,12 +63,12 @@ def owner_not_agent_identity(agent: Agent, ctx: RuleContext) -> Iterator[Violati
 def machine_identity_reason(email: str, agent: Agent, ctx: RuleContext) -> str | None:
     """Why ``email`` is a machine rather than an accountable person (``agent`` itself, one of its plugins, another
     agent, a service account or shared mailbox), or ``None``. Waiver approvers are held to this too."""
-    own_identities = {_normalised(agent.name)} | {_normalised(p.identity_name(agent.name)) for p in agent.plugins}
-    own_identities |= {_normalised(p.name) for p in agent.plugins}
     pattern = _service_account_regex(tuple(ctx.settings.service_account_patterns))
     mailbox = local_part(email)
     name = _normalised(mailbox)
-    if name in own_identities:
+    if name == _normalised(agent.name) or any(
+        name == _normalised(p.identity_name(agent.name)) or name == _normalised(p.name) for p in agent.plugins
+    ):
         return "is this agent's own identity"
     if ctx.registry is not None and (other := agent_of_identity(ctx.registry, name)) is not None:
         return f"is the identity of {'agent' if other.name == name else 'plugin'} `{name}`"
@@ -81,9 +83,15 @@ def same_person(a: str, b: str) -> bool:
 
 
 def in_allowed_domain(email: str, ctx: RuleContext) -> bool:
-    allowed = {d.casefold() for d in ctx.settings.allowed_owner_domains}
+    allowed = _allowed_domains(ctx.settings.allowed_owner_domains)
     domain = domain_of(email)
     return domain in allowed or any(domain.endswith("." + d) for d in allowed)
+
+
+@functools.lru_cache(maxsize=16)
+def _allowed_domains(domains: tuple[str, ...]) -> frozenset[str]:
+    """The settings' domains, case-folded once rather than for every owner of every agent."""
+    return frozenset(d.casefold() for d in domains)
 
 
 @rule(
