@@ -107,7 +107,8 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
     if path.is_dir():
         raise click.UsageError(f"--events {events} is a directory; pass a file of events, or - for standard input")
     try:
-        return path.open("rb"), events
+        # A 1 MiB buffer: reading a large export through the default 8 KiB one cost a sixth of parsing it.
+        return path.open("rb", buffering=1 << 20), events
     except FileNotFoundError:
         raise click.UsageError(
             f"--events {events} does not exist; pass an exported System Log file, or - to read standard input"
