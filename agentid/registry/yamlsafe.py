@@ -63,6 +63,13 @@ def _plain_tag(value: str) -> str:
 #: The safe loaders' resolver (they inherit its class-level tables), shared by every file.
 _RESOLVER = yaml.resolver.Resolver()
 
+_INT = "tag:yaml.org,2002:int"
+
+#: The tag of plain scalars seen before, read inline by :func:`parse` (cheaper than a call into the lru_cache);
+#: bounded so a stream of distinct values cannot grow it without limit.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 65536
+
 #: ``tuple.__new__(Position, (line, column))`` skips the named tuple's Python-level ``__new__``: one per value.
 _new_tuple = tuple.__new__
 
@@ -154,14 +161,13 @@ def decode(raw: bytes, *, max_bytes: int = MAX_BYTES) -> str:
 class _Frame:
     """One open mapping or sequence while walking the event stream."""
 
-    __slots__ = ("container", "is_mapping", "key", "key_position", "path")
+    __slots__ = ("container", "is_mapping", "key", "path")
 
     def __init__(self, container: Any, path: Path, is_mapping: bool):
         self.container = container
         self.path = path
         self.is_mapping = is_mapping
         self.key: str | None = None
-        self.key_position: Position | None = None
 
 
 def _scalar_value(loader: Any, event: Any, problems: list[YamlProblem]) -> Any:
@@ -244,7 +250,6 @@ def parse(text: str) -> YamlDocument:
                     else YamlProblem("load.key-type", "mapping keys must be plain text", position)
                 )
                 frame.key = "\0invalid"
-                frame.key_position = position
                 return
             if value in frame.container:
                 first = doc.keys.get((*frame.path, value))
@@ -258,10 +263,8 @@ def parse(text: str) -> YamlDocument:
                     )
                 )
                 frame.key = "\0duplicate"
-                frame.key_position = position
                 return
             frame.key = value
-            frame.key_position = position
             doc.keys[(*frame.path, value)] = position
             return
         key = frame.key
@@ -282,25 +285,40 @@ def parse(text: str) -> YamlDocument:
     positions, keys = doc.positions, doc.keys
     loader = _Loader(text)
     get_event = loader.get_event
+    # Module-level names read once per document rather than once per event (a file has dozens of events).
+    scalar_event, new_tuple, position_class = yaml.ScalarEvent, _new_tuple, Position
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    shortcut, resolvable_first, plain_tags = _PLAIN_SHORTCUT, _RESOLVABLE_FIRST, _PLAIN_TAGS
     try:
         while True:
             event = get_event()
             kind = type(event)  # exact classes from libyaml: cheaper than a chain of isinstance()
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
                 mark = event.start_mark
-                position = _new_tuple(Position, (mark.line + 1, mark.column + 1))
+                position = new_tuple(position_class, (mark.line + 1, mark.column + 1))
                 if event.anchor:
                     raise _alias(problems, position)
                 value = event.value
-                if not (
-                    event.tag is None
-                    and (
-                        event.style  # quoted or block: a string (as in _scalar_value)
-                        or not event.implicit[0]
-                        or (_PLAIN_SHORTCUT and value and value[0] not in _RESOLVABLE_FIRST)
-                    )
-                ):
+                if event.tag is not None:
                     value = _scalar_value(loader, event, problems)
+                elif not event.style and event.implicit[0]:  # plain (quoted and block scalars are strings)
+                    if not shortcut or not value:  # the empty plain scalar is null
+                        value = _scalar_value(loader, event, problems)
+                    elif value[0] in resolvable_first:
+                        # Most such scalars are keys or names seen before (`name`, `owners`, `okta.users.read`):
+                        # their tag is remembered, and only a non-string (or a non-decimal number) goes the long way.
+                        tag = plain_tags.get(value)
+                        if tag is None:
+                            tag = _plain_tag(value)
+                            if len(plain_tags) < _PLAIN_TAGS_MAX:
+                                plain_tags[value] = tag
+                        if tag == _INT and len(value) < 19 and value.isascii() and value.isdigit():
+                            if value[0] != "0" or value == "0":
+                                value = int(value)  # what construct_yaml_int does with plain decimal digits
+                            else:
+                                value = _scalar_value(loader, event, problems)  # 017 is octal in YAML 1.1
+                        elif tag != _STR and tag != _TIMESTAMP:  # timestamps stay text (see _scalar_value)
+                            value = _scalar_value(loader, event, problems)
                 # The two common cases inline (a new key, a value under a key or in a list); attach() does the rest.
                 if stack:
                     frame = stack[-1]
@@ -312,7 +330,6 @@ def parse(text: str) -> YamlDocument:
                     if key is None:
                         if type(value) is str and value not in frame.container:
                             frame.key = value
-                            frame.key_position = position
                             keys[(*frame.path, value)] = position
                             continue
                     elif not key.startswith("\0"):
@@ -322,9 +339,22 @@ def parse(text: str) -> YamlDocument:
                         continue
                 attach(value, position)
                 continue
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                frame = stack.pop()
-                attach(frame.container, doc.positions.get(frame.path) or _position(event.start_mark))
+            if kind is mapping_end or kind is sequence_end:
+                done = stack.pop()
+                position = positions.get(done.path) or _position(event.start_mark)
+                if stack:  # the common cases inline, as for scalars: into a list, or under a valid key
+                    frame = stack[-1]
+                    if not frame.is_mapping:
+                        positions[(*frame.path, len(frame.container))] = position
+                        frame.container.append(done.container)
+                        continue
+                    key = frame.key
+                    if key is not None and not key.startswith("\0"):
+                        frame.key = None
+                        frame.container[key] = done.container
+                        positions[(*frame.path, key)] = position
+                        continue
+                attach(done.container, position)
                 continue
             if kind is yaml.StreamEndEvent:
                 break

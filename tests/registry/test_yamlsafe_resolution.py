@@ -19,6 +19,8 @@ TRICKY = [
     "yes", "No", "on", "OFF", "y", "n", "true", "False", "~", "null", "Null", "0x1F", "0o17", "017", "1_000",
     "+12", "-3.5e+3", ".inf", "-.Inf", ".nan", "1:30", "190:20:30.15", "2027-02-28", "2027-02-30", "<<", "=",
     "3.", "0b101", "12e3", "é-scope", "calendar.read", "finance-reconciler", "https://keys.example.com/x",
+    "0", "00", "0009", "15", "1440", "123456789012345678", "1234567890123456789", "12345678901234567890123",
+    "-0", "+0", "٣٠", "1٣", "okta.users.read", "owners", "token_lifetime_minutes", "nina.petrova",
 ]  # fmt: skip
 token = st.one_of(
     st.sampled_from(TRICKY),
@@ -47,3 +49,11 @@ def test_plain_scalars_resolve_like_pyyaml(tokens: list[str]):
             assert isinstance(have, float) and have != have
         else:
             assert have == want and type(have) is type(want), (value, have, want)
+
+
+def test_an_empty_plain_value_is_null_and_a_repeated_one_keeps_its_type():
+    """The reader remembers plain scalars' tags across files: the second file must read exactly like the first."""
+    for _ in range(2):
+        data = parse("name: \nmax_tokens_per_hour: 120\nteam: 0017\nreview_by: 2027-03-01\nflag: yes\n").data
+        assert data == {"name": None, "max_tokens_per_hour": 120, "team": 15, "review_by": "2027-03-01", "flag": True}
+        assert type(data["max_tokens_per_hour"]) is int
