@@ -15,8 +15,12 @@ Why it is safe to use everywhere the loader runs:
   holding a lock at the moment of the fork, e.g. in gRPC under Pulumi, would leave that lock held forever in the
   child); anywhere else it is the plain loop.
 
-``AGENTID_LOAD_WORKERS`` caps the number of processes (``1`` turns the workers off, e.g. to profile or to measure
-CPU time against wall time).
+* it uses only cores that are idle: a worker on a core another job keeps busy only time-shares with the parent, and
+  the hand-over (pickling, copy-on-write pages) then makes the whole slower, not faster. Like ``make -l``, it counts
+  the cores left over by the 1-minute load average and starts a worker only for a core at least half idle.
+
+``AGENTID_LOAD_WORKERS=N`` sets the number of processes instead (``1`` turns the workers off, e.g. to profile or to
+compare CPU time with wall time; a larger N starts workers whatever the load).
 """
 
 from __future__ import annotations
@@ -37,23 +41,26 @@ MAX_WORKERS = 8
 
 
 def available_workers() -> int:
-    """How many processes may share the work: the cores this process may run on, capped by ``AGENTID_LOAD_WORKERS``
-    and :data:`MAX_WORKERS`; 1 where forking is not sound (not Linux, or more than one thread running)."""
+    """How many processes may share the work: the idle cores this process may run on (at most :data:`MAX_WORKERS`),
+    or ``AGENTID_LOAD_WORKERS``; 1 where forking is not sound (not Linux, or more than one thread running)."""
     if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return 1
     cores = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    # This process's own core, plus each core the load average leaves at least half idle (the load counts this
+    # process and, in a loop of runs such as a benchmark, the runs before it: one busy core is this one).
+    workers = min(cores, 1 + max(0, int(cores - os.getloadavg()[0] + 0.5)))
     setting = os.environ.get(WORKERS_ENV, "").strip()
     if setting:
         if setting.isdigit() and int(setting) >= 1:
-            cores = min(cores, int(setting))
+            workers = min(int(setting), MAX_WORKERS)
         else:
             sys.stderr.write(
                 f"agentid: ignoring {WORKERS_ENV}={setting!r}: it must be a whole number of processes, 1 or more "
                 "(1 loads on one core).\n"
             )
-    if cores > 1 and not _single_threaded():
+    if workers > 1 and not _single_threaded():
         return 1
-    return cores
+    return max(workers, 1)
 
 
 def _single_threaded() -> bool:

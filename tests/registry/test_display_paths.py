@@ -29,3 +29,34 @@ def test_same_outside_the_repository_and_for_a_symlink(tmp_path, monkeypatch):
         for path in sorted(directory.iterdir()):
             assert show(path) == display_path(path, REPO)
     assert display_paths_in(agents, REPO)(agents / "meeting-summarizer.yaml") == "agents/meeting-summarizer.yaml"
+
+
+def test_listing_and_display_paths_equal_the_path_by_path_way(tmp_path, monkeypatch):
+    """The registry lists files with one os.scandir; it must pick, order and show files exactly as Path does."""
+    from agentid.registry import load_registry
+    from agentid.registry.loader import agent_files
+    from tests.conftest import CATALOG
+
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    for name in ["finance-reconciler.yaml", "hr-onboarding.yml", ".yaml", "notes.YAML", "b..yaml", "README.md"]:
+        (agents / name).write_text("name: finance-reconciler\n", encoding="utf-8")
+    (agents / "support-triage.yaml").mkdir()  # a directory with an agent-like name is not a definition
+    os.symlink(AGENTS_DIR / "meeting-summarizer.yaml", agents / "meeting-summarizer.yaml")
+    os.symlink(tmp_path / "missing.yaml", agents / "dangling.yaml")
+    os.symlink(agents / "loop.yaml", agents / "loop.yaml")
+    expected = sorted(
+        (p for p in agents.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()), key=lambda p: p.name
+    )
+    assert agent_files(agents) == expected
+    assert [p.name for p in expected] == [
+        "b..yaml",
+        "finance-reconciler.yaml",
+        "hr-onboarding.yml",
+        "meeting-summarizer.yaml",
+    ]
+    for cwd, directory in ((REPO, agents), (tmp_path, Path("agents"))):
+        monkeypatch.chdir(cwd)
+        show = display_paths_in(directory, REPO)
+        loaded = load_registry(directory, CATALOG, root=REPO)
+        assert list(loaded.files) == [show(p) for p in agent_files(directory)]

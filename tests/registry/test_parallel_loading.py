@@ -109,3 +109,16 @@ def test_small_registries_load_in_one_process(monkeypatch):
 
     monkeypatch.setattr(forkmap, "_start_worker", refuse)
     assert len(load_registry(AGENTS_DIR, CATALOG, root=REPO).registry) == 6
+
+
+def test_workers_are_started_only_for_idle_cores(monkeypatch):
+    monkeypatch.delenv(forkmap.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(forkmap, "_single_threaded", lambda: True)
+    monkeypatch.setattr(forkmap.os, "sched_getaffinity", lambda _pid: {0, 1})
+    for load, workers in [(0.0, 2), (1.0, 2), (1.4, 2), (1.6, 1), (2.0, 1), (7.5, 1)]:
+        monkeypatch.setattr(forkmap.os, "getloadavg", lambda load=load: (load, load, load))
+        assert forkmap.available_workers() == workers, load
+    monkeypatch.setenv(forkmap.WORKERS_ENV, "2")  # an explicit number wins over the load
+    assert forkmap.available_workers() == 2
+    monkeypatch.setattr(forkmap, "_single_threaded", lambda: False)  # never fork a process running other threads
+    assert forkmap.available_workers() == 1
