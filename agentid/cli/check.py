@@ -24,6 +24,7 @@ from agentid.cli.common import (
     write_output,
 )
 from agentid.findings import Finding, Severity, has_blocking, sorted_findings
+from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Registry
 
 FORMATS = ("text", "json", "sarif", "junit")
@@ -92,6 +93,24 @@ def check(
       agentid check --format sarif --output out/agentid.sarif
       agentid check --today 2026-12-01 --format json
     """
+    if registry_only:
+        # Loading and judging a registry keeps every agent alive to the end and creates no reference cycles: with the
+        # cyclic collector off for the whole command (not just per phase), nothing re-scans the registry between
+        # phases, and the registry is freed by reference counting as the command returns, before it is back on.
+        with cyclic_gc_paused():
+            return _check(paths, stack, today, output_format, output, registry_only, settings_file)
+    return _check(paths, stack, today, output_format, output, registry_only, settings_file)
+
+
+def _check(
+    paths: RepoPaths,
+    stack: str | None,
+    today: dt.date,
+    output_format: str,
+    output: Path | None,
+    registry_only: bool,
+    settings_file: Path | None,
+) -> int:
     stacks = _stacks(paths.root, stack)
     settings = _settings(paths.root, settings_file)
     result = load_or_exit(paths)

@@ -274,19 +274,12 @@ def parse(text: str) -> YamlDocument:
         frame.container[key] = value
         doc.positions[(*frame.path, key)] = position
 
-    def child_path() -> Path:
-        if not stack:
-            return ()
-        frame = stack[-1]
-        if frame.is_mapping:
-            return (*frame.path, frame.key if frame.key is not None else "")
-        return (*frame.path, len(frame.container))
-
     positions, keys = doc.positions, doc.keys
     loader = _Loader(text)
     get_event = loader.get_event
     # Module-level names read once per document rather than once per event (a file has dozens of events).
     scalar_event, new_tuple, position_class = yaml.ScalarEvent, _new_tuple, Position
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
     shortcut, resolvable_first, plain_tags = _PLAIN_SHORTCUT, _RESOLVABLE_FIRST, _PLAIN_TAGS
     try:
@@ -339,6 +332,45 @@ def parse(text: str) -> YamlDocument:
                         continue
                 attach(value, position)
                 continue
+            if kind is mapping_start or kind is sequence_start:
+                mark = event.start_mark
+                position = new_tuple(position_class, (mark.line + 1, mark.column + 1))
+                if event.anchor:
+                    raise _alias(problems, position)
+                if event.tag not in _COLLECTION_TAGS:
+                    problems.append(
+                        YamlProblem(
+                            "load.tag",
+                            f"YAML tag `{event.tag}` is not allowed in agent files",
+                            position,
+                            "Remove the tag.",
+                        )
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    problems.append(
+                        YamlProblem(
+                            "load.too-deep",
+                            f"values are nested more than {MAX_DEPTH} levels deep",
+                            position,
+                            "Agent files are shallow; check the indentation or brackets.",
+                        )
+                    )
+                    raise YamlReadError(problems)
+                if not stack:
+                    path: Path = ()
+                else:
+                    frame = stack[-1]
+                    if not frame.is_mapping:
+                        path = (*frame.path, len(frame.container))
+                    elif frame.key is None:
+                        problems.append(YamlProblem("load.key-type", "mapping keys must be plain text", position))
+                        raise YamlReadError(problems)
+                    else:
+                        path = (*frame.path, frame.key)
+                is_mapping = kind is mapping_start
+                stack.append(_Frame({} if is_mapping else [], path, is_mapping))
+                positions.setdefault(path, position)
+                continue
             if kind is mapping_end or kind is sequence_end:
                 done = stack.pop()
                 position = positions.get(done.path) or _position(event.start_mark)
@@ -373,36 +405,10 @@ def parse(text: str) -> YamlDocument:
                     )
                     raise YamlReadError(problems)
                 continue
+            # What is left: an alias, or an anchored event of another kind; both end reading.
             position = _position(event.start_mark)
             if kind is yaml.AliasEvent or getattr(event, "anchor", None):
                 raise _alias(problems, position)
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                is_mapping = kind is yaml.MappingStartEvent
-                if event.tag not in _COLLECTION_TAGS:
-                    problems.append(
-                        YamlProblem(
-                            "load.tag",
-                            f"YAML tag `{event.tag}` is not allowed in agent files",
-                            position,
-                            "Remove the tag.",
-                        )
-                    )
-                if len(stack) >= MAX_DEPTH:
-                    problems.append(
-                        YamlProblem(
-                            "load.too-deep",
-                            f"values are nested more than {MAX_DEPTH} levels deep",
-                            position,
-                            "Agent files are shallow; check the indentation or brackets.",
-                        )
-                    )
-                    raise YamlReadError(problems)
-                if stack and stack[-1].is_mapping and stack[-1].key is None:
-                    problems.append(YamlProblem("load.key-type", "mapping keys must be plain text", position))
-                    raise YamlReadError(problems)
-                container: Any = {} if is_mapping else []
-                stack.append(_Frame(container, child_path(), is_mapping))
-                doc.positions.setdefault(stack[-1].path, position)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)

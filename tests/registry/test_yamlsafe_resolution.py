@@ -57,3 +57,42 @@ def test_an_empty_plain_value_is_null_and_a_repeated_one_keeps_its_type():
         data = parse("name: \nmax_tokens_per_hour: 120\nteam: 0017\nreview_by: 2027-03-01\nflag: yes\n").data
         assert data == {"name": None, "max_tokens_per_hour": 120, "team": 15, "review_by": "2027-03-01", "flag": True}
         assert type(data["max_tokens_per_hour"]) is int
+
+
+def test_nested_collections_keep_their_positions():
+    """Collections inside lists and mappings (the reader's inlined paths) are placed and positioned exactly."""
+    doc = parse("owners:\n  - {email: nina.petrova@example.com}\n  - [on-call, finance]\naccess: {}\n")
+    assert doc.data == {"owners": [{"email": "nina.petrova@example.com"}, ["on-call", "finance"]], "access": {}}
+    assert {path: tuple(position) for path, position in doc.positions.items()} == {
+        (): (1, 1),
+        ("owners",): (2, 3),
+        ("owners", 0): (2, 5),
+        ("owners", 0, "email"): (2, 13),
+        ("owners", 1): (3, 5),
+        ("owners", 1, 0): (3, 6),
+        ("owners", 1, 1): (3, 15),
+        ("access",): (4, 9),
+    }
+    assert {path: tuple(position) for path, position in doc.keys.items()} == {
+        ("owners",): (1, 1),
+        ("owners", 0, "email"): (2, 6),
+        ("access",): (4, 1),
+    }
+
+
+def test_a_collection_as_a_key_or_a_tagged_collection_is_refused_at_its_place():
+    for text, rule, message, where in [
+        ("? [transcripts.read]\n: 1\n", "load.key-type", "mapping keys must be plain text", (1, 3)),
+        (
+            "scopes: !!set {a: 1}\n",
+            "load.tag",
+            "YAML tag `tag:yaml.org,2002:set` is not allowed in agent files",
+            (1, 9),
+        ),
+    ]:
+        try:
+            parse(text)
+        except YamlReadError as exc:
+            assert [(p.rule, p.message, tuple(p.position)) for p in exc.problems] == [(rule, message, where)]
+        else:
+            raise AssertionError(f"{text!r} was accepted")
