@@ -70,7 +70,7 @@ def _value_to_json(value: Any) -> Any:
     """One protobuf ``Value`` as plain JSON, exactly as ``json_format.MessageToDict`` renders it.
 
     ``MessageToDict`` looks up field descriptors in pure Python for every value; this dispatches on the oneof
-    directly. Equivalence is tested against ``MessageToDict`` (tests/plan/test_wire_inputs.py).
+    directly. Equivalence is tested against ``MessageToDict`` (tests/plan/test_engine_fast_paths.py).
     """
     kind = value.WhichOneof("kind")
     if kind == "string_value":
@@ -239,11 +239,99 @@ def _make_mocks() -> Any:
     return PlanMocks()
 
 
+async def _from_input_parts(value: Any) -> tuple[bool, bool, Any]:
+    """What ``Output.from_input(value)`` resolves to: (known, secret, plain value). The SDK's own path."""
+    import pulumi
+
+    output = pulumi.Output.from_input(value)
+    return await output.is_known(), await output.is_secret(), await output.future()
+
+
+async def resolve_output(value: Any) -> tuple[bool, bool, Any]:
+    """``(is_known, is_secret, value)`` of ``Output.from_input(value)``, awaited item by item.
+
+    ``Output.from_input`` turns a dict of N outputs (the ``clientIds`` stack output: one per identity) into
+    ``Output.all``, which merges the items' resource sets one copy at a time (O(N²) at 10,000 agents) and schedules
+    several tasks per item. The stack output needs only the three answers, so plain dicts, lists and tuples are
+    walked here and each output awaited directly; anything else (input classes, awaitables) takes the SDK's path.
+    Known only if every part is known, secret if any part is (as ``Output.all``); equivalence is tested against
+    :func:`_from_input_parts` (tests/plan/test_engine_fast_paths.py).
+    """
+    import pulumi
+
+    if isinstance(value, pulumi.Output):
+        known, secret = await value.is_known(), await value.is_secret()
+        if not known:
+            return False, secret, None
+        inner_known, inner_secret, plain = await resolve_output(await value.future())
+        return inner_known, secret or inner_secret, plain if inner_known else None
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        known, secret, plain_dict = True, False, {}
+        for key, item in value.items():
+            item_known, item_secret, plain_dict[key] = await resolve_output(item)
+            known, secret = known and item_known, secret or item_secret
+        return known, secret, plain_dict if known else None
+    if isinstance(value, (list, tuple)):
+        known, secret, items = True, False, []
+        for item in value:
+            item_known, item_secret, plain_item = await resolve_output(item)
+            known, secret = known and item_known, secret or item_secret
+            items.append(plain_item)
+        return known, secret, (type(value)(items) if isinstance(value, tuple) else items) if known else None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return True, False, value
+    return await _from_input_parts(value)
+
+
 @dataclass(frozen=True)
 class RunResult:
     registrations: tuple[Registration, ...]
     outputs: Mapping[str, Any]
     result: Any
+
+
+#: The event loop plans run on (see :func:`_on_fresh_thread`).
+_PLAN_LOOP: Any = None
+#: Plans share the SDK's global settings and that loop: one at a time.
+_PLAN_LOCK = threading.Lock()
+
+
+def _on_fresh_thread(context: contextvars.Context, function: Callable[[], RunResult]) -> RunResult:
+    """``context.run(function)`` on a new thread (one plan at a time); its exception re-raised here.
+
+    Why a thread: the SDK records the Python call stack of every resource it registers (``traceback.extract_stack``
+    in ``pulumi.runtime.resource._get_stack_trace``, pulumi 3.272.0: file, line and URI of each frame below the
+    resource's constructor). Under the CLI that stack starts with runpy, click's five frames and the plan's own, ~25
+    frames a resource; on a fresh thread it starts at the program, ~14. The mock engine discards the trace, so the plan
+    is the same; a real ``pulumi preview`` runs ``infra/__main__.py``, not this.
+    """
+    import asyncio
+
+    global _PLAN_LOOP
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        global _PLAN_LOOP
+        # The SDK needs a current loop from the start (set_mocks registers the stack resource). One loop serves every
+        # run, as the main thread's loop did: its default executor's threads (where the mock monitor runs, each with
+        # its own loop) are then reused rather than started and abandoned per plan.
+        if _PLAN_LOOP is None or _PLAN_LOOP.is_closed():
+            _PLAN_LOOP = asyncio.new_event_loop()
+        asyncio.set_event_loop(_PLAN_LOOP)
+        try:
+            outcome["result"] = context.run(function)
+        except BaseException as exc:  # re-raised on the caller's thread below
+            outcome["error"] = exc
+        finally:
+            asyncio.set_event_loop(None)
+
+    with _PLAN_LOCK:
+        thread = threading.Thread(target=target, name="agentid-plan", daemon=True)
+        thread.start()
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def run_program(
@@ -261,7 +349,6 @@ def run_program(
     """
 
     def isolated() -> RunResult:
-        import pulumi
         from pulumi.runtime import config as runtime_config
         from pulumi.runtime import settings
         from pulumi.runtime.mocks import set_mocks
@@ -286,8 +373,7 @@ def run_program(
             box["result"] = result
             resolved: dict[str, Any] = {}
             for key, value in outputs.items():
-                output = pulumi.Output.from_input(value)
-                known, secret, plain = await output.is_known(), await output.is_secret(), await output.future()
+                known, secret, plain = await resolve_output(value)
                 if not known:
                     raise PlanError(f"stack output `{key}` is unknown in the plan; the mock engine returned no value")
                 resolved[key] = SECRET_PLACEHOLDER if secret else plain
@@ -297,7 +383,7 @@ def run_program(
         return RunResult(monitor.registrations(), box["outputs"], box["result"])
 
     try:
-        result = contextvars.copy_context().run(isolated)
+        result = _on_fresh_thread(contextvars.copy_context(), isolated)
     except BaseException:
         # A failed run leaves futures holding exceptions nobody retrieved. Finalise them now: left to a later garbage
         # collection, their finalisers format a traceback (which parses source with `ast`) in the middle of whatever

@@ -1,0 +1,241 @@
+"""The offline plan's fast paths give exactly what the straightforward paths give.
+
+``agentid.plan.engine`` converts recorded requests in one pass over the protobuf (:func:`wire_inputs`) instead of
+``MessageToDict`` followed by :func:`_to_plain`, resolves stack outputs item by item (:func:`resolve_output`) instead
+of through ``Output.from_input``, and runs the program on a fresh thread (a shallower stack for the SDK to capture per
+resource). Each test here pits one of them against the path it replaced; the last ones plan whole registries both ways
+and compare everything a plan holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import traceback
+
+import pulumi
+import pulumi_okta as okta
+import pytest
+from google.protobuf import json_format, struct_pb2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pulumi.runtime import rpc
+
+from agentid.plan import PlanError, build_plan, engine
+from agentid.plan.engine import _from_input_parts, _to_plain, resolve_output, run_program, wire_inputs
+from tests.conftest import REPO, TODAY
+
+
+def _reference_inputs(struct: struct_pb2.Struct) -> tuple[object, tuple[str, ...]]:
+    """The conversion the plan used before: MessageToDict, then _to_plain with paths."""
+    unknown: list[str] = []
+    return _to_plain(json_format.MessageToDict(struct), "", unknown), tuple(unknown)
+
+
+def _struct(value: dict) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(value)
+    return struct
+
+
+def _secret(value: object) -> dict:
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def _resource(urn: str) -> dict:
+    return {rpc._special_sig_key: rpc._special_resource_sig, "urn": urn, "id": "0oa1"}
+
+
+# Wire values as the SDK writes them: JSON scalars (numbers are doubles), lists, objects, secrets, resource
+# references and the unknown sentinel.
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.integers(min_value=-(2**52), max_value=2**52).map(float),
+    st.text(max_size=12),
+    st.sampled_from(["client_credentials", "private_key_jwt", rpc.UNKNOWN]),
+)
+_keys = st.sampled_from(["grantTypes", "jwks", "kid", "n", "label", "scopeWhitelists", "priority", "value", "urn"])
+_wire = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(_keys, inner, max_size=4),
+        inner.map(_secret),
+        st.sampled_from(["urn:pulumi:prod::agentid::okta:app/oAuth:OAuth::meeting-summarizer-app"]).map(_resource),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_keys, _wire, max_size=6))
+def test_wire_inputs_match_message_to_dict_then_to_plain(value):
+    struct = _struct(value)
+    assert wire_inputs(struct) == _reference_inputs(struct), value
+
+
+def test_wire_inputs_list_every_unknown_path_like_before():
+    struct = _struct(
+        {
+            "clientWhitelists": [rpc.UNKNOWN, "0oa1finance"],
+            "settings": {"token": _secret(rpc.UNKNOWN), "host": rpc.UNKNOWN},
+            "priority": 1.0,
+        }
+    )
+    inputs, unknown = wire_inputs(struct)
+    assert unknown == ("clientWhitelists[0]", "settings.host", "settings.token"), unknown
+    assert (inputs, unknown) == _reference_inputs(struct)
+
+
+def test_wire_inputs_refuse_infinity_like_message_to_dict():
+    struct = _struct({"accessTokenLifetimeMinutes": float("inf")})
+    with pytest.raises(ValueError, match="Infinity"):
+        json_format.MessageToDict(struct)
+    with pytest.raises(ValueError, match="Infinity"):
+        wire_inputs(struct)
+
+
+def test_every_request_of_the_sample_plans_converts_as_before(sample_registry, monkeypatch):
+    """The real requests (nested JWKs, network zones, secrets, resource references) of both sample stacks."""
+    compared = []
+    original = engine.wire_inputs
+
+    def checked(struct):
+        fast = original(struct)
+        assert fast == _reference_inputs(struct), json_format.MessageToDict(struct)
+        compared.append(struct)
+        return fast
+
+    monkeypatch.setattr(engine, "wire_inputs", checked)
+    for stack in ("dev", "prod"):
+        build_plan(sample_registry, stack, today=TODAY, root=REPO)
+    assert len(compared) > 30, f"only {len(compared)} requests were compared"
+
+
+def _outputs_program():
+    app = okta.app.OAuth("meeting-summarizer-app", label="meeting-summarizer", type="service")
+    policy = okta.auth.ServerPolicy(
+        "meeting-summarizer-policy", auth_server_id="aus1", description="d", priority=1, client_whitelists=["0oa1"]
+    )
+    outputs = {
+        "clientIds": {"meeting-summarizer": app.client_id, "finance-reconciler": pulumi.Output.from_input("0oa2")},
+        "nested": {"ids": [app.client_id, ("a", policy.id)], "empty": {}, "none": None, "list": []},
+        "fromApply": app.client_id.apply(lambda cid: {"id": cid, "policy": policy.id}),
+        "secretInDict": {"plain": "x", "hidden": pulumi.Output.secret("hec-token-0f8a21")},
+        "secretOuter": pulumi.Output.secret({"inner": app.client_id}),
+        "tuple": (1, 2.5, True),
+        "number": 5,
+        "input class": okta.app.OAuthJwkArgs(kid="finance-2026", kty="EC", x="x", y="y"),
+    }
+    return None, outputs
+
+
+def _run(program):
+    return run_program(program, project="agentid", stack="dev", config={}, secret_keys=())
+
+
+def test_stack_outputs_resolve_as_output_from_input_does(monkeypatch):
+    fast = _run(_outputs_program).outputs
+    monkeypatch.setattr(engine, "resolve_output", _from_input_parts)
+    reference = _run(_outputs_program).outputs
+    assert fast == reference
+    assert fast["secretInDict"] == "[secret]" and fast["secretOuter"] == "[secret]", fast
+    assert fast["clientIds"]["finance-reconciler"] == "0oa2", fast
+
+
+def test_one_unknown_client_id_makes_the_whole_output_unknown():
+    def program():
+        app = okta.app.OAuth("support-triage-app", label="support-triage", type="service")
+        # The mock returns no clientSecret: unknown in a preview.
+        return None, {"clientIds": {"support-triage": app.client_id, "broken": app.client_secret}}
+
+    with pytest.raises(PlanError, match="stack output `clientIds` is unknown"):
+        _run(program)
+
+
+def test_resolve_output_answers_like_from_input_for_plain_values():
+    """Outside any resource: plain values are known, not secret, and unchanged."""
+    import asyncio
+
+    loop = asyncio.new_event_loop()  # not asyncio.run: that would leave the main thread without a current loop
+    try:
+        for value in ("0oa1", 3, 2.5, True, None, [], {}, (1, "a"), {"a": [1, {"b": None}]}):
+            assert loop.run_until_complete(resolve_output(value)) == (True, False, value), value
+    finally:
+        loop.close()
+
+
+def test_the_program_runs_on_a_fresh_shallow_thread():
+    """The SDK records the whole Python stack for every resource: the program must not run under the caller's."""
+    seen = {}
+
+    def program():
+        seen["thread"] = threading.current_thread()
+        seen["depth"] = len(traceback.extract_stack())
+        return None, {}
+
+    caller_depth = len(traceback.extract_stack())
+    _run(program)
+    assert seen["thread"] is not threading.current_thread(), "the program ran on the caller's thread"
+    assert seen["depth"] < 20 < caller_depth, (seen["depth"], caller_depth)
+
+
+def test_plans_can_run_from_several_threads_one_after_another(sample_registry):
+    plans = []
+    threads = [
+        threading.Thread(target=lambda: plans.append(build_plan(sample_registry, "dev", today=TODAY, root=REPO)))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(plans) == 2 and plans[0].to_dict() == plans[1].to_dict()
+
+
+def _straightforward(monkeypatch):
+    """Swap every fast path for the one it replaced."""
+
+    def reference_inputs(struct):
+        return _reference_inputs(struct)
+
+    monkeypatch.setattr(engine, "wire_inputs", reference_inputs)
+    monkeypatch.setattr(engine, "resolve_output", _from_input_parts)
+    monkeypatch.setattr(engine, "_on_fresh_thread", _on_this_thread)
+
+
+def _on_this_thread(context, function):
+    """The program on the caller's thread (full stack), on the plans' shared loop (left current, as the main thread's
+    own loop was before plans moved to a thread)."""
+    import asyncio
+
+    if engine._PLAN_LOOP is None:
+        engine._PLAN_LOOP = asyncio.new_event_loop()
+    asyncio.set_event_loop(engine._PLAN_LOOP)
+    return context.run(function)
+
+
+def _everything(plan):
+    return plan.to_dict(), dict(plan.outputs), dict(plan.options), [r.agent for r in plan.resources]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_sample_plans_equal_the_straightforward_path(sample_registry, stack, monkeypatch):
+    fast = _everything(build_plan(sample_registry, stack, today=TODAY, root=REPO))
+    _straightforward(monkeypatch)
+    assert _everything(build_plan(sample_registry, stack, today=TODAY, root=REPO)) == fast
+
+
+def test_a_generated_registry_plans_equal_the_straightforward_path(tmp_path, monkeypatch):
+    """Generated agents: RSA and EC keys, jwks_uri, network zones, plugins, Okta API scopes, expired agents."""
+    from agentid.registry import load_registry
+    from benchmarks.generate import generate
+
+    generate(tmp_path, 24, today=dt.date(2026, 12, 1), violation_rate=0.0)
+    loaded = load_registry(tmp_path / "agents", REPO / "policies" / "catalog.yaml", root=tmp_path)
+    assert loaded.ok, [f.message for f in loaded.findings]
+    fast = _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=REPO))
+    _straightforward(monkeypatch)
+    assert _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=REPO)) == fast
