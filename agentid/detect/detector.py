@@ -9,7 +9,7 @@ set lookups keyed by client id, all precomputed in :class:`Detector`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, BinaryIO
 
 from agentid.detect.definitions import (
@@ -23,8 +23,9 @@ from agentid.detect.definitions import (
     DetectionSet,
     IdentityProfile,
 )
-from agentid.detect.events import Event, EventRecord, Problem, iter_events
+from agentid.detect.events import Event, EventRecord, Problem, iter_events, iter_line_range, split_lines
 from agentid.gcpause import cyclic_gc_paused
+from agentid.registry.forkmap import available_workers, fork_map
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -155,6 +156,38 @@ def _active_minutes(table: bytes) -> frozenset[str]:
     return minutes
 
 
+@dataclass(slots=True)
+class Tally:
+    """What judging a run of events leaves before the report: the run's single-event alerts and problems (in input
+    order), its counted grants, the uuids it saw, and how many unique and redelivered events it held."""
+
+    alerts: list[Alert]
+    problems: list[Problem]
+    counted: dict[tuple[str, str], list[_Counted]]
+    seen: set[str]
+    unique: int
+    duplicates: int
+
+    def merge(self, later: Tally) -> None:
+        """Add the tally of the run that follows this one in the input, as if one run had read both.
+
+        An event of ``later`` whose uuid this run already saw was judged there as new; it is a redelivery, so its
+        alerts and counted grant are dropped and it counts as a duplicate. ``later`` must have been numbered after
+        this run (``first_order`` above every order here), so ties in time still fall in input order."""
+        again = later.seen & self.seen
+        if again:
+            later.alerts = [a for a in later.alerts if a.uuid not in again]
+            later.counted = {hour: [g for g in grants if g[2] not in again] for hour, grants in later.counted.items()}
+        self.alerts += later.alerts
+        self.problems += later.problems
+        for hour, grants in later.counted.items():
+            if grants:
+                self.counted.setdefault(hour, []).extend(grants)
+        self.seen |= later.seen
+        self.unique += later.unique - len(again)
+        self.duplicates += later.duplicates + len(again)
+
+
 class Detector:
     """Evaluates every detection of a :class:`DetectionSet` over a stream of events.
 
@@ -190,6 +223,17 @@ class Detector:
     def scan(self, records: Iterable[EventRecord], problems: list[Problem]) -> Report:
         """Judge every record as it arrives; ``problems`` may still grow while ``records`` is read (it is the list
         :func:`~agentid.detect.events.iter_events` reports into)."""
+        return self.report(self.tally(records, problems))
+
+    def report(self, tally: Tally) -> Report:
+        """The report once every event is judged: the hourly rate alerts, then every alert in time order."""
+        alerts = tally.alerts + self._rate_alerts(tally.counted)
+        alerts.sort(key=lambda a: (a.published, _SEVERITY_ORDER.get(a.severity, 9), a.detection, a.key))
+        return Report(tuple(alerts), tuple(tally.problems), tally.unique, tally.duplicates)
+
+    def tally(self, records: Iterable[EventRecord], problems: list[Problem], first_order: int = 0) -> Tally:
+        """Judge a run of records: alerts of single events, and the grants counted per client and hour.
+        ``first_order`` numbers the run's events after those of earlier runs (see :meth:`Tally.merge`)."""
         seen: set[str] = set()
         remember = seen.add
         alerts: list[Alert] = []
@@ -207,7 +251,7 @@ class Detector:
                 continue
             else:
                 remember(uuid)
-            order = unique
+            order = first_order + unique
             unique += 1
             event_type = raw["eventType"]
             if event_type in grant_types:
@@ -257,9 +301,7 @@ class Detector:
                         actor=actor_id,
                     )
                 )
-        alerts.extend(self._rate_alerts(counted))
-        alerts.sort(key=lambda a: (a.published, _SEVERITY_ORDER.get(a.severity, 9), a.detection, a.key))
-        return Report(tuple(alerts), tuple(problems), unique, duplicates)
+        return Tally(alerts, problems, counted, seen, unique, duplicates)
 
     def _rate_alerts(self, counted: dict[tuple[str, str], list[_Counted]]) -> list[Alert]:
         """One alert per client and UTC hour over budget, naming the grant that crossed it in time order (ties in
@@ -424,12 +466,70 @@ def _actor_id(actor: Any) -> str | None:
     return actor_id if isinstance(actor_id, str) else None
 
 
-def detect_events(source: bytes | BinaryIO, detections: DetectionSet) -> Report:
+#: Files smaller than this are read by one process: below it, forking and merging save too little to matter.
+SPLIT_MIN_BYTES = 32 << 20
+
+
+def detect_events(
+    source: bytes | BinaryIO,
+    detections: DetectionSet,
+    *,
+    workers: int | None = None,
+    split_min_bytes: int = SPLIT_MIN_BYTES,
+) -> Report:
     """Read ``source`` (bytes, or a binary file streamed as it is read; any supported shape) and run every detection:
-    the CLI's and the benchmark's entry point."""
+    the CLI's and the benchmark's entry point.
+
+    A large JSON-lines file is cut into runs of whole lines judged side by side, one per core (``workers``; by
+    default :func:`~agentid.registry.forkmap.available_workers`, which ``AGENTID_LOAD_WORKERS`` caps), and the runs'
+    tallies merged in file order: the report is the one a single reader gives (tests/detect/test_equivalence.py).
+    """
     with cyclic_gc_paused():  # see agentid.gcpause: the uuids seen and the grants counted stay alive to the end
+        detector = Detector(detections)
+        count = available_workers() if workers is None else workers
+        split = split_lines(source, count, split_min_bytes) if count > 1 else None
+        if split is not None:
+            return judge_in_parts(detector, *split, workers=count)
         problems: list[Problem] = []
-        return Detector(detections).scan(iter_events(source, problems), problems)
+        return detector.scan(iter_events(source, problems), problems)
+
+
+def judge_in_parts(detector: Detector, path: str, ranges: list[tuple[int, int | None]], *, workers: int) -> Report:
+    """Judge each byte range of ``path`` (from :func:`~agentid.detect.events.split_lines`), the first here and the
+    others in forked workers (any that fails is redone here), and merge the tallies in file order.
+
+    A range's events are numbered from its first byte: a range holds fewer events than bytes, so every number in one
+    range is below every number in the next, and ties in time still fall in file order after the merge."""
+
+    def tally_range(bounds: tuple[int, int | None]) -> Tally:
+        problems: list[Problem] = []
+        return detector.tally(iter_line_range(path, *bounds, problems), problems, first_order=bounds[0])
+
+    tallies = fork_map(tally_range, ranges, workers=workers, encode=_encode_tally, decode=_decode_tally)
+    total = tallies[0]
+    for later in tallies[1:]:
+        total.merge(later)
+    return detector.report(total)
+
+
+_ALERT_FIELDS = tuple(f.name for f in fields(Alert))
+
+
+def _encode_tally(tally: Tally) -> tuple[Any, ...]:
+    """Plain tuples, which pickle quickly, for a worker's tally on its way back to the parent."""
+    return (
+        [tuple(getattr(alert, name) for name in _ALERT_FIELDS) for alert in tally.alerts],
+        [(p.message, p.line, p.item) for p in tally.problems],
+        tally.counted,
+        tally.seen,
+        tally.unique,
+        tally.duplicates,
+    )
+
+
+def _decode_tally(encoded: tuple[Any, ...]) -> Tally:
+    alerts, problems, counted, seen, unique, duplicates = encoded
+    return Tally([Alert(*a) for a in alerts], [Problem(*p) for p in problems], counted, seen, unique, duplicates)
 
 
 def detect_bytes(data: bytes, detections: DetectionSet) -> Report:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -190,7 +191,9 @@ def iter_events(source: bytes | BinaryIO, problems: list[Problem]) -> Iterator[E
     yield from _line_records(chain(head, lines), start == b"{", problems)
 
 
-def _line_records(lines: Iterable[bytes], may_be_one_document: bool, problems: list[Problem]) -> Iterator[EventRecord]:
+def _line_records(
+    lines: Iterable[bytes], may_be_one_document: bool, problems: list[Problem], first_line: int = 1
+) -> Iterator[EventRecord]:
     """JSON lines (each an event, an envelope or a page of events). When no line parses and the input starts with
     ``{``, it is re-read whole as one pretty-printed event or envelope, so every line is kept until one parses."""
     kept: list[bytes] | None = [] if may_be_one_document else None
@@ -198,7 +201,7 @@ def _line_records(lines: Iterable[bytes], may_be_one_document: bool, problems: l
     parsed_any = False
     loads = orjson.loads
     okta_time = _OKTA_TIME.fullmatch
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_line):
         if kept is not None:
             kept.append(line)
         if not line or line.isspace():  # the same bytes as ``not line.strip()``, without copying the line
@@ -250,6 +253,70 @@ def _parse_bare(line: bytes, number: int, problems: list[Problem]) -> Any:
     except orjson.JSONDecodeError as exc:
         problems.append(Problem(f"not valid JSON ({exc.msg})", number))
         return _UNPARSED
+
+
+def split_lines(source: Any, parts: int, min_bytes: int) -> tuple[str, list[tuple[int, int | None]]] | None:
+    """Byte ranges of whole lines that cut a large JSON-lines file into ``parts`` runs, or None to read it whole.
+
+    Only a regular file of at least ``min_bytes`` whose first non-blank line is a JSON object is cut: then the file
+    is JSON lines for :func:`iter_events` too (not an array, and not one pretty-printed event, which needs every line
+    to fail), so reading the runs one after another with :func:`iter_line_range` yields exactly what
+    :func:`iter_events` would. The last range is open-ended, to read whatever the file holds by then, as one reader
+    would."""
+    path = getattr(source, "name", None)
+    if parts < 2 or not isinstance(path, str) or not os.path.isfile(path):
+        return None
+    size = os.path.getsize(path)
+    if size < min_bytes:
+        return None
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if number == 1:
+                line = line.removeprefix(_BOM)
+            if line.strip():
+                if not line.lstrip().startswith(b"{"):
+                    return None
+                try:
+                    orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    return None
+                break
+        else:
+            return None
+        cuts = [0]
+        for part in range(1, parts):
+            handle.seek(max(size * part // parts - 1, cuts[-1]))
+            handle.readline()  # to the end of the line the cut falls in
+            cut = handle.tell()
+            if cut >= size or cut <= cuts[-1]:
+                break
+            cuts.append(cut)
+    if len(cuts) < 2:
+        return None
+    return path, [(start, end) for start, end in zip(cuts, [*cuts[1:], None], strict=True)]
+
+
+def iter_line_range(path: str, start: int, end: int | None, problems: list[Problem]) -> Iterator[EventRecord]:
+    """The records of the lines in bytes ``[start, end)`` of a JSON-lines file (see :func:`split_lines`), numbered as
+    in the whole file; ``end`` None reads to the end."""
+    with open(path, "rb", buffering=1 << 20) as handle:
+        first_line = 1
+        while handle.tell() < start:  # count the lines before the range: a C scan, no parsing
+            chunk = handle.read(min(1 << 20, start - handle.tell()))
+            if not chunk:
+                return  # the file shrank since it was cut
+            first_line += chunk.count(b"\n")
+        yield from _line_records(_lines_until(handle, start, end), False, problems, first_line)
+
+
+def _lines_until(handle: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+    position = start
+    for line in handle:
+        length = len(line)
+        yield line.removeprefix(_BOM) if position == 0 else line
+        position += length
+        if end is not None and position >= end:
+            return
 
 
 def read_events(data: bytes) -> tuple[list[Event], list[Problem]]:

@@ -16,12 +16,16 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
+import subprocess
+import sys
+import tempfile
 from dataclasses import replace
 from typing import Any
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from agentid.detect.definitions import (
@@ -30,9 +34,10 @@ from agentid.detect.definitions import (
     REFUSED_EVENT_TYPES,
     DetectionSet,
 )
-from agentid.detect.detector import Detector, Report, detect_bytes, detect_events
-from agentid.detect.events import iter_events, read_events
+from agentid.detect.detector import Detector, Report, detect_bytes, detect_events, judge_in_parts
+from agentid.detect.events import iter_events, read_events, split_lines
 from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID, synthetic_day
+from tests.conftest import REPO
 from tests.detect import reference
 from tests.detect.conftest import AFTER_EXPIRY, EVENT_SOURCE, load_event
 
@@ -203,14 +208,16 @@ BAD_LINES = [b"{truncated", b'"unterminated', b"[[", b"   ", b"", b"\r", b"\t \x
 
 
 @st.composite
-def export(draw: st.DrawFn) -> bytes:
+def export(
+    draw: st.DrawFn, shapes: tuple[str, ...] = ("lines", "lines", "lines", "array", "truncated-array", "pretty")
+) -> bytes:
     """A file of events in one of the shapes users have on disk."""
     events = draw(st.lists(okta_event(), max_size=25))
     if draw(st.booleans()):
         events += bursts(draw)
     events = draw(st.permutations(events))
     items = [draw(delivered(event)) for event in events]
-    shape = draw(st.sampled_from(["lines", "lines", "lines", "array", "truncated-array", "pretty"]))
+    shape = draw(st.sampled_from(shapes))
     if shape == "array":
         data = json.dumps(items, indent=draw(st.sampled_from([None, 2]))).encode()
     elif shape == "truncated-array":
@@ -358,3 +365,138 @@ def test_json_lines_are_read_as_they_are_judged():
     first = next(records)
     assert first[2] == 1 and stream.handed == 1
     assert sum(1 for _ in records) == 999 and stream.handed == 1000
+
+
+# ----------------------------------------------------------------------------------------------------- split files
+
+
+def judge_split(path: str, detections: DetectionSet, parts: int) -> Report | None:
+    """The cut-into-runs path, every run judged in this process (the forked one is tested in a subprocess below)."""
+    with open(path, "rb") as handle:
+        split = split_lines(handle, parts, 0)
+    if split is None:
+        return None
+    return judge_in_parts(Detector(detections), *split, workers=1)
+
+
+@EQUIVALENCE
+@given(export(shapes=("lines",)), st.integers(2, 5))
+def test_a_file_cut_into_runs_gives_the_reference_report(tight, data, parts):
+    """Redeliveries across runs, budgets crossed by grants from several runs, bad lines and line numbers in later
+    runs: merged in file order, the runs give the single reader's report."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "okta-system-log.jsonl")
+        with open(path, "wb") as out:
+            out.write(data)
+        report = judge_split(path, tight, parts)
+        if report is None:  # not plain JSON lines (an array, one pretty event, a bad first line), or one line only
+            event("kept whole")
+            return
+        event("cut into runs")
+        assert snapshot(report) == snapshot(reference.reference_report(data, tight))
+
+
+def test_the_cuts_fall_after_a_newline_and_cover_the_file(tmp_path):
+    lines = [orjson.dumps(TEMPLATES["grant"] | {"uuid": f"u{i}"}) + b"\n" for i in range(100)]
+    path = tmp_path / "okta-system-log.jsonl"
+    path.write_bytes(b"".join(lines))
+    with path.open("rb") as handle:
+        found = split_lines(handle, 3, 0)
+    assert found is not None
+    _, ranges = found
+    data = path.read_bytes()
+    assert len(ranges) == 3 and ranges[0][0] == 0 and ranges[-1][1] is None
+    assert all(data[start - 1 : start] == b"\n" for start, _end in ranges[1:])
+    assert [end for _start, end in ranges[:-1]] == [start for start, _end in ranges[1:]]
+    with path.open("rb") as handle:
+        assert split_lines(handle, 3, len(data) + 1) is None  # too small to be worth cutting
+    assert split_lines(io.BytesIO(data), 3, 0) is None  # not a file that a worker can open
+
+
+FORKED = """
+import json, os, sys
+from agentid.detect.detector import Detector, Tally, detect_events
+from tests.detect import reference
+from tests.detect.test_equivalence import forked_case
+path, detections = forked_case(sys.argv[1])
+pids = set()
+tally = Detector.tally
+def tally_and_note(self, *args, **kwargs):
+    pids.add(os.getpid())
+    result = tally(self, *args, **kwargs)
+    if os.getpid() != PARENT:
+        result.problems.append(reference.Problem("forked", None, None))  # marks a result that crossed the pipe
+    return result
+PARENT = os.getpid()
+Detector.tally = tally_and_note
+got = detect_events(open(path, "rb"), detections, workers=int(sys.argv[2]), split_min_bytes=0)
+Detector.tally = tally
+expected = reference.reference_report(open(path, "rb").read(), detections)
+marks = sum(1 for p in got.problems if p.message == "forked")
+problems = tuple(p for p in got.problems if p.message != "forked")
+same = (got.alerts, problems, got.events, got.duplicates) == (
+    expected.alerts, expected.problems, expected.events, expected.duplicates)
+print(json.dumps({"same": same, "forked_results": marks, "alerts": len(got.alerts), "events": got.events}))
+"""
+
+
+def forked_case(folder: str) -> tuple[str, DetectionSet]:
+    """A synthetic day written as JSON lines with bad lines and envelopes, for the forked run."""
+    from agentid.detect.definitions import build_detection_set
+    from agentid.registry import load_registry
+    from tests.conftest import AGENTS_DIR, CATALOG, REPO
+
+    registry = load_registry(AGENTS_DIR, CATALOG, root=REPO).registry
+    detections = build_detection_set(registry, today=AFTER_EXPIRY, deployer_ids=[DEPLOYER_ID])
+    events = synthetic_day(detections, day=AFTER_EXPIRY, seed=20261221).events
+    lines = [
+        orjson.dumps({"detail-type": "SystemLog", "source": EVENT_SOURCE, "detail": e} if i % 5 == 0 else e)
+        for i, e in enumerate(events)
+    ]
+    for position in (700, 1500):
+        lines.insert(position, b"{truncated")
+    path = os.path.join(folder, "okta-system-log.jsonl")
+    with open(path, "wb") as out:
+        out.write(b"\n".join(lines) + b"\n")
+    return path, detections
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_forked_workers_give_the_reference_report(tmp_path, workers):
+    """The real thing, in a fresh process (forking is only sound with one thread, which a test session cannot
+    promise): workers judge later runs of the file and send their tallies back through a pipe."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED, str(tmp_path), str(workers)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["same"] and result["alerts"] and result["events"] > 1000
+    assert result["forked_results"] == workers - 1, "every later run should have been judged in a worker"
+
+
+@pytest.mark.parametrize("parts", [2, 3, 4])
+def test_ties_in_time_across_runs_fall_in_file_order(tight, tmp_path, parts):
+    """Grants at the same instant spread over every run, for clients with budgets of 0 and 1: the crossing grant
+    is the first (or second) in the file, even though later runs hold grants whose uuids sort first."""
+    events = []
+    for index in range(24):
+        event = copy.deepcopy(TEMPLATES["grant"])
+        event["actor"]["id"] = ("0oaYuiO1lm7YL96wT4XI", "0oaOzElGFG3My1ASLGnS")[index % 2]
+        event["uuid"] = f"{99 - index:02d}-grant"
+        event["published"] = "2026-12-21T12:00:00.000Z"
+        events.append(event)
+    data = b"\n".join(orjson.dumps(e) for e in events) + b"\n"
+    path = tmp_path / "okta-system-log.jsonl"
+    path.write_bytes(data)
+    report = judge_split(str(path), tight, parts)
+    assert report is not None
+    assert snapshot(report) == snapshot(reference.reference_report(data, tight))
+    assert [(a.uuid, a.line) for a in report.alerts if a.detection == "token-rate-exceeded"] == [
+        ("99-grant", 1),
+        ("96-grant", 4),
+    ]
