@@ -3,8 +3,13 @@
 Three shapes arrive: JSON lines (one LogEvent per line, as most exporters write), a JSON array (a page of
 ``GET /api/v1/logs``), and EventBridge envelopes (the LogEvent in ``detail``), in either container. A bad line is
 reported with its line number and skipped; everything else is still read, because triage on a partial export is
-better than no triage. Timestamps are normalised to ``YYYY-MM-DDTHH:MM:SS...Z`` so that sorting and hour buckets are
-plain string operations (the detector's per-event work must stay close to the JSON parse itself).
+better than no triage. Timestamps are normalised to ``YYYY-MM-DDTHH:MM:SS...Z`` so that time order, dates, minutes
+and hour buckets are plain string operations: Okta's own format passes one regular expression and is used as it is
+(no datetime per event); only other ISO 8601 forms (offsets) go through :mod:`datetime`. Strings compare in time
+order when they share a format; ``...:22Z`` sorts after ``...:22.500Z``, as it always has (tests/detect/reference.py).
+
+JSON lines are read as a stream (see :func:`iter_events`), and a large file can be cut into runs of whole lines
+(:func:`split_lines`, :func:`iter_line_range`) that read exactly as the whole file does.
 """
 
 from __future__ import annotations
