@@ -247,7 +247,7 @@ def export(
     return data
 
 
-EQUIVALENCE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EQUIVALENCE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @EQUIVALENCE
@@ -379,7 +379,7 @@ def judge_split(path: str, detections: DetectionSet, parts: int) -> Report | Non
     return judge_in_parts(Detector(detections), *split, workers=1)
 
 
-@EQUIVALENCE
+@settings(EQUIVALENCE, max_examples=100)
 @given(export(shapes=("lines",)), st.integers(2, 5))
 def test_a_file_cut_into_runs_gives_the_reference_report(tight, data, parts):
     """Redeliveries across runs, budgets crossed by grants from several runs, bad lines and line numbers in later
