@@ -239,3 +239,20 @@ def test_a_generated_registry_plans_equal_the_straightforward_path(tmp_path, mon
     fast = _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=REPO))
     _straightforward(monkeypatch)
     assert _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=REPO)) == fast
+
+
+def test_objects_from_before_the_plan_are_frozen_only_while_it_runs():
+    """The registry is not re-scanned by every full collection during the plan, and is collectable again after."""
+    import gc
+
+    registry_like = [{"name": f"meeting-summarizer-{i}"} for i in range(100)]
+    frozen_before = gc.get_freeze_count()
+    seen = {}
+
+    def program():
+        seen["frozen"] = gc.get_freeze_count()
+        return None, {}
+
+    _run(program)
+    assert seen["frozen"] >= frozen_before + len(registry_like), seen
+    assert gc.get_freeze_count() == frozen_before, "the plan left objects frozen"
