@@ -91,7 +91,12 @@ def fork_map(
     size = -(-len(items) // workers)  # ceiling division: every worker but perhaps the last gets `size` items
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     started = [_start_worker(func, chunk, encode) for chunk in chunks[1:]]
-    results = [func(item) for item in chunks[0]]
+    try:
+        results = [func(item) for item in chunks[0]]
+    except BaseException:  # stop the workers rather than leave them blocked on a pipe nobody will read
+        for worker in started:
+            _stop(worker)
+        raise
     for chunk, worker in zip(chunks[1:], started, strict=True):
         encoded = _collect(worker)
         if encoded is None or len(encoded) != len(chunk):
@@ -152,10 +157,20 @@ def _collect(worker: tuple[int, int] | None) -> list[W] | None:
         return None
     finally:
         if not reaped:  # interrupted (e.g. Ctrl-C) before the worker was reaped: stop it, leave no zombie
-            import signal
+            _stop((pid, -1))
 
-            try:
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+
+def _stop(worker: tuple[int, int] | None) -> None:
+    """Terminate and reap a worker, closing its pipe (``-1``: already closed)."""
+    if worker is None:
+        return
+    import signal
+
+    pid, read_end = worker
+    try:
+        if read_end >= 0:
+            os.close(read_end)
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass

@@ -122,3 +122,25 @@ def test_workers_are_started_only_for_idle_cores(monkeypatch):
     assert forkmap.available_workers() == 2
     monkeypatch.setattr(forkmap, "_single_threaded", lambda: False)  # never fork a process running other threads
     assert forkmap.available_workers() == 1
+
+
+def test_an_error_in_this_process_stops_the_workers(monkeypatch):
+    parent = os.getpid()
+    started = []
+    start = forkmap._start_worker
+
+    def recording_start(*args):
+        started.append(start(*args))
+        return started[-1]
+
+    def func(item: int) -> int:
+        if os.getpid() == parent:
+            raise ValueError("a bug in the parent's share")
+        return item
+
+    monkeypatch.setattr(forkmap, "_start_worker", recording_start)
+    with pytest.raises(ValueError, match="parent's share"):
+        forkmap.fork_map(func, list(range(4)), workers=2, encode=lambda r: r, decode=lambda r: r)
+    ((pid, _pipe),) = started
+    with pytest.raises(ChildProcessError):  # the worker was stopped and reaped: nothing is left behind
+        os.waitpid(pid, os.WNOHANG)
