@@ -124,6 +124,8 @@ def test_junit_has_a_case_per_rule_and_agent(capsys):
     assert isinstance(cases["okta-management-scope [vendor-invoice-matcher]"].result[0], Skipped)
     assert cases["single-owner [meeting-notes-digest]"].is_passed
     assert cases["review-overdue [vendor-invoice-matcher]"].is_passed
+    # the suite's statistics (computed once, not per case) count every case
+    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (len(cases), 6, 1, 0)
 
 
 def test_text_has_no_colour_off_a_terminal_and_ends_with_a_summary(capsys):
