@@ -156,19 +156,24 @@ def size_section(result: SizeResult) -> list[str]:
         f"{facts.get('planted_rules', 0)} different rules, {facts.get('plugins', 0):,} plugins) in the mixed set; "
         f"the same {result.n:,} agents without violations in the valid set.",
         "",
-        "| Command | Median s | Min s | Peak RSS MiB | Runs | × its floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Command | Median s | Min s | CPU s | Peak RSS MiB | Runs | × its floor | CPU × its floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for key, label, floor_key in ROWS:
         measured: Measurement | None = m.get(key)
         if measured is None:
             continue
-        ratio = ""
+        ratio = cpu_ratio = ""
+        cpu = measured.cpu_seconds
         if floor_key and floor_key in m:
             ratio = f"{measured.seconds / m[floor_key].seconds:.2f}×"
+            floor_cpu = m[floor_key].cpu_seconds
+            if cpu is not None and floor_cpu:
+                cpu_ratio = f"{cpu / floor_cpu:.2f}×"
         lines.append(
             f"| {label} | {_seconds(measured.seconds)} | {_seconds(measured.min_seconds)} | "
-            f"{measured.peak_rss_mib:.0f} | {len(measured.runs)} | {ratio} |"
+            f"{_seconds(cpu) if cpu is not None else ''} | {measured.peak_rss_mib:.0f} | {len(measured.runs)} | "
+            f"{ratio} | {cpu_ratio} |"
         )
     lines += ["", "| Target | Measured | Limit | Result | On |", "| --- | ---: | ---: | --- | --- |"]
     lines += [f"| {t.name} | {_value(t)} | {_limit(t)} | {_verdict(t)} | {t.detail} |" for t in result.targets]
@@ -325,6 +330,7 @@ def to_json(results: Sequence[SizeResult], machine: Machine, command: str = "") 
             "argv": list(m.argv),
             "median_s": m.seconds,
             "runs_s": [r.seconds for r in m.runs],
+            "runs_cpu_s": [r.cpu_seconds for r in m.runs],
             "peak_rss_mib": m.peak_rss_mib,
         }
 
@@ -364,7 +370,11 @@ def from_json(text: str) -> tuple[list[SizeResult], Machine, str]:
     for size in body["sizes"]:
         result = SizeResult(n=size["n"], manifest=Manifest(n=size["n"], seed=0, today="", violation_rate=0.0))
         for key, m in size["measurements"].items():
-            runs = [Run(seconds, m["peak_rss_mib"], 0, b"", b"") for seconds in m["runs_s"]]
+            cpu = m.get("runs_cpu_s") or [None] * len(m["runs_s"])
+            runs = [
+                Run(seconds, m["peak_rss_mib"], 0, b"", b"", cpu_seconds=c)
+                for seconds, c in zip(m["runs_s"], cpu, strict=True)
+            ]
             result.measurements[key] = Measurement(m["label"], tuple(m["argv"]), runs)
         result.facts = size["facts"]
         result.problems = size["problems"]

@@ -101,7 +101,7 @@ def test_report_names_the_machine_every_figure_and_every_verdict():
     assert "## N = 1,000 agents" in text
     assert "| check --registry-only ≤ 1.5× YAML parse floor | 1.46× **PASS** |" in text
     assert "1.75× **FAIL**" in text
-    assert "| `agentid check --registry-only` (mixed set) | 0.60 | 0.58 | 40 | 3 | 1.46× |" in text
+    assert "| `agentid check --registry-only` (mixed set) | 0.60 | 0.58 |  | 40 | 3 | 1.46× |  |" in text
     assert "do not edit by hand" in text
 
 
@@ -160,6 +160,29 @@ def test_run_once_measures_a_child_and_rejects_an_unexpected_status():
     assert run.status == 1 and run.stdout == b"hello\n" and run.peak_rss_mib > 1
     with pytest.raises(CommandFailed, match="exited 3"):
         run_once([sys.executable, "-c", "import sys; sys.stderr.write('boom'); sys.exit(3)"])
+
+
+def test_run_once_counts_the_cpu_of_the_children_a_command_waits_for():
+    """A command that forks its work (the parallel loader, detect's workers) must not hide that CPU."""
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}], check=True)"
+    run = run_once([sys.executable, "-c", child])
+    assert run.cpu_seconds is not None and run.cpu_seconds >= 0.3
+
+
+def test_report_gives_cpu_time_and_its_ratio_next_to_wall_time():
+    result = sample_result()
+    floor = result.measurements["floor_yaml_mixed"]
+    check = result.measurements["check_registry_mixed"]
+    floor.runs = [Run(r.seconds, r.peak_rss_mib, 0, b"", b"", cpu_seconds=0.25) for r in floor.runs]
+    check.runs = [Run(r.seconds, r.peak_rss_mib, 0, b"", b"", cpu_seconds=0.5) for r in check.runs]
+    label = next(label for key, label, _ in report.ROWS if key == "check_registry_mixed")
+    row = next(line for line in report.size_section(result) if line.startswith(f"| {label} |"))
+    assert "| 0.50 |" in row and row.endswith("| 2.00× |")
+    text = report.to_json([result], machine())
+    again, _, _ = report.from_json(text)
+    assert again[0].measurements["check_registry_mixed"].cpu_seconds == 0.5
+    assert again[0].measurements["check_registry_valid"].cpu_seconds is None  # not measured: no figure, no ratio
 
 
 def test_floors_parse_every_file_and_line(tmp_path):
