@@ -255,7 +255,11 @@ METHOD = """\
   and wildcard scopes, YAML syntax errors); the *valid* set is the same agents without them. Agent *i* depends only on
   the seed and *i*, so N+1 agents are the same N plus one.
 - **Whole-process timing.** Each command is its own process (interpreter start-up and imports included), timed
-  from start to exit; its peak RSS comes from `os.wait4`. Commands that are compared run side by side in rounds
+  from start to exit; its peak RSS comes from GNU `time`, its CPU time (user + system, including the worker
+  processes it forks and reaps) from `os.wait4`. agentid loads large registries and event files on every core the
+  load average leaves idle, so wall and CPU ratios are both given; a target is judged on wall time, as a user waits
+  for it. The project's modules are byte-compiled before the run, as the floors' libraries are by pip (this machine
+  sets `PYTHONDONTWRITEBYTECODE`). Commands that are compared run side by side in rounds
   (floor, check, floor, check, ...), so a burst of load from other jobs on this shared machine hits both; the
   median of the rounds is reported. Quick groups start with one discarded warm-up round; the plan group is warmed
   by the plan that sizes the SDK floor. Absolute seconds move with the load average given above, ratios much less.
