@@ -1,7 +1,8 @@
 """The offline detector: the same detections as EventBridge and Sigma, over a file of Okta System Log events.
 
-Okta's stream is at-least-once and unordered, so events are deduplicated on ``uuid`` and sorted by ``published``
-before anything is counted. Hourly counts use UTC clock hours (as Splunk's ``bin _time span=1h`` does for the Sigma
+Okta's stream is at-least-once and unordered, so events are deduplicated on ``uuid`` (the first copy counts) and
+alerts come out in ``published`` order, as if the events had been sorted first (see :class:`Detector` for why they
+need not be). Hourly counts use UTC clock hours (as Splunk's ``bin _time span=1h`` does for the Sigma
 correlation rule), so the detector and the SIEM agree on which hour was too busy. Per-event work is a few dict and
 set lookups keyed by client id, all precomputed in :class:`Detector`.
 """
