@@ -147,6 +147,29 @@ def load_stack_pattern_limits(root: Path) -> dict[str, int]:
     return limits
 
 
+def load_stack_shards(root: Path) -> tuple[dict[str, str], frozenset[str]]:
+    """From each ``Pulumi.<stack>.yaml``'s ``agentid:shard``: the environment each sharded stack serves, and the
+    member stacks (whose log stream lives in their core). A broken value is infra/config.py's to report (the plan
+    of that stack fails with its message); it is skipped here."""
+    from infra.sharding import SHARD_KEY, ShardConfigError, ShardMode, parse_shard_config
+
+    environments: dict[str, str] = {}
+    members: set[str] = set()
+    for stack, config in _stack_configs(root):
+        value = config.get(f"agentid:{SHARD_KEY}")
+        if isinstance(value, Mapping) and set(value) == {"value"}:
+            value = value["value"]
+        try:
+            shard = parse_shard_config(value, stack)
+        except ShardConfigError:
+            continue
+        if shard.environment is not None:
+            environments[stack] = shard.environment
+        if shard.mode is ShardMode.MEMBER:
+            members.add(stack)
+    return environments, frozenset(members)
+
+
 def load_stack_limits(root: Path) -> dict[str, int]:
     """Token lifetime ceilings per stack from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)."""
     limits: dict[str, int] = {}
@@ -193,8 +216,11 @@ def evaluate(
     settings: PolicySettings | None = None,
     stack_token_limits: Mapping[str, int] | None = None,
     stack_pattern_limits: Mapping[str, int] | None = None,
+    stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
 ) -> list[Finding]:
-    """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order."""
+    """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order.
+    ``stack_shards`` is :func:`load_stack_shards`'s answer (sharded stacks' environments, member stacks)."""
+    environments, members = stack_shards or ({}, frozenset())
     limits = dict(stack_token_limits or {})
     ctx = RuleContext(
         today=today,
@@ -204,6 +230,8 @@ def evaluate(
         stack_max_token_minutes=limits.get(stack) if stack else None,
         stack_token_limits=limits,
         stack_pattern_limits=dict(stack_pattern_limits or {}),
+        stack_environments=dict(environments),
+        member_stacks=members,
     )
     findings: list[Finding] = []
     # Rules read a registry of up to millions of objects and build little: the cyclic collector would only re-scan

@@ -181,6 +181,7 @@ def run_check(
         evaluate,
         load_stack_limits,
         load_stack_pattern_limits,
+        load_stack_shards,
         merge_loader_findings,
         rules_for,
     )
@@ -191,6 +192,7 @@ def run_check(
         "settings": settings,
         "stack_token_limits": limits,
         "stack_pattern_limits": load_stack_pattern_limits(root),
+        "stack_shards": load_stack_shards(root),
     }
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None

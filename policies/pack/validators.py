@@ -49,7 +49,13 @@ from pulumi_policy.proxy import (
 from agentid.findings import Severity
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
-from policies.engine import default_settings, load_stack_limits, load_stack_pattern_limits, pinned_today
+from policies.engine import (
+    default_settings,
+    load_stack_limits,
+    load_stack_pattern_limits,
+    load_stack_shards,
+    pinned_today,
+)
 from policies.rules import Rule, RuleContext, RuleKind, all_rules
 from policies.rules._util import agent_of_identity
 from policies.rules.resources import UNKNOWN
@@ -202,6 +208,12 @@ def stack_pattern_limits() -> dict[str, int]:
     return load_stack_pattern_limits(REPO_ROOT)
 
 
+@functools.cache
+def stack_shards() -> tuple[dict[str, str], frozenset[str]]:
+    """Sharded stacks' environments and the member stacks, from the same files (read once)."""
+    return load_stack_shards(REPO_ROOT)
+
+
 def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None) -> RuleContext:
     """What the rules know at a preview: the stack (from the URNs, else ``PULUMI_STACK``), its token ceiling
     (policy config, else ``Pulumi.<stack>.yaml``), the organisation's settings and the registry."""
@@ -218,6 +230,8 @@ def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None
         stack_max_token_minutes=ceiling,
         stack_token_limits=limits,
         stack_pattern_limits=stack_pattern_limits(),
+        stack_environments=stack_shards()[0],
+        member_stacks=stack_shards()[1],
     )
 
 

@@ -105,6 +105,15 @@ class RuleContext:
     stack_token_limits: Mapping[str, int] = field(default_factory=dict)
     #: per-stack EventBridge pattern size limits (``agentid:detections.maxPatternChars`` in ``Pulumi.<stack>.yaml``)
     stack_pattern_limits: Mapping[str, int] = field(default_factory=dict)
+    #: the environment a sharded stack serves (``agentid:shard.environment``: stack ``prod-shard-03`` deploys the
+    #: agents that list ``prod``); a stack that is not listed serves the environment named like itself
+    stack_environments: Mapping[str, str] = field(default_factory=dict)
+    #: member stacks of a sharded environment: their shared resources (the log stream) live in the core stack
+    member_stacks: frozenset[str] = frozenset()
+
+    def environment_of(self, stack: str) -> str:
+        """The ``environments`` value of the agents ``stack`` deploys."""
+        return self.stack_environments.get(stack, stack)
 
     def token_limit(self, stack: str) -> int:
         """The token lifetime ceiling of ``stack``: its own config, else the judged stack's, else the default."""
@@ -117,7 +126,7 @@ class RuleContext:
     def judged_stacks(self, agent: Agent) -> tuple[str, ...]:
         """The stacks a judgement about ``agent`` applies to: the one being checked, else every stack it lists."""
         if self.stack is not None:
-            return (self.stack,) if agent.deployed_to(self.stack) else ()
+            return (self.stack,) if agent.deployed_to(self.environment_of(self.stack)) else ()
         return agent.environments
 
 

@@ -26,6 +26,9 @@ from policies.rules.base import RuleContext, RuleKind, Violation, rule
 def agent_outside_environment(resources: Sequence[PlannedResource], ctx: RuleContext) -> Iterator[Violation]:
     if ctx.registry is None or ctx.stack is None:
         return
+    # A member stack of a sharded environment (prod-shard-03) deploys the agents that list its environment (prod).
+    environment = ctx.environment_of(ctx.stack)
+    shown = ctx.stack if environment == ctx.stack else f"{ctx.stack} (environment {environment})"
     reported: set[str] = set()
     for resource in resources:
         name = resource.agent
@@ -35,12 +38,12 @@ def agent_outside_environment(resources: Sequence[PlannedResource], ctx: RuleCon
         if agent is None:
             reported.add(name)
             yield Violation(
-                f"the {ctx.stack} plan deploys `{name}` (resource `{resource.name}`), which no agent file defines", ()
+                f"the {shown} plan deploys `{name}` (resource `{resource.name}`), which no agent file defines", ()
             )
-        elif not agent.deployed_to(ctx.stack):
+        elif not agent.deployed_to(environment):
             reported.add(name)
             yield Violation(
-                f"the {ctx.stack} plan deploys `{name}` (resource `{resource.name}`), but its environments are "
+                f"the {shown} plan deploys `{name}` (resource `{resource.name}`), but its environments are "
                 f"{', '.join(agent.environments)}",
                 ("environments",),
                 agent=name,
