@@ -89,6 +89,7 @@ def load_settings(path: Path) -> PolicySettings:
         default_stack_max_token_minutes=data["default_stack_max_token_minutes"],
         service_account_patterns=tuple(data.get("service_account_patterns", ())),
         forbidden_okta_scopes=tuple(data.get("forbidden_okta_scopes", defaults.forbidden_okta_scopes)),
+        forbidden_okta_admin_roles=tuple(data.get("forbidden_okta_admin_roles", defaults.forbidden_okta_admin_roles)),
     )
 
 

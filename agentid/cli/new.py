@@ -33,6 +33,7 @@ access:
       reason: {reason}
   token_lifetime_minutes: 15
   okta_api_scopes: []
+  okta_admin_roles: []
   network_zones: []
 plugins: []
 profile:

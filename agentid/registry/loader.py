@@ -268,6 +268,7 @@ def build_agent(
             token_lifetime_minutes=access["token_lifetime_minutes"],
             okta_api_scopes=tuple(access.get("okta_api_scopes", ())),
             network_zones=tuple(access.get("network_zones", ())),
+            okta_admin_roles=tuple(access.get("okta_admin_roles", ())),
         ),
         profile=Profile(profile["max_tokens_per_hour"], profile["active_hours_utc"]),
         plugins=tuple(

@@ -187,6 +187,9 @@ class Access:
     token_lifetime_minutes: int
     okta_api_scopes: tuple[str, ...] = ()
     network_zones: tuple[str, ...] = ()
+    #: Okta standard admin roles (``READ_ONLY_ADMIN``) assigned to the agent's app: Okta refuses management API
+    #: calls (403) from a service app without one, whatever ``okta_api_scopes`` its tokens carry
+    okta_admin_roles: tuple[str, ...] = ()
 
     @property
     def scope_names(self) -> tuple[str, ...]:

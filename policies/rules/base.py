@@ -90,6 +90,14 @@ class PolicySettings:
         "okta.authorizationServers.manage",
         "okta.policies.manage",
     )
+    #: Okta standard admin roles never assigned to an agent, waiver or not (they raise privileges or rewrite the
+    #: policy that bounds the agent's own tokens)
+    forbidden_okta_admin_roles: tuple[str, ...] = (
+        "SUPER_ADMIN",
+        "ORG_ADMIN",
+        "APP_ADMIN",
+        "API_ACCESS_MANAGEMENT_ADMIN",
+    )
 
 
 @dataclass(frozen=True, slots=True)

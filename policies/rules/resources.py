@@ -14,6 +14,7 @@ issues 60-minute tokens when the input is left unset, so an omitted input is jud
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -30,6 +31,9 @@ SERVER_SCOPE: Final = "okta:auth/serverScope:ServerScope"
 APP_ROLE_ASSIGNMENT: Final = "okta:app/oauthRoleAssignment:OauthRoleAssignment"
 CLIENT_SUPER_ADMIN_ROLE: Final = "okta:index/oauth2V1ClientsRoleSuperAdmin:Oauth2V1ClientsRoleSuperAdmin"
 CLIENT_ORG_ADMIN_ROLE: Final = "okta:index/oauth2V1ClientsRoleOrgAdmin:Oauth2V1ClientsRoleOrgAdmin"
+#: pulumi-okta 7.0.1 has one ``Oauth2V1ClientsRole<Role>`` resource per standard role (and ``...Custom``), all under
+#: this token prefix, each with a ``type`` input that must equal its role (``READ_ONLY_ADMIN``).
+CLIENT_ROLE_PREFIX: Final = "okta:index/oauth2V1ClientsRole"
 # pulumi-aws 7.x registers EventBridge rules under the legacy CloudWatch Events module name.
 EVENT_RULE: Final = "aws:cloudwatch/eventRule:EventRule"
 
@@ -39,8 +43,6 @@ ALL_CLIENTS: Final = "ALL_CLIENTS"
 #: Okta's floor for an access token lifetime, and its default when ``accessTokenLifetimeMinutes`` is unset.
 MIN_TOKEN_MINUTES: Final = 5
 OKTA_DEFAULT_TOKEN_MINUTES: Final = 60
-#: Admin roles that hand a client the whole org: never assigned to an agent.
-FORBIDDEN_ADMIN_ROLES: Final = ("SUPER_ADMIN", "ORG_ADMIN")
 #: AWS's event pattern size quota: the default, and the most a Service Quotas increase grants. The same values as
 #: agentid.detect.eventbridge's (a test holds them equal); not imported, to keep the detections off the check's path.
 DEFAULT_MAX_PATTERN_CHARS: Final = 2048
@@ -410,29 +412,41 @@ def scope_not_default(resource: PlannedResource, ctx: RuleContext) -> Iterable[V
 @rule(
     id="no-org-admin-role-for-client",
     number=60,
-    title="No client holds the super-admin or org-admin role",
+    title="No client holds an admin role that raises privileges (super, org, app or API access management admin)",
     severity=Severity.ERROR,
     nhi=("NHI5",),
-    rationale="A super or org administrator can create apps, reset credentials and erase the evidence: an agent "
-    "holding either role is a takeover of the whole org waiting for one leaked key.",
-    remediation="Remove the role assignment. Grant the agent the narrow read-only `okta.*` API scopes it needs "
-    "(okta.AppOauthApiScope), or a custom role over a resource set if a write is unavoidable.",
+    rationale="A super or org administrator can create apps, reset credentials and erase the evidence; an app admin "
+    "can change any app, its own keys and grants included; an API access management admin can widen the "
+    "authorization-server policy that bounds its own tokens. A client holding any of them is a takeover waiting for "
+    "one leaked key, whether the role comes from the registry or from hand-written Pulumi code. The list is "
+    "`forbidden_okta_admin_roles` in policies/settings.yaml (the registry rule `okta-admin-role` uses it too).",
+    remediation="Remove the role assignment. Assign the least standard role the agent's read-only `okta.*` API "
+    "scopes need (`READ_ONLY_ADMIN`), or a custom role over a resource set if a write is unavoidable.",
     kind=RuleKind.RESOURCE,
     waivable=False,
     other_standards=("ASI03",),
 )
 def no_org_admin_role_for_client(resource: PlannedResource, ctx: RuleContext) -> Iterable[Violation]:
-    if resource.type in (CLIENT_SUPER_ADMIN_ROLE, CLIENT_ORG_ADMIN_ROLE):
-        role = "SUPER_ADMIN" if resource.type == CLIENT_SUPER_ADMIN_ROLE else "ORG_ADMIN"
-    elif resource.type == APP_ROLE_ASSIGNMENT and str(resource.inputs.get("type")).upper() in FORBIDDEN_ADMIN_ROLES:
-        role = str(resource.inputs["type"]).upper()  # however the program spells it
-    else:
-        return
-    yield Violation(
-        f"{describe(resource, 'role assignment')} gives a client the `{role}` role; agents never hold "
-        "org-wide admin roles",
-        ("type",),
-    )
+    role = _client_role(resource)
+    if role is not None and role in ctx.settings.forbidden_okta_admin_roles:
+        yield Violation(
+            f"{describe(resource, 'role assignment')} gives a client the `{role}` role; agents never hold "
+            "admin roles that raise privileges or rewrite their own access",
+            ("type",),
+        )
+
+
+def _client_role(resource: PlannedResource) -> str | None:
+    """The standard role a client role assignment grants, upper-cased however the program spells it; ``None`` for
+    other resources and for a type not known yet. An ``Oauth2V1ClientsRole<Role>`` resource grants the role its
+    token names whatever its ``type`` input says (``...SuperAdmin`` -> ``SUPER_ADMIN``)."""
+    if resource.type.startswith(CLIENT_ROLE_PREFIX):
+        name = resource.type.split(":")[-1].removeprefix("Oauth2V1ClientsRole")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()
+    if resource.type == APP_ROLE_ASSIGNMENT:
+        declared = resource.inputs.get("type")
+        return declared.upper() if isinstance(declared, str) else None
+    return None
 
 
 # ----------------------------------------------------------------------------------------------------- lifecycle

@@ -54,7 +54,7 @@ def test_failing_registry_json_report(capsys):
         ("owner-not-agent-identity", "vendor-invoice-matcher.yaml", 4, False),
         ("restricted-scope-token-lifetime", "vendor-invoice-matcher.yaml", 17, False),
         ("okta-management-scope", "vendor-invoice-matcher.yaml", 18, True),
-        ("waiver-self-approved", "vendor-invoice-matcher.yaml", 30, False),
+        ("waiver-self-approved", "vendor-invoice-matcher.yaml", 31, False),
     }
     first = report["findings"][0]
     assert set(first) >= {
@@ -132,7 +132,7 @@ def test_text_has_no_colour_off_a_terminal_and_ends_with_a_summary(capsys):
     code, out = failing_report(capsys, "text")
     assert code == 1 and "\x1b[" not in out
     assert "meeting-notes-digest.yaml:25:13: error: scope `crm.*` contains a wildcard [scope-wildcard]" in out
-    assert out.rstrip().endswith("2 agents, 25 rules: failed (6 errors, 1 warnings, 1 waived)")
+    assert out.rstrip().endswith("2 agents, 28 rules: failed (6 errors, 1 warnings, 1 waived)")
 
 
 def test_output_file_is_written_and_stdout_stays_empty(capsys, tmp_path):

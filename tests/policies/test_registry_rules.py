@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ def _owners(*owners: str) -> Build:
 
 def _auditor_okta(*names: str) -> Build:
     return lambda r: b.access(r, "okta-user-auditor", okta_api_scopes=names)
+
+
+def _auditor_roles(*roles: str, scopes: tuple[str, ...] = ("okta.users.read",)) -> Build:
+    return lambda r: b.access(r, "okta-user-auditor", okta_api_scopes=scopes, okta_admin_roles=roles)
 
 
 def _auditor_waiver(rule: str, **kwargs) -> Build:
@@ -205,6 +210,26 @@ CASES: dict[str, Case] = {
         _auditor_okta("okta.users.read", "okta.roles.read"),
         "okta-user-auditor",
         "Okta management scope `okta.roles.manage` lets the agent grant itself privileges",
+    ),
+    "okta-admin-role": Case(
+        _auditor_roles("READ_ONLY_ADMIN", "API_ACCESS_MANAGEMENT_ADMIN"),
+        _auditor_roles("READ_ONLY_ADMIN", "REPORT_ADMIN"),
+        "okta-user-auditor",
+        "Okta admin role `API_ACCESS_MANAGEMENT_ADMIN` lets the agent raise privileges or rewrite its own access",
+    ),
+    "okta-api-scopes-without-admin-role": Case(
+        _auditor_roles(),
+        _auditor_roles("READ_ONLY_ADMIN"),
+        "okta-user-auditor",
+        "Okta management scopes `okta.users.read` without an admin role: Okta refuses every call (403)",
+    ),
+    "okta-admin-role-without-api-scopes": Case(
+        lambda r: b.access(r, "support-triage", okta_admin_roles=("HELP_DESK_ADMIN",)),
+        lambda r: b.access(
+            r, "support-triage", okta_admin_roles=("HELP_DESK_ADMIN",), okta_api_scopes=("okta.users.read",)
+        ),
+        "support-triage",
+        "Okta admin roles `HELP_DESK_ADMIN` without any `okta_api_scopes`: a privilege nothing uses",
     ),
     "token-lifetime-stack-max": Case(
         lambda r: b.access(r, "support-triage", token_lifetime_minutes=61),
@@ -461,7 +486,12 @@ def test_an_expired_agents_lapsed_waiver_does_not_block_the_deploy_that_deactiva
     from policies.engine import evaluate
 
     expires = b.agent(sample_registry, "incident-responder").lifecycle.expires
-    registry = b.access(sample_registry, "incident-responder", okta_api_scopes=("okta.groups.manage",))
+    registry = b.access(
+        sample_registry,
+        "incident-responder",
+        okta_api_scopes=("okta.groups.manage",),
+        okta_admin_roles=("GROUP_MEMBERSHIP_ADMIN",),
+    )
     registry = b.with_agent(
         registry, "incident-responder", waivers=(b.waiver("okta-management-scope", expires=expires),)
     )
@@ -516,3 +546,34 @@ def test_scopes_that_let_an_agent_widen_its_own_access_are_never_allowed(sample_
     """Each of these lets the client grant itself roles, mint clients or rewrite the policies that bound it."""
     registry = _auditor_okta("okta.users.read", scope)(sample_registry)
     assert [agent for agent, _ in violations("okta-admin-scope", registry)] == ["okta-user-auditor"]
+
+
+@pytest.mark.parametrize("role", ["SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "API_ACCESS_MANAGEMENT_ADMIN"])
+def test_admin_roles_that_let_an_agent_widen_its_own_access_are_never_allowed(sample_registry, role):
+    """Each of these assigns roles, resets admins, changes the agent's own app or rewrites its token policy."""
+    registry = _auditor_roles("READ_ONLY_ADMIN", role)(sample_registry)
+    assert violations("okta-admin-role", registry) == [
+        ("okta-user-auditor", f"Okta admin role `{role}` lets the agent raise privileges or rewrite its own access")
+    ]
+    assert get_rule("okta-admin-role").meta.waivable is False
+
+
+@pytest.mark.parametrize("role", ["READ_ONLY_ADMIN", "HELP_DESK_ADMIN", "GROUP_MEMBERSHIP_ADMIN", "REPORT_ADMIN"])
+def test_narrow_admin_roles_pass(sample_registry, role):
+    assert violations("okta-admin-role", _auditor_roles(role)(sample_registry)) == []
+
+
+def test_the_forbidden_admin_roles_are_an_organisation_setting(sample_registry):
+    """Security can tighten the list in policies/settings.yaml without a code change."""
+    settings = dataclasses.replace(default_settings(), forbidden_okta_admin_roles=("SUPER_ADMIN", "REPORT_ADMIN"))
+    ctx = RuleContext(today=TODAY, settings=settings, registry=sample_registry)
+    auditor = b.agent(_auditor_roles("REPORT_ADMIN")(sample_registry), "okta-user-auditor")
+    assert [v.message for v in get_rule("okta-admin-role").check(auditor, ctx)] == [
+        "Okta admin role `REPORT_ADMIN` lets the agent raise privileges or rewrite its own access"
+    ]
+    assert set(default_settings().forbidden_okta_admin_roles) == {
+        "SUPER_ADMIN",
+        "ORG_ADMIN",
+        "APP_ADMIN",
+        "API_ACCESS_MANAGEMENT_ADMIN",
+    }

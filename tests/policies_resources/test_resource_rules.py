@@ -177,3 +177,33 @@ def test_client_secret_value_is_never_echoed():
     )
     messages = run("app-omit-secret", app)
     assert messages and all(secret not in m for m in messages)
+
+
+def test_a_role_assignment_whose_type_is_not_known_yet_is_not_a_violation():
+    """During a preview the type may come from another resource's output: unknown is never judged a violation."""
+    pending = PlannedResource(
+        "okta:app/oauthRoleAssignment:OauthRoleAssignment",
+        "okta-user-auditor-admin-role",
+        {"clientId": UNKNOWN, "type": UNKNOWN},
+    )
+    assert run("no-org-admin-role-for-client", pending) == []
+
+
+@pytest.mark.parametrize("role", ["SUPER_ADMIN", "ORG_ADMIN", "APP_ADMIN", "API_ACCESS_MANAGEMENT_ADMIN"])
+def test_every_client_role_resource_of_a_forbidden_role_fails(role):
+    """pulumi-okta's per-role resources are matched by their token, so a new one is judged without a code change."""
+    token_name = "Oauth2V1ClientsRole" + role.title().replace("_", "")
+    resource = PlannedResource(f"okta:index/{token_name[0].lower()}{token_name[1:]}:{token_name}", "hand-written", {})
+    assert run("no-org-admin-role-for-client", resource) == [
+        f"role assignment `hand-written` gives a client the `{role}` role; agents never hold admin roles that raise "
+        "privileges or rewrite their own access"
+    ]
+
+
+def test_the_forbidden_client_roles_follow_the_organisation_setting():
+    strict = RuleContext(
+        today=TODAY, settings=dataclasses.replace(CTX.settings, forbidden_okta_admin_roles=("REPORT_ADMIN",))
+    )
+    report = PlannedResource("okta:app/oauthRoleAssignment:OauthRoleAssignment", "report", {"type": "REPORT_ADMIN"})
+    assert run("no-org-admin-role-for-client", report, strict)
+    assert run("no-org-admin-role-for-client", report) == []
