@@ -48,6 +48,7 @@ _TYPE_ORDER = (
     "okta:auth/serverPolicy:ServerPolicy",
     "okta:auth/serverPolicyRule:ServerPolicyRule",
     "okta:index/appOauthApiScope:AppOauthApiScope",
+    "okta:app/oauthRoleAssignment:OauthRoleAssignment",
 )
 
 

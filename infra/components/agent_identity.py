@@ -8,7 +8,11 @@ Children, all parented to the component so a reviewer sees one bundle per agent:
 * ``<name>-policy``: an authorization-server policy whose client whitelist is this app alone;
 * ``<name>-rule``: its one rule, client credentials only, exactly the agent's scopes and token lifetime;
 * ``<name>-okta-api-scopes``: Okta management API scopes, only when the agent declares them;
-* one nested ``AgentIdentity`` per plugin: a plugin acts with its own credential and its own, narrower scopes.
+* ``<name>-admin-role-<role>``: one admin role assignment per declared ``okta_admin_roles`` entry (``read-only-admin``
+  for ``READ_ONLY_ADMIN``). Okta answers 403 to every management API call from a service app that holds no admin
+  role, whatever scopes its tokens carry: the scopes bound what a token may ask for, the role what the app may do;
+* one nested ``AgentIdentity`` per plugin: a plugin acts with its own credential and its own, narrower scopes
+  (never Okta management scopes or admin roles).
 
 Logical names derive from the identity name only, so adding or removing an agent never renames another's resources.
 """
@@ -48,6 +52,7 @@ class IdentitySpec:
     scopes: tuple[str, ...]
     token_lifetime_minutes: int
     okta_api_scopes: tuple[str, ...] = ()
+    okta_admin_roles: tuple[str, ...] = ()
     network_zones: tuple[str, ...] = ()
     active: bool = True
 
@@ -61,13 +66,14 @@ class IdentitySpec:
             scopes=agent.access.scope_names,
             token_lifetime_minutes=agent.access.token_lifetime_minutes,
             okta_api_scopes=agent.access.okta_api_scopes,
+            okta_admin_roles=agent.access.okta_admin_roles,
             network_zones=agent.access.network_zones,
             active=not agent.lifecycle.is_expired(today),
         )
 
     @classmethod
     def for_plugin(cls, agent: Agent, plugin: Plugin, today: dt.date) -> IdentitySpec:
-        """A plugin shares its agent's lifetime, network zones and expiry, never its Okta management scopes."""
+        """A plugin shares its agent's lifetime, network zones and expiry, never its Okta scopes or admin roles."""
         return cls(
             name=plugin.identity_name(agent.name),
             agent=agent.name,
@@ -92,12 +98,17 @@ class AgentIdentityArgs:
     after: pulumi.Resource | None = None
 
 
+def admin_role_resource_name(identity: str, role: str) -> str:
+    """``okta-user-auditor-admin-role-read-only-admin``: stable whatever other roles the identity holds."""
+    return f"{identity}-admin-role-{role.lower().replace('_', '-')}"
+
+
 def _jwks(credentials: Credentials) -> list[okta.app.OAuthJwkArgs]:
     return [okta.app.OAuthJwkArgs(kid=k.kid, kty=k.kty, e=k.e, n=k.n, x=k.x, y=k.y) for k in credentials.keys]
 
 
 class AgentIdentity(pulumi.ComponentResource):
-    """An agent's Okta identity: service app, access policy and rule (and Okta API scopes, plugins)."""
+    """An agent's Okta identity: service app, access policy and rule (and Okta API scopes, admin roles, plugins)."""
 
     client_id: pulumi.Output[str]
     client_ids: dict[str, pulumi.Output[str]]
@@ -174,6 +185,19 @@ class AgentIdentity(pulumi.ComponentResource):
                 scopes=list(spec.okta_api_scopes),
                 opts=child,
             )
+
+        # Okta refuses management API calls (403) from a service app with no admin role, even with the scopes
+        # granted: the role is the app's standing privilege, the scopes only narrow each token within it. One
+        # assignment per role, named after the identity and the role only, so adding a role never renames another.
+        self.admin_roles = [
+            okta.app.OauthRoleAssignment(
+                admin_role_resource_name(name, role),
+                client_id=self.app.client_id,
+                type=role,
+                opts=child,
+            )
+            for role in spec.okta_admin_roles
+        ]
 
         self.client_id = self.app.client_id
         self.client_ids = {spec.name: self.app.client_id}

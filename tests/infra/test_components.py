@@ -92,6 +92,45 @@ def test_finance_identity_inputs_under_sdk_mocks(runtime, sample_registry):
     assert ran == ["checked"], "the assertions inside apply() never ran"
 
 
+def test_auditor_identity_assigns_its_admin_role_to_its_own_client(runtime, sample_registry):
+    """Okta answers 403 to management calls from an app without an admin role: the role goes to the app's client."""
+    agent = sample_registry.get("okta-user-auditor")
+    assert agent.access.okta_admin_roles == ("READ_ONLY_ADMIN",)
+    ran: list[str] = []
+
+    def declare_and_check():
+        scopes = {
+            name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name)
+            for name in agent.access.scope_names
+        }
+        identity = AgentIdentity(
+            agent.name,
+            AgentIdentityArgs(
+                spec=IdentitySpec.for_agent(agent, TODAY),
+                auth_server_id="aus1agents",
+                scope_resources=scopes,
+                org_url="https://example-dev.okta.com",
+            ),
+        )
+        assert len(identity.admin_roles) == 1
+
+        def check(values):
+            client_id, role_type, urn = values
+            assert [client_id, role_type] == ["0oa-okta-user-auditor-app", "READ_ONLY_ADMIN"], f"inputs: {values}"
+            assert "agentid:okta:AgentIdentity$okta:app/oauthRoleAssignment:OauthRoleAssignment::" in urn, (
+                f"the role assignment is a child of the agent's component: {urn}"
+            )
+            ran.append("checked")
+
+        role = identity.admin_roles[0]
+        return pulumi.Output.all(role.client_id, role.type, role.urn).apply(check)
+
+    runtime.run(declare_and_check)
+    assert ran == ["checked"], "the assertions inside apply() never ran"
+    assignment = runtime.mocks.resources["okta-user-auditor-admin-role-read-only-admin"]
+    assert assignment.typ == "okta:app/oauthRoleAssignment:OauthRoleAssignment"
+
+
 def test_entry_point_stops_on_loader_errors_with_file_and_line(runtime, tmp_path):
     import infra.__main__ as entry
 

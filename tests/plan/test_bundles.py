@@ -16,6 +16,7 @@ APP = "okta:app/oAuth:OAuth"
 POLICY = "okta:auth/serverPolicy:ServerPolicy"
 RULE = "okta:auth/serverPolicyRule:ServerPolicyRule"
 API_SCOPES = "okta:index/appOauthApiScope:AppOauthApiScope"
+ADMIN_ROLE = "okta:app/oauthRoleAssignment:OauthRoleAssignment"
 IDENTITY = "agentid:okta:AgentIdentity"
 SCOPE = "okta:auth/serverScope:ServerScope"
 
@@ -60,6 +61,7 @@ EXPECTED_BUNDLES = {
         (POLICY, "okta-user-auditor-policy"),
         (RULE, "okta-user-auditor-rule"),
         (API_SCOPES, "okta-user-auditor-okta-api-scopes"),
+        (ADMIN_ROLE, "okta-user-auditor-admin-role-read-only-admin"),
     },
     "support-triage": {
         (IDENTITY, "support-triage"),
@@ -92,10 +94,10 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
     assert set(found) == EXPECTED_BUNDLES[agent_name], f"{agent_name}: bundle differs in the {plan.stack} plan"
 
     checked = 0
-    identities = [(agent.name, agent.credentials, agent.access.scope_names, agent.access.okta_api_scopes)] + [
-        (p.identity_name(agent.name), p.credentials, p.scopes, ()) for p in agent.plugins
-    ]
-    for identity, credentials, scopes, okta_scopes in identities:
+    access = agent.access
+    identities = [(agent.name, agent.credentials, access.scope_names, access.okta_api_scopes, access.okta_admin_roles)]
+    identities += [(p.identity_name(agent.name), p.credentials, p.scopes, (), ()) for p in agent.plugins]
+    for identity, credentials, scopes, okta_scopes, admin_roles in identities:
         app = plan.named(f"{identity}-app")
         where = f"{app.urn}"
         assert app.parent == identity, f"{where}: parent is {app.parent}, expected the {identity} component"
@@ -146,6 +148,12 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
             }, api_scopes[0].urn
         else:
             assert api_scopes == [], f"{identity}: Okta API scopes it did not ask for"
+        # Without an admin role Okta answers 403 to every management call: one assignment per declared role,
+        # to this identity's own client and nobody else's.
+        roles = {r.inputs["type"]: r for r in owned if r.type == ADMIN_ROLE and r.parent == identity}
+        assert sorted(roles) == sorted(admin_roles), f"{identity}: admin roles differ from the definition"
+        for role, assignment in roles.items():
+            assert assignment.inputs == {"clientId": offline_client_id(identity), "type": role}, assignment.urn
         checked += 1
     assert checked == 1 + len(agent.plugins), f"{agent_name}: not every identity was checked"
 

@@ -2,7 +2,7 @@
 
 No sample agent combines plugins with network zones, Okta management scopes and an expiry, so this registry adds one
 that does: a quarter-close assistant whose plugin posts matches. Its plugin must be restricted to the agent's zones,
-deactivated with the agent, and never given the agent's Okta management scopes.
+deactivated with the agent, and never given the agent's Okta management scopes or admin roles.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tests.conftest import REPO
 
 APP = "okta:app/oAuth:OAuth"
 API_SCOPES = "okta:index/appOauthApiScope:AppOauthApiScope"
+ADMIN_ROLE = "okta:app/oauthRoleAssignment:OauthRoleAssignment"
 
 QUARTER_CLOSE = b"""\
 name: quarter-close-assistant
@@ -33,6 +34,7 @@ access:
     - {name: finance.ledger.read, reason: Reads the quarter's ledger entries and bank statement lines.}
   token_lifetime_minutes: 10
   okta_api_scopes: [okta.users.read]
+  okta_admin_roles: [READ_ONLY_ADMIN]
   network_zones: [nzo1finance0batch0zone]
 plugins:
   - name: match-writer
@@ -75,6 +77,13 @@ def test_plugin_never_gets_the_agents_okta_management_scopes(before_expiry):
     assert set(grants) == {AGENT}, f"AppOauthApiScope declared for {sorted(grants)}; only {AGENT} asked for them"
     assert grants[AGENT].inputs["scopes"] == ["okta.users.read"], grants[AGENT].urn
     assert grants[AGENT].inputs["appId"] == f"<{AGENT}-app.id>", grants[AGENT].urn
+
+
+def test_plugin_never_gets_the_agents_admin_roles(before_expiry):
+    roles = {r.parent: r for r in before_expiry.of_type(ADMIN_ROLE) if r.agent == AGENT}
+    assert set(roles) == {AGENT}, f"admin roles assigned to {sorted(roles)}; only {AGENT} declared one"
+    assert roles[AGENT].name == f"{AGENT}-admin-role-read-only-admin", roles[AGENT].urn
+    assert roles[AGENT].inputs["type"] == "READ_ONLY_ADMIN", roles[AGENT].urn
 
 
 def test_plugin_of_an_expired_agent_is_deployed_inactive(sample_registry, before_expiry):

@@ -15,6 +15,7 @@ ARGS_CLASSES = {
     "okta:auth/serverPolicy:ServerPolicy": okta.auth.ServerPolicyArgs,
     "okta:auth/serverPolicyRule:ServerPolicyRule": okta.auth.ServerPolicyRuleArgs,
     "okta:index/appOauthApiScope:AppOauthApiScope": okta.AppOauthApiScopeArgs,
+    "okta:app/oauthRoleAssignment:OauthRoleAssignment": okta.app.OauthRoleAssignmentArgs,
     "okta:index/logStream:LogStream": okta.LogStreamArgs,
     # The Detections component (EventBridge rules on the Okta partner bus)
     "pulumi:providers:aws": aws.ProviderArgs,
