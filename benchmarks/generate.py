@@ -132,6 +132,9 @@ def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
         },
         "waivers": [],
     }
+    if kind.okta_admin_roles:
+        # Written only for the kinds that declare roles, so the other kinds' files stay byte for byte as before.
+        agent["access"]["okta_admin_roles"] = list(kind.okta_admin_roles)
     if kind.plugin is not None and rng.random() < 0.6:
         plugin_name, description, scopes = kind.plugin
         agent["plugins"].append(

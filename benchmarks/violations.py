@@ -146,10 +146,12 @@ def _jwks_on_bare_ip(agent: dict[str, Any], _today: dt.date) -> None:
 
 def _okta_admin_scope(agent: dict[str, Any], _today: dt.date) -> None:
     agent["access"]["okta_api_scopes"] = ["okta.users.read", "okta.roles.manage"]
+    agent["access"]["okta_admin_roles"] = ["READ_ONLY_ADMIN"]  # break only okta-admin-scope, not the role rules
 
 
 def _okta_write_scope(agent: dict[str, Any], _today: dt.date) -> None:
     agent["access"]["okta_api_scopes"] = ["okta.groups.manage"]
+    agent["access"]["okta_admin_roles"] = ["GROUP_MEMBERSHIP_ADMIN"]  # the least role for the write: one rule broken
 
 
 def _plugin_wider_than_agent(agent: dict[str, Any], _today: dt.date) -> None:

@@ -21,6 +21,9 @@ class AgentKind:
     teams: tuple[str, ...]
     restricted: bool = False
     okta_api_scopes: tuple[str, ...] = ()
+    #: the least Okta admin role covering ``okta_api_scopes``: without one Okta refuses the calls (rule
+    #: okta-api-scopes-without-admin-role), so a kind with API scopes declares one to stay valid
+    okta_admin_roles: tuple[str, ...] = ()
     plugin: tuple[str, str, tuple[str, ...]] | None = None  # (name, description, scopes)
 
 
@@ -143,6 +146,7 @@ KINDS: tuple[AgentKind, ...] = (
         (("access-reviews.write", "Records dormant and ownerless accounts as access-review findings."),),
         ("identity-security", "it-compliance"),
         okta_api_scopes=("okta.users.read", "okta.groups.read"),
+        okta_admin_roles=("READ_ONLY_ADMIN",),
     ),
 )
 
