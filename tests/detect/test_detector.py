@@ -154,6 +154,9 @@ def test_an_event_without_uuid_is_still_judged(detection_set):
     ("event_type", "expected"),
     [
         ("app.oauth2.credentials.lifecycle.create", ["identity-tampering"]),
+        # an admin role assigned to (or removed from) an agent's app: the deployer's OauthRoleAssignment is expected
+        ("app.oauth2.client.privilege.grant", ["identity-tampering"]),
+        ("app.oauth2.client.privilege.revoke", ["identity-tampering"]),
         ("policy.rule.update", ["identity-tampering"]),
         ("oauth2.scope.updated", ["identity-tampering"]),
         ("oauth2.as.updated", ["identity-tampering"]),
