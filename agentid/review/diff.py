@@ -189,6 +189,7 @@ class _AgentComparer:
         self.scopes()
         self.scope_reasons()
         self.management_scopes()
+        self.admin_roles()
         self.token_lifetime()
         self.network_zones()
         self.environments()
@@ -277,6 +278,30 @@ class _AgentComparer:
                 WEIGHT_MANAGEMENT,
                 f"loses Okta management scope {name}",
                 before=name,
+                tags=("okta-management",),
+            )
+
+    def admin_roles(self) -> None:
+        """An Okta admin role is the app's standing privilege in the identity provider: as weighty as a scope."""
+        before, after = set(self.base.access.okta_admin_roles), set(self.head.access.okta_admin_roles)
+        for role in sorted(after - before):
+            self.add(
+                "admin-role-added",
+                "access.okta_admin_roles",
+                Impact.ESCALATION,
+                WEIGHT_MANAGEMENT,
+                f"gains Okta admin role {role}",
+                after=role,
+                tags=("okta-management",),
+            )
+        for role in sorted(before - after):
+            self.add(
+                "admin-role-removed",
+                "access.okta_admin_roles",
+                Impact.REDUCTION,
+                WEIGHT_MANAGEMENT,
+                f"loses Okta admin role {role}",
+                before=role,
                 tags=("okta-management",),
             )
 
@@ -647,12 +672,14 @@ def _plugin_dict(plugin: Plugin, catalog: Catalog) -> dict[str, Any]:
 
 def _agent_added(agent: Agent, catalog: Catalog) -> Change:
     weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
-    if agent.access.okta_api_scopes:
+    if agent.access.okta_api_scopes or agent.access.okta_admin_roles:
         weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
     scopes = ", ".join(_scope_label(s, catalog) for s in agent.access.scope_names)
     extras = []
     if agent.access.okta_api_scopes:
         extras.append("Okta management " + ", ".join(agent.access.okta_api_scopes))
+    if agent.access.okta_admin_roles:
+        extras.append("Okta admin roles " + ", ".join(agent.access.okta_admin_roles))
     if agent.plugins:
         extras.append("plugins " + ", ".join(p.name for p in agent.plugins))
     summary = (
@@ -667,6 +694,7 @@ def _agent_added(agent: Agent, catalog: Catalog) -> Change:
         "environments": list(agent.environments),
         "scopes": [_scope_info(s, catalog) for s in agent.access.scope_names],
         "okta_api_scopes": list(agent.access.okta_api_scopes),
+        "okta_admin_roles": list(agent.access.okta_admin_roles),
         "token_lifetime_minutes": agent.access.token_lifetime_minutes,
         "plugins": [_plugin_dict(p, catalog) for p in agent.plugins],
         "file": agent.file,

@@ -48,7 +48,7 @@ def verdict(review: Review) -> str:
         if restricted := sum(1 for c in escalations if "restricted-data" in c.tags):
             notes.append(f"{restricted} touch restricted data")
         if management := sum(1 for c in escalations if "okta-management" in c.tags):
-            notes.append(f"{management} grant Okta management scopes")
+            notes.append(f"{management} grant Okta management scopes or admin roles")
         head = "⚠️ **Privilege escalation**" + (f" ({'; '.join(notes)})" if notes else "")
     elif blocking:
         head = "❌ **New policy violations**"

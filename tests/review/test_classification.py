@@ -42,6 +42,20 @@ def test_network_zones_removed_is_an_escalation_added_a_reduction(sample_registr
     ]
 
 
+def test_an_okta_admin_role_added_is_an_escalation_removed_a_reduction(sample_registry):
+    """A reviewer must see a role change as clearly as a scope change: the role is what Okta actually enforces."""
+    auditor = sample_registry.get("okta-user-auditor")
+    assert auditor.access.okta_admin_roles == ("READ_ONLY_ADMIN",)
+    helpdesk = dataclasses.replace(
+        auditor, access=dataclasses.replace(auditor.access, okta_admin_roles=("READ_ONLY_ADMIN", "HELP_DESK_ADMIN"))
+    )
+    forward, backward = _both_ways(sample_registry, helpdesk)
+    assert forward == [("okta-user-auditor", "admin-role-added", Impact.ESCALATION)]
+    assert backward == [("okta-user-auditor", "admin-role-removed", Impact.REDUCTION)]
+    added = diff_registries(sample_registry, _with(sample_registry, helpdesk)).changes[0]
+    assert added.summary == "gains Okta admin role HELP_DESK_ADMIN" and "okta-management" in added.tags
+
+
 def test_new_environment_is_an_escalation(sample_registry):
     auditor = sample_registry.get("okta-user-auditor")
     dev_only = dataclasses.replace(auditor, environments=("dev",))
