@@ -109,6 +109,7 @@ def agent_record(agent: Agent, catalog: Catalog, today: dt.date) -> dict[str, An
         },
         "scopes": [_scope(g.name, catalog, g.reason) for g in agent.access.scopes],
         "okta_api_scopes": list(agent.access.okta_api_scopes),
+        "okta_admin_roles": list(agent.access.okta_admin_roles),
         "token_lifetime_minutes": agent.access.token_lifetime_minutes,
         "network_zones": list(agent.access.network_zones),
         "credentials": agent.credentials.style,

@@ -68,6 +68,8 @@ def test_json_has_every_field_the_issue_lists(sample_registry):
     assert hr["plugins"][0]["identity"] == "hr-onboarding-assistant--scheduler"
     assert hr["waivers"] == [] and hr["risk"]["level"] == "critical"
     assert data["summary"]["agents"] == 6 and data["summary"]["identities"] == 9
+    auditor = next(a for a in data["agents"] if a["name"] == "okta-user-auditor")
+    assert auditor["okta_api_scopes"] == ["okta.users.read"] and auditor["okta_admin_roles"] == ["READ_ONLY_ADMIN"]
 
 
 def test_csv_is_one_row_per_agent_and_spreadsheet_safe(sample_registry):
