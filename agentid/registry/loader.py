@@ -427,10 +427,28 @@ class _Checked:
     private: dict[tuple[Any, ...], tuple[str, ...]]
 
 
+@dataclass(frozen=True, slots=True)
+class _Unexplained:
+    """A document the fast schema engine rejected, not yet explained (see :func:`_check_document`)."""
+
+    doc: YamlDocument
+    private: dict[tuple[Any, ...], tuple[str, ...]]
+
+
 def _check_document(
-    doc: YamlDocument, file: str, *, expected_name: str | None, schema_path: str | None = None
-) -> _Checked | list[Finding]:
-    """The document's shape and schema: a :class:`_Checked` document, or the findings that keep it from loading."""
+    doc: YamlDocument,
+    file: str,
+    *,
+    expected_name: str | None,
+    schema_path: str | None = None,
+    explain: bool = True,
+) -> _Checked | _Unexplained | list[Finding]:
+    """The document's shape and schema: a :class:`_Checked` document, or the findings that keep it from loading.
+
+    With ``explain=False`` a document the fast engine rejects comes back :class:`_Unexplained`, for
+    :func:`_explain` to turn into findings later: explaining needs the reference ``jsonschema``, whose import costs
+    more than reading a hundred files, and a worker process that imported it too would pay that twice.
+    """
     from policies import AGENT_SCHEMA_PATH
 
     if not isinstance(doc.data, dict):
@@ -446,7 +464,28 @@ def _check_document(
             )
         ]
     private = _strip_private_members(doc)
-    problems = schema_mod.validate(doc, schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH)))
+    validator = schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH))
+    if not explain and not validator.surely_valid(doc.data):
+        return _Unexplained(doc, private)
+    return _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
+
+
+def _explain(unexplained: _Unexplained, file: str, expected_name: str | None) -> _Checked | list[Finding]:
+    """What :func:`_check_document` would have returned for a document it left unexplained."""
+    from policies import AGENT_SCHEMA_PATH
+
+    doc = unexplained.doc
+    problems = schema_mod.validate(doc, schema_mod.validator_for(str(AGENT_SCHEMA_PATH)))
+    return _schema_outcome(doc, unexplained.private, problems, file, expected_name)
+
+
+def _schema_outcome(
+    doc: YamlDocument,
+    private: dict[tuple[Any, ...], tuple[str, ...]],
+    problems: Sequence[schema_mod.SchemaProblem],
+    file: str,
+    expected_name: str | None,
+) -> _Checked | list[Finding]:
     if problems:  # a leaked key is reported even when a typo elsewhere keeps the file from loading
         name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
         return _private_key_findings(private, doc, file, name) + [
@@ -623,13 +662,15 @@ def load_agent_files(
     if workers > 1:
         schema_mod.validator_for(str(AGENT_SCHEMA_PATH))  # compiled once, before the fork, for every worker
     checked = forkmap.fork_map(_check_agent_file, items, workers=workers, encode=_encode, decode=_decode)
-    return [
-        (None, outcome) if isinstance(outcome, list) else _model_of(outcome, file, path.stem)
-        for (path, file), outcome in zip(items, checked, strict=True)
-    ]
+    loaded: list[tuple[Agent | None, list[Finding]]] = []
+    for (path, file), outcome in zip(items, checked, strict=True):
+        if isinstance(outcome, _Unexplained):  # explained here, in one process (see _check_document)
+            outcome = _explain(outcome, file, path.stem)
+        loaded.append((None, outcome) if isinstance(outcome, list) else _model_of(outcome, file, path.stem))
+    return loaded
 
 
-def _check_agent_file(item: tuple[Path, str]) -> _Checked | list[Finding]:
+def _check_agent_file(item: tuple[Path, str]) -> _Checked | _Unexplained | list[Finding]:
     """One file on disk through the strict reader and the schema; a wrong suffix or an unreadable file is a finding,
     not an error."""
     path, file = item
@@ -654,23 +695,24 @@ def _check_agent_file(item: tuple[Path, str]) -> _Checked | list[Finding]:
             _finding(p.rule, p.message, file, p.position, agent=path.stem, remediation=p.remediation)
             for p in exc.problems
         ]
-    return _check_document(doc, file, expected_name=path.stem)
+    return _check_document(doc, file, expected_name=path.stem, explain=False)
 
 
 #: A checked document as a worker sends it: data, position paths, (line, column) pairs, private member names.
 _Plain = tuple[Any, tuple[Path_, ...], tuple[tuple[int, int], ...], dict[tuple[Any, ...], tuple[str, ...]]]
 
 
-def _encode(outcome: _Checked | list[Finding]) -> _Plain | list[Finding]:
-    """Plain tuples pickle several times faster than named tuples (one Python call each to rebuild)."""
-    if isinstance(outcome, list):
+def _encode(outcome: _Checked | _Unexplained | list[Finding]) -> _Plain | _Unexplained | list[Finding]:
+    """Plain tuples pickle several times faster than named tuples (one Python call each to rebuild). An unexplained
+    document (a few, if any) travels whole: explaining it reads key positions too."""
+    if isinstance(outcome, list | _Unexplained):
         return outcome
     positions = outcome.doc.positions
     return outcome.doc.data, tuple(positions), tuple(map(tuple, positions.values())), outcome.private
 
 
-def _decode(plain: _Plain | list[Finding]) -> _Checked | list[Finding]:
-    if isinstance(plain, list):
+def _decode(plain: _Plain | _Unexplained | list[Finding]) -> _Checked | _Unexplained | list[Finding]:
+    if isinstance(plain, list | _Unexplained):
         return plain
     data, paths, pairs, private = plain
     # Position(line, column) for each pair without a Python-level call: tuple.__new__ straight from map().

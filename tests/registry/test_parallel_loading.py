@@ -144,3 +144,17 @@ def test_an_error_in_this_process_stops_the_workers(monkeypatch):
     ((pid, _pipe),) = started
     with pytest.raises(ChildProcessError):  # the worker was stopped and reaped: nothing is left behind
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_worker_leaves_schema_errors_for_this_process_to_explain(mixed_registry):
+    """Explaining a schema error needs the reference jsonschema (a costly import): a worker sends the rejected
+    document back whole, and this process explains it exactly as one-process loading would have."""
+    rejected = []
+    for path in sorted(mixed_registry.glob("*.yaml")):
+        outcome = loader_mod._check_agent_file((path, path.name))
+        if isinstance(outcome, loader_mod._Unexplained):
+            rejected.append(path)
+            explained = loader_mod._explain(outcome, path.name, path.stem)
+            _, findings = loader_mod.load_agent_bytes(path.read_bytes(), path.name, expected_name=path.stem)
+            assert explained == findings, path.name
+    assert rejected, "the mixed registry holds files the schema rejects"
