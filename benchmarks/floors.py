@@ -96,6 +96,10 @@ def _okta_resource(type_token: str, index: int, parent: Any) -> Any:
             f"{name}-api-scopes", app_id=f"0oa{index:017d}", issuer="https://example.okta.com",
             scopes=["okta.users.read"], opts=opts,
         )  # fmt: skip
+    if type_token == "okta:app/oauthRoleAssignment:OauthRoleAssignment":
+        return okta.app.OauthRoleAssignment(
+            f"{name}-admin-role-read-only-admin", client_id=f"0oa{index:017d}", type="READ_ONLY_ADMIN", opts=opts
+        )
     if type_token == "okta:index/logStream:LogStream":
         return okta.LogStream(f"log-stream-{index}", name="floor-system-log", type="aws_eventbridge", opts=opts)
     raise ValueError(f"the SDK floor has no stand-in for {type_token}")
