@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import json
+import subprocess
 import sys
 
 import pytest
@@ -17,7 +19,7 @@ from benchmarks.run import (
     plan_differences,
     targets_for,
 )
-from tests.conftest import TODAY
+from tests.conftest import REPO, TODAY
 
 
 def measured(label: str, *seconds: float, rss: float = 40.0) -> Measurement:
@@ -212,3 +214,24 @@ def test_report_re_renders_from_its_json_twin():
     results, again, command = report.from_json(text)
     assert command == "python -m benchmarks run --n 1000"
     assert report.render(results, again, command) == report.render([original], machine(), command)
+
+
+def test_the_sdk_floor_has_a_stand_in_for_every_type_the_program_declares(sample_registry, tmp_path):
+    """A type the floor cannot register leaves the plan target unmeasured: a new resource in the program needs its
+    stand-in here. The sample registry with detections declares every type the program knows."""
+    from agentid.plan import build_plan
+    from tests.plan.conftest import EVENTBRIDGE_STACK, make_stack_root
+
+    stack = EVENTBRIDGE_STACK + (
+        "  agentid:detections: {enabled: true, targetArn: 'arn:aws:sns:eu-west-1:123456789012:agentid-alerts'}\n"
+    )
+    plan = build_plan(sample_registry, "dev", today=TODAY, root=make_stack_root(tmp_path, "dev", stack))
+    counts = collections.Counter(resource.type for resource in plan.resources)
+    assert {"okta:app/oauthRoleAssignment:OauthRoleAssignment", "aws:cloudwatch/eventRule:EventRule"} <= set(counts)
+    path = tmp_path / "counts.json"
+    path.write_text(json.dumps(counts), encoding="utf-8")
+    floor = subprocess.run(
+        [sys.executable, "-m", "benchmarks.floors", "sdk", str(path)], capture_output=True, text=True, cwd=REPO
+    )
+    assert floor.returncode == 0, floor.stderr[-2000:]
+    assert int(floor.stdout.strip()) == sum(counts.values())
