@@ -134,7 +134,45 @@ def redacted_block(block: dict[str, Any], path: Path, line: int | None, secrets:
     return {MARKERS[0]: first, MARKERS[1]: first}
 
 
-class AgentRuleCheck(BaseYamlCheck):
+class AgentFileCheck(BaseYamlCheck):
+    """A check over a whole agent document, judged from the folder's one verdict (:func:`judge_folder`)."""
+
+    def __init__(self, *, name: str, id: str, severity: Severity, guideline: str) -> None:
+        super().__init__(
+            name=name,
+            id=id,
+            categories=(CheckCategories.IAM,),
+            supported_entities=("*",),
+            block_type=BlockType.DOCUMENT,
+        )
+        self.severity = SEVERITY[severity]
+        self.guideline = guideline
+
+    def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
+        # entity_path is "<file>:*:<file>" for a wildcard check: the file as checkov was given it (cwd-relative)
+        path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
+        verdict = judge_folder(path.parent)
+        file = display_path(path, REPO_ROOT)
+        if file not in verdict.files:
+            return CheckResult.UNKNOWN  # not an agent definition (agentid reads agents/*.yaml only)
+        loader_errors = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
+        return self.judge(conf, path, file, verdict, loader_errors)
+
+    def judge(
+        self, conf: dict[str, Any], path: Path, file: str, verdict: FolderVerdict, loader_errors: list[Finding]
+    ) -> Any:
+        """This check's result for one agent file (``loader_errors``: what keeps it from loading cleanly)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def failed(conf: dict[str, Any], path: Path, line: int | None, *, whole: bool = False) -> Any:
+        """A failed result pointing at the block holding ``line`` (the whole document when ``whole``), never quoting
+        private key material."""
+        block = conf if whole else block_at(conf, line) or conf
+        return CheckResult.FAILED, redacted_block(block, path, line, private_values(conf))
+
+
+class AgentRuleCheck(AgentFileCheck):
     """One registry rule, as a checkov check over a whole agent document."""
 
     def __init__(self, rule: Rule) -> None:
@@ -142,12 +180,9 @@ class AgentRuleCheck(BaseYamlCheck):
         super().__init__(
             name=rule.meta.title,
             id=rule.meta.checkov_id,
-            categories=(CheckCategories.IAM,),
-            supported_entities=("*",),
-            block_type=BlockType.DOCUMENT,
+            severity=rule.meta.severity,
+            guideline=f"{rule.meta.id}: {rule.meta.remediation} Run `agentid check` for the full message.",
         )
-        self.severity = SEVERITY[rule.meta.severity]
-        self.guideline = f"{rule.meta.id}: {rule.meta.remediation} Run `agentid check` for the full message."
 
     def run(
         self,
@@ -164,45 +199,35 @@ class AgentRuleCheck(BaseYamlCheck):
             skip_info = None
         return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
 
-    def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
-        # entity_path is "<file>:*:<file>" for a wildcard check: the file as checkov was given it (cwd-relative)
-        path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
-        verdict = judge_folder(path.parent)
-        file = display_path(path, REPO_ROOT)
-        if file not in verdict.files:
-            return CheckResult.UNKNOWN  # not an agent definition (agentid reads agents/*.yaml only)
+    def judge(
+        self, conf: dict[str, Any], path: Path, file: str, verdict: FolderVerdict, loader_errors: list[Finding]
+    ) -> Any:
         if not any(agent.file == file for agent in verdict.registry):
             # The file does not load (schema, YAML): no rule can vouch for it.
-            problems = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
-            first = f"{problems[0].location}: {problems[0].message}" if problems else f"{file} does not load"
-            self.details.append(f"{first} (run `agentid validate`)")
-            line = problems[0].line if problems else None
-            return CheckResult.FAILED, redacted_block(conf, path, line, private_values(conf))
+            first = f"{loader_errors[0].location}: {loader_errors[0].message}" if loader_errors else None
+            self.details.append(f"{first or f'{file} does not load'} (run `agentid validate`)")
+            return self.failed(conf, path, loader_errors[0].line if loader_errors else None, whole=True)
         found = [f for f in verdict.rule_findings if f.rule == self.rule.meta.id and f.file == file and not f.waived]
         if not found:
             return CheckResult.PASSED
         self.details.extend(f"{f.location}: {f.message}" for f in found)
-        block = block_at(conf, found[0].line) or conf
-        return CheckResult.FAILED, redacted_block(block, path, found[0].line, private_values(conf))
+        return self.failed(conf, path, found[0].line)
 
 
 #: The loader's own check; rule checks are CKV_AGENT_<rule number>, and rule numbers start at 1.
 LOAD_CHECK_ID = "CKV_AGENT_0"
 
 
-class AgentLoadsCheck(BaseYamlCheck):
+class AgentLoadsCheck(AgentFileCheck):
     """The loader's errors as one check: YAML, schema, duplicate names, purposes and scopes not in the catalog."""
 
     def __init__(self) -> None:
         super().__init__(
             name="Agent definitions load: valid YAML and schema, a unique name, purpose and scopes from the catalog",
             id=LOAD_CHECK_ID,
-            categories=(CheckCategories.IAM,),
-            supported_entities=("*",),
-            block_type=BlockType.DOCUMENT,
+            severity=Severity.ERROR,
+            guideline="Run `agentid validate` for every problem with its file, line and fix.",
         )
-        self.severity = SEVERITY[Severity.ERROR]
-        self.guideline = "Run `agentid validate` for every problem with its file, line and fix."
 
     def run(
         self,
@@ -215,21 +240,16 @@ class AgentLoadsCheck(BaseYamlCheck):
         """``agentid check`` has no waiver for a file that does not load, so ``# checkov:skip`` cannot excuse it."""
         return super().run(scanned_file, entity_configuration, entity_name, entity_type, None)
 
-    def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
-        path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
-        verdict = judge_folder(path.parent)
-        file = display_path(path, REPO_ROOT)
-        if file not in verdict.files:
-            return CheckResult.UNKNOWN
-        problems = [f for f in verdict.loader_findings if f.file == file and f.severity is Severity.ERROR]
-        if not problems:
+    def judge(
+        self, conf: dict[str, Any], path: Path, file: str, verdict: FolderVerdict, loader_errors: list[Finding]
+    ) -> Any:
+        if not loader_errors:
             return CheckResult.PASSED
-        self.details.extend(f"{f.location}: {f.message}" for f in problems)
-        block = block_at(conf, problems[0].line) or conf
-        return CheckResult.FAILED, redacted_block(block, path, problems[0].line, private_values(conf))
+        self.details.extend(f"{f.location}: {f.message}" for f in loader_errors)
+        return self.failed(conf, path, loader_errors[0].line)
 
 
-def register_checks() -> list[BaseYamlCheck]:
+def register_checks() -> list[AgentFileCheck]:
     """The loader's check and one check per registry rule. Resource and stack rules judge a plan, not a file: the
     policy pack runs them."""
     return [AgentLoadsCheck(), *(AgentRuleCheck(rule) for rule in rules_for(with_resources=False))]
