@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -93,44 +94,30 @@ def check(
       agentid check --format sarif --output out/agentid.sarif
       agentid check --today 2026-12-01 --format json
     """
-    if registry_only:
-        # Loading and judging a registry keeps every agent alive to the end and creates no reference cycles: with the
-        # cyclic collector off for the whole command (not just per phase), nothing re-scans the registry between
-        # phases, and the registry is freed by reference counting as the command returns, before it is back on.
-        with cyclic_gc_paused():
-            return _check(paths, stack, today, output_format, output, registry_only, settings_file)
-    return _check(paths, stack, today, output_format, output, registry_only, settings_file)
-
-
-def _check(
-    paths: RepoPaths,
-    stack: str | None,
-    today: dt.date,
-    output_format: str,
-    output: Path | None,
-    registry_only: bool,
-    settings_file: Path | None,
-) -> int:
-    stacks = _stacks(paths.root, stack)
-    settings = _settings(paths.root, settings_file)
-    result = load_or_exit(paths)
-    run = run_check(
-        result.registry,
-        result.findings,
-        today=today,
-        stacks=stacks,
-        explicit_stack=stack,
-        settings=settings,
-        root=paths.root,
-        registry_only=registry_only,
-        files=len(result.files),
-    )
-    if run.plan_note:
-        click.echo(f"agentid: {run.plan_note}", err=True)
-    # Colour only for a person at a terminal, and never when they opt out (https://no-color.org).
-    colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    write_output(render(run, output_format, colour=colour), output)
-    return EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
+    # With --registry-only, loading and judging keep every agent alive to the end and create no reference cycles:
+    # with the cyclic collector off for the whole command (not just per phase), nothing re-scans the registry between
+    # phases, and the registry is freed by reference counting as the command returns, before it is back on.
+    with cyclic_gc_paused() if registry_only else contextlib.nullcontext():
+        stacks = _stacks(paths.root, stack)
+        settings = _settings(paths.root, settings_file)
+        result = load_or_exit(paths)
+        run = run_check(
+            result.registry,
+            result.findings,
+            today=today,
+            stacks=stacks,
+            explicit_stack=stack,
+            settings=settings,
+            root=paths.root,
+            registry_only=registry_only,
+            files=len(result.files),
+        )
+        if run.plan_note:
+            click.echo(f"agentid: {run.plan_note}", err=True)
+        # Colour only for a person at a terminal, and never when they opt out (https://no-color.org).
+        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        write_output(render(run, output_format, colour=colour), output)
+        return EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
 
 
 def _stacks(root: Path, stack: str | None) -> tuple[str, ...]:
