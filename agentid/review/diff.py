@@ -9,7 +9,7 @@ read them: restricted data first, then Okta management scopes, then longer-lived
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -259,49 +259,39 @@ class _AgentComparer:
                 )
 
     def management_scopes(self) -> None:
-        before, after = set(self.base.access.okta_api_scopes), set(self.head.access.okta_api_scopes)
-        for name in sorted(after - before):
-            self.add(
-                "management-scope-added",
-                "access.okta_api_scopes",
-                Impact.ESCALATION,
-                WEIGHT_MANAGEMENT,
-                f"gains Okta management scope {name}",
-                after=name,
-                tags=("okta-management",),
-            )
-        for name in sorted(before - after):
-            self.add(
-                "management-scope-removed",
-                "access.okta_api_scopes",
-                Impact.REDUCTION,
-                WEIGHT_MANAGEMENT,
-                f"loses Okta management scope {name}",
-                before=name,
-                tags=("okta-management",),
-            )
+        self.okta_management(
+            "management-scope", "okta_api_scopes", "Okta management scope",
+            self.base.access.okta_api_scopes, self.head.access.okta_api_scopes,
+        )  # fmt: skip
 
     def admin_roles(self) -> None:
         """An Okta admin role is the app's standing privilege in the identity provider: as weighty as a scope."""
-        before, after = set(self.base.access.okta_admin_roles), set(self.head.access.okta_admin_roles)
-        for role in sorted(after - before):
+        self.okta_management(
+            "admin-role", "okta_admin_roles", "Okta admin role",
+            self.base.access.okta_admin_roles, self.head.access.okta_admin_roles,
+        )  # fmt: skip
+
+    def okta_management(self, kind: str, field: str, noun: str, before: Sequence[str], after: Sequence[str]) -> None:
+        """Okta management privileges gained (escalations) and lost (reductions), one change each."""
+        gained, lost = set(after) - set(before), set(before) - set(after)
+        for name in sorted(gained):
             self.add(
-                "admin-role-added",
-                "access.okta_admin_roles",
+                f"{kind}-added",
+                f"access.{field}",
                 Impact.ESCALATION,
                 WEIGHT_MANAGEMENT,
-                f"gains Okta admin role {role}",
-                after=role,
+                f"gains {noun} {name}",
+                after=name,
                 tags=("okta-management",),
             )
-        for role in sorted(before - after):
+        for name in sorted(lost):
             self.add(
-                "admin-role-removed",
-                "access.okta_admin_roles",
+                f"{kind}-removed",
+                f"access.{field}",
                 Impact.REDUCTION,
                 WEIGHT_MANAGEMENT,
-                f"loses Okta admin role {role}",
-                before=role,
+                f"loses {noun} {name}",
+                before=name,
                 tags=("okta-management",),
             )
 
