@@ -13,24 +13,30 @@ from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, Id
 from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
 
 
+def declare_identity(agent, scope_names, plugins=()) -> AgentIdentity:
+    """``agent``'s AgentIdentity against stand-in server scopes, as the program declares it (inside a mocked run)."""
+    scopes = {
+        name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name) for name in scope_names
+    }
+    return AgentIdentity(
+        agent.name,
+        AgentIdentityArgs(
+            spec=IdentitySpec.for_agent(agent, TODAY),
+            auth_server_id="aus1agents",
+            scope_resources=scopes,
+            org_url="https://example-dev.okta.com",
+            plugins=list(plugins),
+        ),
+    )
+
+
 def test_agent_identity_outputs_and_parents(runtime, sample_registry):
     agent = sample_registry.get("meeting-summarizer")
     ran: list[str] = []
 
     def declare_and_check():
-        scopes = {
-            name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name)
-            for name in ("transcripts.read", "calendar.read")
-        }
-        identity = AgentIdentity(
-            agent.name,
-            AgentIdentityArgs(
-                spec=IdentitySpec.for_agent(agent, TODAY),
-                auth_server_id="aus1agents",
-                scope_resources=scopes,
-                org_url="https://example-dev.okta.com",
-                plugins=[IdentitySpec.for_plugin(agent, agent.plugins[0], TODAY)],
-            ),
+        identity = declare_identity(
+            agent, ("transcripts.read", "calendar.read"), [IdentitySpec.for_plugin(agent, agent.plugins[0], TODAY)]
         )
         client_ids = identity.client_ids
 
@@ -55,19 +61,7 @@ def test_finance_identity_inputs_under_sdk_mocks(runtime, sample_registry):
     ran: list[str] = []
 
     def declare_and_check():
-        scopes = {
-            name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name)
-            for name in agent.access.scope_names
-        }
-        identity = AgentIdentity(
-            agent.name,
-            AgentIdentityArgs(
-                spec=IdentitySpec.for_agent(agent, TODAY),
-                auth_server_id="aus1agents",
-                scope_resources=scopes,
-                org_url="https://example-dev.okta.com",
-            ),
-        )
+        identity = declare_identity(agent, agent.access.scope_names)
 
         def check(values):
             whitelist, rule_scopes, lifetime, policy_id, network = values
@@ -99,19 +93,7 @@ def test_auditor_identity_assigns_its_admin_role_to_its_own_client(runtime, samp
     ran: list[str] = []
 
     def declare_and_check():
-        scopes = {
-            name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name)
-            for name in agent.access.scope_names
-        }
-        identity = AgentIdentity(
-            agent.name,
-            AgentIdentityArgs(
-                spec=IdentitySpec.for_agent(agent, TODAY),
-                auth_server_id="aus1agents",
-                scope_resources=scopes,
-                org_url="https://example-dev.okta.com",
-            ),
-        )
+        identity = declare_identity(agent, agent.access.scope_names)
         assert len(identity.admin_roles) == 1
 
         def check(values):
