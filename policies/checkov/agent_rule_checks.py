@@ -148,6 +148,23 @@ class AgentFileCheck(BaseYamlCheck):
         self.severity = SEVERITY[severity]
         self.guideline = guideline
 
+    def run(
+        self,
+        scanned_file: str,
+        entity_configuration: dict[str, Any],
+        entity_name: str,
+        entity_type: str,
+        skip_info: Any,
+    ) -> Any:
+        """checkov's run, with ``# checkov:skip`` honoured only where :meth:`skippable` allows it."""
+        if skip_info and not self.skippable(entity_configuration):
+            skip_info = None
+        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
+
+    def skippable(self, conf: dict[str, Any]) -> bool:
+        """Whether a ``# checkov:skip`` comment may excuse this check on this document."""
+        raise NotImplementedError
+
     def scan_entity_conf(self, conf: dict[str, Any], entity_type: str) -> Any:
         # entity_path is "<file>:*:<file>" for a wildcard check: the file as checkov was given it (cwd-relative)
         path = Path(self.entity_path.split(":*:", 1)[0]).resolve()
@@ -184,20 +201,11 @@ class AgentRuleCheck(AgentFileCheck):
             guideline=f"{rule.meta.id}: {rule.meta.remediation} Run `agentid check` for the full message.",
         )
 
-    def run(
-        self,
-        scanned_file: str,
-        entity_configuration: dict[str, Any],
-        entity_name: str,
-        entity_type: str,
-        skip_info: Any,
-    ) -> Any:
-        """checkov's run, except that ``# checkov:skip`` does not skip a rule ``agentid check`` never waives (private
-        key material, admin scopes...), nor anything in a document holding a private key: checkov quotes the whole
-        document in a skipped result (SARIF, JUnit), and a leaked key must be removed before anything is excused."""
-        if skip_info and (not self.rule.meta.waivable or private_values(entity_configuration)):
-            skip_info = None
-        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
+    def skippable(self, conf: dict[str, Any]) -> bool:
+        """Not a rule ``agentid check`` never waives (private key material, admin scopes...), nor anything in a
+        document holding a private key: checkov quotes the whole document in a skipped result (SARIF, JUnit), and a
+        leaked key must be removed before anything is excused."""
+        return self.rule.meta.waivable and not private_values(conf)
 
     def judge(
         self, conf: dict[str, Any], path: Path, file: str, verdict: FolderVerdict, loader_errors: list[Finding]
@@ -229,16 +237,9 @@ class AgentLoadsCheck(AgentFileCheck):
             guideline="Run `agentid validate` for every problem with its file, line and fix.",
         )
 
-    def run(
-        self,
-        scanned_file: str,
-        entity_configuration: dict[str, Any],
-        entity_name: str,
-        entity_type: str,
-        skip_info: Any,
-    ) -> Any:
-        """``agentid check`` has no waiver for a file that does not load, so ``# checkov:skip`` cannot excuse it."""
-        return super().run(scanned_file, entity_configuration, entity_name, entity_type, None)
+    def skippable(self, conf: dict[str, Any]) -> bool:
+        """Never: ``agentid check`` has no waiver for a file that does not load."""
+        return False
 
     def judge(
         self, conf: dict[str, Any], path: Path, file: str, verdict: FolderVerdict, loader_errors: list[Finding]
