@@ -8,12 +8,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from agentid.findings import Finding
-from agentid.registry import CatalogError, LoadResult, load_registry
+
+if TYPE_CHECKING:
+    from agentid.registry import LoadResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +78,8 @@ def today_option(func: F) -> F:
 
 def load_or_exit(paths: RepoPaths) -> LoadResult:
     """Load the registry; a missing directory or broken catalog is a usage error with what to do next."""
+    from agentid.registry import CatalogError, load_registry  # here: `detect --profile` never loads the registry
+
     if not paths.agents.is_dir():
         raise click.UsageError(
             f"agents directory {paths.agents} does not exist. "

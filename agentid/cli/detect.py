@@ -70,6 +70,7 @@ def _detection_set(
     deployer_ids: tuple[str, ...],
     allowed_clients: tuple[str, ...],
 ) -> DetectionSet:
+    """The detections built from the registry (every agent file parsed and checked)."""
     result = load_or_exit(paths)
     if not result.ok:
         for finding in result.findings:
@@ -98,6 +99,44 @@ def _detection_set(
     )
 
 
+#: Options that choose what the registry path builds; a compiled profile has already fixed every one of them.
+_REGISTRY_OPTIONS = {
+    "stack": "--stack",
+    "client_ids_file": "--client-ids",
+    "deployer_ids": "--deployer-id",
+    "allowed_clients": "--allow-client",
+    "agents_dir": "--agents",
+    "catalog_file": "--catalog",
+}
+
+
+def _refuse_registry_options(ctx: click.Context, profile: Path) -> None:
+    """--profile replaces the registry: an option that would select agents, ids or deployers is a mistake to report,
+    not a choice to ignore silently (the profile's stack or deployers would win without the user knowing)."""
+    from click.core import ParameterSource
+
+    given = [
+        flag
+        for name, flag in _REGISTRY_OPTIONS.items()
+        if ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+    ]
+    if given:
+        raise click.UsageError(
+            f"--profile {profile} cannot be combined with {', '.join(given)}: the profile was compiled with its stack, "
+            "client ids and deployers already (`agentid detections --profile`). Drop "
+            f"{'it' if len(given) == 1 else 'them'}, or leave out --profile to read the registry."
+        )
+
+
+def _profile_set(profile: Path) -> DetectionSet:
+    from agentid.detect.profile import ProfileError, load_profile
+
+    try:
+        return load_profile(profile)
+    except ProfileError as exc:
+        raise click.UsageError(f"--profile {exc}") from None
+
+
 def _open_input(events: str) -> tuple[BinaryIO, str]:
     """The events as a binary stream: the detector reads JSON lines as it goes, so a large export is never held
     whole in memory. Opened before the registry is loaded, so a wrong path is reported at once."""
@@ -124,6 +163,14 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
     metavar="FILE|-",
     help="Okta System Log events: JSON lines, a JSON array (as /api/v1/logs returns), or EventBridge envelopes.",
 )
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    help="A compiled detection profile (`agentid detections --profile FILE`, written by the deploy job) instead of "
+    "the registry: no agents/ checkout needed. Not combinable with --stack, --client-ids, --deployer-id, "
+    "--allow-client, --agents or --catalog.",
+)
 @detection_options
 @registry_options
 @today_option
@@ -135,9 +182,12 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
     show_default=True,
     help="text for people, json for tools.",
 )
+@click.pass_context
 def detect(
+    ctx: click.Context,
     paths: RepoPaths,
     events: str,
+    profile_file: Path | None,
     stack: str | None,
     client_ids_file: Path | None,
     deployer_ids: tuple[str, ...],
@@ -151,7 +201,12 @@ def detect(
     changes, tokens per hour, active hours, scopes outside the profile). Duplicate events (same uuid) count once;
     events are sorted by time first, as Okta delivers out of order. Malformed lines are reported on standard error
     with their line number and skipped. Expiry is judged on each event's own date; --today sets the date the
-    generated rules are for.
+    generated rules are for, so it changes nothing here.
+
+    With --profile the identities come from a profile compiled by `agentid detections --profile` (the deploy job
+    writes one after `pulumi up`): the same alerts as reading the registry it was compiled from, without parsing
+    agents/. A profile compiled on another day judges events the same way (expiry is per event date); recompile it
+    whenever the registry or the stack's client ids change.
 
     Exit status: 0 no alert, 1 alerts, 2 usage error.
 
@@ -160,12 +215,18 @@ def detect(
       agentid detect --events okta-2026-12-01.jsonl
       pulumi stack output --json > outputs.json
       agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa1deployer --format json
+      agentid detect --events okta-2026-12-01.jsonl --profile detection-profile.json
     """
     from agentid.detect.detector import detect_events
 
+    if profile_file is not None:
+        _refuse_registry_options(ctx, profile_file)
     source, name = _open_input(events)
     with contextlib.nullcontext(source) if events == "-" else source:  # standard input is not ours to close
-        detections = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+        if profile_file is not None:
+            detections = _profile_set(profile_file)
+        else:
+            detections = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
         try:
             report = detect_events(source, detections)
         except OSError as exc:
@@ -176,7 +237,7 @@ def detect(
     if output_format == "json":
         import json
 
-        click.echo(json.dumps({"stack": stack, **report.to_dict()}, indent=2))
+        click.echo(json.dumps({"stack": detections.stack, **report.to_dict()}, indent=2))
     else:
         click.echo(_render_text(report, colour=sys.stdout.isatty()), nl=False)
     return EXIT_FINDINGS if report.alerts else EXIT_OK
@@ -211,9 +272,15 @@ def _response(detection: str) -> str:
 @click.option(
     "--out",
     "out_dir",
-    required=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory to write sigma/*.yml and eventbridge/*.json into (generated files there are replaced).",
+)
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also (or only) write the compiled detection profile to this file, for `agentid detect --profile FILE` "
+    "where there is no registry (JSON: client ids, scopes, budgets, hours and expiry dates; no key material).",
 )
 @click.option(
     "--event-source",
@@ -232,7 +299,8 @@ def _response(detection: str) -> str:
 @today_option
 def detections(
     paths: RepoPaths,
-    out_dir: Path,
+    out_dir: Path | None,
+    profile_file: Path | None,
     event_source: str | None,
     max_pattern_chars: int,
     stack: str | None,
@@ -249,18 +317,63 @@ def detections(
     client id, so they do not change when an agent is added; the Sigma rules match client ids. Pass --client-ids
     with the stack's outputs so the Sigma rules name real clients; without it they use the offline ids.
 
+    --profile FILE writes the same detections compiled for `agentid detect --profile FILE`, which then needs no
+    registry: the deploy job writes it after `pulumi up`, with the stack's outputs as --client-ids. It records the
+    stack, --today, the agentid version and a digest of the registry's files.
+
     \b
     Examples:
       pulumi stack output --json > outputs.json
       agentid detections --out build/detections --stack prod --client-ids outputs.json --deployer-id 0oa1deployer
+      agentid detections --profile detection-profile.json --stack prod --client-ids outputs.json \\
+        --deployer-id 0oa1deployer
     """
+    if out_dir is None and profile_file is None:
+        raise click.UsageError(
+            "say what to write: --out DIR (Sigma rules and EventBridge patterns), --profile FILE (the compiled profile "
+            "`agentid detect --profile` reads), or both"
+        )
+    detection_set = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+    if out_dir is not None:
+        _write_rules(out_dir, detection_set, event_source, max_pattern_chars)
+    if profile_file is not None:
+        _write_profile(profile_file, detection_set, paths)
+    return EXIT_OK
+
+
+def _write_profile(target: Path, detection_set: DetectionSet, paths: RepoPaths) -> None:
+    """Write the profile atomically: a deploy job that fails halfway must not leave half a profile to be read."""
+    from agentid import __version__
+    from agentid.detect.profile import dump_profile, registry_digest
+
+    digest = registry_digest(paths.agents, paths.catalog)
+    data = dump_profile(detection_set, agentid_version=__version__, digest=digest)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as exc:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise click.UsageError(
+            f"--profile {target}: cannot write: {exc.strerror or exc}. Choose a path you can write to."
+        ) from None
+    click.echo(
+        f"wrote detection profile {target}: {len(detection_set.identities)} identities"
+        f"{f' of stack {detection_set.stack}' if detection_set.stack else ''}, compiled for "
+        f"{detection_set.today.isoformat()} from registry {digest}\n"
+        f"Read it with `agentid detect --profile {target} --events FILE`; compile it again after every deploy."
+    )
+
+
+def _write_rules(out_dir: Path, detection_set: DetectionSet, event_source: str | None, max_pattern_chars: int) -> None:
     import json
 
     from agentid.detect import sigma
     from agentid.detect.eventbridge import PatternInputs, PatternTooLongError, checked_patterns
     from agentid.detect.labels import AGENT_LABEL_PREFIX, EXPIRED_LABEL_PREFIX
 
-    detection_set = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
     files = {f"sigma/{name}": text for name, text in sigma.generate(detection_set).items()}
     try:
         patterns = checked_patterns(PatternInputs.from_detection_set(detection_set, event_source), max_pattern_chars)
@@ -279,7 +392,6 @@ def detections(
         f"label ({AGENT_LABEL_PREFIX}<identity>, {EXPIRED_LABEL_PREFIX}<identity> once expired), not by client id. "
         "Sigma: agents are matched by client id (regenerate after adding an agent)."
     )
-    return EXIT_OK
 
 
 def _write_tree(root: Path, files: dict[str, str]) -> None:

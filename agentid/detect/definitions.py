@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from agentid.registry.model import Agent, Registry
+if TYPE_CHECKING:  # a compiled profile (agentid.detect.profile) builds a DetectionSet without the registry's code
+    from agentid.registry.model import Agent, Registry
 
 # --- Okta System Log event types (see the GUIDE's "Okta facts"; custom AS events carry ".as.", org AS ones don't) ---
 #: A token minted: custom authorization server, then the org server (which mints the ``okta.*`` management scopes).
