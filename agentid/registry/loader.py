@@ -446,8 +446,9 @@ def _check_document(
     """The document's shape and schema: a :class:`_Checked` document, or the findings that keep it from loading.
 
     With ``explain=False`` a document the fast engine rejects comes back :class:`_Unexplained`, for
-    :func:`_explain` to turn into findings later: explaining needs the reference ``jsonschema``, whose import costs
-    more than reading a hundred files, and a worker process that imported it too would pay that twice.
+    :func:`_explain` to turn into findings later: explaining may need the reference ``jsonschema`` (for what
+    :mod:`agentid.registry.rs_errors` cannot word), whose import costs more than reading a hundred files, and a worker
+    process that imported it too would pay that twice.
     """
     from policies import AGENT_SCHEMA_PATH
 

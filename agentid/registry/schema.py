@@ -5,12 +5,17 @@ The schema (``policies/agent.schema.json``) is the single description of the for
 key the closest known key ("did you mean `scopes`?").
 
 Speed: most files are valid, and for them only the verdict matters. ``jsonschema_rs`` (Rust) decides that verdict
-about a hundred times faster than ``jsonschema`` from the very same schema file; only a document it rejects goes
-through ``jsonschema`` (imported only then), whose errors carry what the messages need. The two engines agree on
-this schema except for regular-expression whitespace: ``jsonschema_rs`` follows ECMA-262, where ``\s`` excludes
-U+001C-U+001F and U+0085, which Python's ``re`` counts as whitespace; a document holding one of those characters
-takes the reference path, so the verdict is always ``jsonschema``'s. Without ``jsonschema_rs`` installed (e.g. in
-checkov's venv) every document takes the reference path.
+about a hundred times faster than ``jsonschema`` from the very same schema file. A document it rejects is explained
+from ``jsonschema_rs``'s own errors, read as ``jsonschema`` would have reported them
+(:mod:`agentid.registry.rs_errors`), so that importing ``jsonschema`` (~70 ms) is not paid for a few rejected files;
+whatever that reading cannot reproduce exactly goes through ``jsonschema`` itself (imported only then), so every
+message is the reference's.
+The two engines agree on this schema except for regular-expression whitespace and one date: ``jsonschema_rs``
+follows ECMA-262, where ``\s`` excludes U+001C-U+001F and U+0085, which Python's ``re`` counts as whitespace, and
+includes U+FEFF, which Python's does not; and it accepts the year 0000, which Python's ``datetime`` (and so
+``jsonschema``) rejects. A document holding one of those takes the reference path, so the verdict is always
+``jsonschema``'s. Without ``jsonschema_rs`` installed (e.g. in checkov's venv) every document takes the reference
+path.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path as FsPath
@@ -26,14 +31,20 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from agentid.registry.rs_errors import FastError, word_errors
 from agentid.registry.yamlsafe import Path, Position, YamlDocument
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
 
-#: Characters Python's ``re`` treats as ``\s`` and ECMA-262 (jsonschema_rs) does not, as orjson writes them.
-_ENGINE_DIVERGENT = re.compile(rb"\\u001[cdefCDEF]|\xc2\x85")
+#: Where the engines disagree, as orjson writes it: characters only one of Python's ``re`` and ECMA-262
+#: (jsonschema_rs) counts as ``\s`` (U+001C-U+001F and U+0085; U+FEFF), and a string starting with year 0000.
+_ENGINE_DIVERGENT = re.compile(rb"\\u001[cdefCDEF]|\xc2\x85|\xef\xbb\xbf|\"0000-")
+
+#: Escapes whose meaning Python's ``re`` and ECMA-262 share (``\s`` given the characters above are ruled out): a
+#: schema whose patterns use any other is never explained from jsonschema_rs's errors.
+_NON_PORTABLE_ESCAPE = re.compile(r"\\[^s.\-/\\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +60,8 @@ class CompiledSchema:
     def __init__(self, schema: dict[str, Any]):
         self.schema = schema
         self.fast: Any = None
+        #: whether errors of jsonschema_rs may stand in for jsonschema's (see agentid.registry.rs_errors)
+        self.fast_wording = _portable_patterns(schema)
         try:
             import jsonschema_rs
         except ImportError:  # pragma: no cover - exercised only where jsonschema_rs is not installed
@@ -80,6 +93,35 @@ class CompiledSchema:
     def iter_errors(self, data: Any) -> Iterator[ValidationError]:
         return self.full.iter_errors(data)
 
+    def errors(self, data: Any) -> Iterable[ValidationError | FastError]:
+        """The errors of a document the fast validator rejected: read from jsonschema_rs where that reproduces
+        jsonschema exactly, else from jsonschema itself."""
+        if self.fast is not None and self.fast_wording:
+            try:
+                divergent = _ENGINE_DIVERGENT.search(orjson.dumps(data)) is not None
+            except Exception:  # not JSON to orjson: the reference path decides
+                divergent = True
+            if not divergent:
+                worded = word_errors(self.fast, self.schema, data)
+                if worded is not None:
+                    return worded
+        return self.iter_errors(data)
+
+
+def _portable_patterns(schema: Any) -> bool:
+    """Every ``pattern`` in the schema uses only escapes both regular-expression dialects read alike."""
+    pending = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and _NON_PORTABLE_ESCAPE.search(pattern):
+                return False
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return True
+
 
 @lru_cache(maxsize=8)
 def validator_for(schema_path: str) -> CompiledSchema:
@@ -107,7 +149,7 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _type_hint(error: ValidationError) -> str:
+def _type_hint(error: ValidationError | FastError) -> str:
     if isinstance(error.instance, bool) and error.validator == "type" and "string" in str(error.validator_value):
         return " (YAML reads yes/no/on/off/true/false as booleans: put the value in quotes)"
     if isinstance(error.instance, str) and error.validator == "type" and "integer" in str(error.validator_value):
@@ -115,7 +157,7 @@ def _type_hint(error: ValidationError) -> str:
     return ""
 
 
-def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+def _leaf_errors(error: ValidationError | FastError) -> Iterator[ValidationError | FastError]:
     """Unwrap ``allOf``/``if-then`` so the user sees the concrete failure, not the combinator."""
     if error.validator in ("allOf",) and error.context:
         for child in error.context:
@@ -124,7 +166,7 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
         yield error
 
 
-def _translate(error: ValidationError, doc: YamlDocument) -> Iterator[SchemaProblem]:
+def _translate(error: ValidationError | FastError, doc: YamlDocument) -> Iterator[SchemaProblem]:
     path: Path = tuple(error.absolute_path)
     where = dotted(path)
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
@@ -188,7 +230,7 @@ def validate(doc: YamlDocument, validator: CompiledSchema) -> list[SchemaProblem
     if validator.surely_valid(doc.data):
         return []
     problems: list[SchemaProblem] = []
-    for error in validator.iter_errors(doc.data):
+    for error in validator.errors(doc.data):
         for leaf in _leaf_errors(error):
             problems.extend(_translate(leaf, doc))
     unique = {(p.position.line, p.position.column, p.message): p for p in problems}

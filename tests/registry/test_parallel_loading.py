@@ -147,7 +147,7 @@ def test_an_error_in_this_process_stops_the_workers(monkeypatch):
 
 
 def test_a_worker_leaves_schema_errors_for_this_process_to_explain(mixed_registry):
-    """Explaining a schema error needs the reference jsonschema (a costly import): a worker sends the rejected
+    """Explaining a schema error may need the reference jsonschema (a costly import): a worker sends the rejected
     document back whole, and this process explains it exactly as one-process loading would have."""
     rejected = []
     for path in sorted(mixed_registry.glob("*.yaml")):
