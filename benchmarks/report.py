@@ -33,9 +33,12 @@ ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("checkov", "checkov 3.3 `--framework yaml` + the agentid adapter (policies/checkov)", None),
     ("check_registry_checkov_sample", "`agentid check --registry-only` on the files checkov read", None),
     ("floor_orjson", "orjson parse floor: `orjson.loads` per line of the event file", None),
-    ("detect", "`agentid detect --format json` over the same event file", "floor_orjson"),
+    ("detect_compile_profile", "`agentid detections --profile` (compile the profile: the deploy job, once)", None),
+    ("detect_profile", "`agentid detect --profile --format json` over the same event file", "floor_orjson"),
+    ("detect", "`agentid detect --agents` (loads the YAML registry) over the same event file", "floor_orjson"),
     ("floor_orjson_one", "orjson parse floor on a one-event file", None),
-    ("detect_one", "`agentid detect` on a one-event file (start-up + loading N agents)", None),
+    ("detect_profile_one", "`agentid detect --profile` on a one-event file (start-up + reading the profile)", None),
+    ("detect_one", "`agentid detect --agents` on a one-event file (start-up + loading N agents)", None),
 )
 
 
@@ -129,6 +132,8 @@ def _load(load: Sequence[float]) -> str:
 
 
 def _verdict(target: Target) -> str:
+    if target.informational:
+        return "informational" if target.value is not None else "not measured"
     passed = target.passed
     return "not measured" if passed is None else "**PASS**" if passed else "**FAIL**"
 
@@ -232,6 +237,13 @@ def fact_lines(result: SizeResult) -> list[str]:
         out.append(
             f"- Event file: {facts['detect_events']:,} Okta System Log events "
             f"({facts['detect_bytes'] / 1024 / 1024:.0f} MiB of JSON lines) from the synthetic day generator."
+        )
+    if "detect_profile_same_report" in facts:
+        size = facts.get("detect_profile_bytes")
+        out.append(
+            f"- {'Yes' if facts['detect_profile_same_report'] else 'NO'}: `detect --profile` (a compiled profile"
+            + (f" of {size / 1024 / 1024:.1f} MiB" if size else "")
+            + ") printed the same report as `detect --agents` on both event files."
         )
     return out
 
@@ -346,7 +358,14 @@ def to_json(results: Sequence[SizeResult], machine: Machine, command: str = "") 
                 "n": r.n,
                 "measurements": {k: measurement(v) for k, v in r.measurements.items()},
                 "targets": [
-                    {"name": t.name, "value": t.value, "limit": t.limit, "passed": t.passed, "detail": t.detail}
+                    {
+                        "name": t.name,
+                        "value": t.value,
+                        "limit": t.limit,
+                        "passed": t.passed,
+                        "detail": t.detail,
+                        "informational": t.informational,
+                    }
                     for t in r.targets
                 ],
                 "facts": r.facts,

@@ -37,10 +37,12 @@ class Target:
     limit: float
     higher_is_better: bool = False
     detail: str = ""
+    #: reported for comparison but not judged (e.g. a path the target is no longer measured on)
+    informational: bool = False
 
     @property
     def passed(self) -> bool | None:
-        if self.value is None or math.isnan(self.value):
+        if self.informational or self.value is None or math.isnan(self.value):
             return None
         return self.value >= self.limit if self.higher_is_better else self.value <= self.limit
 
@@ -342,31 +344,63 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
     else:
         result.problems.append(f"checkov not measured: {settings.checkov} is missing (scripts/setup --checkov)")
 
-    events = work / "events.jsonl"
-
-    def detect() -> None:
-        count = write_event_file(work / "valid", events, today=settings.today, limit=settings.detect_events)
-        result.facts["detect_events"] = count
-        result.facts["detect_bytes"] = events.stat().st_size
-        # One event only: what detect costs before the first event (start-up, loading N agents, building the
-        # detections), so the per-event cost can be compared with the floor's as well as the whole process.
-        single = work / "one-event.jsonl"
-        single.write_bytes(events.open("rb").readline())
-        commands = [
-            Command("floor_orjson", "orjson, one loads() per line", (*floor, "orjson", str(events))),
-            Command("detect", "agentid detect",
-                    agentid_cmd("detect", "--events", str(events), "--agents", valid_agents, "--format", "json"),
-                    (0, 1)),
-            Command("floor_orjson_one", "orjson floor, one event", (*floor, "orjson", str(single))),
-            Command("detect_one", "agentid detect, one event",
-                    agentid_cmd("detect", "--events", str(single), "--agents", valid_agents, "--format", "json"),
-                    (0, 1)),
-        ]  # fmt: skip
-        m.update(measure_interleaved(commands, repeat=settings.repeat, warm_up=True, cwd=REPO, env=env))
-
-    _step(result, "agentid detect and the orjson floor", detect)
+    _step(
+        result,
+        "agentid detect (profile and registry) and the orjson floor",
+        lambda: _detect(result, work, settings, env),
+    )
     result.targets = targets_for(result)
     return result
+
+
+def _detect(result: SizeResult, work: Path, settings: Settings, env: dict[str, str]) -> None:
+    """``agentid detect`` over a synthetic day of events for the valid set, side by side with the orjson floor:
+    through the compiled profile (what the detection side runs, and what the target judges) and through the YAML
+    registry (reported for comparison), each also on a one-event file."""
+    m = result.measurements
+    today = settings.today.isoformat()
+    agentid = _agentid(settings)
+    floor = (str(settings.python), "-m", "benchmarks.floors")
+    valid_agents = str(work / "valid" / "agents")
+    registry = ("--agents", valid_agents, "--catalog", str(REPO / "policies" / "catalog.yaml"), "--today", today)
+    events = work / "events.jsonl"
+    count = write_event_file(work / "valid", events, today=settings.today, limit=settings.detect_events)
+    result.facts["detect_events"] = count
+    result.facts["detect_bytes"] = events.stat().st_size
+    # One event only: what detect costs before the first event (start-up, loading N agents or the profile,
+    # building the detections), so the per-event cost can be compared with the floor's as well as the whole.
+    single = work / "one-event.jsonl"
+    single.write_bytes(events.open("rb").readline())
+    # The deploy job compiles the profile once (after `pulumi up`); detection runs read it without the registry.
+    # Timed once and reported apart: it is not part of a detection run.
+    profile = work / "detection-profile.json"
+    compile_argv = (*agentid, "detections", "--profile", str(profile), *registry)
+    m["detect_compile_profile"] = Measurement("agentid detections --profile", compile_argv,
+                                              [run_once(compile_argv, cwd=REPO, env=env)])  # fmt: skip
+    result.facts["detect_profile_bytes"] = profile.stat().st_size
+
+    def by_profile(event_file: Path) -> tuple[str, ...]:  # no --agents/--catalog: a profile replaces the registry
+        return (*agentid, "detect", "--events", str(event_file), "--profile", str(profile), "--format", "json",
+                "--today", today)  # fmt: skip
+
+    def by_registry(event_file: Path) -> tuple[str, ...]:
+        return (*agentid, "detect", "--events", str(event_file), "--format", "json", *registry)
+
+    commands = [
+        Command("floor_orjson", "orjson, one loads() per line", (*floor, "orjson", str(events))),
+        Command("detect_profile", "agentid detect --profile", by_profile(events), (0, 1)),
+        Command("detect", "agentid detect --agents", by_registry(events), (0, 1)),
+        Command("floor_orjson_one", "orjson floor, one event", (*floor, "orjson", str(single))),
+        Command("detect_profile_one", "agentid detect --profile, one event", by_profile(single), (0, 1)),
+        Command("detect_one", "agentid detect --agents, one event", by_registry(single), (0, 1)),
+    ]
+    m.update(measure_interleaved(commands, repeat=settings.repeat, warm_up=True, cwd=REPO, env=env))
+    # A fast path that reported something else would be fast for the wrong reason: same report, byte for byte.
+    same = all(m[p].last.stdout == m[r].last.stdout for p, r in
+               (("detect_profile", "detect"), ("detect_profile_one", "detect_one")))  # fmt: skip
+    result.facts["detect_profile_same_report"] = same
+    if not same:
+        result.problems.append("detect --profile: its report differs from detect --agents on the same events")
 
 
 def _checkov(result: SizeResult, work: Path, settings: Settings, env: dict[str, str]) -> None:
@@ -445,13 +479,24 @@ def targets_for(result: SizeResult) -> list[Target]:
     if "stability_foreign_count" in facts:
         targets.append(Target("N+1 agents changes only the new agent's resources", facts["stability_foreign_count"],
                               0, detail=f"new agent {facts['stability_new_agent']}"))  # fmt: skip
-    targets.append(Target("detect ≤ 2× orjson parse floor", _ratio(m.get("detect"), seconds("floor_orjson")), 2.0,
-                          detail="whole process, registry load included"))  # fmt: skip
-    per_event = None
-    if all(k in m for k in ("detect", "detect_one", "floor_orjson", "floor_orjson_one")):
-        floor_part = m["floor_orjson"].seconds - m["floor_orjson_one"].seconds
-        if floor_part > 0:
-            per_event = (m["detect"].seconds - m["detect_one"].seconds) / floor_part
-    targets.append(Target("detect per event ≤ 2× orjson parse floor per event", per_event, 2.0,
-                          detail="both minus their one-event run: start-up and registry load excluded"))  # fmt: skip
+    # detect is judged as the detection side runs it: `detect --profile` with the profile the deploy job compiled.
+    targets.append(Target("detect ≤ 2× orjson parse floor",
+                          _ratio(m.get("detect_profile"), seconds("floor_orjson")), 2.0,
+                          detail="`detect --profile`: whole process, profile load included (compiling it is the "
+                          "deploy job's, timed apart)"))  # fmt: skip
+    targets.append(Target("detect --agents (loads the YAML registry) vs 2× orjson parse floor",
+                          _ratio(m.get("detect"), seconds("floor_orjson")), 2.0, informational=True,
+                          detail="informational, not judged: whole process, every agent file parsed"))  # fmt: skip
+    targets.append(Target("detect per event ≤ 2× orjson parse floor per event",
+                          _per_event(m, "detect_profile", "detect_profile_one"), 2.0,
+                          detail="`detect --profile` and the floor, both minus their one-event run: start-up and "
+                          "profile load excluded"))  # fmt: skip
     return targets
+
+
+def _per_event(m: dict[str, Measurement], whole: str, one: str) -> float | None:
+    """(whole - one-event run) of a command over the same difference of the orjson floor."""
+    if not all(k in m for k in (whole, one, "floor_orjson", "floor_orjson_one")):
+        return None
+    floor_part = m["floor_orjson"].seconds - m["floor_orjson_one"].seconds
+    return (m[whole].seconds - m[one].seconds) / floor_part if floor_part > 0 else None
