@@ -167,6 +167,7 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
     "--profile",
     "profile_file",
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="A compiled detection profile (`agentid detections --profile FILE`, written by the deploy job) instead of "
     "the registry: no agents/ checkout needed. Not combinable with --stack, --client-ids, --deployer-id, "
     "--allow-client, --agents or --catalog.",
