@@ -64,15 +64,18 @@ def registry_digest(agents_dir: Path, catalog: Path) -> str:
     are chosen as the loader chooses them (``*.yaml`` and ``*.yml`` directly in the agents directory)."""
     outer = hashlib.sha256()
     outer.update(b"catalog\0" + hashlib.sha256(catalog.read_bytes()).digest())
-    names = sorted(
-        entry.name
-        for entry in os.scandir(agents_dir)
-        if entry.name.endswith((".yaml", ".yml")) and not entry.name.startswith(".") and entry.is_file()
-    )
+    with os.scandir(agents_dir) as listing:
+        names = sorted(entry.name for entry in listing if _is_definition(entry.name) and entry.is_file())
     for name in names:
         content = (agents_dir / name).read_bytes()
         outer.update(b"\n" + name.encode() + b"\0" + hashlib.sha256(content).digest())
     return "sha256:" + outer.hexdigest()
+
+
+def _is_definition(name: str) -> bool:
+    """The loader's rule (agentid.registry.loader._agent_entries): a ``.yaml`` or ``.yml`` suffix after a stem."""
+    dot = name.rfind(".")
+    return 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml")
 
 
 def profile_document(detections: DetectionSet, *, agentid_version: str, digest: str) -> dict[str, Any]:
