@@ -96,7 +96,8 @@ def check(
     """
     # With --registry-only, loading and judging keep every agent alive to the end and create no reference cycles:
     # with the cyclic collector off for the whole command (not just per phase), nothing re-scans the registry between
-    # phases, and the registry is freed by reference counting as the command returns, before it is back on.
+    # phases, and the registry is freed by reference counting before the collector is back on (the `del` below:
+    # alive when it is re-enabled, the whole registry would be scanned once more by the first collection).
     with cyclic_gc_paused() if registry_only else contextlib.nullcontext():
         stacks = _stacks(paths.root, stack)
         settings = _settings(paths.root, settings_file)
@@ -117,7 +118,9 @@ def check(
         # Colour only for a person at a terminal, and never when they opt out (https://no-color.org).
         colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         write_output(render(run, output_format, colour=colour), output)
-        return EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
+        status = EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
+        del result, run
+    return status
 
 
 def _stacks(root: Path, stack: str | None) -> tuple[str, ...]:

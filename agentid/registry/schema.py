@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from agentid.registry.rs_errors import FastError, word_errors
 from agentid.registry.yamlsafe import Path, Position, YamlDocument
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
+
+    from agentid.registry.rs_errors import FastError
 
 #: Where the engines disagree, as orjson writes it: characters only one of Python's ``re`` and ECMA-262
 #: (jsonschema_rs) counts as ``\s`` (U+001C-U+001F and U+0085; U+FEFF), and a string starting with year 0000.
@@ -102,6 +103,8 @@ class CompiledSchema:
             except Exception:  # not JSON to orjson: the reference path decides
                 divergent = True
             if not divergent:
+                from agentid.registry.rs_errors import word_errors  # only for a rejected document
+
                 worded = word_errors(self.fast, self.schema, data)
                 if worded is not None:
                     return worded
