@@ -466,7 +466,9 @@ def _check_document(
         ]
     private = _strip_private_members(doc)
     validator = schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH))
-    if not explain and not validator.surely_valid(doc.data):
+    if validator.surely_valid(doc.data):  # the verdict for most files, asked once (validate() would ask again)
+        return _Checked(doc, private)
+    if not explain:
         return _Unexplained(doc, private)
     return _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
 

@@ -351,3 +351,27 @@ def test_checking_a_registry_with_schema_errors_does_not_import_the_reference(tm
     report = json.loads(out.stdout)
     assert "unknown key `acess`; did you mean `access`?" in report["findings"]
     assert report["imported"] == []
+
+
+def test_each_valid_file_is_judged_by_the_fast_engine_once(monkeypatch, tmp_path):
+    """The verdict of a valid file is asked once: loading used to ask again through validate() (serialising the
+    document and running jsonschema_rs twice per file, about a twentieth of a 1,000-file check)."""
+    from agentid.registry import loader
+
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    for path in AGENTS_DIR.glob("*.yaml"):
+        (agents / path.name).write_bytes(path.read_bytes())
+    asked: list[int] = []
+    original = schema_mod.CompiledSchema.surely_valid
+
+    def counted(self: schema_mod.CompiledSchema, data: Any) -> bool:
+        if self is AGENT:
+            asked.append(1)
+        return original(self, data)
+
+    monkeypatch.setattr(schema_mod.CompiledSchema, "surely_valid", counted)
+    monkeypatch.setenv("AGENTID_LOAD_WORKERS", "1")
+    result = loader.load_registry(agents, CATALOG, root=REPO)
+    assert len(result.registry) == len(SAMPLES) and not result.findings
+    assert len(asked) == len(SAMPLES)
