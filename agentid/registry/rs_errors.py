@@ -55,16 +55,16 @@ def word_errors(fast: Any, schema: Any, data: Any) -> list[FastError] | None:
         return None
     try:
         found = list(fast.iter_errors(data))
-    except Exception:  # values the Rust side cannot take: the reference path decides
-        return None
-    if not found:  # the engines disagree on the verdict: the reference decides
-        return None
-    errors = []
-    for error in found:
-        worded = _reading(error, schema, data)
-        if worded is None:
+        if not found:  # the engines disagree on the verdict: the reference decides
             return None
-        errors.append(worded)
+        errors = []
+        for error in found:
+            worded = _reading(error, schema, data)
+            if worded is None:
+                return None
+            errors.append(worded)
+    except Exception:  # values the Rust side cannot take, an error shape not foreseen: the reference decides
+        return None
     return errors
 
 
