@@ -375,3 +375,10 @@ def test_each_valid_file_is_judged_by_the_fast_engine_once(monkeypatch, tmp_path
     result = loader.load_registry(agents, CATALOG, root=REPO)
     assert len(result.registry) == len(SAMPLES) and not result.findings
     assert len(asked) == len(SAMPLES)
+
+
+@given(st.text(alphabet='ab0\\u"-\x1c\x1f\x10\x85\ufeffcCfF1', max_size=40))
+def test_the_quick_divergence_scan_finds_what_the_pattern_finds(text: str):
+    serialised = json.dumps({"value": text, "raw": text}, ensure_ascii=False).encode()
+    for candidate in (serialised, text.encode("utf-8", "surrogatepass")):
+        assert schema_mod._divergent(candidate) == bool(schema_mod._ENGINE_DIVERGENT.search(candidate))
