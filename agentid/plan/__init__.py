@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentid.gcpause import cyclic_gc_paused
 from agentid.plan.engine import UNKNOWN_PLACEHOLDER, Registration, run_program
 from agentid.plan.stackfile import (
     SECRET_PLACEHOLDER,
@@ -189,24 +190,27 @@ def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) ->
         if cause is not None:
             raise PlanError(str(cause)) from None
         raise
-    options = {
-        r.urn: ResourceOptionsSeen(
-            protect=r.protect,
-            delete_before_replace=r.delete_before_replace,
-            depends_on=tuple(sorted(urn.rsplit("::", 1)[-1] for urn in r.dependencies)),
-            ignore_changes=r.ignore_changes,
-            additional_secret_outputs=r.additional_secret_outputs,
+    # Plain data from here on (no reference cycles; see agentid.gcpause): the SDK's objects from the run were just
+    # handed back to the collector, and letting it run now would walk all of them to free nothing of this.
+    with cyclic_gc_paused():
+        options = {
+            r.urn: ResourceOptionsSeen(
+                protect=r.protect,
+                delete_before_replace=r.delete_before_replace,
+                depends_on=tuple(sorted(urn.rsplit("::", 1)[-1] for urn in r.dependencies)),
+                ignore_changes=r.ignore_changes,
+                additional_secret_outputs=r.additional_secret_outputs,
+            )
+            for r in result.registrations
+        }
+        return Plan(
+            stack=stack,
+            resources=tuple(_planned(result.registrations, result.result.owners)),
+            outputs=result.outputs,
+            options=options,
+            max_token_lifetime_minutes=seen.get("max_token_lifetime_minutes"),
+            today=today,
         )
-        for r in result.registrations
-    }
-    return Plan(
-        stack=stack,
-        resources=tuple(_planned(result.registrations, result.result.owners)),
-        outputs=result.outputs,
-        options=options,
-        max_token_lifetime_minutes=seen.get("max_token_lifetime_minutes"),
-        today=today,
-    )
 
 
 def plan_repository(

@@ -102,18 +102,31 @@ class _Unknown(Exception):
     """Raised by :func:`_fast_plain` on the first unknown value: the slow path then lists every unknown's path."""
 
 
+#: The SDK's wire sentinels (``pulumi.runtime.rpc``), looked up once by :func:`wire_inputs` rather than imported in
+#: each of the ~40,000 calls of a 1,000-agent plan's conversion (a ``from`` import runs importlib's Python code).
+_UNKNOWN_SENTINEL = _SIG_KEY = _SECRET_SIG = _RESOURCE_SIG = ""
+
+
+def _load_wire_sentinels() -> None:
+    global _UNKNOWN_SENTINEL, _SIG_KEY, _SECRET_SIG, _RESOURCE_SIG
+    if not _SIG_KEY:
+        from pulumi.runtime import rpc
+
+        _UNKNOWN_SENTINEL, _SIG_KEY = rpc.UNKNOWN, rpc._special_sig_key
+        _SECRET_SIG, _RESOURCE_SIG = rpc._special_secret_sig, rpc._special_resource_sig
+
+
 def _fast_plain(value: Any) -> Any:
     """``_to_plain(MessageToDict(value))`` in one pass over the protobuf ``Value``, without tracking paths.
 
     Paths matter only for the error listing unknown inputs, which a complete plan never raises: on the first
-    unknown this gives up (:class:`_Unknown`) and the caller takes the exact, slower path.
+    unknown this gives up (:class:`_Unknown`) and the caller takes the exact, slower path. The sentinels must have
+    been loaded (:func:`wire_inputs` does).
     """
-    from pulumi.runtime import rpc
-
     kind = value.WhichOneof("kind")
     if kind == "string_value":
         text = value.string_value
-        if text == rpc.UNKNOWN:
+        if text == _UNKNOWN_SENTINEL:
             raise _Unknown
         return text
     if kind == "struct_value":
@@ -128,15 +141,13 @@ def _fast_plain(value: Any) -> Any:
 
 def _fast_struct(fields: Any) -> Any:
     """:func:`_fast_plain` of a ``Struct``'s fields: a secret, a resource reference or a dict with sorted keys."""
-    from pulumi.runtime import rpc
-
-    if rpc._special_sig_key in fields:
-        signature = _value_to_json(fields[rpc._special_sig_key])
-        if signature == rpc._special_secret_sig:
+    if _SIG_KEY in fields:
+        signature = _value_to_json(fields[_SIG_KEY])
+        if signature == _SECRET_SIG:
             if "value" in fields:
                 _fast_plain(fields["value"])  # a secret may still be unknown: that is a hole too
             return SECRET_PLACEHOLDER
-        if signature == rpc._special_resource_sig:
+        if signature == _RESOURCE_SIG:
             return _value_to_json(fields["urn"]) if "urn" in fields else ""
     # Sorted keys: protobuf maps have no order, and a plan must read (and diff) the same on every run.
     return {key: _fast_plain(fields[key]) for key in sorted(fields)}
@@ -144,6 +155,7 @@ def _fast_struct(fields: Any) -> Any:
 
 def wire_inputs(struct: Any) -> tuple[Any, tuple[str, ...]]:
     """A request's ``object`` (protobuf ``Struct``) as plan inputs, and the paths of any unknown values in it."""
+    _load_wire_sentinels()
     try:
         return _fast_struct(struct.fields), ()
     except _Unknown:
@@ -310,6 +322,47 @@ def _existing_objects_frozen() -> Iterator[None]:
             gc.unfreeze()
 
 
+def _register_outputs_offline(resource: Any, outputs: Any) -> None:
+    """``pulumi.runtime.resource.register_resource_outputs`` for the mock engine: the same waits, no RPC.
+
+    Every ``AgentIdentity`` registers its outputs (``clientId``). The SDK waits for the component's URN, serialises
+    the outputs, builds a ``RegisterResourceOutputsRequest`` and hands it to an executor thread, only for the mock
+    monitor to return ``Empty`` (pulumi 3.272.0): ~1,100 thread round trips at 1,000 agents that the plan never
+    reads. This keeps what can change a plan's outcome, as the SDK orders it: the URN and every output are awaited
+    and serialised through the RPC manager, so an output that fails (or a failing ``apply`` inside one) still fails
+    the run with the same exception; only the request and the round trip are left out. Installed for plans only
+    (:func:`_offline_component_outputs`); ``pulumi preview`` and ``pulumi up`` keep the SDK's function.
+    """
+    import asyncio
+
+    from pulumi.runtime import rpc
+    from pulumi.runtime._state_migration_context import _ensure_not_in_state_migration
+    from pulumi.runtime.settings import _get_rpc_manager
+
+    _ensure_not_in_state_migration("register resource outputs")
+
+    async def settle() -> None:
+        await resource.urn.future()
+        await rpc.serialize_properties(outputs or {}, {})
+
+    # The RPC manager keeps the task and the run waits for it (as for the SDK's own call).
+    asyncio.ensure_future(_get_rpc_manager().do_rpc("register resource outputs", settle)())  # noqa: RUF006
+
+
+@contextlib.contextmanager
+def _offline_component_outputs() -> Iterator[None]:
+    """Use :func:`_register_outputs_offline` for the SDK's component outputs while a plan runs (plans run one at a
+    time, under ``_PLAN_LOCK``); the SDK's own function afterwards."""
+    import pulumi.resource
+
+    original = pulumi.resource.register_resource_outputs
+    pulumi.resource.register_resource_outputs = _register_outputs_offline
+    try:
+        yield
+    finally:
+        pulumi.resource.register_resource_outputs = original
+
+
 #: The event loop plans run on (see :func:`_on_fresh_thread`).
 _PLAN_LOOP: Any = None
 #: Plans share the SDK's global settings and that loop: one at a time.
@@ -322,33 +375,37 @@ def _on_fresh_thread(context: contextvars.Context, function: Callable[[], RunRes
     Why a thread: the SDK records the Python call stack of every resource it registers (``traceback.extract_stack``
     in ``pulumi.runtime.resource._get_stack_trace``, pulumi 3.272.0: file, line and URI of each frame below the
     resource's constructor). Under the CLI that stack starts with runpy, click's five frames and the plan's own, ~25
-    frames a resource; on a fresh thread it starts at the program, ~14. The mock engine discards the trace, so the plan
-    is the same; a real ``pulumi preview`` runs ``infra/__main__.py``, not this.
+    frames a resource; on a fresh thread it starts at the program, ~11. The thread is started with ``_thread`` rather
+    than ``threading.Thread``, whose bootstrap adds three more frames to every one of those stacks (~14k frames at
+    1,000 agents). The mock engine discards the trace, so the plan is the same; a real ``pulumi preview`` runs
+    ``infra/__main__.py``, not this.
     """
+    import _thread
     import asyncio
 
-    global _PLAN_LOOP
     outcome: dict[str, Any] = {}
+    finished = threading.Lock()
+    finished.acquire()
 
     def target() -> None:
         global _PLAN_LOOP
-        # The SDK needs a current loop from the start (set_mocks registers the stack resource). One loop serves every
-        # run, as the main thread's loop did: its default executor's threads (where the mock monitor runs, each with
-        # its own loop) are then reused rather than started and abandoned per plan.
-        if _PLAN_LOOP is None or _PLAN_LOOP.is_closed():
-            _PLAN_LOOP = asyncio.new_event_loop()
-        asyncio.set_event_loop(_PLAN_LOOP)
         try:
+            # The SDK needs a current loop from the start (set_mocks registers the stack resource). One loop serves
+            # every run, as the main thread's loop did: its default executor's threads (where the mock monitor runs,
+            # each with its own loop) are then reused rather than started and abandoned per plan.
+            if _PLAN_LOOP is None or _PLAN_LOOP.is_closed():
+                _PLAN_LOOP = asyncio.new_event_loop()
+            asyncio.set_event_loop(_PLAN_LOOP)
             outcome["result"] = context.run(function)
         except BaseException as exc:  # re-raised on the caller's thread below
             outcome["error"] = exc
         finally:
             asyncio.set_event_loop(None)
+            finished.release()
 
     with _PLAN_LOCK:
-        thread = threading.Thread(target=target, name="agentid-plan", daemon=True)
-        thread.start()
-        thread.join()
+        _thread.start_new_thread(target, ())
+        finished.acquire()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
@@ -399,7 +456,8 @@ def run_program(
                 resolved[key] = SECRET_PLACEHOLDER if secret else plain
             box["outputs"] = resolved
 
-        _sync_await(run_pulumi_func(body))
+        with _offline_component_outputs():
+            _sync_await(run_pulumi_func(body))
         return RunResult(monitor.registrations(), box["outputs"], box["result"])
 
     try:

@@ -2,13 +2,14 @@
 
 ``agentid.plan.engine`` converts recorded requests in one pass over the protobuf (:func:`wire_inputs`) instead of
 ``MessageToDict`` followed by :func:`_to_plain`, resolves stack outputs item by item (:func:`resolve_output`) instead
-of through ``Output.from_input``, and runs the program on a fresh thread (a shallower stack for the SDK to capture per
-resource). Each test here pits one of them against the path it replaced; the last ones plan whole registries both ways
-and compare everything a plan holds.
+of through ``Output.from_input``, runs the program on a fresh thread (a shallower stack for the SDK to capture per
+resource) and settles component outputs without the RPC the mock monitor ignores. Each test here pits one of them
+against the path it replaced; the last ones plan whole registries both ways and compare everything a plan holds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import traceback
@@ -182,6 +183,93 @@ def test_the_program_runs_on_a_fresh_shallow_thread():
     assert seen["depth"] < 20 < caller_depth, (seen["depth"], caller_depth)
 
 
+def test_the_plan_thread_has_no_threading_bootstrap_frames():
+    """``threading.Thread`` would add three frames under every resource's recorded stack."""
+    seen = {}
+
+    def program():
+        seen["files"] = [frame.filename for frame in traceback.extract_stack()]
+        return None, {}
+
+    _run(program)
+    assert not [name for name in seen["files"] if name.endswith("threading.py")], seen["files"]
+
+
+class _Bundle(pulumi.ComponentResource):
+    """A component registering an output, as AgentIdentity does."""
+
+    def __init__(self, name: str, output: pulumi.Input[str]) -> None:
+        super().__init__("agentid:test:Bundle", name, None, None)
+        self.register_outputs({"clientId": output})
+
+
+def _failing_output_program():
+    app = okta.app.OAuth("invoice-matcher-app", label="invoice-matcher", type="service")
+
+    def refuse(client_id: str) -> str:
+        raise RuntimeError(f"invoice-matcher: no admin role may be granted to {client_id}")
+
+    _Bundle("invoice-matcher", app.client_id.apply(refuse))
+    return None, {}
+
+
+def _sdk_outputs_error(monkeypatch) -> BaseException:
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_offline_component_outputs", contextlib.nullcontext)
+        with pytest.raises(Exception) as sdk:
+            _run(_failing_output_program)
+    return sdk.value
+
+
+def test_a_component_output_that_fails_fails_the_plan_as_with_the_sdk_rpc(monkeypatch):
+    """Only the component's outputs read the failing value: the run must still fail, with the SDK's error."""
+    reference = _sdk_outputs_error(monkeypatch)
+    with pytest.raises(Exception) as fast:
+        _run(_failing_output_program)
+    assert type(fast.value) is type(reference), (fast.value, reference)
+    assert str(fast.value) == str(reference), (fast.value, reference)
+    assert "no admin role may be granted" in str(fast.value)
+
+
+class _Quarantine:
+    """Not a value the engine can serialise."""
+
+
+#: One instance for both runs: the SDK's message shows its address.
+_QUARANTINE = _Quarantine()
+
+
+def test_a_component_output_the_engine_cannot_serialise_fails_the_plan_as_with_the_sdk_rpc(monkeypatch):
+    def program():
+        _Bundle("expense-auditor", _QUARANTINE)
+        return None, {}
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_offline_component_outputs", contextlib.nullcontext)
+        with pytest.raises(Exception) as sdk:
+            _run(program)
+    with pytest.raises(Exception) as fast:
+        _run(program)
+    assert (type(fast.value), str(fast.value)) == (type(sdk.value), str(sdk.value))
+    assert "_Quarantine" in str(fast.value), fast.value
+
+
+def test_component_outputs_are_settled_offline_only_while_a_plan_runs():
+    import pulumi.resource
+    from pulumi.runtime.resource import register_resource_outputs
+
+    seen = {}
+
+    def program():
+        seen["during"] = pulumi.resource.register_resource_outputs
+        _Bundle("meeting-summarizer", "0oa1meeting")
+        return None, {}
+
+    _run(program)
+    assert seen["during"] is engine._register_outputs_offline
+    assert pulumi.resource.register_resource_outputs is register_resource_outputs
+
+
 def test_plans_can_run_from_several_threads_one_after_another(sample_registry):
     plans = []
     threads = [
@@ -204,6 +292,7 @@ def _straightforward(monkeypatch):
     monkeypatch.setattr(engine, "wire_inputs", reference_inputs)
     monkeypatch.setattr(engine, "resolve_output", _from_input_parts)
     monkeypatch.setattr(engine, "_on_fresh_thread", _on_this_thread)
+    monkeypatch.setattr(engine, "_offline_component_outputs", contextlib.nullcontext)
 
 
 def _on_this_thread(context, function):
