@@ -304,22 +304,34 @@ class RunResult:
 
 
 @contextlib.contextmanager
-def _existing_objects_frozen() -> Iterator[None]:
-    """Keep the objects that exist before the plan (the loaded registry, imported modules) out of the cyclic
-    collector's scans while the program runs; back to normal afterwards.
+def _collector_paused_for_run() -> Iterator[None]:
+    """Run the program with the cyclic collector off and the objects that exist before it (the loaded registry,
+    imported modules) frozen; hand everything back to the collector afterwards without a scan.
 
-    The SDK allocates so many container objects per resource that the collector runs thousands of times during a
-    plan, dozens of them full collections that walk every live object: without this, each of those also walks the
-    whole registry, whose objects all outlive the plan anyway (``gc.freeze``: nothing frozen is collected, nothing is
-    freed early or late except garbage cycles created before the plan, which the next collection after it frees).
+    The SDK allocates so many container objects per resource that the collector otherwise runs thousands of times
+    during a plan, a dozen of them full collections walking every live object (the registry, and every resource,
+    output and future registered so far), and they free almost nothing: the SDK's run leaves little cyclic garbage
+    (peak RSS +3% at 1,000 agents with the collector off). At 1,000 agents, timed with ``gc.callbacks``, collections
+    took ~40% of the plan's time with only the registry frozen, and ~2% with this.
+
+    Afterwards the run's objects are frozen and then everything is unfrozen: that moves them all to the oldest
+    generation in one step, so the first allocation after the plan does not trigger a collection walking every
+    object the run created (which, with the collector merely re-enabled, it would). Nothing is left frozen, and
+    garbage cycles from the run are freed by a later full collection, as before. If someone else froze objects
+    first (e.g. before a fork), their freeze is theirs to undo: the run's objects are then left to the collector.
     """
+    enabled = gc.isenabled()
     already_frozen = gc.get_freeze_count() > 0
     gc.freeze()
+    gc.disable()
     try:
         yield
     finally:
-        if not already_frozen:  # someone else's freeze (e.g. before a fork) is theirs to undo
+        if not already_frozen:
+            gc.freeze()
             gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _register_outputs_offline(resource: Any, outputs: Any) -> None:
@@ -461,7 +473,7 @@ def run_program(
         return RunResult(monitor.registrations(), box["outputs"], box["result"])
 
     try:
-        with _existing_objects_frozen():
+        with _collector_paused_for_run():
             result = _on_fresh_thread(contextvars.copy_context(), isolated)
     except BaseException:
         # A failed run leaves futures holding exceptions nobody retrieved. Finalise them now: left to a later garbage

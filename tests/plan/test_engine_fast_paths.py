@@ -345,3 +345,56 @@ def test_objects_from_before_the_plan_are_frozen_only_while_it_runs():
     _run(program)
     assert seen["frozen"] >= frozen_before + len(registry_like), seen
     assert gc.get_freeze_count() == frozen_before, "the plan left objects frozen"
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_collector_is_off_while_the_program_runs_and_as_it_was_after(enabled_before, fails):
+    import gc
+
+    seen = {}
+
+    def program():
+        seen["enabled"] = gc.isenabled()
+        app = okta.app.OAuth("postmortem-drafter-app", label="postmortem-drafter", type="service")
+        if fails:
+            raise PlanError("postmortem-drafter: the program refused to continue")
+        return None, {"clientId": app.client_id}
+
+    frozen_before = gc.get_freeze_count()
+    was_enabled = gc.isenabled()
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        if fails:
+            with pytest.raises(PlanError, match="refused"):
+                _run(program)
+        else:
+            assert _run(program).outputs["clientId"]
+        assert seen["enabled"] is False
+        assert gc.isenabled() is enabled_before
+        assert gc.get_freeze_count() == frozen_before, "the plan left objects frozen"
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+
+
+def test_no_collection_walks_the_run_s_objects_when_the_plan_hands_them_back(sample_registry):
+    """Re-enabling the collector after the run must not scan everything it allocated (that is what freezing them
+    into the oldest generation avoids): the first young collection after a plan sees only new objects."""
+    import gc
+
+    build_plan(sample_registry, "prod", today=TODAY, root=REPO)  # warm: imports and the shared loop
+    seen = []
+
+    def watch(phase, info):
+        if phase == "start" and info["generation"] == 0:
+            seen.append(gc.get_count()[0])
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        build_plan(sample_registry, "prod", today=TODAY, root=REPO)
+        [{"agent": f"finance-reconciler-{i}"} for i in range(5000)]  # allocations that trigger young collections
+    finally:
+        gc.callbacks.remove(watch)
+    assert seen, "no young collection ran"
+    assert max(seen) < 2000, seen
