@@ -2,17 +2,27 @@
 
 ``python -m benchmarks.floors yaml DIR``      parse every ``DIR/*.yaml`` with PyYAML's libyaml ``CSafeLoader``;
 ``python -m benchmarks.floors orjson FILE``   parse every line of ``FILE`` with orjson;
-``python -m benchmarks.floors sdk COUNTS``    register resources under the Pulumi SDK mock engine, no project code.
+``python -m benchmarks.floors sdk PLAN``      register a plan's resources (``agentid plan --format json``) under the
+                                              Pulumi SDK mock engine: same types, names, parents and inputs.
 
 They import nothing from agentid and parse their arguments by hand (no click, no argparse), so what they cost is
 the interpreter, the parser library and the parsing itself. A tool cannot beat its floor; the benchmark reports how
 far above it each command runs.
+
+Every floor runs with Python's cyclic garbage collector disabled from its first line: collecting is not work a tool
+must do (agentid pauses the collector too while it loads a registry, detects and plans), and a floor that spent
+~40% of its CPU collecting would make a tool's ratio a matter of collector policy. ``--default-collector`` before
+the floor's name leaves the collector on, so the benchmark can show that variant alongside for comparison.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
+import importlib
+import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,73 +53,51 @@ def orjson_floor(path: Path) -> int:
     return parsed
 
 
-def _okta_resource(type_token: str, index: int, parent: Any) -> Any:
-    """One resource of ``type_token`` from the real pulumi-okta classes, with inputs shaped like the program's."""
-    import pulumi
-    import pulumi_okta as okta
+def _sdk_class(type_token: str) -> type | None:
+    """The provider SDK's class for ``type_token`` by Pulumi's naming convention, or None for a component type.
 
-    name = f"floor-identity-{index:05d}"
-    opts = pulumi.ResourceOptions(parent=parent) if parent is not None else None
-    if type_token == "okta:app/oAuth:OAuth":
-        return okta.app.OAuth(
-            f"{name}-app",
-            label=name,
-            type="service",
-            grant_types=["client_credentials"],
-            response_types=["token"],
-            token_endpoint_auth_method="private_key_jwt",
-            jwks_uri=f"https://keys.example.com/agents/{name}/jwks.json",
-            omit_secret=True,
-            status="ACTIVE",
-            opts=opts,
-        )
-    if type_token == "okta:auth/serverPolicy:ServerPolicy":
-        return okta.auth.ServerPolicy(
-            f"{name}-policy",
-            auth_server_id="aus0floor",
-            name=name,
-            description=f"Access for {name}: reads meeting transcripts and writes action items.",
-            priority=1,
-            client_whitelists=[f"0oa{index:017d}"],
-            opts=opts,
-        )
-    if type_token == "okta:auth/serverPolicyRule:ServerPolicyRule":
-        return okta.auth.ServerPolicyRule(
-            f"{name}-rule",
-            auth_server_id="aus0floor",
-            policy_id=f"00p{index:017d}",
-            name=f"{name} client credentials",
-            priority=1,
-            grant_type_whitelists=["client_credentials"],
-            scope_whitelists=["transcripts.read", "calendar.read"],
-            access_token_lifetime_minutes=15,
-            opts=opts,
-        )
-    if type_token == "okta:auth/serverScope:ServerScope":
-        return okta.auth.ServerScope(
-            f"scope-{index}", auth_server_id="aus0floor", name=f"scope{index}.read", consent="IMPLICIT", opts=opts
-        )
-    if type_token == "okta:auth/server:Server":
-        return okta.auth.Server(f"server-{index}", name="agents", audiences=["api://agents"], opts=opts)
-    if type_token == "okta:index/appOauthApiScope:AppOauthApiScope":
-        return okta.AppOauthApiScope(
-            f"{name}-api-scopes", app_id=f"0oa{index:017d}", issuer="https://example.okta.com",
-            scopes=["okta.users.read"], opts=opts,
-        )  # fmt: skip
-    if type_token == "okta:app/oauthRoleAssignment:OauthRoleAssignment":
-        return okta.app.OauthRoleAssignment(
-            f"{name}-admin-role-read-only-admin", client_id=f"0oa{index:017d}", type="READ_ONLY_ADMIN", opts=opts
-        )
-    if type_token == "okta:index/logStream:LogStream":
-        return okta.LogStream(f"log-stream-{index}", name="floor-system-log", type="aws_eventbridge", opts=opts)
-    raise ValueError(f"the SDK floor has no stand-in for {type_token}")
+    ``okta:app/oAuth:OAuth`` is ``pulumi_okta.app.OAuth``, ``okta:index/logStream:LogStream`` is
+    ``pulumi_okta.LogStream``, ``pulumi:providers:aws`` is ``pulumi_aws.Provider``; a type whose package has no
+    installed SDK (the program's own ``agentid:okta:AgentIdentity``) is a component. The real classes are used so the
+    floor imports and runs what the program does (pulumi_okta, pulumi_aws, their input types).
+    """
+    package, module, name = type_token.split(":")
+    if package == "pulumi" and module == "providers":
+        return importlib.import_module(f"pulumi_{name}").Provider
+    if importlib.util.find_spec(f"pulumi_{package}") is None:
+        return None
+    segment = module.split("/")[0]
+    sdk = importlib.import_module(f"pulumi_{package}" if segment == "index" else f"pulumi_{package}.{segment}")
+    return getattr(sdk, name)
 
 
-def sdk_floor(counts: dict[str, int]) -> int:
-    """Register ``counts[type]`` resources of each type directly under the SDK mock engine.
+def _python_name(wire_name: str) -> str:
+    """``grantTypes`` -> ``grant_types``: the keyword a generated SDK class takes for an engine input name."""
+    return _CAMEL_HUMP.sub("_", wire_name).lower()
 
-    Component types (no ``okta:`` prefix) become plain ``ComponentResource`` parents and the Okta resources are
-    spread over them, as the program parents each identity's resources to its component.
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _provider_value(value: Any) -> Any:
+    """A provider input as the program passed it: the engine receives a provider's non-string inputs JSON-encoded
+    (``False`` arrives as ``"false"``), so the plan shows them that way and the floor decodes them back."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            decoded = json.loads(value)
+            if not isinstance(decoded, str):
+                return decoded
+    return value
+
+
+def sdk_floor(resources: list[dict[str, Any]]) -> int:
+    """Register each resource of a plan (``{"type", "name", "parent", "inputs"}``, as ``agentid plan --format json``
+    prints them) under the SDK mock engine: same type, logical name, parent and inputs, nothing else.
+
+    Inputs are passed as the plain values the plan shows (a value the program wires from another resource's output,
+    shown as ``<name.id>``, is passed as that string), so the floor does no Output wiring and runs no project code.
+    A provider resource is passed as ``provider=`` to the resources of its package under the same parent, as a
+    program pins its children to it. Parents are registered before their children whatever the order of the list.
     """
     import pulumi
     from pulumi.runtime import mocks
@@ -124,36 +112,62 @@ def sdk_floor(counts: dict[str, int]) -> int:
             return {}, None
 
     mocks.set_mocks(FloorMocks(), project="floor", stack="floor", preview=True)
-    registered = 0
+    by_name = {resource["name"]: resource for resource in resources}
+    registered: dict[str, Any] = {}
+    providers: dict[tuple[str | None, str], Any] = {}  # (parent, package) -> provider resource
+
+    def register(resource: dict[str, Any]) -> Any:
+        name = resource["name"]
+        if name in registered:
+            return registered[name]
+        parent_name = resource.get("parent")
+        parent = register(by_name[parent_name]) if parent_name in by_name else None
+        type_token = resource["type"]
+        package = type_token.split(":")[0]
+        provider = providers.get((parent_name, package)) if package != "pulumi" else None
+        opts = pulumi.ResourceOptions(parent=parent, provider=provider) if parent or provider else None
+        cls = _sdk_class(type_token)
+        if cls is None:
+            registered[name] = pulumi.ComponentResource(type_token, name, None, opts)
+        else:
+            inputs = resource.get("inputs", {})
+            if type_token.startswith("pulumi:providers:"):
+                inputs = {key: _provider_value(value) for key, value in inputs.items()}
+            kwargs = {_python_name(key): value for key, value in inputs.items()}
+            registered[name] = cls(name, opts=opts, **kwargs)
+            if type_token.startswith("pulumi:providers:"):
+                providers[(parent_name, type_token.rsplit(":", 1)[1])] = registered[name]
+        return registered[name]
 
     async def body() -> None:
-        nonlocal registered
-        parents: list[Any] = []
-        for type_token, count in counts.items():
-            if not type_token.startswith("okta:"):
-                parents += [pulumi.ComponentResource(type_token, f"component-{i:05d}") for i in range(count)]
-                registered += count
-        for type_token, count in counts.items():
-            if type_token.startswith("okta:"):
-                for index in range(count):
-                    _okta_resource(type_token, index, parents[index % len(parents)] if parents else None)
-                registered += count
+        # providers first, so a sibling listed before its provider is still pinned to it
+        for resource in sorted(resources, key=lambda r: not r["type"].startswith("pulumi:providers:")):
+            register(resource)
 
     _sync_await(run_pulumi_func(body))
-    return registered
+    return len(registered)
+
+
+USAGE = "usage: python -m benchmarks.floors [--default-collector] {yaml DIR | orjson FILE | sdk PLAN_JSON}"
 
 
 def main(argv: list[str]) -> int:
+    """Run one floor with the cyclic collector off (``--default-collector`` leaves it on, for comparison)."""
+    default_collector = argv[:1] == ["--default-collector"]
+    if default_collector:
+        argv = argv[1:]
     if len(argv) != 2 or argv[0] not in ("yaml", "orjson", "sdk"):
-        print("usage: python -m benchmarks.floors {yaml DIR | orjson FILE | sdk COUNTS_JSON}", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
+    if not default_collector:
+        gc.disable()  # before the parser libraries are imported: collecting is not work a tool must do
     kind, argument = argv
     if kind == "yaml":
         count = yaml_floor(Path(argument))
     elif kind == "orjson":
         count = orjson_floor(Path(argument))
     else:
-        count = sdk_floor(json.loads(Path(argument).read_text(encoding="utf-8")))
+        count = sdk_floor(json.loads(Path(argument).read_bytes())["resources"])
     print(count)
     return 0
 

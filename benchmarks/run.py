@@ -269,15 +269,15 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
     _step(result, "YAML floor and check --registry-only (mixed and valid sets)", check_group)
 
     plan_json = work / "plan.json"
-    counts_json = work / "counts.json"
+    plan_json.unlink(missing_ok=True)  # a plan left by an earlier run must not stand in for one that failed
     valid_agents = str(work / "valid" / "agents")
     plan_cmd = agentid_cmd("plan", "--stack", STACK, "--agents", valid_agents, "--format", "json")
 
     def first_plan() -> None:
-        """One plan up front: its resource counts shape the SDK floor (and it warms every cache for the group)."""
+        """One plan up front: the SDK floor registers its resources (and it warms every cache for the group)."""
         planned_bytes = run_once(plan_cmd, cwd=REPO, env=env).stdout
-        plan_json.write_bytes(planned_bytes)
         planned = json.loads(planned_bytes)
+        plan_json.write_bytes(planned_bytes)
         counts = resource_counts(planned)
         per_agent = per_agent_okta_resources(planned)
         plugins = {a.name: a.plugins for a in valid.agents}
@@ -292,15 +292,16 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
             plan_over_budget=len(over),
             plan_over_budget_examples=sorted(over)[:3],
         )
-        counts_json.write_text(json.dumps(counts), encoding="utf-8")
 
     _step(result, "agentid plan (resource counts)", first_plan)
 
     def plan_group() -> None:
         commands = [
             Command("plan", f"agentid plan --stack {STACK}", plan_cmd),
-            Command("floor_sdk", "Pulumi SDK mock engine, same resources, no project code",
-                    (*floor, "sdk", str(counts_json))),
+            Command("floor_sdk", "Pulumi SDK mock engine, the plan's resources, no project code, collector off",
+                    (*floor, "sdk", str(plan_json))),
+            Command("floor_sdk_default_gc", "the same SDK floor with the default cyclic collector",
+                    (*floor, "--default-collector", "sdk", str(plan_json))),
             Command("check_full_valid", f"agentid check --stack {STACK}",
                     agentid_cmd("check", "--stack", STACK, "--agents", valid_agents, "--format", "json"), (0, 1)),
         ]  # fmt: skip
@@ -311,8 +312,8 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
         result.facts["check_full_valid_verified"] = not problems
         result.problems.extend(f"check --stack {STACK} (valid): {p}" for p in problems[:10])
 
-    if counts_json.is_file():
-        _step(result, "plan, SDK floor and full check, side by side", plan_group)
+    if plan_json.is_file():
+        _step(result, "plan, SDK floors (collector off and default) and full check, side by side", plan_group)
 
     def stability() -> None:
         grown = generate(work / "valid-plus-one", n + 1, seed=settings.seed, today=settings.today, violation_rate=0.0)
@@ -472,7 +473,12 @@ def targets_for(result: SizeResult) -> list[Target]:
                               higher_is_better=True, detail=f"{facts.get('checkov_files', 0):,} files"))  # fmt: skip
     else:
         targets.append(Target("≥ 5× faster than checkov on the same rules", None, 5.0, higher_is_better=True))
-    targets.append(Target("plan ≤ 1.2× SDK floor", _ratio(m.get("plan"), seconds("floor_sdk")), 1.2))
+    # Judged on the strict floor (collector off, as every floor runs); the default-collector floor is shown beside it.
+    targets.append(Target("plan ≤ 1.2× SDK floor", _ratio(m.get("plan"), seconds("floor_sdk")), 1.2,
+                          detail="SDK floor with the cyclic collector off, as every floor runs"))  # fmt: skip
+    targets.append(Target("plan vs 1.2× SDK floor, default collector",
+                          _ratio(m.get("plan"), seconds("floor_sdk_default_gc")), 1.2, informational=True,
+                          detail="informational, not judged: that floor with Python's default collector"))  # fmt: skip
     if "plan_over_budget" in facts:
         targets.append(Target("agents over 3 Okta resources + 3 per plugin", facts["plan_over_budget"], 0,
                               detail=f"mean {facts['plan_okta_per_agent_mean']:.2f} per agent"))  # fmt: skip

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import collections
 import json
-import subprocess
 import sys
 
 import pytest
@@ -19,7 +17,7 @@ from benchmarks.run import (
     plan_differences,
     targets_for,
 )
-from tests.conftest import REPO, TODAY
+from tests.conftest import TODAY
 
 
 def measured(label: str, *seconds: float, rss: float = 40.0) -> Measurement:
@@ -52,6 +50,7 @@ def sample_result() -> SizeResult:
         "check_full_valid": measured("full", 10.0),
         "plan": measured("plan", 9.0),
         "floor_sdk": measured("sdk", 8.0),
+        "floor_sdk_default_gc": measured("sdk, default collector", 12.0),
         "checkov": measured("checkov", 30.0),
         "check_registry_checkov_sample": measured("check", 0.60),
         "floor_orjson": measured("orjson", 1.0),
@@ -238,22 +237,15 @@ def test_report_re_renders_from_its_json_twin():
     assert report.render(results, again, command) == report.render([original], machine(), command)
 
 
-def test_the_sdk_floor_has_a_stand_in_for_every_type_the_program_declares(sample_registry, tmp_path):
-    """A type the floor cannot register leaves the plan target unmeasured: a new resource in the program needs its
-    stand-in here. The sample registry with detections declares every type the program knows."""
-    from agentid.plan import build_plan
-    from tests.plan.conftest import EVENTBRIDGE_STACK, make_stack_root
-
-    stack = EVENTBRIDGE_STACK + (
-        "  agentid:detections: {enabled: true, targetArn: 'arn:aws:sns:eu-west-1:123456789012:agentid-alerts'}\n"
-    )
-    plan = build_plan(sample_registry, "dev", today=TODAY, root=make_stack_root(tmp_path, "dev", stack))
-    counts = collections.Counter(resource.type for resource in plan.resources)
-    assert {"okta:app/oauthRoleAssignment:OauthRoleAssignment", "aws:cloudwatch/eventRule:EventRule"} <= set(counts)
-    path = tmp_path / "counts.json"
-    path.write_text(json.dumps(counts), encoding="utf-8")
-    floor = subprocess.run(
-        [sys.executable, "-m", "benchmarks.floors", "sdk", str(path)], capture_output=True, text=True, cwd=REPO
-    )
-    assert floor.returncode == 0, floor.stderr[-2000:]
-    assert int(floor.stdout.strip()) == sum(counts.values())
+def test_the_plan_is_judged_on_the_strict_sdk_floor_and_the_default_collector_floor_is_shown_alongside():
+    result = sample_result()
+    targets = {t.name: t for t in result.targets}
+    assert targets["plan ≤ 1.2× SDK floor"].value == pytest.approx(9.0 / 8.0)
+    default = targets["plan vs 1.2× SDK floor, default collector"]
+    assert default.value == pytest.approx(0.75) and default.informational and default.passed is None
+    text = report.render([result], machine(), "python -m benchmarks run --n 1000")
+    assert "| plan vs 1.2× SDK floor, default collector | 0.75× informational |" in text
+    assert "| SDK floor, default collector (informational: the same floor, collector on) | 12.00 |" in text
+    assert "judged on that strict SDK floor" in text and "**Collector policy.**" in text
+    result.measurements["floor_sdk"] = measured("sdk", 7.0)  # strict floor lower: the judged ratio fails
+    assert {t.name: t for t in targets_for(result)}["plan ≤ 1.2× SDK floor"].passed is False
