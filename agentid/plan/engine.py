@@ -22,6 +22,7 @@ from typing import Any
 
 from agentid.gcpause import cyclic_gc_paused
 from agentid.plan.stackfile import SECRET_PLACEHOLDER, PlanError
+from agentid.plan.stacktrace import offline_stack_traces
 
 UNKNOWN_PLACEHOLDER = "[unknown]"
 
@@ -468,7 +469,7 @@ def run_program(
                 resolved[key] = SECRET_PLACEHOLDER if secret else plain
             box["outputs"] = resolved
 
-        with _offline_component_outputs():
+        with _offline_component_outputs(), offline_stack_traces():
             _sync_await(run_pulumi_func(body))
         return RunResult(monitor.registrations(), box["outputs"], box["result"])
 

@@ -3,7 +3,8 @@
 ``agentid.plan.engine`` converts recorded requests in one pass over the protobuf (:func:`wire_inputs`) instead of
 ``MessageToDict`` followed by :func:`_to_plain`, resolves stack outputs item by item (:func:`resolve_output`) instead
 of through ``Output.from_input``, runs the program on a fresh thread (a shallower stack for the SDK to capture per
-resource) and settles component outputs without the RPC the mock monitor ignores. Each test here pits one of them
+resource), settles component outputs without the RPC the mock monitor ignores and records each resource's stack
+without reading source lines. Each test here pits one of them
 against the path it replaced; the last ones plan whole registries both ways and compare everything a plan holds.
 """
 
@@ -22,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import rpc
 
-from agentid.plan import PlanError, build_plan, engine
+from agentid.plan import PlanError, build_plan, engine, stacktrace
 from agentid.plan.engine import _from_input_parts, _to_plain, resolve_output, run_program, wire_inputs
 from tests.conftest import REPO, TODAY
 
@@ -293,6 +294,7 @@ def _straightforward(monkeypatch):
     monkeypatch.setattr(engine, "resolve_output", _from_input_parts)
     monkeypatch.setattr(engine, "_on_fresh_thread", _on_this_thread)
     monkeypatch.setattr(engine, "_offline_component_outputs", contextlib.nullcontext)
+    monkeypatch.setattr(engine, "offline_stack_traces", contextlib.nullcontext)
 
 
 def _on_this_thread(context, function):
@@ -398,3 +400,142 @@ def test_no_collection_walks_the_run_s_objects_when_the_plan_hands_them_back(sam
         gc.callbacks.remove(watch)
     assert seen, "no young collection ran"
     assert max(seen) < 2000, seen
+
+
+class _Resource:
+    """Three constructors deep, like ``Resource.__init__`` under ``CustomResource.__init__`` under a generated
+    class's ``__init__``: where the SDK asks for the stack."""
+
+    def __init__(self, capture):
+        self.trace = capture()
+
+
+class _Custom(_Resource):
+    def __init__(self, capture):
+        super().__init__(capture)
+
+
+class _OAuthApp(_Custom):
+    def __init__(self, capture):
+        super().__init__(capture)
+
+
+def _declare_meeting_summarizer(capture):
+    """User code: the frames the trace should hold start here."""
+    return _OAuthApp(capture).trace
+
+
+def _both_traces(call):
+    """``call(capture)`` with the SDK's function, then with the fast one (from the same line, so same frames)."""
+    from pulumi.runtime.resource import _get_stack_trace
+
+    return [
+        call(capture).SerializeToString(deterministic=True) for capture in (_get_stack_trace, stacktrace.stack_trace)
+    ]
+
+
+def test_stack_trace_matches_the_sdk_below_a_resource_constructor():
+    sdk, fast = _both_traces(_declare_meeting_summarizer)
+    assert sdk == fast
+    assert b"test_engine_fast_paths.py" in fast, "the trace lost the user's frames"
+
+
+def test_stack_trace_is_empty_like_the_sdk_without_a_third_constructor():
+    sdk, fast = _both_traces(lambda capture: _Custom(capture).trace)
+    assert sdk == fast == b""
+
+
+def test_stack_trace_is_empty_like_the_sdk_when_the_constructor_is_the_oldest_frame():
+    """A thread whose first frame is the resource's constructor: nothing below it."""
+    import _thread
+
+    done = threading.Lock()
+    done.acquire()
+    traces = []
+
+    def on_fresh_thread(capture):
+        def capture_and_signal():
+            try:
+                traces.append(capture())
+            finally:
+                done.release()
+
+        _thread.start_new_thread(_OAuthApp, (capture_and_signal,))
+        done.acquire()
+        return traces.pop()
+
+    sdk, fast = _both_traces(on_fresh_thread)
+    assert sdk == fast == b""
+
+
+def test_stack_trace_gives_frames_of_unnamed_files_no_position_like_the_sdk():
+    """Code compiled from a string (``<string>``) has no file URI: the SDK sends the frame without a position."""
+    namespace = {"declare": _declare_meeting_summarizer}
+    exec(compile("def from_string(capture):\n    return declare(capture)\n", "<string>", "exec"), namespace)
+    sdk, fast = _both_traces(namespace["from_string"])
+    assert sdk == fast
+
+
+@pytest.mark.parametrize("limit", [3, 6, 1000])
+def test_stack_trace_honours_traceback_limit_like_the_sdk(limit, monkeypatch):
+    """``sys.tracebacklimit`` caps the frames ``extract_stack`` walks: fewer than the constructors, or some of the
+    user's frames, or all."""
+    monkeypatch.setattr("sys.tracebacklimit", limit, raising=False)
+    sdk, fast = _both_traces(_declare_meeting_summarizer)
+    assert sdk == fast
+
+
+@pytest.mark.parametrize("limit", [-1, 0])
+def test_stack_trace_fails_like_the_sdk_when_traceback_limit_leaves_no_frame(limit, monkeypatch):
+    """pulumi 3.272.0 cannot build a trace from no frame at all; the fast path must not invent one."""
+    from pulumi.runtime.resource import _get_stack_trace
+
+    monkeypatch.setattr("sys.tracebacklimit", limit, raising=False)
+    failures = []
+    for capture in (_get_stack_trace, stacktrace.stack_trace):
+        with pytest.raises(Exception) as failed:
+            _declare_meeting_summarizer(capture)
+        failures.append(type(failed.value))
+    assert failures[0] is failures[1], failures
+
+
+def _stack_traces_of_a_plan(registry, monkeypatch) -> dict[str, tuple[bytes, bytes]]:
+    """Every registration's stack trace and source position, as the mock monitor received them, by URN."""
+    seen = {}
+    original = engine._registration
+
+    def recording(request, urn):
+        seen[urn] = (
+            request.stackTrace.SerializeToString(deterministic=True),
+            request.sourcePosition.SerializeToString(deterministic=True),
+        )
+        return original(request, urn)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine, "_registration", recording)
+        build_plan(registry, "prod", today=TODAY, root=REPO)
+    return seen
+
+
+def test_every_registration_of_a_plan_carries_the_sdk_s_stack_trace(sample_registry, monkeypatch):
+    fast = _stack_traces_of_a_plan(sample_registry, monkeypatch)
+    monkeypatch.setattr(engine, "offline_stack_traces", contextlib.nullcontext)
+    sdk = _stack_traces_of_a_plan(sample_registry, monkeypatch)
+    assert fast == sdk
+    assert len(fast) > 30 and all(trace for trace, _ in fast.values()), "a registration without a trace"
+    assert sum(b"infra/components/agent_identity.py" in trace for trace, _ in fast.values()) > 10
+
+
+def test_stack_traces_are_computed_offline_only_while_a_plan_runs():
+    from pulumi.runtime import resource
+
+    sdk_function = resource._get_stack_trace
+    seen = {}
+
+    def program():
+        seen["during"] = resource._get_stack_trace
+        return None, {}
+
+    _run(program)
+    assert seen["during"] is stacktrace.stack_trace
+    assert resource._get_stack_trace is sdk_function
