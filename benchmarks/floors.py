@@ -9,10 +9,10 @@ They import nothing from agentid and parse their arguments by hand (no click, no
 the interpreter, the parser library and the parsing itself. A tool cannot beat its floor; the benchmark reports how
 far above it each command runs.
 
-Every floor runs with Python's cyclic garbage collector disabled from its first line: collecting is not work a tool
-must do (agentid pauses the collector too while it loads a registry, detects and plans), and a floor that spent
-~40% of its CPU collecting would make a tool's ratio a matter of collector policy. ``--default-collector`` before
-the floor's name leaves the collector on, so the benchmark can show that variant alongside for comparison.
+Every floor runs with Python's cyclic garbage collector disabled before it imports its library: collecting is not
+work a tool must do (agentid pauses the collector too while it loads a registry, detects and plans), and an SDK
+floor that spent ~40% of its CPU collecting would make the plan's ratio a matter of collector policy.
+``--default-collector`` before the floor's name leaves the collector on, so that variant can be shown alongside.
 """
 
 from __future__ import annotations
