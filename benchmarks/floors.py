@@ -13,6 +13,8 @@ Every floor runs with Python's cyclic garbage collector disabled before it impor
 work a tool must do (agentid pauses the collector too while it loads a registry, detects and plans), and an SDK
 floor that spent ~40% of its CPU collecting would make the plan's ratio a matter of collector policy.
 ``--default-collector`` before the floor's name leaves the collector on, so that variant can be shown alongside.
+Measured at 1,000 agents (CPU seconds, medians of alternating runs, collector on -> off): sdk 10.75 -> 6.38 (-41%),
+yaml 0.273 -> 0.273, orjson 1.34 -> 1.36 (noise); so only the SDK floor's default-collector variant is reported.
 """
 
 from __future__ import annotations
