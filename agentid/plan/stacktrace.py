@@ -52,14 +52,19 @@ def stack_trace() -> Any:
     if limit is not None and limit <= 0:
         # No frame at all: pulumi 3.272.0 then fails (UnboundLocalError); let it answer as it does.
         return _sdk_function()()
-    walked = []
-    frame: Any = sys._getframe()
+    # (function, file, line) of each frame, newest first, this function's own standing for the SDK's. No frame
+    # object is kept: holding this function's own frame would make a reference cycle per resource, which the
+    # collector (off while a plan runs) would have to free, with every frame and local it holds.
+    walked = [("stack_trace", "", None)]
+    frame: Any = sys._getframe(1)
     while frame is not None and (limit is None or len(walked) < limit):
-        walked.append(frame)
+        code = frame.f_code
+        walked.append((code.co_name, code.co_filename, frame.f_lineno))
         frame = frame.f_back
+    del frame
     inits, third = 0, -1
-    for index, frame in enumerate(walked):
-        if frame.f_code.co_name == "__init__":
+    for index, (function, _, _) in enumerate(walked):
+        if function == "__init__":
             inits += 1
             if inits == 3:
                 third = index
@@ -68,8 +73,7 @@ def stack_trace() -> Any:
         return source_pb2.StackTrace()  # no third __init__: the SDK sends an empty trace
     stack_frame, source_position = source_pb2.StackFrame, source_pb2.SourcePosition
     frames = []
-    for frame in walked[third + 1 :]:  # none if the third __init__ is the oldest frame: an empty trace too
-        filename, line = frame.f_code.co_filename, frame.f_lineno
+    for _, filename, line in walked[third + 1 :]:  # none if the third __init__ is the oldest frame: an empty trace
         uri = _uri(filename) if filename != "" and line is not None else None
         frames.append(stack_frame(pc=source_position(uri=uri, line=line)) if uri is not None else stack_frame())
     return source_pb2.StackTrace(frames=frames)
