@@ -20,6 +20,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+#: The serialised trace of each distinct stack (resources declared from the same lines share one), for the
+#: duration of a plan (:func:`offline_stack_traces` empties it).
+_TRACES: dict[tuple[tuple[str, str, int | None], ...], bytes] = {}
+
 #: File name -> its ``file:`` URI, or ``None`` where the SDK gives a frame no position (a relative name such as
 #: ``<frozen importlib._bootstrap>``). A pure function of the name.
 _URIS: dict[str, str | None] = {}
@@ -71,12 +75,17 @@ def stack_trace() -> Any:
                 break
     if third < 0:
         return source_pb2.StackTrace()  # no third __init__: the SDK sends an empty trace
-    stack_frame, source_position = source_pb2.StackFrame, source_pb2.SourcePosition
-    frames = []
-    for _, filename, line in walked[third + 1 :]:  # none if the third __init__ is the oldest frame: an empty trace
-        uri = _uri(filename) if filename != "" and line is not None else None
-        frames.append(stack_frame(pc=source_position(uri=uri, line=line)) if uri is not None else stack_frame())
-    return source_pb2.StackTrace(frames=frames)
+    below = tuple(walked[third + 1 :])  # none if the third __init__ is the oldest frame: an empty trace too
+    serialized = _TRACES.get(below)
+    if serialized is None:
+        stack_frame, source_position = source_pb2.StackFrame, source_pb2.SourcePosition
+        frames = []
+        for _, filename, line in below:
+            uri = _uri(filename) if filename != "" and line is not None else None
+            frames.append(stack_frame(pc=source_position(uri=uri, line=line)) if uri is not None else stack_frame())
+        serialized = _TRACES[below] = source_pb2.StackTrace(frames=frames).SerializeToString()
+    # A new message each time, as from the SDK (parsing the cached bytes is ~20x cheaper than building it).
+    return source_pb2.StackTrace.FromString(serialized)
 
 
 #: The SDK's function while :func:`stack_trace` stands in for it.
@@ -105,3 +114,4 @@ def offline_stack_traces() -> Iterator[None]:
         yield
     finally:
         _SDK_FUNCTION, resource._get_stack_trace = None, original
+        _TRACES.clear()
