@@ -108,11 +108,12 @@ def _jwks(credentials: Credentials) -> list[okta.app.OAuthJwkArgs]:
 
 
 class AgentIdentity(pulumi.ComponentResource):
-    """An agent's Okta identity: service app, access policy and rule (and Okta API scopes, admin roles, plugins)."""
+    """An agent's Okta identity: service app, access policy and rule (and Okta API scopes, admin roles, plugins).
 
-    client_id: pulumi.Output[str]
-    client_ids: dict[str, pulumi.Output[str]]
-    last_priority_resource: pulumi.Resource
+    Its attributes are annotated in ``__init__``, not on the class: the SDK reads a resource class's annotations
+    (``typing.get_type_hints``, compiling each string annotation) every time it resolves an instance's outputs, to
+    type them, and a component has no engine outputs to type. Class annotations cost that once per identity.
+    """
 
     def __init__(self, name: str, args: AgentIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
@@ -199,9 +200,10 @@ class AgentIdentity(pulumi.ComponentResource):
             for role in spec.okta_admin_roles
         ]
 
-        self.client_id = self.app.client_id
-        self.client_ids = {spec.name: self.app.client_id}
-        self.last_priority_resource = self.rule
+        self.client_id: pulumi.Output[str] = self.app.client_id
+        self.client_ids: dict[str, pulumi.Output[str]] = {spec.name: self.app.client_id}
+        #: the last policy rule of this identity's creation chain (its plugins' come after its own)
+        self.last_priority_resource: pulumi.Resource = self.rule
         for plugin in args.plugins:
             identity = AgentIdentity(
                 plugin.name,

@@ -145,3 +145,14 @@ def test_entry_point_declares_the_dev_stack(runtime):
             "support-triage--knowledge-base-app",
         ]
     ), f"apps declared by infra/__main__.py for dev: {apps}"
+
+
+def test_agent_identity_declares_no_class_annotations_for_the_sdk_to_resolve():
+    """The SDK resolves a resource class's annotations (``typing.get_type_hints``) each time one of its instances
+    is registered; AgentIdentity's attributes are annotated in ``__init__`` so a plan does not pay that per agent."""
+    import inspect
+
+    from pulumi import _types
+
+    assert inspect.get_annotations(AgentIdentity) == {}
+    assert _types.resource_types(AgentIdentity) == {}
