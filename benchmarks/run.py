@@ -476,7 +476,7 @@ def targets_for(result: SizeResult) -> list[Target]:
     # Judged on the strict floor (collector off, as every floor runs); the default-collector floor is shown beside it.
     targets.append(Target("plan ≤ 1.2× SDK floor", _ratio(m.get("plan"), seconds("floor_sdk")), 1.2,
                           detail="SDK floor with the cyclic collector off, as every floor runs"))  # fmt: skip
-    targets.append(Target("plan vs 1.2× SDK floor, default collector",
+    targets.append(Target("plan vs the SDK floor with the default collector",
                           _ratio(m.get("plan"), seconds("floor_sdk_default_gc")), 1.2, informational=True,
                           detail="informational, not judged: that floor with Python's default collector"))  # fmt: skip
     if "plan_over_budget" in facts:
@@ -490,7 +490,7 @@ def targets_for(result: SizeResult) -> list[Target]:
                           _ratio(m.get("detect_profile"), seconds("floor_orjson")), 2.0,
                           detail="`detect --profile`: whole process, profile load included (compiling it is the "
                           "deploy job's, timed apart)"))  # fmt: skip
-    targets.append(Target("detect --agents (loads the YAML registry) vs 2× orjson parse floor",
+    targets.append(Target("detect --agents (loads the YAML registry) vs orjson parse floor",
                           _ratio(m.get("detect"), seconds("floor_orjson")), 2.0, informational=True,
                           detail="informational, not judged: whole process, every agent file parsed"))  # fmt: skip
     targets.append(Target("detect per event ≤ 2× orjson parse floor per event",
