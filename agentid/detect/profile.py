@@ -11,14 +11,14 @@ The file holds names, client ids, scopes and dates only (never key material: cre
 for which stack and day it was compiled, and by which agentid, and carries a format ``version``: a reader accepts
 exactly the version it writes, and anything else is refused with what to do rather than half-understood.
 
-This module imports no YAML, schema or registry code, so reading a profile stays cheap.
+Reading a profile imports no YAML, schema or registry code, so it stays cheap (only compiling one, after the registry
+is loaded, uses the loader: :func:`registry_digest`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from pathlib import Path
 from typing import Any, NoReturn
@@ -60,22 +60,16 @@ def registry_digest(agents_dir: Path, catalog: Path) -> str:
     """``sha256:<hex>`` over the catalog and every agent definition (file name and content), in name order.
 
     The registry's inputs, not the checkout: the same files give the same digest wherever they are checked out, so
-    a reviewer can tell which registry a profile came from by compiling one from a checkout and comparing. Files
-    are chosen as the loader chooses them (``*.yaml`` and ``*.yml`` directly in the agents directory)."""
+    a reviewer can tell which registry a profile came from by compiling one from a checkout and comparing. The files
+    are the loader's own choice (:func:`agentid.registry.loader.agent_files`), imported here only: compiling a
+    profile has loaded the registry already, reading one must not import it."""
+    from agentid.registry.loader import agent_files
+
     outer = hashlib.sha256()
     outer.update(b"catalog\0" + hashlib.sha256(catalog.read_bytes()).digest())
-    with os.scandir(agents_dir) as listing:
-        names = sorted(entry.name for entry in listing if _is_definition(entry.name) and entry.is_file())
-    for name in names:
-        content = (agents_dir / name).read_bytes()
-        outer.update(b"\n" + name.encode() + b"\0" + hashlib.sha256(content).digest())
+    for path in agent_files(agents_dir):
+        outer.update(b"\n" + path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return "sha256:" + outer.hexdigest()
-
-
-def _is_definition(name: str) -> bool:
-    """The loader's rule (agentid.registry.loader._agent_entries): a ``.yaml`` or ``.yml`` suffix after a stem."""
-    dot = name.rfind(".")
-    return 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml")
 
 
 def profile_document(detections: DetectionSet, *, agentid_version: str, digest: str) -> dict[str, Any]:
