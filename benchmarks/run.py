@@ -23,6 +23,8 @@ from benchmarks.generate import DEFAULT_SEED, Manifest, generate
 from benchmarks.measure import Command, CommandFailed, Measurement, measure_interleaved, run_once
 
 REPO = Path(__file__).resolve().parents[1]
+#: The catalog every benchmark command reads (the generator writes agents against it).
+CATALOG = REPO / "policies" / "catalog.yaml"
 STACK = "prod"
 #: Okta resources an agent may cost (app, access policy, policy rule), and a plugin (its own three).
 RESOURCES_PER_IDENTITY = 3
@@ -79,6 +81,11 @@ class Settings:
 
 def _agentid(settings: Settings) -> list[str]:
     return [str(settings.python), "-m", "agentid.cli.main"]
+
+
+def _floors(settings: Settings) -> tuple[str, ...]:
+    """The floors' command (benchmarks/floors.py); the floor's name and its arguments follow."""
+    return (str(settings.python), "-m", "benchmarks.floors")
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -209,7 +216,7 @@ def write_event_file(valid_dir: Path, path: Path, *, today: dt.date, limit: int)
     from agentid.registry import load_registry
     from agentid.registry.model import Registry
 
-    loaded = load_registry(valid_dir / "agents", REPO / "policies" / "catalog.yaml", root=REPO)
+    loaded = load_registry(valid_dir / "agents", CATALOG, root=REPO)
     agents = loaded.registry.agents
     written = 0
     with path.open("wb") as handle:
@@ -243,8 +250,8 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
     env = _env(settings)
     today = settings.today.isoformat()
     agentid = _agentid(settings)
-    catalog = str(REPO / "policies" / "catalog.yaml")
-    floor = (str(settings.python), "-m", "benchmarks.floors")
+    catalog = str(CATALOG)
+    floor = _floors(settings)
     m = result.measurements
     heavy_repeat = settings.heavy_repeat if n > settings.small_n else max(settings.heavy_repeat, settings.repeat)
 
@@ -361,9 +368,9 @@ def _detect(result: SizeResult, work: Path, settings: Settings, env: dict[str, s
     m = result.measurements
     today = settings.today.isoformat()
     agentid = _agentid(settings)
-    floor = (str(settings.python), "-m", "benchmarks.floors")
+    floor = _floors(settings)
     valid_agents = str(work / "valid" / "agents")
-    registry = ("--agents", valid_agents, "--catalog", str(REPO / "policies" / "catalog.yaml"), "--today", today)
+    registry = ("--agents", valid_agents, "--catalog", str(CATALOG), "--today", today)
     events = work / "events.jsonl"
     count = write_event_file(work / "valid", events, today=settings.today, limit=settings.detect_events)
     result.facts["detect_events"] = count
@@ -427,7 +434,7 @@ def _checkov(result: SizeResult, work: Path, settings: Settings, env: dict[str, 
                 (0, 1)),
         Command("check_registry_checkov_sample", "agentid check --registry-only on checkov's files",
                 (*_agentid(settings), "check", "--registry-only", "--agents", agents, "--catalog",
-                 str(REPO / "policies" / "catalog.yaml"), "--today", settings.today.isoformat(), "--format", "json"),
+                 str(CATALOG), "--today", settings.today.isoformat(), "--format", "json"),
                 (0, 1)),
     ]  # fmt: skip
     repeat = settings.heavy_repeat if result.n > settings.small_n else settings.repeat
