@@ -277,6 +277,8 @@ def build_agent(
                 p["description"],
                 tuple(p["scopes"]),
                 _credentials(p["credentials"], private, ("plugins", index, "credentials")),
+                okta_api_scopes=tuple(p.get("okta_api_scopes", ())),
+                okta_admin_roles=tuple(p.get("okta_admin_roles", ())),
             )
             for index, p in enumerate(data.get("plugins", ()))
         ),

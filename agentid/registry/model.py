@@ -204,6 +204,10 @@ class Plugin:
     description: str
     scopes: tuple[str, ...]
     credentials: Credentials
+    #: Okta management API access held by the plugin's own app: an agent that also needs custom scopes keeps its
+    #: Okta management access on a plugin, so one leaked key never opens both the company's APIs and Okta itself
+    okta_api_scopes: tuple[str, ...] = ()
+    okta_admin_roles: tuple[str, ...] = ()
 
     def identity_name(self, agent_name: str) -> str:
         """The plugin's identity name, unique across the registry: ``<agent>--<plugin>``."""
