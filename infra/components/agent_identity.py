@@ -1,18 +1,26 @@
 """``AgentIdentity``: one agent (or one plugin) as an Okta non-human identity.
 
-Children, all parented to the component so a reviewer sees one bundle per agent:
+An identity holds EITHER custom authorization-server scopes OR Okta management API access, never both (registry
+rule ``okta-management-separate-identity``): one key that mints both business-API and Okta-admin tokens would turn
+every business-API compromise into an identity-provider compromise. So an identity costs at most 3 Okta resources.
+
+Children, all parented to the component so a reviewer sees one bundle per identity:
 
 * ``<name>-app``: an OAuth **service** app that may only use client credentials with ``private_key_jwt``, holding
-  the agent's public keys (or its JWKS URL) and no client secret (``omit_secret``), INACTIVE once the agent expired,
-  labelled ``agentid:<name>`` (``agentid:expired:<name>`` once expired) for the detections;
-* ``<name>-policy``: an authorization-server policy whose client whitelist is this app alone;
-* ``<name>-rule``: its one rule, client credentials only, exactly the agent's scopes and token lifetime;
-* ``<name>-okta-api-scopes``: Okta management API scopes, only when the agent declares them;
+  the identity's public keys (or its JWKS URL) and no client secret (``omit_secret``), INACTIVE once the agent
+  expired, labelled ``agentid:<name>`` (``agentid:expired:<name>`` once expired) for the detections;
+* ``<name>-policy``: an authorization-server policy whose client whitelist is this app alone, only when the
+  identity has custom scopes;
+* ``<name>-rule``: its one rule, client credentials only, exactly the identity's scopes and token lifetime (with
+  the policy, and only then);
+* ``<name>-okta-api-scopes``: Okta management API scopes, only when the identity declares them. They are minted by
+  the org authorization server, which custom access policies do not govern: no policy or rule goes with them;
 * ``<name>-admin-role-<role>``: one admin role assignment per declared ``okta_admin_roles`` entry (``read-only-admin``
   for ``READ_ONLY_ADMIN``). Okta answers 403 to every management API call from a service app that holds no admin
   role, whatever scopes its tokens carry: the scopes bound what a token may ask for, the role what the app may do;
-* one nested ``AgentIdentity`` per plugin: a plugin acts with its own credential and its own, narrower scopes
-  (never Okta management scopes or admin roles).
+* one nested ``AgentIdentity`` per plugin: a plugin acts with its own credential and its own, narrower scopes. A
+  plugin may hold Okta management access (scopes and admin roles) of its own: that is where an agent that also needs
+  custom scopes keeps it. It never inherits the agent's.
 
 Logical names derive from the identity name only, so adding or removing an agent never renames another's resources.
 """
@@ -73,7 +81,7 @@ class IdentitySpec:
 
     @classmethod
     def for_plugin(cls, agent: Agent, plugin: Plugin, today: dt.date) -> IdentitySpec:
-        """A plugin shares its agent's lifetime, network zones and expiry, never its Okta scopes or admin roles."""
+        """A plugin shares its agent's lifetime, network zones and expiry; its Okta management access is its own."""
         return cls(
             name=plugin.identity_name(agent.name),
             agent=agent.name,
@@ -81,6 +89,8 @@ class IdentitySpec:
             credentials=plugin.credentials,
             scopes=plugin.scopes,
             token_lifetime_minutes=agent.access.token_lifetime_minutes,
+            okta_api_scopes=plugin.okta_api_scopes,
+            okta_admin_roles=plugin.okta_admin_roles,
             network_zones=agent.access.network_zones,
             active=not agent.lifecycle.is_expired(today),
         )
@@ -88,7 +98,8 @@ class IdentitySpec:
 
 @dataclass(frozen=True)
 class AgentIdentityArgs:
-    """``after`` is the last priority-bearing resource declared before this identity (see ``depends_on`` below)."""
+    """``after`` is the last priority-bearing resource declared before this identity (see ``depends_on`` below):
+    ``None`` when no identity declared before it has a policy."""
 
     spec: IdentitySpec
     auth_server_id: pulumi.Input[str]
@@ -108,7 +119,7 @@ def _jwks(credentials: Credentials) -> list[okta.app.OAuthJwkArgs]:
 
 
 class AgentIdentity(pulumi.ComponentResource):
-    """An agent's Okta identity: service app, access policy and rule (and Okta API scopes, admin roles, plugins).
+    """An agent's Okta identity: service app, then access policy and rule or Okta API scopes and admin roles, plugins.
 
     Its attributes are annotated in ``__init__``, not on the class: the SDK reads a resource class's annotations
     (``typing.get_type_hints``, compiling each string annotation) every time it resolves an instance's outputs, to
@@ -143,39 +154,49 @@ class AgentIdentity(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.policy = okta.auth.ServerPolicy(
-            f"{name}-policy",
-            auth_server_id=args.auth_server_id,
-            name=name,
-            description=f"Access for {name}: {spec.description}"[:255],
-            priority=POLICY_PRIORITY,
-            client_whitelists=[self.app.client_id],
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # Okta fails or drifts when priority-bearing policies are created in parallel (provider issues 1065,
-                # 1198, 2953), so each identity's policy waits for the previous identity's rule.
-                depends_on=[args.after] if args.after is not None else [],
-                # Okta re-sorts priorities to 1..N whenever a policy is inserted; the order is irrelevant here (one
-                # client per policy), so reading back another number must not become an update.
-                ignore_changes=["priority"],
-            ),
-        )
+        #: the last policy rule of this identity's creation chain (its plugins' come after its own); an identity
+        #: without custom scopes declares none and passes on the rule it was given
+        self.last_priority_resource: pulumi.Resource | None = args.after
+        self.policy: okta.auth.ServerPolicy | None = None
+        self.rule: okta.auth.ServerPolicyRule | None = None
+        if spec.scopes:
+            # Only custom scopes go through a custom-server policy; an identity with none (Okta management access
+            # only) would get a policy and rule granting nothing, 2 resources and a link in the serial chain for
+            # no access at all.
+            self.policy = okta.auth.ServerPolicy(
+                f"{name}-policy",
+                auth_server_id=args.auth_server_id,
+                name=name,
+                description=f"Access for {name}: {spec.description}"[:255],
+                priority=POLICY_PRIORITY,
+                client_whitelists=[self.app.client_id],
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # Okta fails or drifts when priority-bearing policies are created in parallel (provider issues
+                    # 1065, 1198, 2953), so each policy waits for the last rule declared before it.
+                    depends_on=[args.after] if args.after is not None else [],
+                    # Okta re-sorts priorities to 1..N whenever a policy is inserted; the order is irrelevant here
+                    # (one client per policy), so reading back another number must not become an update.
+                    ignore_changes=["priority"],
+                ),
+            )
 
-        self.rule = okta.auth.ServerPolicyRule(
-            f"{name}-rule",
-            auth_server_id=args.auth_server_id,
-            policy_id=self.policy.id,
-            name=f"{name} client credentials",
-            priority=RULE_PRIORITY,
-            grant_type_whitelists=list(GRANT_TYPES),
-            scope_whitelists=list(spec.scopes),
-            access_token_lifetime_minutes=spec.token_lifetime_minutes,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                # Okta rejects a rule naming a scope the server does not have yet: wait for this rule's scopes.
-                depends_on=[args.scope_resources[scope] for scope in spec.scopes],
-            ),
-        )
+            self.rule = okta.auth.ServerPolicyRule(
+                f"{name}-rule",
+                auth_server_id=args.auth_server_id,
+                policy_id=self.policy.id,
+                name=f"{name} client credentials",
+                priority=RULE_PRIORITY,
+                grant_type_whitelists=list(GRANT_TYPES),
+                scope_whitelists=list(spec.scopes),
+                access_token_lifetime_minutes=spec.token_lifetime_minutes,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    # Okta rejects a rule naming a scope the server does not have yet: wait for its scopes.
+                    depends_on=[args.scope_resources[scope] for scope in spec.scopes],
+                ),
+            )
+            self.last_priority_resource = self.rule
 
         if spec.okta_api_scopes:
             # Management API scopes are minted by the org authorization server only, hence the org URL as issuer.
@@ -202,8 +223,6 @@ class AgentIdentity(pulumi.ComponentResource):
 
         self.client_id: pulumi.Output[str] = self.app.client_id
         self.client_ids: dict[str, pulumi.Output[str]] = {spec.name: self.app.client_id}
-        #: the last policy rule of this identity's creation chain (its plugins' come after its own)
-        self.last_priority_resource: pulumi.Resource = self.rule
         for plugin in args.plugins:
             identity = AgentIdentity(
                 plugin.name,

@@ -96,7 +96,10 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
     checked = 0
     access = agent.access
     identities = [(agent.name, agent.credentials, access.scope_names, access.okta_api_scopes, access.okta_admin_roles)]
-    identities += [(p.identity_name(agent.name), p.credentials, p.scopes, (), ()) for p in agent.plugins]
+    identities += [
+        (p.identity_name(agent.name), p.credentials, p.scopes, p.okta_api_scopes, p.okta_admin_roles)
+        for p in agent.plugins
+    ]
     for identity, credentials, scopes, okta_scopes, admin_roles in identities:
         app = plan.named(f"{identity}-app")
         where = f"{app.urn}"
@@ -124,19 +127,24 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
         else:
             assert "network" not in app.inputs, where
 
-        policy = plan.named(f"{identity}-policy")
-        assert policy.inputs["clientWhitelists"] == [offline_client_id(identity)], (
-            f"{policy.urn}: must whitelist only its own app's client"
-        )
-        assert policy.inputs["authServerId"] == "<okta-authorization-server.id>", policy.urn
-        assert policy.inputs["priority"] == 1, policy.urn
+        if not scopes:
+            # Management-only identity: its tokens come from the org authorization server, no custom policy.
+            names = {r.name for r in owned}
+            assert {f"{identity}-policy", f"{identity}-rule"}.isdisjoint(names), f"{identity}: policy without scopes"
+        else:
+            policy = plan.named(f"{identity}-policy")
+            assert policy.inputs["clientWhitelists"] == [offline_client_id(identity)], (
+                f"{policy.urn}: must whitelist only its own app's client"
+            )
+            assert policy.inputs["authServerId"] == "<okta-authorization-server.id>", policy.urn
+            assert policy.inputs["priority"] == 1, policy.urn
 
-        rule = plan.named(f"{identity}-rule")
-        assert rule.inputs["policyId"] == f"<{identity}-policy.id>", rule.urn
-        assert rule.inputs["grantTypeWhitelists"] == ["client_credentials"], rule.urn
-        assert rule.inputs["scopeWhitelists"] == list(scopes), f"{rule.urn}: scopes are not exactly the agent's"
-        assert rule.inputs["accessTokenLifetimeMinutes"] == agent.access.token_lifetime_minutes, rule.urn
-        assert rule.inputs["priority"] == 1, rule.urn
+            rule = plan.named(f"{identity}-rule")
+            assert rule.inputs["policyId"] == f"<{identity}-policy.id>", rule.urn
+            assert rule.inputs["grantTypeWhitelists"] == ["client_credentials"], rule.urn
+            assert rule.inputs["scopeWhitelists"] == list(scopes), f"{rule.urn}: scopes are not exactly the agent's"
+            assert rule.inputs["accessTokenLifetimeMinutes"] == agent.access.token_lifetime_minutes, rule.urn
+            assert rule.inputs["priority"] == 1, rule.urn
 
         api_scopes = [r for r in owned if r.type == API_SCOPES and r.parent == identity]
         if okta_scopes:
@@ -172,8 +180,9 @@ def test_plugins_are_identities_of_their_own(dev_plan, sample_registry):
             assert agent_app.inputs.get("jwks") != plugin_app.inputs.get("jwks") or agent_app.inputs.get(
                 "jwksUri"
             ) != plugin_app.inputs.get("jwksUri"), f"{plugin_app.urn}: shares the agent's credential"
-            rule = dev_plan.named(f"{identity}-rule")
-            assert rule.inputs["scopeWhitelists"] == list(plugin.scopes), f"{rule.urn}: not the plugin's own scopes"
+            if plugin.scopes:  # a plugin holding only Okta management access has no custom-server rule
+                rule = dev_plan.named(f"{identity}-rule")
+                assert rule.inputs["scopeWhitelists"] == list(plugin.scopes), f"{rule.urn}: not the plugin's scopes"
             checked += 1
     assert checked == 3, "the sample registry has three plugins in dev"
 
