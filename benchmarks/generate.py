@@ -20,7 +20,7 @@ import yaml
 
 from benchmarks.keys import ec_public_jwk, rsa_public_jwk
 from benchmarks.violations import VIOLATIONS, PlantedViolation
-from benchmarks.vocabulary import ACTIVE_HOURS, FIRST_NAMES, KINDS, LAST_NAMES, REGIONS
+from benchmarks.vocabulary import ACTIVE_HOURS, FIRST_NAMES, KINDS, LAST_NAMES, REGIONS, OktaPlugin
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../policies/agent.schema.json\n"
 MANIFEST_NAME = "manifest.json"
@@ -122,7 +122,7 @@ def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
         "access": {
             "scopes": [{"name": scope, "reason": reason} for scope, reason in kind.scopes],
             "token_lifetime_minutes": rng.choice((5, 10, 15)) if kind.restricted else rng.choice((10, 15, 30)),
-            "okta_api_scopes": list(kind.okta_api_scopes),
+            "okta_api_scopes": [],
             "network_zones": [f"nzo1{kind.purpose.replace('-', '')[:8]}zone{index % 7}"] if rng.random() < 0.3 else [],
         },
         "plugins": [],
@@ -132,9 +132,6 @@ def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
         },
         "waivers": [],
     }
-    if kind.okta_admin_roles:
-        # Written only for the kinds that declare roles, so the other kinds' files stay byte for byte as before.
-        agent["access"]["okta_admin_roles"] = list(kind.okta_admin_roles)
     if kind.plugin is not None and rng.random() < 0.6:
         plugin_name, description, scopes = kind.plugin
         agent["plugins"].append(
@@ -147,7 +144,25 @@ def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
                 ),
             }
         )
+    if kind.okta_plugin is not None:
+        agent["plugins"].append(_okta_plugin(kind.okta_plugin, rng, seed=seed, index=index, agent_name=name))
     return agent
+
+
+def _okta_plugin(plugin: OktaPlugin, rng: random.Random, *, seed: int, index: int, agent_name: str) -> dict[str, Any]:
+    """The plugin holding an agent's Okta management access: no custom scopes, a key of its own.
+
+    An identity holds custom scopes or Okta management access, never both (rule okta-management-separate-identity),
+    so the agent's own key never mints an identity-provider token."""
+    uri = f"https://keys.example.com/agents/{agent_name}/{plugin.name}/jwks.json"
+    return {
+        "name": plugin.name,
+        "description": plugin.description,
+        "scopes": [],
+        "okta_api_scopes": list(plugin.okta_api_scopes),
+        "okta_admin_roles": list(plugin.okta_admin_roles),
+        "credentials": _credentials(rng, seed, index, plugin.name, f"{agent_name}-{plugin.name}", uri),
+    }
 
 
 def planted_violation(index: int, *, seed: int, rate: float) -> PlantedViolation | None:

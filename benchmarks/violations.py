@@ -144,30 +144,57 @@ def _jwks_on_bare_ip(agent: dict[str, Any], _today: dt.date) -> None:
     agent["credentials"] = {"jwks_uri": f"https://10.20.30.40/agents/{agent['name']}/jwks.json"}
 
 
+def _management_plugin(agent: dict[str, Any]) -> dict[str, Any]:
+    """The agent's plugin holding Okta management access, added (with its own jwks_uri) if it has none."""
+    for plugin in agent.get("plugins") or []:
+        if plugin.get("okta_api_scopes"):
+            return plugin
+    plugin = {
+        "name": "directory-reader",
+        "description": "Reads Okta users and their last sign-in for the agent's follow-ups.",
+        "scopes": [],
+        "okta_api_scopes": ["okta.users.read"],
+        "okta_admin_roles": ["READ_ONLY_ADMIN"],
+        "credentials": {"jwks_uri": f"https://keys.example.com/agents/{agent['name']}/directory-reader/jwks.json"},
+    }
+    agent["plugins"] = [*(agent.get("plugins") or []), plugin]
+    return plugin
+
+
 def _okta_admin_scope(agent: dict[str, Any], _today: dt.date) -> None:
-    agent["access"]["okta_api_scopes"] = ["okta.users.read", "okta.roles.manage"]
-    agent["access"]["okta_admin_roles"] = ["READ_ONLY_ADMIN"]  # break only okta-admin-scope, not the role rules
+    plugin = _management_plugin(agent)
+    plugin["okta_api_scopes"] = ["okta.users.read", "okta.roles.manage"]
+    plugin["okta_admin_roles"] = ["READ_ONLY_ADMIN"]  # break only okta-admin-scope, not the role rules
 
 
 def _okta_write_scope(agent: dict[str, Any], _today: dt.date) -> None:
-    agent["access"]["okta_api_scopes"] = ["okta.groups.manage"]
-    agent["access"]["okta_admin_roles"] = ["GROUP_MEMBERSHIP_ADMIN"]  # the least role for the write: one rule broken
+    plugin = _management_plugin(agent)
+    plugin["okta_api_scopes"] = ["okta.groups.manage"]
+    plugin["okta_admin_roles"] = ["GROUP_MEMBERSHIP_ADMIN"]  # the least role for the write: one rule broken
+
+
+def _okta_access_beside_custom_scopes(agent: dict[str, Any], _today: dt.date) -> None:
+    """The shortcut a pull request takes: the agent's own key also gets Okta management access."""
+    agent["access"]["okta_api_scopes"] = ["okta.users.read"]
+    agent["access"]["okta_admin_roles"] = ["READ_ONLY_ADMIN"]  # read-only and with its role: only rule 25 broken
 
 
 def _plugin_wider_than_agent(agent: dict[str, Any], _today: dt.date) -> None:
     held = {grant["name"] for grant in agent["access"]["scopes"]}
     extra = "docs.public.read" if "docs.public.read" not in held else "calendar.read"
-    plugins = agent.get("plugins") or []
+    # a custom-scope plugin only: a custom scope on the Okta management plugin would also break rule 25
+    plugins = [plugin for plugin in agent.get("plugins") or [] if not plugin.get("okta_api_scopes")]
     if plugins:
         plugins[0]["scopes"] = [*plugins[0]["scopes"], extra]
         return
     agent["plugins"] = [
+        *(agent.get("plugins") or []),
         {
             "name": "log-reader",
             "description": "Reads service logs to enrich the agent's answers.",
             "scopes": [extra],
             "credentials": {"jwks_uri": f"https://keys.example.com/agents/{agent['name']}/log-reader/jwks.json"},
-        }
+        },
     ]
 
 
@@ -235,6 +262,7 @@ VIOLATIONS: tuple[PlantedViolation, ...] = (
     PlantedViolation("jwks-uri-insecure", _jwks_on_bare_ip),
     PlantedViolation("okta-admin-scope", _okta_admin_scope),
     PlantedViolation("okta-management-scope", _okta_write_scope),
+    PlantedViolation("okta-management-separate-identity", _okta_access_beside_custom_scopes),
     PlantedViolation("plugin-scope-subset", _plugin_wider_than_agent),
     PlantedViolation("waiver-self-approved", _self_approved_waiver),
     PlantedViolation("waiver-expired", _expired_waiver),

@@ -2,12 +2,29 @@
 
 Benchmarks on ``agent-00001`` files would measure nothing real: names, descriptions and reasons here have the
 length and shape of the sample agents in ``agents/``, and every valid agent stays within its purpose's data
-domains (``policies/catalog.yaml``) so it passes every registry rule.
+domains (``policies/catalog.yaml``) so it passes every registry rule. A kind that calls the Okta management API does
+it through a plugin of its own (:class:`OktaPlugin`), never on the identity that holds its custom scopes (rule
+okta-management-separate-identity): that is the shape the benchmarks must plan and count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OktaPlugin:
+    """A plugin holding an agent kind's Okta management API access, on a key of its own.
+
+    Okta management tokens come from the org authorization server: a separate identity keeps a leaked business-API
+    key from also being an identity-provider key, and costs an app, a scope grant and a role assignment."""
+
+    name: str
+    description: str
+    okta_api_scopes: tuple[str, ...]
+    #: the least admin role covering ``okta_api_scopes``: without one Okta refuses the calls
+    #: (rule okta-api-scopes-without-admin-role)
+    okta_admin_roles: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +37,9 @@ class AgentKind:
     scopes: tuple[tuple[str, str], ...]
     teams: tuple[str, ...]
     restricted: bool = False
-    okta_api_scopes: tuple[str, ...] = ()
-    #: the least Okta admin role covering ``okta_api_scopes``: without one Okta refuses the calls (rule
-    #: okta-api-scopes-without-admin-role), so a kind with API scopes declares one to stay valid
-    okta_admin_roles: tuple[str, ...] = ()
     plugin: tuple[str, str, tuple[str, ...]] | None = None  # (name, description, scopes)
+    #: the kind's Okta management API access, always on this plugin: the agent needs it to do its job
+    okta_plugin: OktaPlugin | None = None
 
 
 KINDS: tuple[AgentKind, ...] = (
@@ -145,8 +160,12 @@ KINDS: tuple[AgentKind, ...] = (
         "Lists Okta users each week and records dormant or ownerless accounts for the access review.",
         (("access-reviews.write", "Records dormant and ownerless accounts as access-review findings."),),
         ("identity-security", "it-compliance"),
-        okta_api_scopes=("okta.users.read", "okta.groups.read"),
-        okta_admin_roles=("READ_ONLY_ADMIN",),
+        okta_plugin=OktaPlugin(
+            "directory-reader",
+            "Reads Okta users, their groups and last sign-in for the weekly dormant-account review.",
+            ("okta.users.read", "okta.groups.read"),
+            ("READ_ONLY_ADMIN",),
+        ),
     ),
 )
 

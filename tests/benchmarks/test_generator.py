@@ -13,7 +13,7 @@ import pytest
 
 from agentid.cli.main import main
 from agentid.registry import load_registry
-from benchmarks.generate import Manifest, generate, write_agent
+from benchmarks.generate import Manifest, generate, valid_agent, write_agent
 from benchmarks.keys import ec_public_jwk, rsa_pool
 from benchmarks.run import verify_findings
 from benchmarks.violations import VIOLATIONS
@@ -43,6 +43,57 @@ def test_valid_agents_use_their_catalog_purpose_and_realistic_names(tmp_path):
         assert agent.purpose in registry.catalog.purposes
         assert agent.name.split("-")[-1].isdigit(), agent.name  # kind-region-index, unique by index
         assert all(owner.endswith("@example.com") for owner in agent.owners)
+
+
+def test_no_valid_identity_mixes_custom_scopes_with_okta_management_access(tmp_path):
+    """The kinds that call the Okta management API do it from a plugin of their own (rule 25), with its own key."""
+    generate(tmp_path, 60, today=TODAY, violation_rate=0.0)
+    registry = load_registry(tmp_path / "agents", CATALOG, root=REPO).registry
+    management = []
+    for agent in registry:
+        assert not agent.access.okta_api_scopes and not agent.access.okta_admin_roles, agent.name
+        for plugin in agent.plugins:
+            if plugin.okta_api_scopes or plugin.okta_admin_roles:
+                assert not plugin.scopes, (agent.name, plugin.name)
+                assert plugin.okta_admin_roles, (agent.name, plugin.name)  # the role Okta needs to answer at all
+                management.append((agent, plugin))
+    assert len(management) >= 3, "the set holds agents that call the Okta management API"
+    for agent, plugin in management:
+        assert agent.name.startswith("okta-user-auditor-") and plugin.name == "directory-reader"
+        assert plugin.credentials != agent.credentials
+
+
+def test_the_same_seed_writes_the_same_files_and_another_seed_does_not(tmp_path):
+    first = generate(tmp_path / "first", 12, seed=5, today=TODAY, violation_rate=0.3)
+    again = generate(tmp_path / "again", 12, seed=5, today=TODAY, violation_rate=0.3)
+    other = generate(tmp_path / "other", 12, seed=6, today=TODAY, violation_rate=0.3)
+    assert again.agents == first.agents
+    for agent in first.agents:
+        assert (tmp_path / "first" / "agents" / agent.file).read_bytes() == (
+            tmp_path / "again" / "agents" / agent.file
+        ).read_bytes()
+    assert [a.name for a in other.agents] != [a.name for a in first.agents]
+
+
+def _first_index_of_kind(stem: str, *, seed: int) -> int:
+    return next(i for i in range(200) if valid_agent(i, seed=seed, today=TODAY)["name"].startswith(f"{stem}-"))
+
+
+OKTA_RULES = ("okta-admin-scope", "okta-management-scope", "okta-management-separate-identity")
+
+
+@pytest.mark.parametrize("stem", ["okta-user-auditor", "meeting-summarizer"])
+@pytest.mark.parametrize("violation", VIOLATIONS, ids=[f"{v.rule}:{v.mutate.__name__}" for v in VIOLATIONS])
+def test_planted_okta_violations_break_only_their_rule(tmp_path, violation, stem):
+    """On an agent with or without a management plugin: the Okta plants break their rule alone, and no other plant
+    puts custom scopes and Okta management access on one identity by accident."""
+    index = _first_index_of_kind(stem, seed=7)
+    write_agent(tmp_path, index, violation, seed=7, today=TODAY)
+    rules = {finding["rule"] for finding in findings_for(tmp_path)}
+    if violation.rule in OKTA_RULES:
+        assert rules == {violation.rule}
+    else:
+        assert "okta-management-separate-identity" not in rules
 
 
 @pytest.mark.parametrize("violation", VIOLATIONS, ids=[f"{v.rule}:{v.mutate.__name__}" for v in VIOLATIONS])
