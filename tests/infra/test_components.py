@@ -113,6 +113,80 @@ def test_auditor_identity_assigns_its_admin_role_to_its_own_client(runtime, samp
     assert assignment.typ == "okta:app/oauthRoleAssignment:OauthRoleAssignment"
 
 
+def test_management_identity_declares_no_policy_and_passes_the_chain_on(runtime):
+    """An identity with Okta management access only gets no custom-server policy or rule: the next policy in the
+    serial creation chain must wait for the last rule actually declared (here the agent's own, before its plugin)."""
+    from agentid.registry import load_agent_bytes
+    from tests.plan.test_management_identities import ACCESS_REVIEW_COLLECTOR, INACTIVE_ACCOUNT_REPORTER
+
+    agent, findings = load_agent_bytes(ACCESS_REVIEW_COLLECTOR, "agents/access-review-collector.yaml")
+    assert agent is not None and not findings, [f.message for f in findings]
+    reporter, findings = load_agent_bytes(INACTIVE_ACCOUNT_REPORTER, "agents/inactive-account-reporter.yaml")
+    assert reporter is not None and not findings, [f.message for f in findings]
+    seen: dict[str, object] = {}
+
+    def declare():
+        previous = okta.auth.ServerPolicyRule(
+            "finance-reconciler-rule",
+            auth_server_id="aus1agents",
+            policy_id="finance-reconciler-policy-id",
+            grant_type_whitelists=["client_credentials"],
+            scope_whitelists=["finance.ledger.read"],
+            priority=1,
+        )
+        scopes = {
+            "access-reviews.write": okta.auth.ServerScope("scope-access-reviews.write", auth_server_id="a", name="x")
+        }
+        reader = IdentitySpec.for_plugin(agent, agent.plugins[0], TODAY)
+        identity = AgentIdentity(
+            agent.name,
+            AgentIdentityArgs(
+                spec=IdentitySpec.for_agent(agent, TODAY),
+                auth_server_id="aus1agents",
+                scope_resources=scopes,
+                org_url="https://example-dev.okta.com",
+                plugins=[reader],
+                after=previous,
+            ),
+        )
+        management_only = AgentIdentity(
+            reporter.name,
+            AgentIdentityArgs(
+                spec=IdentitySpec.for_agent(reporter, TODAY),
+                auth_server_id="aus1agents",
+                scope_resources=scopes,
+                org_url="https://example-dev.okta.com",
+                after=identity.last_priority_resource,
+            ),
+        )
+        seen.update(reader=reader, identity=identity, management_only=management_only)
+
+    runtime.run(declare)
+    reader, identity = seen["reader"], seen["identity"]
+    assert (reader.scopes, reader.okta_api_scopes, reader.okta_admin_roles) == (
+        (),
+        ("okta.users.read",),
+        ("READ_ONLY_ADMIN",),
+    )
+    assert identity.last_priority_resource is identity.rule, (
+        "the plugin declared no rule: the chain ends on the agent's"
+    )
+    management_only = seen["management_only"]
+    assert management_only.policy is None and management_only.rule is None, "a policy granting no scope"
+    assert management_only.last_priority_resource is identity.rule, "the chain passes through it unchanged"
+    names = set(runtime.mocks.resources)
+    assert {
+        "access-review-collector--directory-reader-policy",
+        "access-review-collector--directory-reader-rule",
+    }.isdisjoint(names), f"a management-only plugin got a policy: {sorted(names)}"
+    policy = runtime.mocks.resources["access-review-collector-policy"]
+    assert policy.typ == "okta:auth/serverPolicy:ServerPolicy"
+    assert {
+        "access-review-collector--directory-reader-okta-api-scopes",
+        "access-review-collector--directory-reader-admin-role-read-only-admin",
+    } <= names
+
+
 def test_entry_point_stops_on_loader_errors_with_file_and_line(runtime, tmp_path):
     import infra.__main__ as entry
 

@@ -1,8 +1,9 @@
 """What a plugin inherits from its agent, and what it never does.
 
-No sample agent combines plugins with network zones, Okta management scopes and an expiry, so this registry adds one
-that does: a quarter-close assistant whose plugin posts matches. Its plugin must be restricted to the agent's zones,
-deactivated with the agent, and never given the agent's Okta management scopes or admin roles.
+No sample agent combines plugins with network zones, Okta management access and an expiry, so this registry adds one
+that does: a quarter-close assistant whose plugins post matches and look up the controllers in Okta. Every plugin must
+be restricted to the agent's zones and deactivated with the agent; Okta management scopes and admin roles go to the
+one plugin that declares them (its own identity), never to the agent or a sibling.
 """
 
 from __future__ import annotations
@@ -32,20 +33,27 @@ credentials: {jwks_uri: "https://keys.example.com/agents/quarter-close-assistant
 access:
   scopes:
     - {name: finance.ledger.read, reason: Reads the quarter's ledger entries and bank statement lines.}
+    - {name: finance.reconciliation.write, reason: Its match-writer plugin records matches and exceptions.}
   token_lifetime_minutes: 10
-  okta_api_scopes: [okta.users.read]
-  okta_admin_roles: [READ_ONLY_ADMIN]
   network_zones: [nzo1finance0batch0zone]
 plugins:
   - name: match-writer
     description: Records reconciliation matches and exceptions for the controllers.
     scopes: [finance.reconciliation.write]
     credentials: {jwks_uri: "https://keys.example.com/agents/quarter-close-assistant/match-writer/jwks.json"}
+  - name: controller-directory
+    description: Looks up the controllers in Okta to route each exception to its approver.
+    scopes: []
+    okta_api_scopes: [okta.users.read]
+    okta_admin_roles: [READ_ONLY_ADMIN]
+    credentials: {jwks_uri: "https://keys.example.com/agents/quarter-close-assistant/controller-directory/jwks.json"}
 profile: {max_tokens_per_hour: 30, active_hours_utc: "01:00-05:00"}
 """
 
 AGENT = "quarter-close-assistant"
 PLUGIN = "quarter-close-assistant--match-writer"
+DIRECTORY = "quarter-close-assistant--controller-directory"
+IDENTITIES = (AGENT, PLUGIN, DIRECTORY)
 
 
 def _registry_with_quarter_close(sample_registry: Registry) -> Registry:
@@ -65,33 +73,33 @@ def before_expiry(sample_registry) -> Plan:
 
 
 def test_plugin_is_restricted_to_its_agents_network_zones(before_expiry):
-    for name in (f"{AGENT}-app", f"{PLUGIN}-app"):
+    for name in (f"{identity}-app" for identity in IDENTITIES):
         app = before_expiry.named(name)
         assert app.inputs.get("network") == {"connection": "ZONE", "includes": ["nzo1finance0batch0zone"]}, (
             f"{app.urn}: a plugin requests tokens from where its agent runs, so the agent's zones bind it too"
         )
 
 
-def test_plugin_never_gets_the_agents_okta_management_scopes(before_expiry):
+def test_okta_management_scopes_go_only_to_the_plugin_declaring_them(before_expiry):
     grants = {r.parent: r for r in before_expiry.of_type(API_SCOPES) if r.agent == AGENT}
-    assert set(grants) == {AGENT}, f"AppOauthApiScope declared for {sorted(grants)}; only {AGENT} asked for them"
-    assert grants[AGENT].inputs["scopes"] == ["okta.users.read"], grants[AGENT].urn
-    assert grants[AGENT].inputs["appId"] == f"<{AGENT}-app.id>", grants[AGENT].urn
+    assert set(grants) == {DIRECTORY}, f"AppOauthApiScope declared for {sorted(grants)}; only {DIRECTORY} asked"
+    assert grants[DIRECTORY].inputs["scopes"] == ["okta.users.read"], grants[DIRECTORY].urn
+    assert grants[DIRECTORY].inputs["appId"] == f"<{DIRECTORY}-app.id>", grants[DIRECTORY].urn
 
 
-def test_plugin_never_gets_the_agents_admin_roles(before_expiry):
+def test_admin_roles_go_only_to_the_plugin_declaring_them(before_expiry):
     roles = {r.parent: r for r in before_expiry.of_type(ADMIN_ROLE) if r.agent == AGENT}
-    assert set(roles) == {AGENT}, f"admin roles assigned to {sorted(roles)}; only {AGENT} declared one"
-    assert roles[AGENT].name == f"{AGENT}-admin-role-read-only-admin", roles[AGENT].urn
-    assert roles[AGENT].inputs["type"] == "READ_ONLY_ADMIN", roles[AGENT].urn
+    assert set(roles) == {DIRECTORY}, f"admin roles assigned to {sorted(roles)}; only {DIRECTORY} declared one"
+    assert roles[DIRECTORY].name == f"{DIRECTORY}-admin-role-read-only-admin", roles[DIRECTORY].urn
+    assert roles[DIRECTORY].inputs["type"] == "READ_ONLY_ADMIN", roles[DIRECTORY].urn
 
 
 def test_plugin_of_an_expired_agent_is_deployed_inactive(sample_registry, before_expiry):
-    for name in (f"{AGENT}-app", f"{PLUGIN}-app"):
+    for name in (f"{identity}-app" for identity in IDENTITIES):
         app = before_expiry.named(name)
         assert app.inputs["status"] == "ACTIVE", f"{app.urn}: active through the agent's last day (2026-12-31)"
     after = _plan(sample_registry, dt.date(2027, 1, 1))
-    for name in (f"{AGENT}-app", f"{PLUGIN}-app"):
+    for name in (f"{identity}-app" for identity in IDENTITIES):
         app = after.named(name)
         assert app.inputs["status"] == "INACTIVE", f"{app.urn}: the agent expired on 2026-12-31"
     others = [r for r in after.of_type(APP) if r.agent != AGENT]
