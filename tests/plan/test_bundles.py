@@ -60,8 +60,11 @@ EXPECTED_BUNDLES = {
         (APP, "okta-user-auditor-app"),
         (POLICY, "okta-user-auditor-policy"),
         (RULE, "okta-user-auditor-rule"),
-        (API_SCOPES, "okta-user-auditor-okta-api-scopes"),
-        (ADMIN_ROLE, "okta-user-auditor-admin-role-read-only-admin"),
+        # Okta management access on its own identity: app, scope grant and role, no custom-server policy or rule
+        (IDENTITY, "okta-user-auditor--directory-reader"),
+        (APP, "okta-user-auditor--directory-reader-app"),
+        (API_SCOPES, "okta-user-auditor--directory-reader-okta-api-scopes"),
+        (ADMIN_ROLE, "okta-user-auditor--directory-reader-admin-role-read-only-admin"),
     },
     "support-triage": {
         (IDENTITY, "support-triage"),
@@ -184,7 +187,7 @@ def test_plugins_are_identities_of_their_own(dev_plan, sample_registry):
                 rule = dev_plan.named(f"{identity}-rule")
                 assert rule.inputs["scopeWhitelists"] == list(plugin.scopes), f"{rule.urn}: not the plugin's scopes"
             checked += 1
-    assert checked == 3, "the sample registry has three plugins in dev"
+    assert checked == 4, "the sample registry has four plugins in dev"
 
 
 def test_expired_agent_is_deployed_inactive(sample_registry):

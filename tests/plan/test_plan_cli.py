@@ -47,11 +47,11 @@ def test_table_groups_resources_by_agent(capsys):
         "agent support-triage",
     ], headings
     assert "okta:auth/serverPolicyRule:ServerPolicyRule" in out and "support-triage--knowledge-base-app" in out
-    # 12 scopes + server + log stream, 8 identities x (app, policy, rule), 1 Okta API scope grant, 1 admin role
-    # assignment (okta-user-auditor's READ_ONLY_ADMIN) = 40.
+    # 12 scopes + server + log stream, 8 custom-scope identities x (app, policy, rule), and the management identity
+    # okta-user-auditor--directory-reader: app, 1 Okta API scope grant, 1 admin role assignment (READ_ONLY_ADMIN) = 41.
     # Plus the Detections component (issue 6): provider, partner bus, 6 rules + 6 targets = 14 AWS, 15 declarations
     # (always 6 rules: they match agents by app label, so inactive-agent-token exists before any agent expires).
-    assert "stack dev as of 2026-12-01: 40 Okta resources in 65 declarations" in out, out.splitlines()[-1]
+    assert "stack dev as of 2026-12-01: 41 Okta resources in 67 declarations" in out, out.splitlines()[-1]
     assert "14 AWS resources for detections" in out, out.splitlines()[-1]
 
 

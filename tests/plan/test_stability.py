@@ -93,7 +93,7 @@ def test_removing_an_agent_removes_only_its_own_resources(sample_registry, dev_p
 
 def test_priority_bearing_resources_are_created_one_after_another(dev_plan):
     policies, rules = dev_plan.of_type(POLICY), dev_plan.of_type(RULE)
-    assert len(policies) == len(rules) == 8, "8 identities in dev"
+    assert len(policies) == len(rules) == 8, "8 identities with custom scopes in dev (the directory-reader has none)"
     rule_names = {r.name for r in rules}
     predecessors = {}
     for policy in policies:

@@ -112,6 +112,9 @@ def test_sample_agents_cover_what_the_issue_lists(sample_registry, today):
     responder = sample_registry.get("incident-responder")
     assert responder.lifecycle.kind.value == "ephemeral" and responder.lifecycle.expires is not None
     auditor = sample_registry.get("okta-user-auditor")
-    assert "okta.users.read" in auditor.access.okta_api_scopes, "okta-user-auditor holds okta.users.read"
+    # Okta management access on a plugin of its own (rule okta-management-separate-identity), not beside custom scopes
+    reader = next(p for p in auditor.plugins if p.name == "directory-reader")
+    assert "okta.users.read" in reader.okta_api_scopes, "okta-user-auditor's directory-reader holds okta.users.read"
+    assert not reader.scopes and not auditor.access.okta_api_scopes, "no identity mixes custom and Okta scopes"
     for name in ("hr-onboarding-assistant", "support-triage"):
         assert sample_registry.get(name) is not None, f"sample agent {name} is missing"
