@@ -3,10 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from agentid.registry.model import Agent, Credentials, Registry
 
 ScopePath = tuple[str | int, ...]
+
+
+class IdentityAccess(NamedTuple):
+    """What one identity of a definition (the agent, or one plugin) may request, and where it is written.
+
+    ``path`` is the block holding the identity's fields: ``("access",)`` for the agent, ``("plugins", i)`` for a
+    plugin, so ``(*path, "okta_api_scopes", j)`` points at the line of one Okta scope whichever identity holds it."""
+
+    #: the identity's name: ``<agent>`` or ``<agent>--<plugin>``
+    identity: str
+    #: the plugin's own name, or ``None`` for the agent itself
+    plugin: str | None
+    #: custom authorization-server scope names
+    scopes: tuple[str, ...]
+    okta_api_scopes: tuple[str, ...]
+    okta_admin_roles: tuple[str, ...]
+    path: ScopePath
+
+    @property
+    def subject(self) -> str:
+        """How a message names this identity: ``the agent`` or ``plugin `directory-reader```."""
+        return "the agent" if self.plugin is None else f"plugin `{self.plugin}`"
+
+    @property
+    def of_whom(self) -> str:
+        """Text to add after a value to say who holds it: nothing for the agent, `` of plugin `x``` for a plugin."""
+        return "" if self.plugin is None else f" of plugin `{self.plugin}`"
+
+
+def identity_access(agent: Agent) -> Iterator[IdentityAccess]:
+    """Every identity the definition creates, the agent first, with its custom scopes and Okta management access.
+
+    Okta management access may sit on the agent (a management-only agent) or on any plugin (the usual place when the
+    agent also needs custom scopes), so the Okta rules judge each identity, never only ``access``."""
+    access = agent.access
+    yield IdentityAccess(
+        agent.name, None, access.scope_names, access.okta_api_scopes, access.okta_admin_roles, ("access",)
+    )
+    for index, plugin in enumerate(agent.plugins):
+        yield IdentityAccess(
+            plugin.identity_name(agent.name),
+            plugin.name,
+            plugin.scopes,
+            plugin.okta_api_scopes,
+            plugin.okta_admin_roles,
+            ("plugins", index),
+        )
 
 
 def scope_uses(agent: Agent) -> Iterator[tuple[str, ScopePath, str]]:

@@ -17,6 +17,7 @@ from agentid.registry.model import (
     Jwk,
     Lifecycle,
     LifecycleKind,
+    Plugin,
     Registry,
     ScopeGrant,
     Waiver,
@@ -28,6 +29,8 @@ KEY_A = Jwk(kty="EC", kid="kb-2026-12", crv="P-256", x="DYJDlWv_cZYKwjI6QXP7Qubm
             y="70lNOBdjNEchn54FsH121utbVa1srMGMwdbyiB2_WHU")  # fmt: skip
 KEY_B = Jwk(kty="EC", kid="kb-2027-01", crv="P-256", x="pvEegPnQzeVX9JRo9KADhVjRAACdzqL03crM7iS2Tok",
             y="Hwki7tVKqPtWErIXGYDAw8WtUiZnbr5NtvR0uUF8Oa4")  # fmt: skip
+KEY_C = Jwk(kty="EC", kid="directory-reader-2026-12", crv="P-256", x="oA9-nmfO7zBZLpc-FXcHszTC46zGLQhp6qC9T5tcrQc",
+            y="1IAy198H7ywwOSiXGNPBDw76PfxyLlqCm3nVMg6rmDM")  # fmt: skip
 
 
 def days(n: int) -> dt.date:
@@ -77,6 +80,39 @@ def plugin_scopes(registry: Registry, name: str, index: int, scope_names: tuple[
     return with_agent(registry, name, plugins=tuple(plugins))
 
 
+def okta_plugin(
+    name: str = "directory-reader",
+    description: str = "Reads Okta users for the weekly access review.",
+    *,
+    scopes: tuple[str, ...] = (),
+    okta_api_scopes: tuple[str, ...] = ("okta.users.read",),
+    okta_admin_roles: tuple[str, ...] = ("READ_ONLY_ADMIN",),
+) -> Plugin:
+    """A plugin holding Okta management access on its own key, where the design puts it beside custom scopes."""
+    return Plugin(
+        name,
+        description,
+        scopes,
+        Credentials(keys=(KEY_C,)),
+        okta_api_scopes=okta_api_scopes,
+        okta_admin_roles=okta_admin_roles,
+    )
+
+
+def okta_access(
+    registry: Registry,
+    name: str,
+    *,
+    okta_api_scopes: tuple[str, ...] = (),
+    okta_admin_roles: tuple[str, ...] = (),
+    plugins: tuple[Plugin, ...] = (),
+) -> Registry:
+    """``registry`` with agent ``name``'s own Okta management access and its plugins replaced: every Okta case states
+    where all of that agent's Okta access sits, whatever the sample file holds."""
+    changed = access(registry, name, okta_api_scopes=okta_api_scopes, okta_admin_roles=okta_admin_roles)
+    return with_agent(changed, name, plugins=plugins)
+
+
 def waiver(rule: str, *, approved_by: str = "security-lead@example.com", expires: dt.date | None = None) -> Waiver:
     return Waiver(rule, "Vendor API has no read-only scope until Q1; tracked in SEC-142.", approved_by,
                   expires or days(30))  # fmt: skip
@@ -91,6 +127,7 @@ def ephemeral(registry: Registry, name: str, expires: dt.date) -> Registry:
 __all__ = [
     "KEY_A",
     "KEY_B",
+    "KEY_C",
     "Access",
     "Credentials",
     "ScopeGrant",
@@ -99,6 +136,8 @@ __all__ = [
     "days",
     "ephemeral",
     "lifecycle",
+    "okta_access",
+    "okta_plugin",
     "plugin_credentials",
     "plugin_scopes",
     "scopes",

@@ -54,6 +54,7 @@ def test_failing_registry_json_report(capsys):
         ("owner-not-agent-identity", "vendor-invoice-matcher.yaml", 4, False),
         ("restricted-scope-token-lifetime", "vendor-invoice-matcher.yaml", 17, False),
         ("okta-management-scope", "vendor-invoice-matcher.yaml", 18, True),
+        ("okta-management-separate-identity", "vendor-invoice-matcher.yaml", 18, False),
         ("waiver-self-approved", "vendor-invoice-matcher.yaml", 31, False),
     }
     first = report["findings"][0]
@@ -70,7 +71,7 @@ def test_failing_registry_json_report(capsys):
         "waiver",
     }
     assert report["summary"] | {"rules": 0} == {
-        "errors": 6,
+        "errors": 7,
         "warnings": 1,
         "waived": 1,
         "files": 2,
@@ -114,6 +115,7 @@ def test_junit_has_a_case_per_rule_and_agent(capsys):
     assert len(cases) >= 2 * 25, "every registry rule judged both agents"
     failed = sorted(name for name, case in cases.items() if any(isinstance(r, Failure) for r in case.result))
     assert failed == [
+        "okta-management-separate-identity [vendor-invoice-matcher]",
         "owner-not-agent-identity [vendor-invoice-matcher]",
         "private-key-material [meeting-notes-digest]",
         "purpose-data-domain [meeting-notes-digest]",
@@ -125,14 +127,14 @@ def test_junit_has_a_case_per_rule_and_agent(capsys):
     assert cases["single-owner [meeting-notes-digest]"].is_passed
     assert cases["review-overdue [vendor-invoice-matcher]"].is_passed
     # the suite's statistics (computed once, not per case) count every case
-    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (len(cases), 6, 1, 0)
+    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (len(cases), 7, 1, 0)
 
 
 def test_text_has_no_colour_off_a_terminal_and_ends_with_a_summary(capsys):
     code, out = failing_report(capsys, "text")
     assert code == 1 and "\x1b[" not in out
     assert "meeting-notes-digest.yaml:25:13: error: scope `crm.*` contains a wildcard [scope-wildcard]" in out
-    assert out.rstrip().endswith("2 agents, 28 rules: failed (6 errors, 1 warnings, 1 waived)")
+    assert out.rstrip().endswith("2 agents, 29 rules: failed (7 errors, 1 warnings, 1 waived)")
 
 
 def test_output_file_is_written_and_stdout_stays_empty(capsys, tmp_path):

@@ -67,13 +67,12 @@ def test_an_expired_waiver_stops_waiving_on_the_day_after_it_expires(failing):
 
 
 def test_unwaivable_rules_are_never_waived(sample_registry):
-    auditor = b.agent(sample_registry, "okta-user-auditor")
+    reader = b.okta_plugin(okta_api_scopes=("okta.roles.manage",))
     registry = b.with_agent(
-        b.access(sample_registry, "okta-user-auditor", okta_api_scopes=("okta.roles.manage",)),
+        b.okta_access(sample_registry, "okta-user-auditor", plugins=(reader,)),
         "okta-user-auditor",
         waivers=(b.waiver("okta-admin-scope"),),
     )
-    assert auditor.name == "okta-user-auditor"
     found = {(f.rule, f.waived) for f in engine.evaluate(registry, today=TODAY)}
     assert found == {("okta-admin-scope", False), ("waiver-unwaivable-rule", False)}
 

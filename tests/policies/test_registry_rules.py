@@ -37,12 +37,38 @@ def _owners(*owners: str) -> Build:
     return lambda r: b.with_agent(r, "meeting-summarizer", owners=owners)
 
 
+def _reader(
+    okta_api_scopes: tuple[str, ...] = ("okta.users.read",),
+    okta_admin_roles: tuple[str, ...] = ("READ_ONLY_ADMIN",),
+    scopes: tuple[str, ...] = (),
+) -> Build:
+    """okta-user-auditor as the design has it: its custom scope on the agent, its Okta management access on the
+    plugin `directory-reader` (a key of its own)."""
+    plugin = b.okta_plugin(scopes=scopes, okta_api_scopes=okta_api_scopes, okta_admin_roles=okta_admin_roles)
+    return lambda r: b.okta_access(r, "okta-user-auditor", plugins=(plugin,))
+
+
 def _auditor_okta(*names: str) -> Build:
-    return lambda r: b.access(r, "okta-user-auditor", okta_api_scopes=names)
+    return _reader(okta_api_scopes=names)
 
 
 def _auditor_roles(*roles: str, scopes: tuple[str, ...] = ("okta.users.read",)) -> Build:
-    return lambda r: b.access(r, "okta-user-auditor", okta_api_scopes=scopes, okta_admin_roles=roles)
+    return _reader(okta_api_scopes=scopes, okta_admin_roles=roles)
+
+
+def _auditor_on_one_key(r: Registry) -> Registry:
+    """okta-user-auditor before the split: access-reviews.write and Okta management access on the agent's key."""
+    return b.okta_access(
+        r, "okta-user-auditor", okta_api_scopes=("okta.users.read",), okta_admin_roles=("READ_ONLY_ADMIN",)
+    )
+
+
+def _triage_account_lookup(r: Registry) -> Registry:
+    """support-triage with a plugin that looks up a customer's Okta account (and may unlock it) on its own key."""
+    lookup = b.okta_plugin(
+        "account-lookup", "Looks up the customer's Okta account status.", okta_admin_roles=("HELP_DESK_ADMIN",)
+    )
+    return b.okta_access(r, "support-triage", plugins=(*b.agent(r, "support-triage").plugins, lookup))
 
 
 def _auditor_waiver(rule: str, **kwargs) -> Build:
@@ -203,33 +229,41 @@ CASES: dict[str, Case] = {
         _auditor_okta("okta.users.read", "okta.groups.manage"),
         _auditor_okta("okta.users.read", "okta.groups.read"),
         "okta-user-auditor",
-        "Okta management scope `okta.groups.manage` is not read-only",
+        "Okta management scope `okta.groups.manage` of plugin `directory-reader` is not read-only",
     ),
     "okta-admin-scope": Case(
         _auditor_okta("okta.users.read", "okta.roles.manage"),
         _auditor_okta("okta.users.read", "okta.roles.read"),
         "okta-user-auditor",
-        "Okta management scope `okta.roles.manage` lets the agent grant itself privileges",
+        "Okta management scope `okta.roles.manage` lets plugin `directory-reader` grant itself privileges",
     ),
     "okta-admin-role": Case(
         _auditor_roles("READ_ONLY_ADMIN", "API_ACCESS_MANAGEMENT_ADMIN"),
         _auditor_roles("READ_ONLY_ADMIN", "REPORT_ADMIN"),
         "okta-user-auditor",
-        "Okta admin role `API_ACCESS_MANAGEMENT_ADMIN` lets the agent raise privileges or rewrite its own access",
+        "Okta admin role `API_ACCESS_MANAGEMENT_ADMIN` lets plugin `directory-reader` raise privileges or rewrite "
+        "its own access",
     ),
     "okta-api-scopes-without-admin-role": Case(
         _auditor_roles(),
         _auditor_roles("READ_ONLY_ADMIN"),
         "okta-user-auditor",
-        "Okta management scopes `okta.users.read` without an admin role: Okta refuses every call (403)",
+        "Okta management scopes `okta.users.read` of plugin `directory-reader` without an admin role: Okta refuses "
+        "every call (403)",
     ),
     "okta-admin-role-without-api-scopes": Case(
         lambda r: b.access(r, "support-triage", okta_admin_roles=("HELP_DESK_ADMIN",)),
-        lambda r: b.access(
-            r, "support-triage", okta_admin_roles=("HELP_DESK_ADMIN",), okta_api_scopes=("okta.users.read",)
-        ),
+        _triage_account_lookup,
         "support-triage",
         "Okta admin roles `HELP_DESK_ADMIN` without any `okta_api_scopes`: a privilege nothing uses",
+    ),
+    "okta-management-separate-identity": Case(
+        _auditor_on_one_key,
+        _reader(),
+        "okta-user-auditor",
+        "agent `okta-user-auditor` holds custom scopes (`access-reviews.write`) and Okta management access "
+        "(`okta.users.read`, `READ_ONLY_ADMIN`) on one key: move the Okta management access to a plugin with its "
+        "own key",
     ),
     "token-lifetime-stack-max": Case(
         lambda r: b.access(r, "support-triage", token_lifetime_minutes=61),
@@ -486,12 +520,13 @@ def test_an_expired_agents_lapsed_waiver_does_not_block_the_deploy_that_deactiva
     from policies.engine import evaluate
 
     expires = b.agent(sample_registry, "incident-responder").lifecycle.expires
-    registry = b.access(
-        sample_registry,
-        "incident-responder",
+    responder = b.okta_plugin(
+        "on-call-groups",
+        "Adds the on-call engineer to the incident's Okta group.",
         okta_api_scopes=("okta.groups.manage",),
         okta_admin_roles=("GROUP_MEMBERSHIP_ADMIN",),
     )
+    registry = b.okta_access(sample_registry, "incident-responder", plugins=(responder,))
     registry = b.with_agent(
         registry, "incident-responder", waivers=(b.waiver("okta-management-scope", expires=expires),)
     )
@@ -553,7 +588,10 @@ def test_admin_roles_that_let_an_agent_widen_its_own_access_are_never_allowed(sa
     """Each of these assigns roles, resets admins, changes the agent's own app or rewrites its token policy."""
     registry = _auditor_roles("READ_ONLY_ADMIN", role)(sample_registry)
     assert violations("okta-admin-role", registry) == [
-        ("okta-user-auditor", f"Okta admin role `{role}` lets the agent raise privileges or rewrite its own access")
+        (
+            "okta-user-auditor",
+            f"Okta admin role `{role}` lets plugin `directory-reader` raise privileges or rewrite its own access",
+        )
     ]
     assert get_rule("okta-admin-role").meta.waivable is False
 
@@ -569,7 +607,7 @@ def test_the_forbidden_admin_roles_are_an_organisation_setting(sample_registry):
     ctx = RuleContext(today=TODAY, settings=settings, registry=sample_registry)
     auditor = b.agent(_auditor_roles("REPORT_ADMIN")(sample_registry), "okta-user-auditor")
     assert [v.message for v in get_rule("okta-admin-role").check(auditor, ctx)] == [
-        "Okta admin role `REPORT_ADMIN` lets the agent raise privileges or rewrite its own access"
+        "Okta admin role `REPORT_ADMIN` lets plugin `directory-reader` raise privileges or rewrite its own access"
     ]
     assert set(default_settings().forbidden_okta_admin_roles) == {
         "SUPER_ADMIN",
