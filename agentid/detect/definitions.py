@@ -252,18 +252,23 @@ class DetectionSet:
 
 
 def identity_profiles(agents: Iterable[Agent], client_ids: Mapping[str, str]) -> tuple[IdentityProfile, ...]:
-    """One profile per identity (agent, then its plugins), in registry order."""
+    """One profile per identity (agent, then its plugins), in registry order.
+
+    An identity's expected scopes are its own custom scopes plus its own Okta management scopes (asked of the org
+    server): a plugin holding Okta management access may ask for them, and the agent (or a sibling plugin) asking
+    for them is an anomaly, since its app holds no such grant.
+    """
     profiles = []
     for agent in agents:
-        extra = frozenset(agent.access.okta_api_scopes)
+        own_okta_scopes = {agent.name: agent.access.okta_api_scopes}
+        own_okta_scopes.update({p.identity_name(agent.name): p.okta_api_scopes for p in agent.plugins})
         for identity, _credentials, scopes in agent.identities():
             profiles.append(
                 IdentityProfile(
                     identity=identity,
                     agent=agent.name,
                     client_id=client_ids[identity],
-                    # The agent's own identity may also ask the org server for its Okta management scopes.
-                    scopes=frozenset(scopes) | (extra if identity == agent.name else frozenset()),
+                    scopes=frozenset(scopes) | frozenset(own_okta_scopes[identity]),
                     max_tokens_per_hour=agent.profile.max_tokens_per_hour,
                     active_hours_utc=agent.profile.active_hours_utc,
                     expires=agent.lifecycle.expires,

@@ -217,6 +217,12 @@ def _app_target(profile: IdentityProfile) -> dict[str, Any]:
     }
 
 
+def _custom(profile: IdentityProfile) -> list[str]:
+    """The identity's custom authorization-server scopes, sorted: its declared scopes but the Okta management ones
+    (which only the org server mints, and a management identity holds nothing else)."""
+    return sorted(s for s in profile.scopes if not s.startswith("okta."))
+
+
 def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 20261201) -> SyntheticDay:
     """Normal traffic for every identity of ``detections`` plus one planted anomaly per detection.
 
@@ -237,14 +243,15 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
         for minute, on in enumerate(profile.active_table):
             if on:
                 active_by_hour.setdefault(minute // 60, []).append(minute)
-        org_scopes = sorted(s for s in profile.scopes if s.startswith("okta."))
+        custom = _custom(profile)
+        org_scopes = sorted(profile.scopes - set(custom))
         for minutes in active_by_hour.values():  # hours in order, as the minutes are
             for _ in range(b.rng.randint(1, max(1, profile.max_tokens_per_hour // 2))):
                 minute = b.rng.choice(minutes)
-                if org_scopes and b.rng.random() < 0.3:
+                # A management identity (Okta scopes only) asks the org server every time.
+                if org_scopes and (not custom or b.rng.random() < 0.3):
                     events.append(b.token_event(profile.client_id, label, minute, org_scopes, org_server=True))
                 else:
-                    custom = sorted(profile.scopes - set(org_scopes)) or org_scopes
                     events.append(
                         b.token_event(
                             profile.client_id,
@@ -293,23 +300,31 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     )
     by_name = {p.identity: p for p in live}
     # Each anomaly is planted on the first live identity that can show it.
-    busy = next(p for p in live if p.max_tokens_per_hour < 60 and not p.is_active_minute(0))
+    busy = next(p for p in live if p.max_tokens_per_hour < 60 and not p.is_active_minute(0) and _custom(p))
     burst_hour = next(h for h in range(24) if all(busy.is_active_minute(h * 60 + m) for m in range(60)))
     for _ in range(busy.max_tokens_per_hour + 8):
         minute = burst_hour * 60 + b.rng.randrange(60)
-        events.append(
-            b.token_event(busy.client_id, app_label(busy.identity), minute, sorted(busy.scopes - {"okta.users.read"}))
-        )
+        events.append(b.token_event(busy.client_id, app_label(busy.identity), minute, _custom(busy)))
     planted.add(("token-rate-exceeded", f"{day.isoformat()}T{burst_hour:02d}:00:00Z"))
 
     night = next(p for p in live if p.inactive_minutes() and p.identity != busy.identity)
     off_minute = night.inactive_minutes()[len(night.inactive_minutes()) // 2]
     plant(
         ("token-outside-active-hours",),
-        b.token_event(night.client_id, app_label(night.identity), off_minute, sorted(night.scopes)[:1]),
+        b.token_event(
+            night.client_id,
+            app_label(night.identity),
+            off_minute,
+            sorted(night.scopes)[:1],
+            org_server=not _custom(night),
+        ),
     )
 
-    refused = next(p for p in live if p.identity not in (busy.identity, night.identity))
+    refused = next(
+        p
+        for p in live
+        if p.identity not in (busy.identity, night.identity) and any(p.active_table[9 * 60 :])  # active after 9:00
+    )
     minute = next(m for m in range(9 * 60, 1440) if refused.is_active_minute(m))
     plant(
         ("token-refused", "scope-outside-profile"),
@@ -321,7 +336,8 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
             refused_reason="no_matching_scope",
         ),
     )
-    drifted = next(p for p in live if "--" in p.identity) if any("--" in p.identity for p in live) else refused
+    after_ten = [p for p in live if any(p.active_table[10 * 60 :])]
+    drifted = next((p for p in after_ten if "--" in p.identity), refused)  # a plugin, when one works after 10:00
     minute = next(m for m in range(10 * 60, 1440) if drifted.is_active_minute(m))
     plant(
         ("scope-outside-profile",),
@@ -338,7 +354,13 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
         expired_label = app_label(expired[0].identity, expired=True)
         plant(
             ("inactive-agent-token",),
-            b.token_event(expired[0].client_id, expired_label, 16 * 60 + 4, sorted(expired[0].scopes)[:1]),
+            b.token_event(
+                expired[0].client_id,
+                expired_label,
+                16 * 60 + 4,
+                sorted(expired[0].scopes)[:1],
+                org_server=not _custom(expired[0]),
+            ),
         )
     admin = b.user_actor(ADMIN_USER_ID, "j.doe.admin@example.com")
     plant(

@@ -33,6 +33,9 @@ def detection_set(sample_registry) -> DetectionSet:
 #: fixture -> the single-event detections (EventBridge rules) it must trigger, judged with :func:`detection_set`.
 EVENTBRIDGE_EXPECTED: dict[str, set[str]] = {
     "grant-meeting-summarizer": set(),
+    # okta-user-auditor's Okta management access is its directory-reader plugin's: the plugin's org-server token
+    # is normal; the agent's own client asking for okta.users.read is outside its scopes (offline detector only).
+    "grant-okta-user-auditor-directory-reader-org-server": set(),
     "grant-okta-user-auditor-org-server": set(),
     "grant-shadow-client": {"shadow-agent-token"},
     "grant-refused-no-matching-scope": {"token-refused"},
@@ -45,4 +48,7 @@ EVENTBRIDGE_EXPECTED: dict[str, set[str]] = {
 }
 
 #: The offline detector also applies the aggregate/time detections to the same events.
-DETECTOR_EXTRA: dict[str, set[str]] = {"grant-refused-no-matching-scope": {"scope-outside-profile"}}
+DETECTOR_EXTRA: dict[str, set[str]] = {
+    "grant-refused-no-matching-scope": {"scope-outside-profile"},
+    "grant-okta-user-auditor-org-server": {"scope-outside-profile"},
+}

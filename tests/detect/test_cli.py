@@ -74,7 +74,8 @@ def test_real_client_ids_from_stack_outputs(run, tmp_path):
     """With the stack's outputs the registry's ids are the real ones: the offline id becomes a shadow agent."""
     identities = ["finance-reconciler", "hr-onboarding-assistant", "hr-onboarding-assistant--scheduler",
                   "incident-responder", "meeting-summarizer", "meeting-summarizer--calendar", "okta-user-auditor",
-                  "support-triage", "support-triage--knowledge-base"]  # fmt: skip
+                  "okta-user-auditor--directory-reader", "support-triage",
+                  "support-triage--knowledge-base"]  # fmt: skip
     outputs = {
         "issuer": "https://acme.okta.com/oauth2/aus1",
         "clientIds": {n: f"0oaREAL{i:013d}" for i, n in enumerate(identities)},

@@ -328,7 +328,7 @@ def test_detect_with_a_bad_profile_exits_2_with_one_line_naming_the_file(run, tm
 def test_a_valid_profile_is_accepted_by_the_same_checks(sample_registry):
     """The passing fixture for every check above: the document as written is read back whole."""
     document = valid_document(sample_registry)
-    assert len(profile_from_document(document).identities) == len(document["identities"]) == 9
+    assert len(profile_from_document(document).identities) == len(document["identities"]) == 10
 
 
 # -------------------------------------------------------------------------------------------- contents and start-up

@@ -40,7 +40,7 @@ access:
   token_lifetime_minutes: 15
   okta_api_scopes: [okta.users.read]
   okta_admin_roles: [READ_ONLY_ADMIN]
-profile: {max_tokens_per_hour: 4, active_hours_utc: "03:00-04:00"}
+profile: {max_tokens_per_hour: 4, active_hours_utc: "02:00-04:00"}
 """
 
 #: Custom scope on the agent, Okta management access on its own plugin (and key). Sorts first in dev.
