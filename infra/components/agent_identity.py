@@ -223,6 +223,8 @@ class AgentIdentity(pulumi.ComponentResource):
 
         self.client_id: pulumi.Output[str] = self.app.client_id
         self.client_ids: dict[str, pulumi.Output[str]] = {spec.name: self.app.client_id}
+        #: one nested identity per plugin, in declaration order
+        self.plugin_identities: list[AgentIdentity] = []
         for plugin in args.plugins:
             identity = AgentIdentity(
                 plugin.name,
@@ -235,6 +237,7 @@ class AgentIdentity(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            self.plugin_identities.append(identity)
             self.client_ids.update(identity.client_ids)
             self.last_priority_resource = identity.last_priority_resource
 

@@ -86,31 +86,36 @@ def test_finance_identity_inputs_under_sdk_mocks(runtime, sample_registry):
     assert ran == ["checked"], "the assertions inside apply() never ran"
 
 
-def test_auditor_identity_assigns_its_admin_role_to_its_own_client(runtime, sample_registry):
-    """Okta answers 403 to management calls from an app without an admin role: the role goes to the app's client."""
+def test_auditor_admin_role_goes_to_its_directory_reader_plugins_own_client(runtime, sample_registry):
+    """Okta answers 403 to management calls from an app without an admin role: the role goes to the client of the
+    identity declaring it (okta-user-auditor's directory-reader plugin), never to the agent's own client."""
     agent = sample_registry.get("okta-user-auditor")
-    assert agent.access.okta_admin_roles == ("READ_ONLY_ADMIN",)
+    reader = agent.plugins[0]
+    assert (agent.access.okta_admin_roles, reader.okta_admin_roles) == ((), ("READ_ONLY_ADMIN",))
     ran: list[str] = []
 
     def declare_and_check():
-        identity = declare_identity(agent, agent.access.scope_names)
-        assert len(identity.admin_roles) == 1
+        identity = declare_identity(agent, agent.access.scope_names, [IdentitySpec.for_plugin(agent, reader, TODAY)])
+        assert identity.admin_roles == [], "the agent's own app holds no admin role"
 
         def check(values):
             client_id, role_type, urn = values
-            assert [client_id, role_type] == ["0oa-okta-user-auditor-app", "READ_ONLY_ADMIN"], f"inputs: {values}"
-            assert "agentid:okta:AgentIdentity$okta:app/oauthRoleAssignment:OauthRoleAssignment::" in urn, (
-                f"the role assignment is a child of the agent's component: {urn}"
+            assert [client_id, role_type] == ["0oa-okta-user-auditor--directory-reader-app", "READ_ONLY_ADMIN"], (
+                f"inputs: {values}"
             )
+            assert urn.endswith(
+                "agentid:okta:AgentIdentity$okta:app/oauthRoleAssignment:OauthRoleAssignment::"
+                "okta-user-auditor--directory-reader-admin-role-read-only-admin"
+            ), f"the role assignment is a child of the plugin's component: {urn}"
             ran.append("checked")
 
-        role = identity.admin_roles[0]
+        (plugin,) = identity.plugin_identities
+        assert len(plugin.admin_roles) == 1, "one assignment for the plugin's one declared role"
+        role = plugin.admin_roles[0]
         return pulumi.Output.all(role.client_id, role.type, role.urn).apply(check)
 
     runtime.run(declare_and_check)
     assert ran == ["checked"], "the assertions inside apply() never ran"
-    assignment = runtime.mocks.resources["okta-user-auditor-admin-role-read-only-admin"]
-    assert assignment.typ == "okta:app/oauthRoleAssignment:OauthRoleAssignment"
 
 
 def test_management_identity_declares_no_policy_and_passes_the_chain_on(runtime):
@@ -215,6 +220,7 @@ def test_entry_point_declares_the_dev_stack(runtime):
             "meeting-summarizer-app",
             "meeting-summarizer--calendar-app",
             "okta-user-auditor-app",
+            "okta-user-auditor--directory-reader-app",
             "support-triage-app",
             "support-triage--knowledge-base-app",
         ]
