@@ -173,9 +173,9 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     agents = tmp_path / "agents"
     agents.mkdir()
     auditor = (REPO / "agents" / "okta-user-auditor.yaml").read_text()
-    assert "      e: AQAB\n" in auditor
-    leaked = auditor.replace(
-        "      e: AQAB\n", "      e: AQAB\n      d: PLANTED-private-d\n      qi: PLANTED-private-qi\n"
+    assert "\n      e: AQAB\n" in auditor
+    leaked = auditor.replace(  # the agent's own key (its plugin's, indented deeper, comes later in the file)
+        "\n      e: AQAB\n", "\n      e: AQAB\n      d: PLANTED-private-d\n      qi: PLANTED-private-qi\n", 1
     )
     (agents / "okta-user-auditor.yaml").write_text(
         leaked.replace("[nina.petrova@example.com, ", "[okta-user-auditor@example.com, ")
@@ -216,3 +216,24 @@ def test_a_malformed_day_is_refused_before_checkov_runs(tmp_path: Path):
     assert run.returncode == 2
     assert "--today/AGENTID_TODAY '2026-13-01' is not a date; use YYYY-MM-DD" in run.stderr
     assert not (tmp_path / "agents.junit.xml").exists()
+
+
+def test_custom_scopes_beside_okta_management_access_fail_their_check_and_cannot_be_skipped(tmp_path: Path):
+    """Rule 25 (okta-management-separate-identity) is a check like any other registry rule: it fails the agent that
+    holds both on one key, whatever its skip comment says (agentid never waives it), and passes the agent whose
+    Okta access sits on a plugin with `scopes: []` and the management-only agent."""
+    separate = get_rule("okta-management-separate-identity").meta.checkov_id
+    assert separate in RULE_CHECK_IDS
+    source = FIXTURES / "policies" / "okta-identities"
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    for name in ("access-review-recorder", "dormant-account-reporter"):
+        (agents / f"{name}.yaml").write_text((source / f"{name}.yaml").read_text())
+    syncer = (source / "group-membership-syncer.yaml").read_text()
+    skip = f"# checkov:skip={separate}:the syncer is retired next quarter\n"
+    (agents / "group-membership-syncer.yaml").write_text(syncer.replace("\nteam:", f"\n{skip}team:", 1))
+    proc = run_script("--no-secrets", "--output", tmp_path / "out", agents)
+    outcome = results(tmp_path / "out" / "agents.junit.xml")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {k: v for k, v in outcome.items() if v != "passed"} == {("group-membership-syncer.yaml", separate): "failed"}
+    assert {check for file, check in outcome if file == "access-review-recorder.yaml"} == REGISTRY_CHECK_IDS
