@@ -15,7 +15,7 @@ import html
 import json
 from typing import Any
 
-from agentid.inventory.tabular import flat_row
+from agentid.inventory.tabular import flat_row, okta_management_text
 
 _SENSITIVITY_COLOUR = {
     "restricted": "#c62828",
@@ -113,6 +113,14 @@ def _scope_cell(scopes: list[dict[str, Any]]) -> str:
     )
 
 
+def _plugin_cell(plugin: dict[str, Any]) -> str:
+    """A plugin's custom scopes, then the Okta management scopes and admin roles its own app holds."""
+    held = [_scope_cell(plugin["scopes"])] if plugin["scopes"] else []
+    held += [f"{_e(s)} <small>Okta management</small>" for s in plugin.get("okta_api_scopes", ())]
+    held += [f"{_e(r)} <small>Okta admin role</small>" for r in plugin.get("okta_admin_roles", ())]
+    return f"{_e(plugin['name'])}: " + "<br>".join(held)
+
+
 def _row(record: dict[str, Any]) -> str:
     flat = flat_row(record)
     search_text = " ".join(flat.values()).lower()
@@ -121,7 +129,7 @@ def _row(record: dict[str, Any]) -> str:
     if life["expires"]:
         lifecycle += f"<br>expires {_e(life['expires'])}"
     lifecycle += f"<br><b>{_e(life['status'])}</b>"
-    plugins = "<br>".join(f"{_e(p['name'])}: {_scope_cell(p['scopes'])}" for p in record["plugins"]) or "-"
+    plugins = "<br>".join(_plugin_cell(p) for p in record["plugins"]) or "-"
     waivers = (
         "<br>".join(f"{_e(w['rule'])} until {_e(w['expires'])} ({_e(w['approved_by'])})" for w in record["waivers"])
         or "-"
@@ -134,7 +142,7 @@ def _row(record: dict[str, Any]) -> str:
         _e(record["purpose"]),
         _e(", ".join(record["environments"])),
         _scope_cell(record["scopes"]),
-        _e(", ".join(record["okta_api_scopes"]) or "-"),
+        _e(okta_management_text(record) or "-").replace("; ", "<br>"),
         f"{_e(record['token_lifetime_minutes'])} min",
         plugins,
         lifecycle,
@@ -299,8 +307,8 @@ risk {_e(risk)}; {summary["restricted_data_agents"]} reach restricted data.</p>
 </tbody>
 </table>
 <p class="summary">Risk: most sensitive data reached (restricted → high, confidential → medium, otherwise low), raised
-one level each for Okta management scopes, tokens over 60 minutes, plugins and waivers in force; okta.*.manage makes
-an agent at least high.</p>
+one level each for Okta management scopes (the agent's or a plugin's), tokens over 60 minutes, plugins holding custom
+scopes and waivers in force; okta.*.manage on any identity makes an agent at least high.</p>
 <script type="application/json" id="inventory-data">{data}</script>
 <script>{SCRIPT}</script>
 </body>

@@ -7,11 +7,14 @@ Risk level (documented in README.md; derived only from the registry and the cata
 1. Start from the most sensitive data the agent or any of its plugins can reach:
    public or internal -> low, confidential -> medium, restricted -> high.
 2. Raise one level for each aggravating factor:
-   - Okta management API scopes (the agent can read or change identities);
+   - Okta management API scopes, held by the agent or by one of its plugins (it can read or change identities);
    - tokens living longer than 60 minutes (a stolen token stays useful longer);
-   - plugins (each is another identity with its own credential);
+   - plugins holding custom scopes (each is another identity with its own credential). A plugin holding only Okta
+     management access is already counted by the first factor: keeping that access on its own identity (as rule
+     ``okta-management-separate-identity`` requires) must not read as riskier than the same access on one key;
    - waivers in force (an accepted exception to a rule).
-3. An Okta management scope that can change things (``okta.*.manage``) makes the agent at least high.
+3. An Okta management scope that can change things (``okta.*.manage``), on any identity, makes the agent at least
+   high.
 The level is capped at critical. Each raise is listed as a reason, so the level can be argued with.
 """
 
@@ -50,25 +53,37 @@ def max_sensitivity(agent: Agent, catalog: Catalog) -> Sensitivity | None:
     return max(known, key=lambda s: s.rank) if known else None
 
 
+def okta_management(agent: Agent) -> list[tuple[str | None, tuple[str, ...], tuple[str, ...]]]:
+    """(plugin name or ``None`` for the agent, Okta management scopes, admin roles) of every identity holding any."""
+    held = [(None, agent.access.okta_api_scopes, agent.access.okta_admin_roles)]
+    held += [(p.name, p.okta_api_scopes, p.okta_admin_roles) for p in agent.plugins]
+    return [(name, scopes, roles) for name, scopes, roles in held if scopes or roles]
+
+
 def risk_of(agent: Agent, catalog: Catalog, today: dt.date) -> Risk:
     """The agent's risk level by the formula in this module's docstring."""
     top = max_sensitivity(agent, catalog)
     level = _BASE_LEVEL[top] if top else 0
     reasons = [f"reaches {top.value} data" if top else "reaches no catalogued data"]
-    if agent.access.okta_api_scopes:
+    management = [(name, scopes) for name, scopes, _roles in okta_management(agent) if scopes]
+    if management:
         level += 1
-        reasons.append("Okta management scopes " + ", ".join(agent.access.okta_api_scopes))
+        reasons.append(
+            "Okta management scopes "
+            + "; ".join(", ".join(scopes) + (f" (plugin {name})" if name else "") for name, scopes in management)
+        )
     if agent.access.token_lifetime_minutes > LONG_TOKEN_MINUTES:
         level += 1
         reasons.append(f"{agent.access.token_lifetime_minutes}-minute tokens (over {LONG_TOKEN_MINUTES})")
-    if agent.plugins:
+    plugins = [p for p in agent.plugins if p.scopes]
+    if plugins:
         level += 1
-        reasons.append(f"{len(agent.plugins)} plugin identit{'y' if len(agent.plugins) == 1 else 'ies'}")
+        reasons.append(f"{len(plugins)} plugin identit{'y' if len(plugins) == 1 else 'ies'}")
     waivers = waivers_in_force(agent, today)
     if waivers:
         level += 1
         reasons.append(f"{len(waivers)} waiver(s) in force")
-    if any(scope.endswith(".manage") for scope in agent.access.okta_api_scopes) and level < 2:
+    if any(scope.endswith(".manage") for _name, scopes in management for scope in scopes) and level < 2:
         level = 2
         reasons.append("can change Okta objects (okta.*.manage)")
     return Risk(LEVELS[min(level, len(LEVELS) - 1)], tuple(reasons))
@@ -119,6 +134,8 @@ def agent_record(agent: Agent, catalog: Catalog, today: dt.date) -> dict[str, An
                 "identity": p.identity_name(agent.name),
                 "description": p.description,
                 "scopes": [_scope(s, catalog) for s in p.scopes],
+                "okta_api_scopes": list(p.okta_api_scopes),
+                "okta_admin_roles": list(p.okta_admin_roles),
                 "credentials": p.credentials.style,
             }
             for p in agent.plugins

@@ -18,6 +18,7 @@ CSV_COLUMNS = (
     "scopes",
     "max_sensitivity",
     "okta_api_scopes",
+    "okta_admin_roles",
     "token_lifetime_minutes",
     "plugins",
     "lifecycle",
@@ -33,8 +34,36 @@ def _scopes_text(scopes: list[dict[str, Any]]) -> str:
     return "; ".join(f"{s['name']} ({s['domain']}, {s['sensitivity']})" for s in scopes)
 
 
+def _holders(record: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """("", the agent) then ("<plugin>: ", each plugin): every identity with the prefix that names it in a cell."""
+    return [("", record), *((f"{p['name']}: ", p) for p in record["plugins"])]
+
+
+def okta_field_text(record: dict[str, Any], key: str) -> str:
+    """``okta_api_scopes`` or ``okta_admin_roles`` of every identity holding some, each plugin's named: a
+    plugin's Okta management access is the agent's too, held on a key of its own."""
+    return "; ".join(prefix + ", ".join(who[key]) for prefix, who in _holders(record) if who.get(key))
+
+
+def okta_management_text(record: dict[str, Any]) -> str:
+    """Every identity's Okta management scopes and admin roles in one cell, identities separated by ``; ``."""
+    parts = []
+    for prefix, who in _holders(record):
+        held = [*who.get("okta_api_scopes", ()), *(f"{role} (admin role)" for role in who.get("okta_admin_roles", ()))]
+        if held:
+            parts.append(prefix + ", ".join(held))
+    return "; ".join(parts)
+
+
+def _plugin_text(plugin: dict[str, Any]) -> str:
+    held = [s["name"] for s in plugin["scopes"]]
+    held += [f"{s} (Okta management)" for s in plugin.get("okta_api_scopes", ())]
+    held += [f"{r} (Okta admin role)" for r in plugin.get("okta_admin_roles", ())]
+    return f"{plugin['name']}: {', '.join(held)}"
+
+
 def _plugins_text(plugins: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{p['name']}: {', '.join(s['name'] for s in p['scopes'])}" for p in plugins)
+    return "; ".join(_plugin_text(p) for p in plugins)
 
 
 def _waivers_text(waivers: list[dict[str, Any]]) -> str:
@@ -53,7 +82,8 @@ def flat_row(record: dict[str, Any]) -> dict[str, str]:
         "environments": "; ".join(record["environments"]),
         "scopes": _scopes_text(record["scopes"]),
         "max_sensitivity": record["max_sensitivity"] or "",
-        "okta_api_scopes": "; ".join(record["okta_api_scopes"]),
+        "okta_api_scopes": okta_field_text(record, "okta_api_scopes"),
+        "okta_admin_roles": okta_field_text(record, "okta_admin_roles"),
         "token_lifetime_minutes": str(record["token_lifetime_minutes"]),
         "plugins": _plugins_text(record["plugins"]),
         "lifecycle": life["kind"],
@@ -115,7 +145,7 @@ def render_markdown(inventory: dict[str, Any]) -> str:
             record["purpose"],
             ", ".join(record["environments"]),
             _scopes_text(record["scopes"]).replace("; ", "<br>"),
-            ", ".join(record["okta_api_scopes"]) or "-",
+            okta_management_text(record) or "-",
             f"{record['token_lifetime_minutes']} min",
             row["plugins"] or "-",
             lifecycle,
@@ -125,6 +155,7 @@ def render_markdown(inventory: dict[str, Any]) -> str:
     lines += [
         "",
         "Risk: most sensitive data reached (restricted → high, confidential → medium, else low), raised one "
-        "level each for Okta management scopes, tokens over 60 minutes, plugins and waivers in force.",
+        "level each for Okta management scopes (the agent's or a plugin's), tokens over 60 minutes, plugins holding "
+        "custom scopes and waivers in force.",
     ]
     return "\n".join(lines) + "\n"

@@ -21,7 +21,7 @@ def test_risk_levels_of_the_sample_agents(sample_registry):
         "hr-onboarding-assistant": "critical",  # restricted HR records, plus a plugin identity
         "incident-responder": "medium",  # confidential logs
         "meeting-summarizer": "medium",  # internal data, plus a plugin identity
-        "okta-user-auditor": "high",  # confidential, plus Okta management scopes
+        "okta-user-auditor": "high",  # confidential, plus Okta management scopes (on its directory-reader plugin)
         "support-triage": "high",  # confidential CRM, plus a plugin identity
     }
 
@@ -67,9 +67,51 @@ def test_json_has_every_field_the_issue_lists(sample_registry):
     assert hr["lifecycle"] == {"kind": "persistent", "review_by": "2027-01-31", "expires": None, "status": "active"}
     assert hr["plugins"][0]["identity"] == "hr-onboarding-assistant--scheduler"
     assert hr["waivers"] == [] and hr["risk"]["level"] == "critical"
-    assert data["summary"]["agents"] == 6 and data["summary"]["identities"] == 9
+    assert data["summary"]["agents"] == 6 and data["summary"]["identities"] == 10
     auditor = next(a for a in data["agents"] if a["name"] == "okta-user-auditor")
-    assert auditor["okta_api_scopes"] == ["okta.users.read"] and auditor["okta_admin_roles"] == ["READ_ONLY_ADMIN"]
+    assert auditor["okta_api_scopes"] == [] and auditor["okta_admin_roles"] == [], "the agent's own app holds none"
+    reader = auditor["plugins"][0]
+    assert (reader["identity"], reader["scopes"]) == ("okta-user-auditor--directory-reader", [])
+    assert reader["okta_api_scopes"] == ["okta.users.read"] and reader["okta_admin_roles"] == ["READ_ONLY_ADMIN"]
+
+
+def test_okta_management_on_a_plugin_counts_once_as_the_agents(sample_registry):
+    """Moving Okta management access to a plugin of its own (rule okta-management-separate-identity) keeps the
+    privilege in the risk, named with its plugin, and does not add a plugin level on top: the separation is the
+    safer shape and must not read as riskier."""
+    auditor = sample_registry.get("okta-user-auditor")
+    risk = risk_of(auditor, sample_registry.catalog, TODAY)
+    assert risk.reasons == (
+        "reaches confidential data",
+        "Okta management scopes okta.users.read (plugin directory-reader)",
+    )
+    assert risk.level == "high"
+    reader = auditor.plugins[0]
+    writer = dataclasses.replace(
+        auditor, plugins=(dataclasses.replace(reader, okta_api_scopes=("okta.groups.manage",)),)
+    )
+    no_data = dataclasses.replace(writer, access=dataclasses.replace(auditor.access, scopes=()))
+    risk = risk_of(no_data, sample_registry.catalog, TODAY)
+    assert risk.level == "high", risk.reasons
+    assert risk.reasons[-1] == "can change Okta objects (okta.*.manage)", "a plugin's okta.*.manage counts too"
+
+
+def test_every_format_shows_a_plugins_okta_management_access(sample_registry):
+    inventory = build_inventory(sample_registry, TODAY)
+    rows = {r["agent"]: r for r in csv.DictReader(io.StringIO(render(inventory, "csv")))}
+    auditor = rows["okta-user-auditor"]
+    assert auditor["okta_api_scopes"] == "directory-reader: okta.users.read"
+    assert auditor["okta_admin_roles"] == "directory-reader: READ_ONLY_ADMIN"
+    assert (
+        auditor["plugins"] == "directory-reader: okta.users.read (Okta management), READ_ONLY_ADMIN (Okta admin role)"
+    )
+    assert rows["finance-reconciler"]["okta_api_scopes"] == rows["finance-reconciler"]["okta_admin_roles"] == ""
+    markdown = render(inventory, "md")
+    row = next(line for line in markdown.splitlines() if line.startswith("| `okta-user-auditor`"))
+    assert "| directory-reader: okta.users.read, READ_ONLY_ADMIN (admin role) |" in row, row
+    page = render(inventory, "html")
+    assert "directory-reader: okta.users.read, READ_ONLY_ADMIN (admin role)" in page
+    assert "okta.users.read <small>Okta management</small><br>READ_ONLY_ADMIN <small>Okta admin role</small>" in page
 
 
 def test_csv_is_one_row_per_agent_and_spreadsheet_safe(sample_registry):
