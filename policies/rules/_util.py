@@ -37,24 +37,28 @@ class IdentityAccess(NamedTuple):
         return "" if self.plugin is None else f" of plugin `{self.plugin}`"
 
 
-def identity_access(agent: Agent) -> Iterator[IdentityAccess]:
-    """Every identity the definition creates, the agent first, with its custom scopes and Okta management access.
+def okta_access(agent: Agent) -> Iterator[IdentityAccess]:
+    """Every identity of the definition that holds Okta management access (``okta_api_scopes`` or
+    ``okta_admin_roles``), the agent first, with its custom scopes and the path of its block.
 
     Okta management access may sit on the agent (a management-only agent) or on any plugin (the usual place when the
-    agent also needs custom scopes), so the Okta rules judge each identity, never only ``access``."""
+    agent also needs custom scopes), so the Okta rules judge each identity, never only ``access``. Identities
+    without Okta access are skipped before anything is built: most agents have none, and six rules ask."""
     access = agent.access
-    yield IdentityAccess(
-        agent.name, None, access.scope_names, access.okta_api_scopes, access.okta_admin_roles, ("access",)
-    )
-    for index, plugin in enumerate(agent.plugins):
+    if access.okta_api_scopes or access.okta_admin_roles:
         yield IdentityAccess(
-            plugin.identity_name(agent.name),
-            plugin.name,
-            plugin.scopes,
-            plugin.okta_api_scopes,
-            plugin.okta_admin_roles,
-            ("plugins", index),
+            agent.name, None, access.scope_names, access.okta_api_scopes, access.okta_admin_roles, ("access",)
         )
+    for index, plugin in enumerate(agent.plugins):
+        if plugin.okta_api_scopes or plugin.okta_admin_roles:
+            yield IdentityAccess(
+                plugin.identity_name(agent.name),
+                plugin.name,
+                plugin.scopes,
+                plugin.okta_api_scopes,
+                plugin.okta_admin_roles,
+                ("plugins", index),
+            )
 
 
 def scope_uses(agent: Agent) -> Iterator[tuple[str, ScopePath, str]]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from agentid.findings import Severity
 from agentid.registry.model import Agent
-from policies.rules._util import identity_access
+from policies.rules._util import okta_access
 from policies.rules.base import RuleContext, RuleKind, Violation, rule
 
 
@@ -31,7 +31,7 @@ def _listed(values: tuple[str, ...]) -> str:
 def okta_management_scope(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     forbidden = set(ctx.settings.forbidden_okta_scopes)
     suffix = ctx.settings.read_only_okta_scopes_suffix
-    for held in identity_access(agent):
+    for held in okta_access(agent):
         for index, scope in enumerate(held.okta_api_scopes):
             if scope not in forbidden and not scope.endswith(suffix):
                 yield Violation(
@@ -55,7 +55,7 @@ def okta_management_scope(agent: Agent, ctx: RuleContext) -> Iterator[Violation]
 )
 def okta_admin_scope(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     forbidden = set(ctx.settings.forbidden_okta_scopes)
-    for held in identity_access(agent):
+    for held in okta_access(agent):
         for index, scope in enumerate(held.okta_api_scopes):
             if scope in forbidden:
                 yield Violation(
@@ -85,7 +85,7 @@ def okta_admin_scope(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
 )
 def okta_admin_role(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     forbidden = set(ctx.settings.forbidden_okta_admin_roles)
-    for held in identity_access(agent):
+    for held in okta_access(agent):
         for index, role in enumerate(held.okta_admin_roles):
             if role in forbidden:
                 yield Violation(
@@ -110,7 +110,7 @@ def okta_admin_role(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     other_standards=("ASI03",),
 )
 def okta_api_scopes_without_admin_role(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
-    for held in identity_access(agent):
+    for held in okta_access(agent):
         if held.okta_api_scopes and not held.okta_admin_roles:
             yield Violation(
                 f"Okta management scopes {_listed(held.okta_api_scopes)}{held.of_whom} without an admin role: "
@@ -132,7 +132,7 @@ def okta_api_scopes_without_admin_role(agent: Agent, ctx: RuleContext) -> Iterat
     other_standards=("ASI03",),
 )
 def okta_admin_role_without_api_scopes(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
-    for held in identity_access(agent):
+    for held in okta_access(agent):
         if held.okta_admin_roles and not held.okta_api_scopes:
             yield Violation(
                 f"Okta admin roles {_listed(held.okta_admin_roles)}{held.of_whom} without any `okta_api_scopes`: "
@@ -163,9 +163,9 @@ def okta_admin_role_without_api_scopes(agent: Agent, ctx: RuleContext) -> Iterat
     other_standards=("ASI03",),
 )
 def okta_management_separate_identity(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
-    for held in identity_access(agent):
-        management = held.okta_api_scopes + held.okta_admin_roles
-        if held.scopes and management:
+    for held in okta_access(agent):
+        if held.scopes:
+            management = held.okta_api_scopes + held.okta_admin_roles
             who = f"agent `{agent.name}`" if held.plugin is None else f"plugin `{held.plugin}`"
             where = "okta_api_scopes" if held.okta_api_scopes else "okta_admin_roles"
             yield Violation(
