@@ -15,7 +15,7 @@ from agentid.cli.main import main
 from agentid.registry import load_registry
 from benchmarks.generate import Manifest, generate, valid_agent, write_agent
 from benchmarks.keys import ec_public_jwk, rsa_pool
-from benchmarks.run import verify_findings
+from benchmarks.run import per_agent_okta_resources, verify_findings
 from benchmarks.violations import VIOLATIONS
 from policies.engine import evaluate, load_stack_limits
 from tests.conftest import CATALOG, REPO, TODAY
@@ -168,3 +168,16 @@ def test_keys_command_writes_only_public_rsa_numbers(tmp_path):
     assert result.exit_code == 0, result.output
     keys = json.loads(out.read_text(encoding="utf-8"))["keys"]
     assert len(keys) == 1 and set(keys[0]) == {"n", "e"}
+
+
+def test_every_planned_identity_costs_at_most_three_okta_resources(tmp_path, capsys):
+    """Issue 8's target on the generated registry: 3 Okta resources per agent plus 3 per plugin, in the real plan."""
+    manifest = generate(tmp_path, 40, today=TODAY, violation_rate=0.0)
+    code = main(["plan", "--agents", str(tmp_path / "agents"), "--catalog", str(CATALOG), "--stack", "prod",
+                 "--today", TODAY.isoformat(), "--format", "json"])  # fmt: skip
+    assert code == 0
+    per_agent = per_agent_okta_resources(json.loads(capsys.readouterr().out))
+    plugins = {agent.name: agent.plugins for agent in manifest.agents}
+    assert per_agent and all(count <= 3 * (1 + plugins[name]) for name, count in per_agent.items()), per_agent
+    auditors = [name for name in per_agent if name.startswith("okta-user-auditor-")]
+    assert auditors and all(per_agent[name] == 6 for name in auditors), "agent app+policy+rule, reader app+grant+role"
