@@ -16,8 +16,6 @@ class IdentityAccess(NamedTuple):
     ``path`` is the block holding the identity's fields: ``("access",)`` for the agent, ``("plugins", i)`` for a
     plugin, so ``(*path, "okta_api_scopes", j)`` points at the line of one Okta scope whichever identity holds it."""
 
-    #: the identity's name: ``<agent>`` or ``<agent>--<plugin>``
-    identity: str
     #: the plugin's own name, or ``None`` for the agent itself
     plugin: str | None
     #: custom authorization-server scope names
@@ -46,18 +44,11 @@ def okta_access(agent: Agent) -> Iterator[IdentityAccess]:
     without Okta access are skipped before anything is built: most agents have none, and six rules ask."""
     access = agent.access
     if access.okta_api_scopes or access.okta_admin_roles:
-        yield IdentityAccess(
-            agent.name, None, access.scope_names, access.okta_api_scopes, access.okta_admin_roles, ("access",)
-        )
+        yield IdentityAccess(None, access.scope_names, access.okta_api_scopes, access.okta_admin_roles, ("access",))
     for index, plugin in enumerate(agent.plugins):
         if plugin.okta_api_scopes or plugin.okta_admin_roles:
             yield IdentityAccess(
-                plugin.identity_name(agent.name),
-                plugin.name,
-                plugin.scopes,
-                plugin.okta_api_scopes,
-                plugin.okta_admin_roles,
-                ("plugins", index),
+                plugin.name, plugin.scopes, plugin.okta_api_scopes, plugin.okta_admin_roles, ("plugins", index)
             )
 
 
