@@ -8,10 +8,12 @@ management-only agent, a plugin holding only Okta access) passes every other rul
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
+import yaml
 
-from agentid.registry import load_registry
+from agentid.registry import load_agent_bytes, load_registry
 from agentid.registry.model import Registry
 from policies import engine
 from policies.engine import default_settings
@@ -150,3 +152,23 @@ def test_separate_identity_cannot_be_waived(loaded):
     meta = get_rule("okta-management-separate-identity").meta
     assert (meta.number, meta.waivable, meta.severity.value) == (25, False, "error")
     assert "plugins:" in meta.remediation and "okta_api_scopes" in meta.remediation
+
+
+def test_the_remediation_snippet_is_a_plugin_the_schema_accepts(loaded):
+    """The YAML the fix shows, with a real public key in place of its placeholder, loads as a valid plugin."""
+    remediation = get_rule("okta-management-separate-identity").meta.remediation
+    snippet = yaml.safe_load(re.search(r"`(plugins: .*?)`;", remediation).group(1))
+    (plugin,) = snippet["plugins"]
+    assert plugin["credentials"]["keys"] == ["<the plugin's own public JWK>"]
+    plugin["credentials"]["keys"] = [b.KEY_C.public_members()]
+    syncer = (OKTA / "group-membership-syncer.yaml").read_text()
+    head, okta_lines = syncer.split("  okta_api_scopes: [okta.groups.read]\n")
+    assert okta_lines.startswith("  okta_admin_roles: [READ_ONLY_ADMIN]\nplugins: []\n")
+    tail = okta_lines.removeprefix("  okta_admin_roles: [READ_ONLY_ADMIN]\nplugins: []\n")
+    split = head + yaml.safe_dump(snippet, sort_keys=False) + tail
+    agent, findings = load_agent_bytes(
+        split.encode(), "group-membership-syncer.yaml", expected_name="group-membership-syncer"
+    )
+    assert not findings, [f.message for f in findings]
+    registry = b.with_agent(loaded.registry, "group-membership-syncer", plugins=agent.plugins, access=agent.access)
+    assert [f for f in engine.evaluate(registry, today=TODAY) if f.agent == "group-membership-syncer"] == []
