@@ -11,12 +11,13 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from agentid.inventory.model import waivers_in_force
 from agentid.inventory.tabular import md_cell, neutralise_formula
 from agentid.lifecycle import lifecycle_status
-from agentid.registry.model import Registry
+from agentid.registry.model import Access, Plugin, Registry
 
 CSV_COLUMNS = (
     "agent",
@@ -37,6 +38,50 @@ CSV_COLUMNS = (
 )
 
 
+def _identity_rows(
+    registry: Registry,
+    identity: str,
+    names: tuple[str, ...],
+    reasons: Mapping[str, str],
+    okta: Access | Plugin,
+) -> list[dict[str, Any]]:
+    """One identity's rows: its custom scopes, then its Okta management scopes and admin roles (a plugin's too: the
+    reviewer decides on every privilege an identity's key carries, the identity provider's above all)."""
+    rows = []
+    for name in names:
+        info = registry.catalog.scope(name)
+        rows.append(
+            {
+                "identity": identity,
+                "scope": name,
+                "reason": reasons.get(name, ""),
+                "domain": info.domain if info else None,
+                "sensitivity": info.sensitivity.value if info else None,
+            }
+        )
+    for name in okta.okta_api_scopes:
+        rows.append(
+            {
+                "identity": identity,
+                "scope": name,
+                "reason": "Okta management API scope",
+                "domain": "okta-management",
+                "sensitivity": None,
+            }
+        )
+    for role in okta.okta_admin_roles:
+        rows.append(
+            {
+                "identity": identity,
+                "scope": role,
+                "reason": "Okta admin role held by the identity's app",
+                "domain": "okta-management",
+                "sensitivity": None,
+            }
+        )
+    return rows
+
+
 def build_sheet(
     registry: Registry, today: dt.date, last_change: dict[str, tuple[str, str]], dirty: set[str]
 ) -> list[dict[str, Any]]:
@@ -45,30 +90,11 @@ def build_sheet(
     for agent in registry:
         commit, date = last_change.get(agent.file, (None, None))
         scopes = []
-        for identity, _credentials, names in agent.identities():
-            reasons = {g.name: g.reason for g in agent.access.scopes} if identity == agent.name else {}
-            plugin = next((p for p in agent.plugins if p.identity_name(agent.name) == identity), None)
-            for name in names:
-                info = registry.catalog.scope(name)
-                scopes.append(
-                    {
-                        "identity": identity,
-                        "scope": name,
-                        "reason": reasons.get(name) or (f"plugin: {plugin.description}" if plugin else ""),
-                        "domain": info.domain if info else None,
-                        "sensitivity": info.sensitivity.value if info else None,
-                    }
-                )
-        for name in agent.access.okta_api_scopes:
-            scopes.append(
-                {
-                    "identity": agent.name,
-                    "scope": name,
-                    "reason": "Okta management API scope",
-                    "domain": "okta-management",
-                    "sensitivity": None,
-                }
-            )
+        reasons = {g.name: g.reason for g in agent.access.scopes}
+        scopes += _identity_rows(registry, agent.name, agent.access.scope_names, reasons, agent.access)
+        for plugin in agent.plugins:
+            why = dict.fromkeys(plugin.scopes, f"plugin: {plugin.description}")
+            scopes += _identity_rows(registry, plugin.identity_name(agent.name), plugin.scopes, why, plugin)
         sheet.append(
             {
                 "agent": agent.name,

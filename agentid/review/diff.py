@@ -260,37 +260,40 @@ class _AgentComparer:
 
     def management_scopes(self) -> None:
         self.okta_management(
-            "management-scope", "okta_api_scopes", "Okta management scope",
+            "management-scope", "access.okta_api_scopes", "", "Okta management scope",
             self.base.access.okta_api_scopes, self.head.access.okta_api_scopes,
         )  # fmt: skip
 
     def admin_roles(self) -> None:
         """An Okta admin role is the app's standing privilege in the identity provider: as weighty as a scope."""
         self.okta_management(
-            "admin-role", "okta_admin_roles", "Okta admin role",
+            "admin-role", "access.okta_admin_roles", "", "Okta admin role",
             self.base.access.okta_admin_roles, self.head.access.okta_admin_roles,
         )  # fmt: skip
 
-    def okta_management(self, kind: str, field: str, noun: str, before: Sequence[str], after: Sequence[str]) -> None:
-        """Okta management privileges gained (escalations) and lost (reductions), one change each."""
+    def okta_management(
+        self, kind: str, field_name: str, subject: str, noun: str, before: Sequence[str], after: Sequence[str]
+    ) -> None:
+        """Okta management privileges one identity gains (escalations) and loses (reductions), one change each;
+        ``subject`` opens the summary (a plugin's identity name, empty for the agent)."""
         gained, lost = set(after) - set(before), set(before) - set(after)
         for name in sorted(gained):
             self.add(
                 f"{kind}-added",
-                f"access.{field}",
+                field_name,
                 Impact.ESCALATION,
                 WEIGHT_MANAGEMENT,
-                f"gains {noun} {name}",
+                f"{subject}gains {noun} {name}",
                 after=name,
                 tags=("okta-management",),
             )
         for name in sorted(lost):
             self.add(
                 f"{kind}-removed",
-                f"access.{field}",
+                field_name,
                 Impact.REDUCTION,
                 WEIGHT_MANAGEMENT,
-                f"loses {noun} {name}",
+                f"{subject}loses {noun} {name}",
                 before=name,
                 tags=("okta-management",),
             )
@@ -449,25 +452,25 @@ class _AgentComparer:
         new = {p.name: p for p in self.head.plugins}
         for name in sorted(new.keys() - old.keys()):
             plugin = new[name]
-            weight, tags = _max_scope_weight(plugin.scopes, self.head_catalog)
-            scopes = ", ".join(_scope_label(s, self.head_catalog) for s in plugin.scopes)
+            weight, tags = _plugin_weight(plugin, self.head_catalog)
             self.add(
                 "plugin-added",
                 "plugins",
                 Impact.ESCALATION,
-                max(weight, WEIGHT_AGENT),
-                f"new plugin identity {plugin.identity_name(self.head.name)} with {scopes}",
+                weight,
+                f"new plugin identity {plugin.identity_name(self.head.name)} with "
+                + _plugin_access(plugin, self.head_catalog),
                 after=_plugin_dict(plugin, self.head_catalog),
                 tags=tags,
             )
         for name in sorted(old.keys() - new.keys()):
             plugin = old[name]
-            weight, tags = _max_scope_weight(plugin.scopes, self.base_catalog)
+            weight, tags = _plugin_weight(plugin, self.base_catalog)
             self.add(
                 "plugin-removed",
                 "plugins",
                 Impact.REDUCTION,
-                max(weight, WEIGHT_AGENT),
+                weight,
                 f"plugin identity {plugin.identity_name(self.base.name)} removed",
                 before=_plugin_dict(plugin, self.base_catalog),
                 tags=tags,
@@ -478,6 +481,15 @@ class _AgentComparer:
             self.scope_set(
                 "plugin-scope", f"plugins.{name}.scopes", f"{identity} ", set(before.scopes), set(after.scopes)
             )
+            # A plugin's Okta management access is as weighty as the agent's: the same identity provider.
+            self.okta_management(
+                "plugin-management-scope", f"plugins.{name}.okta_api_scopes", f"{identity} ", "Okta management scope",
+                before.okta_api_scopes, after.okta_api_scopes,
+            )  # fmt: skip
+            self.okta_management(
+                "plugin-admin-role", f"plugins.{name}.okta_admin_roles", f"{identity} ", "Okta admin role",
+                before.okta_admin_roles, after.okta_admin_roles,
+            )  # fmt: skip
             self.credentials(f"plugins.{name}.credentials", identity, before.credentials, after.credentials)
             if before.description != after.description:
                 self.add(
@@ -657,21 +669,58 @@ def _all_scopes(agent: Agent) -> list[str]:
 
 
 def _plugin_dict(plugin: Plugin, catalog: Catalog) -> dict[str, Any]:
-    return {"name": plugin.name, "scopes": [_scope_info(s, catalog) for s in plugin.scopes]}
+    return {
+        "name": plugin.name,
+        "scopes": [_scope_info(s, catalog) for s in plugin.scopes],
+        "okta_api_scopes": list(plugin.okta_api_scopes),
+        "okta_admin_roles": list(plugin.okta_admin_roles),
+    }
+
+
+def _holds_okta_management(holder: Agent | Plugin) -> bool:
+    access = holder.access if isinstance(holder, Agent) else holder
+    return bool(access.okta_api_scopes or access.okta_admin_roles)
+
+
+def _plugin_weight(plugin: Plugin, catalog: Catalog) -> tuple[int, tuple[str, ...]]:
+    """A plugin identity weighs what its agent would: its scopes' data, or Okta management access above all but
+    restricted data."""
+    weight, tags = _max_scope_weight(plugin.scopes, catalog)
+    if _holds_okta_management(plugin):
+        weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
+    return max(weight, WEIGHT_AGENT), tags
+
+
+def _okta_access(okta_api_scopes: Sequence[str], okta_admin_roles: Sequence[str]) -> list[str]:
+    parts = []
+    if okta_api_scopes:
+        parts.append("Okta management " + ", ".join(okta_api_scopes))
+    if okta_admin_roles:
+        parts.append("Okta admin roles " + ", ".join(okta_admin_roles))
+    return parts
+
+
+def _plugin_access(plugin: Plugin, catalog: Catalog) -> str:
+    """What a plugin identity holds, for a summary: custom scopes with their data, then Okta management access."""
+    parts = [", ".join(_scope_label(s, catalog) for s in plugin.scopes)] if plugin.scopes else []
+    parts += _okta_access(plugin.okta_api_scopes, plugin.okta_admin_roles)
+    return "; ".join(parts) or "no access"
+
+
+def _plugin_mention(plugin: Plugin) -> str:
+    """``directory-reader (Okta management okta.users.read; Okta admin roles READ_ONLY_ADMIN)``, or the name."""
+    okta = _okta_access(plugin.okta_api_scopes, plugin.okta_admin_roles)
+    return f"{plugin.name} ({'; '.join(okta)})" if okta else plugin.name
 
 
 def _agent_added(agent: Agent, catalog: Catalog) -> Change:
     weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
-    if agent.access.okta_api_scopes or agent.access.okta_admin_roles:
+    if any(_holds_okta_management(holder) for holder in (agent, *agent.plugins)):
         weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
-    scopes = ", ".join(_scope_label(s, catalog) for s in agent.access.scope_names)
-    extras = []
-    if agent.access.okta_api_scopes:
-        extras.append("Okta management " + ", ".join(agent.access.okta_api_scopes))
-    if agent.access.okta_admin_roles:
-        extras.append("Okta admin roles " + ", ".join(agent.access.okta_admin_roles))
+    scopes = ", ".join(_scope_label(s, catalog) for s in agent.access.scope_names) or "no custom scopes"
+    extras = _okta_access(agent.access.okta_api_scopes, agent.access.okta_admin_roles)
     if agent.plugins:
-        extras.append("plugins " + ", ".join(p.name for p in agent.plugins))
+        extras.append("plugins " + ", ".join(_plugin_mention(p) for p in agent.plugins))
     summary = (
         f"new agent ({agent.purpose}, {agent.access.token_lifetime_minutes}-min tokens, "
         f"{'/'.join(agent.environments)}) with {scopes}"
@@ -696,6 +745,8 @@ def _agent_added(agent: Agent, catalog: Catalog) -> Change:
 
 def _agent_removed(agent: Agent, catalog: Catalog) -> Change:
     weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
+    if any(_holds_okta_management(holder) for holder in (agent, *agent.plugins)):
+        weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
     identities = len(agent.plugins) + 1
     summary = f"agent removed: its {identities} identit{'y' if identities == 1 else 'ies'} will be deleted"
     return Change(

@@ -13,6 +13,7 @@ import pytest
 
 from agentid.registry.model import Agent, LifecycleKind, Registry, Waiver
 from agentid.review import Impact, diff_registries
+from agentid.review.diff import WEIGHT_MANAGEMENT
 
 
 def _with(registry: Registry, agent: Agent) -> Registry:
@@ -43,17 +44,89 @@ def test_network_zones_removed_is_an_escalation_added_a_reduction(sample_registr
 
 
 def test_an_okta_admin_role_added_is_an_escalation_removed_a_reduction(sample_registry):
-    """A reviewer must see a role change as clearly as a scope change: the role is what Okta actually enforces."""
+    """A reviewer must see a role change as clearly as a scope change: the role is what Okta actually enforces.
+    Here on a management-only agent (no custom scopes, its Okta access on its own key)."""
     auditor = sample_registry.get("okta-user-auditor")
-    assert auditor.access.okta_admin_roles == ("READ_ONLY_ADMIN",)
+    management_only = dataclasses.replace(
+        auditor,
+        access=dataclasses.replace(
+            auditor.access, scopes=(), okta_api_scopes=("okta.users.read",), okta_admin_roles=("READ_ONLY_ADMIN",)
+        ),
+        plugins=(),
+    )
     helpdesk = dataclasses.replace(
-        auditor, access=dataclasses.replace(auditor.access, okta_admin_roles=("READ_ONLY_ADMIN", "HELP_DESK_ADMIN"))
+        management_only,
+        access=dataclasses.replace(management_only.access, okta_admin_roles=("READ_ONLY_ADMIN", "HELP_DESK_ADMIN")),
+    )
+    base = _with(sample_registry, management_only)
+    head = _with(sample_registry, helpdesk)
+    assert _kinds(base, head) == [("okta-user-auditor", "admin-role-added", Impact.ESCALATION)]
+    assert _kinds(head, base) == [("okta-user-auditor", "admin-role-removed", Impact.REDUCTION)]
+    added = diff_registries(base, head).changes[0]
+    assert added.summary == "gains Okta admin role HELP_DESK_ADMIN" and "okta-management" in added.tags
+
+
+def test_a_plugins_okta_admin_role_is_classified_like_the_agents(sample_registry):
+    """okta-user-auditor keeps its Okta access on its directory-reader plugin: a role added there is the same
+    escalation, named with the plugin's identity and field, ranked with Okta management changes."""
+    auditor = sample_registry.get("okta-user-auditor")
+    reader = auditor.plugins[0]
+    assert reader.okta_admin_roles == ("READ_ONLY_ADMIN",)
+    helpdesk = dataclasses.replace(
+        auditor, plugins=(dataclasses.replace(reader, okta_admin_roles=("READ_ONLY_ADMIN", "HELP_DESK_ADMIN")),)
     )
     forward, backward = _both_ways(sample_registry, helpdesk)
-    assert forward == [("okta-user-auditor", "admin-role-added", Impact.ESCALATION)]
-    assert backward == [("okta-user-auditor", "admin-role-removed", Impact.REDUCTION)]
+    assert forward == [("okta-user-auditor", "plugin-admin-role-added", Impact.ESCALATION)]
+    assert backward == [("okta-user-auditor", "plugin-admin-role-removed", Impact.REDUCTION)]
     added = diff_registries(sample_registry, _with(sample_registry, helpdesk)).changes[0]
-    assert added.summary == "gains Okta admin role HELP_DESK_ADMIN" and "okta-management" in added.tags
+    assert added.summary == "okta-user-auditor--directory-reader gains Okta admin role HELP_DESK_ADMIN"
+    assert added.field == "plugins.directory-reader.okta_admin_roles"
+    assert "okta-management" in added.tags and added.weight == WEIGHT_MANAGEMENT
+
+
+def test_a_plugins_okta_management_scope_added_is_an_escalation(sample_registry):
+    auditor = sample_registry.get("okta-user-auditor")
+    reader = auditor.plugins[0]
+    groups = dataclasses.replace(
+        auditor, plugins=(dataclasses.replace(reader, okta_api_scopes=(*reader.okta_api_scopes, "okta.groups.read")),)
+    )
+    forward, backward = _both_ways(sample_registry, groups)
+    assert forward == [("okta-user-auditor", "plugin-management-scope-added", Impact.ESCALATION)]
+    assert backward == [("okta-user-auditor", "plugin-management-scope-removed", Impact.REDUCTION)]
+    added = diff_registries(sample_registry, _with(sample_registry, groups)).changes[0]
+    assert added.summary == "okta-user-auditor--directory-reader gains Okta management scope okta.groups.read"
+    assert added.field == "plugins.directory-reader.okta_api_scopes" and "okta-management" in added.tags
+
+
+def test_a_plugin_holding_okta_management_access_weighs_as_okta_management(sample_registry):
+    """Adding (or removing) the plugin itself is reported with its Okta access, ranked above confidential data."""
+    auditor = sample_registry.get("okta-user-auditor")
+    without = dataclasses.replace(auditor, plugins=())
+    added = diff_registries(_with(sample_registry, without), sample_registry).changes
+    assert [(c.kind, c.impact) for c in added] == [("plugin-added", Impact.ESCALATION)]
+    assert added[0].summary == (
+        "new plugin identity okta-user-auditor--directory-reader with Okta management okta.users.read; "
+        "Okta admin roles READ_ONLY_ADMIN"
+    )
+    assert added[0].weight == WEIGHT_MANAGEMENT and "okta-management" in added[0].tags
+    assert added[0].after["okta_api_scopes"] == ["okta.users.read"]
+    assert added[0].after["okta_admin_roles"] == ["READ_ONLY_ADMIN"]
+    removed = diff_registries(sample_registry, _with(sample_registry, without)).changes
+    assert [(c.kind, c.impact, c.weight) for c in removed] == [("plugin-removed", Impact.REDUCTION, WEIGHT_MANAGEMENT)]
+
+
+def test_a_new_agent_names_its_plugins_okta_management_access(sample_registry):
+    auditor = sample_registry.get("okta-user-auditor")
+    smaller = Registry(
+        agents=tuple(a for a in sample_registry if a.name != auditor.name), catalog=sample_registry.catalog
+    )
+    (change,) = diff_registries(smaller, sample_registry).changes
+    assert change.kind == "agent-added" and "okta-management" in change.tags and change.weight == WEIGHT_MANAGEMENT
+    assert change.summary.endswith(
+        "with access-reviews.write (identity, confidential); "
+        "plugins directory-reader (Okta management okta.users.read; Okta admin roles READ_ONLY_ADMIN)"
+    ), change.summary
+    assert change.after["plugins"][0]["okta_admin_roles"] == ["READ_ONLY_ADMIN"]
 
 
 def test_new_environment_is_an_escalation(sample_registry):

@@ -58,7 +58,7 @@ def test_escalations_lead_in_severity_order(workspace, capsys):
     kinds = [(c["impact"], c["kind"], c["agent"]) for c in data["changes"]]
     assert kinds[:3] == [
         ("escalation", "scope-added", "meeting-summarizer"),
-        ("escalation", "management-scope-added", "okta-user-auditor"),
+        ("escalation", "plugin-management-scope-added", "okta-user-auditor"),  # its directory-reader plugin's
         ("escalation", "token-lifetime", "support-triage"),
     ], kinds
     assert ("reduction", "scope-removed", "meeting-summarizer") in kinds

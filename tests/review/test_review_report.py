@@ -35,7 +35,13 @@ def test_sheet_has_owners_scopes_reasons_last_change_and_waivers(workspace, caps
     assert crm["domain"] == "sales" and crm["sensitivity"] == "confidential" and crm["reason"]
     assert sheet["finance-reconciler"]["last_change"]["date"] == "2026-11-02"
     assert sheet["meeting-summarizer"]["last_change"]["uncommitted_changes"] is True
-    assert sheet["okta-user-auditor"]["scopes"][-1]["scope"] == "okta.users.read"
+    # Every privilege each identity's key carries, the directory-reader plugin's Okta access included.
+    auditor = [(s["identity"], s["scope"], s["domain"]) for s in sheet["okta-user-auditor"]["scopes"]]
+    assert auditor == [
+        ("okta-user-auditor", "access-reviews.write", "identity"),
+        ("okta-user-auditor--directory-reader", "okta.users.read", "okta-management"),
+        ("okta-user-auditor--directory-reader", "READ_ONLY_ADMIN", "okta-management"),
+    ], auditor
 
 
 def test_waiver_past_its_date_is_not_in_force(workspace, capsys):
