@@ -32,9 +32,18 @@ access:
     - name: {scope}
       reason: {reason}
   token_lifetime_minutes: 15
-  okta_api_scopes: []
-  okta_admin_roles: []
   network_zones: []
+# Okta management API access never sits beside custom scopes (rule okta-management-separate-identity): one key
+# minting both would open Okta itself to whoever steals it. If the agent must call the Okta API, give that
+# access a plugin with its own key, least scope and least admin role, e.g. (uncomment and narrow):
+# plugins:
+#   - name: directory-reader
+#     description: Reads Okta users for {name}.
+#     scopes: []
+#     okta_api_scopes: [okta.users.read]
+#     okta_admin_roles: [READ_ONLY_ADMIN]
+#     credentials:
+#       jwks_uri: https://keys.example.com/agents/{name}/directory-reader/jwks.json
 plugins: []
 profile:
   max_tokens_per_hour: 10

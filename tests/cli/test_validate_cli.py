@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agentid.cli.main import main
 from tests.conftest import CATALOG, FIXTURES, REPO
@@ -111,6 +112,36 @@ def test_new_scaffolds_a_valid_definition_with_the_modeline(capsys, tmp_path: Pa
     assert "- name: finance." in text
     code, out, _ = run(capsys, "validate", "--agents", str(tmp_path), "--catalog", str(CATALOG))
     assert code == 0, out
+
+
+def test_new_keeps_okta_management_access_off_the_custom_scope_identity(capsys, tmp_path: Path):
+    """The scaffold offers Okta management access only as a plugin of its own (never `access.okta_api_scopes`
+    beside the custom scope), and the commented example, once uncommented, is a valid definition."""
+    args = [
+        "--purpose",
+        "identity-audit",
+        "--owner",
+        "nina.petrova@example.com",
+        "--owner",
+        "victor.alvarez@example.com",
+    ]
+    common = ["--agents", str(tmp_path), "--catalog", str(CATALOG), "--today", "2026-12-01"]
+    code, _, err = run(capsys, "new", "dormant-account-reviewer", *args, *common)
+    assert code == 0, err
+    path = tmp_path / "dormant-account-reviewer.yaml"
+    text = path.read_text()
+    document = yaml.safe_load(text)
+    assert document["access"]["scopes"], "the agent holds a custom scope"
+    assert not {"okta_api_scopes", "okta_admin_roles"} & set(document["access"]), document["access"]
+    example = text[text.index("# plugins:\n") : text.index("plugins: []\n")]
+    uncommented = "".join(line[2:] + "\n" for line in example.splitlines())
+    path.write_text(text.replace(example + "plugins: []\n", uncommented))
+    (reader,) = yaml.safe_load(path.read_text())["plugins"]
+    assert reader["okta_api_scopes"] == ["okta.users.read"] and reader["scopes"] == []
+    code, out, _ = run(capsys, "validate", "--agents", str(tmp_path), "--catalog", str(CATALOG))
+    assert code == 0, out
+    code, out, _ = run(capsys, "check", "--registry-only", *common, "--format", "json")
+    assert code == 0, out  # every registry rule, okta-management-separate-identity and the Okta rules included
 
 
 def test_new_refuses_unknown_purpose_and_existing_file(capsys, tmp_path: Path):
