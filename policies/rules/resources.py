@@ -29,6 +29,7 @@ SERVER_POLICY: Final = "okta:auth/serverPolicy:ServerPolicy"
 SERVER_POLICY_RULE: Final = "okta:auth/serverPolicyRule:ServerPolicyRule"
 SERVER_SCOPE: Final = "okta:auth/serverScope:ServerScope"
 APP_ROLE_ASSIGNMENT: Final = "okta:app/oauthRoleAssignment:OauthRoleAssignment"
+APP_API_SCOPE: Final = "okta:index/appOauthApiScope:AppOauthApiScope"
 CLIENT_SUPER_ADMIN_ROLE: Final = "okta:index/oauth2V1ClientsRoleSuperAdmin:Oauth2V1ClientsRoleSuperAdmin"
 CLIENT_ORG_ADMIN_ROLE: Final = "okta:index/oauth2V1ClientsRoleOrgAdmin:Oauth2V1ClientsRoleOrgAdmin"
 #: pulumi-okta 7.0.1 has one ``Oauth2V1ClientsRole<Role>`` resource per standard role (and ``...Custom``), all under
@@ -447,6 +448,41 @@ def _client_role(resource: PlannedResource) -> str | None:
         declared = resource.inputs.get("type")
         return declared.upper() if isinstance(declared, str) else None
     return None
+
+
+@rule(
+    id="no-forbidden-okta-scope-for-client",
+    number=63,
+    title="No client is granted an Okta management scope that grants admin roles or controls OAuth clients",
+    severity=Severity.ERROR,
+    nhi=("NHI5",),
+    rationale="An `okta.AppOauthApiScope` grants a client Okta management scopes on the org authorization server. "
+    "Scopes such as `okta.roles.manage` (assign admin roles, super admin included) or `okta.clients.manage` let the "
+    "client raise its own privileges, whether the grant comes from the registry or from hand-written Pulumi code. "
+    "The list is `forbidden_okta_scopes` in policies/settings.yaml (the registry rule `okta-admin-scope` uses it "
+    "too); no waiver makes such a grant acceptable.",
+    remediation="Remove the scope from the grant's `scopes`. An agent that must act on roles, clients, apps, "
+    "authorization servers or policies proposes the change for a human admin.",
+    kind=RuleKind.RESOURCE,
+    waivable=False,
+    other_standards=("ASI03",),
+)
+def no_forbidden_okta_scope_for_client(resource: PlannedResource, ctx: RuleContext) -> Iterable[Violation]:
+    if resource.type != APP_API_SCOPE:
+        return
+    granted = _strings(resource.inputs.get("scopes"))
+    if not granted:  # none, or not known yet during a preview
+        return
+    # Okta scope names are case-sensitive, but a differently cased spelling of a forbidden scope is never an honest
+    # mistake worth letting through to Okta's own error.
+    forbidden = {scope.casefold() for scope in ctx.settings.forbidden_okta_scopes}
+    found = [scope for scope in granted if scope.casefold() in forbidden]
+    if found:
+        yield Violation(
+            f"{describe(resource, 'Okta API scope grant')} gives a client {_listing(found)}; agents never hold "
+            "Okta scopes that grant admin roles or control OAuth clients, apps, authorization servers or policies",
+            ("scopes",),
+        )
 
 
 # ----------------------------------------------------------------------------------------------------- lifecycle

@@ -73,6 +73,21 @@ def test_pack_blocks_a_hand_written_app_with_a_secret_in_state(analyzer):
     assert "`expense-approver-app`" in by_policy["app-omit-secret"].message
 
 
+def test_pack_blocks_a_hand_written_grant_of_an_admin_granting_okta_scope(analyzer):
+    grant = "okta:index/appOauthApiScope:AppOauthApiScope"
+    request = analyzer_pb2.AnalyzeRequest(
+        type=grant,
+        name="vendor-sync-okta-api-scopes",
+        urn=f"urn:pulumi:prod::agentid::{grant}::vendor-sync-okta-api-scopes",
+        properties=props(
+            {"appId": "0oa1vendorsync", "issuer": "https://acme.okta.com", "scopes": ["okta.roles.manage"]}
+        ),
+    )
+    [diagnostic] = analyzer.Analyze(request, timeout=30).diagnostics
+    assert diagnostic.policyName == "no-forbidden-okta-scope-for-client"
+    assert diagnostic.enforcementLevel == analyzer_pb2.MANDATORY and "`okta.roles.manage`" in diagnostic.message
+
+
 def test_pack_passes_a_compliant_app_and_checks_the_stack_for_a_log_stream(analyzer):
     compliant = analyzer_pb2.AnalyzeRequest(
         type=APP,
