@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from benchmarks.keys import ec_public_jwk, rsa_public_jwk
-from benchmarks.violations import VIOLATIONS, PlantedViolation
+from benchmarks.violations import VIOLATIONS, PlantedViolation, waive_okta_token_lifetime
 from benchmarks.vocabulary import ACTIVE_HOURS, FIRST_NAMES, KINDS, LAST_NAMES, REGIONS, OktaPlugin
 
 SCHEMA_HEADER = "# yaml-language-server: $schema=../policies/agent.schema.json\n"
@@ -146,6 +146,7 @@ def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
         )
     if kind.okta_plugin is not None:
         agent["plugins"].append(_okta_plugin(kind.okta_plugin, rng, seed=seed, index=index, agent_name=name))
+        waive_okta_token_lifetime(agent, today)
     return agent
 
 

@@ -144,6 +144,25 @@ def _jwks_on_bare_ip(agent: dict[str, Any], _today: dt.date) -> None:
     agent["credentials"] = {"jwks_uri": f"https://10.20.30.40/agents/{agent['name']}/jwks.json"}
 
 
+def waive_okta_token_lifetime(agent: dict[str, Any], today: dt.date) -> None:
+    """Okta issues Okta management tokens for a fixed 60 minutes and prod allows 30 (Pulumi.prod.yaml), so an agent
+    holding Okta management access in prod carries the waiver the sample okta-user-auditor carries (rule
+    okta-management-token-lifetime); only the plant it was generated for may break a rule."""
+    waivers = agent.setdefault("waivers", [])
+    if "prod" not in agent["environments"] or any(w["rule"] == "okta-management-token-lifetime" for w in waivers):
+        return
+    review_by = dt.date.fromisoformat(agent["lifecycle"]["review_by"])
+    waivers.append(
+        {
+            "rule": "okta-management-token-lifetime",
+            "reason": "Okta fixes org authorization server tokens at 60 minutes; the reader's token rate and hours "
+            "are watched by the detections.",
+            "approved_by": "security.lead@example.com",
+            "expires": min(review_by, today + dt.timedelta(days=60)).isoformat(),
+        }
+    )
+
+
 def _management_plugin(agent: dict[str, Any]) -> dict[str, Any]:
     """The agent's plugin holding Okta management access, added (with its own jwks_uri) if it has none."""
     for plugin in agent.get("plugins") or []:
@@ -161,20 +180,23 @@ def _management_plugin(agent: dict[str, Any]) -> dict[str, Any]:
     return plugin
 
 
-def _okta_admin_scope(agent: dict[str, Any], _today: dt.date) -> None:
+def _okta_admin_scope(agent: dict[str, Any], today: dt.date) -> None:
     plugin = _management_plugin(agent)
+    waive_okta_token_lifetime(agent, today)
     plugin["okta_api_scopes"] = ["okta.users.read", "okta.roles.manage"]
     plugin["okta_admin_roles"] = ["READ_ONLY_ADMIN"]  # break only okta-admin-scope, not the role rules
 
 
-def _okta_write_scope(agent: dict[str, Any], _today: dt.date) -> None:
+def _okta_write_scope(agent: dict[str, Any], today: dt.date) -> None:
     plugin = _management_plugin(agent)
+    waive_okta_token_lifetime(agent, today)
     plugin["okta_api_scopes"] = ["okta.groups.manage"]
     plugin["okta_admin_roles"] = ["GROUP_MEMBERSHIP_ADMIN"]  # the least role for the write: one rule broken
 
 
-def _okta_access_beside_custom_scopes(agent: dict[str, Any], _today: dt.date) -> None:
+def _okta_access_beside_custom_scopes(agent: dict[str, Any], today: dt.date) -> None:
     """The shortcut a pull request takes: the agent's own key also gets Okta management access."""
+    waive_okta_token_lifetime(agent, today)
     agent["access"]["okta_api_scopes"] = ["okta.users.read"]
     agent["access"]["okta_admin_roles"] = ["READ_ONLY_ADMIN"]  # read-only and with its role: only rule 25 broken
 

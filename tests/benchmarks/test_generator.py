@@ -22,10 +22,11 @@ from tests.conftest import CATALOG, REPO, TODAY
 
 
 def findings_for(agents_dir: Path) -> list[dict]:
-    """Loader and registry-rule findings as `agentid check --format json` reports them (same engine, in-process)."""
+    """Loader and registry-rule findings as `agentid check --format json` reports them (same engine, in-process),
+    less the waived ones, which do not fail it (generated auditors in prod carry the sample's token-lifetime waiver)."""
     loaded = load_registry(agents_dir, CATALOG, root=REPO)
     rule_findings = evaluate(loaded.registry, today=TODAY, stack_token_limits=load_stack_limits(REPO))
-    return [f.to_dict() for f in (*loaded.findings, *rule_findings)]
+    return [f.to_dict() for f in (*loaded.findings, *rule_findings) if not f.waived]
 
 
 def test_valid_agents_pass_the_schema_and_every_registry_rule(tmp_path):

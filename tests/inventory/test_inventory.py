@@ -21,7 +21,9 @@ def test_risk_levels_of_the_sample_agents(sample_registry):
         "hr-onboarding-assistant": "critical",  # restricted HR records, plus a plugin identity
         "incident-responder": "medium",  # confidential logs
         "meeting-summarizer": "medium",  # internal data, plus a plugin identity
-        "okta-user-auditor": "high",  # confidential, plus Okta management scopes (on its directory-reader plugin)
+        # confidential, plus Okta management scopes (on its directory-reader plugin), plus a waiver in force (its
+        # reader's Okta-fixed 60-minute tokens in prod)
+        "okta-user-auditor": "critical",
         "support-triage": "high",  # confidential CRM, plus a plugin identity
     }
 
@@ -47,6 +49,7 @@ def test_management_scope_that_can_change_okta_is_at_least_high(sample_registry)
     docs_only = dataclasses.replace(
         sample_registry.get("okta-user-auditor"),
         access=Access(scopes=(), token_lifetime_minutes=5, okta_api_scopes=("okta.groups.manage",)),
+        waivers=(),  # the sample's token-lifetime waiver would raise the level on its own
     )
     risk = risk_of(docs_only, sample_registry.catalog, TODAY)
     assert risk.level == "high"
@@ -79,7 +82,8 @@ def test_okta_management_on_a_plugin_counts_once_as_the_agents(sample_registry):
     """Moving Okta management access to a plugin of its own (rule okta-management-separate-identity) keeps the
     privilege in the risk, named with its plugin, and does not add a plugin level on top: the separation is the
     safer shape and must not read as riskier."""
-    auditor = sample_registry.get("okta-user-auditor")
+    # without the sample's token-lifetime waiver, which is a level of its own (test_risk_levels_of_the_sample_agents)
+    auditor = dataclasses.replace(sample_registry.get("okta-user-auditor"), waivers=())
     risk = risk_of(auditor, sample_registry.catalog, TODAY)
     assert risk.reasons == (
         "reaches confidential data",

@@ -55,6 +55,7 @@ def test_failing_registry_json_report(capsys):
         ("restricted-scope-token-lifetime", "vendor-invoice-matcher.yaml", 17, False),
         ("okta-management-scope", "vendor-invoice-matcher.yaml", 18, True),
         ("okta-management-separate-identity", "vendor-invoice-matcher.yaml", 18, False),
+        ("okta-management-token-lifetime", "vendor-invoice-matcher.yaml", 18, False),  # prod allows 30 min
         ("waiver-self-approved", "vendor-invoice-matcher.yaml", 31, False),
     }
     first = report["findings"][0]
@@ -71,7 +72,7 @@ def test_failing_registry_json_report(capsys):
         "waiver",
     }
     assert report["summary"] | {"rules": 0} == {
-        "errors": 7,
+        "errors": 8,
         "warnings": 1,
         "waived": 1,
         "files": 2,
@@ -116,6 +117,7 @@ def test_junit_has_a_case_per_rule_and_agent(capsys):
     failed = sorted(name for name, case in cases.items() if any(isinstance(r, Failure) for r in case.result))
     assert failed == [
         "okta-management-separate-identity [vendor-invoice-matcher]",
+        "okta-management-token-lifetime [vendor-invoice-matcher]",
         "owner-not-agent-identity [vendor-invoice-matcher]",
         "private-key-material [meeting-notes-digest]",
         "purpose-data-domain [meeting-notes-digest]",
@@ -127,14 +129,14 @@ def test_junit_has_a_case_per_rule_and_agent(capsys):
     assert cases["single-owner [meeting-notes-digest]"].is_passed
     assert cases["review-overdue [vendor-invoice-matcher]"].is_passed
     # the suite's statistics (computed once, not per case) count every case
-    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (len(cases), 7, 1, 0)
+    assert (suite.tests, suite.failures, suite.skipped, suite.errors) == (len(cases), 8, 1, 0)
 
 
 def test_text_has_no_colour_off_a_terminal_and_ends_with_a_summary(capsys):
     code, out = failing_report(capsys, "text")
     assert code == 1 and "\x1b[" not in out
     assert "meeting-notes-digest.yaml:25:13: error: scope `crm.*` contains a wildcard [scope-wildcard]" in out
-    assert out.rstrip().endswith("2 agents, 29 rules: failed (7 errors, 1 warnings, 1 waived)")
+    assert out.rstrip().endswith("2 agents, 30 rules: failed (8 errors, 1 warnings, 1 waived)")
 
 
 def test_output_file_is_written_and_stdout_stays_empty(capsys, tmp_path):
@@ -279,21 +281,22 @@ def test_an_error_covered_by_a_valid_waiver_exits_0_and_is_tallied_as_waived(cap
     shutil.copytree(REPO / "agents", agents)
     auditor = agents / "okta-user-auditor.yaml"
     text = auditor.read_text()
-    assert "okta_api_scopes: [okta.users.read]" in text and "waivers: []" in text
+    assert "okta_api_scopes: [okta.users.read]" in text and "\nwaivers:\n" in text
     auditor.write_text(
         text.replace(
             "okta_api_scopes: [okta.users.read]", "okta_api_scopes: [okta.users.read, okta.groups.manage]"
         ).replace(
-            "waivers: []",
-            "waivers:\n  - rule: okta-management-scope\n"
+            "\nwaivers:\n",
+            "\nwaivers:\n  - rule: okta-management-scope\n"
             "    reason: Moves dormant users into the quarantine group during the Q1 access review (SEC-142).\n"
-            "    approved_by: security-lead@example.com\n    expires: 2027-01-15",
+            "    approved_by: security-lead@example.com\n    expires: 2027-01-15\n",
         )
     )
     args = ("check", "--agents", str(agents), "--registry-only", "--format", "json")
     code, out, _ = run(capsys, *args, *PINNED)
     summary = json.loads(out)["summary"]
-    assert code == 0 and (summary["errors"], summary["waived"]) == (0, 1)
+    # two waived: this one, and the sample's own waiver of okta-management-token-lifetime (prod allows 30 minutes)
+    assert code == 0 and (summary["errors"], summary["waived"]) == (0, 2)
     code, out, _ = run(capsys, *args, "--today", "2027-01-16")  # the day after the waiver expires
     rules = {f["rule"] for f in json.loads(out)["findings"] if not f["waived"]}
     assert code == 1 and {"okta-management-scope", "waiver-expired"} <= rules

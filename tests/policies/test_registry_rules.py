@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pytest
 
 from agentid.registry.model import Credentials, Registry
 from agentid.resources import PlannedResource
-from policies.engine import default_settings
+from policies.engine import default_settings, load_stack_limits
 from policies.rules import all_rules, get_rule
 from policies.rules.base import RuleContext, RuleKind
-from tests.conftest import TODAY
+from tests.conftest import REPO, TODAY
 from tests.policies import builders as b
 
 Build = Callable[[Registry], Registry]
@@ -31,6 +31,8 @@ class Case:
     stack: str | None = None
     resources: Callable[[], list[PlannedResource]] | None = field(default=None)
     passing_resources: Callable[[], list[PlannedResource]] | None = field(default=None)
+    #: per-stack token lifetime ceilings, as read from Pulumi.<stack>.yaml (none: every stack has the default)
+    token_limits: Mapping[str, int] | None = None
 
 
 def _owners(*owners: str) -> Build:
@@ -69,6 +71,11 @@ def _triage_account_lookup(r: Registry) -> Registry:
         "account-lookup", "Looks up the customer's Okta account status.", okta_admin_roles=("HELP_DESK_ADMIN",)
     )
     return b.okta_access(r, "support-triage", plugins=(*b.agent(r, "support-triage").plugins, lookup))
+
+
+def _auditor_dev_only(r: Registry) -> Registry:
+    """okta-user-auditor, its directory reader included, deployed to dev only (whose Pulumi.dev.yaml allows 60)."""
+    return b.with_agent(_reader()(r), "okta-user-auditor", environments=("dev",))
 
 
 def _auditor_waiver(rule: str, **kwargs) -> Build:
@@ -271,6 +278,14 @@ CASES: dict[str, Case] = {
         "support-triage",
         "token lifetime 61 min exceeds the stack maximum (dev: 60 min, prod: 60 min)",
     ),
+    "okta-management-token-lifetime": Case(
+        _reader(),  # dev and prod; prod's Pulumi.prod.yaml allows 30 minutes
+        _auditor_dev_only,
+        "okta-user-auditor",
+        "Okta management tokens of plugin `directory-reader` live 60 min (fixed by Okta's org authorization "
+        "server), longer than the stack maximum (prod: 30 min); token_lifetime_minutes cannot shorten them",
+        token_limits=load_stack_limits(REPO),
+    ),
     "agent-outside-environment": Case(
         lambda r: r,
         lambda r: r,
@@ -313,11 +328,19 @@ CASES: dict[str, Case] = {
 }
 
 
-def violations(rule_id: str, registry: Registry, *, stack=None, resources=None) -> list[tuple[str | None, str]]:
+def violations(
+    rule_id: str, registry: Registry, *, stack=None, resources=None, token_limits=None
+) -> list[tuple[str | None, str]]:
     """(agent, message) for every violation one rule finds, the way the engine calls it."""
     found = get_rule(rule_id)
     assert found is not None, f"rule {rule_id} is not registered"
-    ctx = RuleContext(today=TODAY, settings=default_settings(), registry=registry, stack=stack)
+    ctx = RuleContext(
+        today=TODAY,
+        settings=default_settings(),
+        registry=registry,
+        stack=stack,
+        stack_token_limits=dict(token_limits or {}),
+    )
     kind = found.meta.kind
     if kind is RuleKind.REGISTRY:
         return [(a.name, v.message) for a in registry for v in found.check(a, ctx)]
@@ -354,7 +377,11 @@ def test_metadata_is_complete_and_in_the_registry_range():
 def test_rule_fails_its_failing_fixture(rule_id, sample_registry):
     case = CASES[rule_id]
     found = violations(
-        rule_id, case.fails(sample_registry), stack=case.stack, resources=case.resources() if case.resources else None
+        rule_id,
+        case.fails(sample_registry),
+        stack=case.stack,
+        resources=case.resources() if case.resources else None,
+        token_limits=case.token_limits,
     )
     assert any(agent == case.agent and case.message in message for agent, message in found), found
 
@@ -363,7 +390,8 @@ def test_rule_fails_its_failing_fixture(rule_id, sample_registry):
 def test_rule_passes_its_passing_fixture(rule_id, sample_registry):
     case = CASES[rule_id]
     resources = case.passing_resources() if case.passing_resources else None
-    assert violations(rule_id, case.passes(sample_registry), stack=case.stack, resources=resources) == []
+    passes = case.passes(sample_registry)
+    assert violations(rule_id, passes, stack=case.stack, resources=resources, token_limits=case.token_limits) == []
 
 
 def test_the_sample_registry_passes_every_registry_rule(sample_registry):
