@@ -85,8 +85,11 @@ def _commit() -> str:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+        # The report's own files are outputs, not measured code: a previous run's report left uncommitted does not
+        # make this run's code differ from the commit.
+        outputs = [f":(exclude){path}" for path in ("docs/benchmarks.md", "docs/benchmarks.json")]
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *outputs],
+                               cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
         return out + (" (with uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
