@@ -24,7 +24,7 @@ from agentid.cli.common import (
     registry_options,
     today_option,
 )
-from agentid.detect.clientids import ClientIdError, load_client_ids
+from agentid.detect.clientids import ClientIdError, merge_client_ids
 from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
 
 if TYPE_CHECKING:
@@ -39,10 +39,13 @@ def detection_options(func: F) -> F:
         click.option("--stack", help="Only the agents this stack deploys (their `environments` name it)."),
         click.option(
             "--client-ids",
-            "client_ids_file",
+            "client_ids_files",
             type=click.Path(path_type=Path, dir_okay=False),
+            multiple=True,
             help="Real client ids: `pulumi stack output --json > FILE` (its clientIds map), or a JSON object "
-            '{"<identity>": "<client id>"}. Default: the offline ids the plan and tests use.',
+            '{"<identity>": "<client id>"}. Repeatable: a sharded environment passes one file per member stack '
+            "(and the core's), merged; an identity with two different ids is an error. "
+            "Default: the offline ids the plan and tests use.",
         ),
         click.option(
             "--deployer-id",
@@ -66,7 +69,7 @@ def _detection_set(
     paths: RepoPaths,
     today: dt.date,
     stack: str | None,
-    client_ids_file: Path | None,
+    client_ids_files: tuple[Path, ...],
     deployer_ids: tuple[str, ...],
     allowed_clients: tuple[str, ...],
 ) -> DetectionSet:
@@ -82,11 +85,12 @@ def _detection_set(
         named = sorted({env for agent in registry.agents for env in agent.environments})
         raise click.UsageError(
             f"no agent names stack {stack!r} in its environments; pass one of: {', '.join(named) or 'none'}"
+            + _sharded_hint(paths.root, stack)
         )
     client_ids = None
-    if client_ids_file is not None:
+    if client_ids_files:
         try:
-            client_ids = load_client_ids(client_ids_file, identity_names(agents))
+            client_ids = merge_client_ids(client_ids_files, identity_names(agents))
         except ClientIdError as exc:
             raise click.UsageError(str(exc)) from None
     return build_detection_set(
@@ -99,10 +103,24 @@ def _detection_set(
     )
 
 
+def _sharded_hint(root: Path, stack: str) -> str:
+    """A core or member stack (``agentid:shard``) is part of an environment: its agents list the environment's name,
+    and its detections are the environment's, compiled once from every member's client ids (docs/scale.md)."""
+    from policies.engine import load_stack_shards
+
+    environment = load_stack_shards(root)[0].get(stack)
+    if environment is None:
+        return ""
+    return (
+        f". Stack {stack} is part of the sharded environment {environment} (agentid:shard in Pulumi.{stack}.yaml): "
+        f"pass --stack {environment} with one --client-ids per member stack's outputs"
+    )
+
+
 #: Options that choose what the registry path builds; a compiled profile has already fixed every one of them.
 _REGISTRY_OPTIONS = {
     "stack": "--stack",
-    "client_ids_file": "--client-ids",
+    "client_ids_files": "--client-ids",
     "deployer_ids": "--deployer-id",
     "allowed_clients": "--allow-client",
     "agents_dir": "--agents",
@@ -190,7 +208,7 @@ def detect(
     events: str,
     profile_file: Path | None,
     stack: str | None,
-    client_ids_file: Path | None,
+    client_ids_files: tuple[Path, ...],
     deployer_ids: tuple[str, ...],
     allowed_clients: tuple[str, ...],
     today: dt.date,
@@ -227,7 +245,7 @@ def detect(
         if profile_file is not None:
             detections = _profile_set(profile_file)
         else:
-            detections = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+            detections = _detection_set(paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
         try:
             report = detect_events(source, detections)
         except OSError as exc:
@@ -305,7 +323,7 @@ def detections(
     event_source: str | None,
     max_pattern_chars: int,
     stack: str | None,
-    client_ids_file: Path | None,
+    client_ids_files: tuple[Path, ...],
     deployer_ids: tuple[str, ...],
     allowed_clients: tuple[str, ...],
     today: dt.date,
@@ -328,13 +346,16 @@ def detections(
       agentid detections --out build/detections --stack prod --client-ids outputs.json --deployer-id 0oa1deployer
       agentid detections --profile detection-profile.json --stack prod --client-ids outputs.json \\
         --deployer-id 0oa1deployer
+      # a sharded environment: one profile for prod, from the core's and every member's outputs
+      agentid detections --profile detection-profile.json --stack prod --client-ids prod-core.json \\
+        --client-ids prod-shard-00.json --client-ids prod-shard-01.json --deployer-id 0oa1deployer
     """
     if out_dir is None and profile_file is None:
         raise click.UsageError(
             "say what to write: --out DIR (Sigma rules and EventBridge patterns), --profile FILE (the compiled profile "
             "`agentid detect --profile` reads), or both"
         )
-    detection_set = _detection_set(paths, today, stack, client_ids_file, deployer_ids, allowed_clients)
+    detection_set = _detection_set(paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
     if out_dir is not None:
         _write_rules(out_dir, detection_set, event_source, max_pattern_chars)
     if profile_file is not None:

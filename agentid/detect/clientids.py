@@ -16,7 +16,7 @@ is derived from a hash so that renaming or adding an agent never changes another
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +76,9 @@ def _flatten(mapping: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
-def load_client_ids(path: Path, identities: Iterable[str]) -> dict[str, str]:
-    """Read a client id map from ``path`` (stack outputs or a flat map), keeping only registry identities.
-
-    An identity missing from the file is an error, not a silent gap: its grants would otherwise be reported as
-    shadow agents, or its abuse missed.
-    """
+def _read_map(path: Path) -> dict[str, str] | None:
+    """The identity -> client id map in ``path``, or ``None`` when it holds none; unreadable or invalid JSON is an
+    error naming the file."""
     try:
         document = orjson.loads(path.read_bytes())
     except OSError as exc:
@@ -91,7 +88,16 @@ def load_client_ids(path: Path, identities: Iterable[str]) -> dict[str, str]:
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}). "
             "Write it with `pulumi stack output --json > FILE`."
         ) from None
-    found = _extract(document)
+    return _extract(document)
+
+
+def load_client_ids(path: Path, identities: Iterable[str]) -> dict[str, str]:
+    """Read a client id map from ``path`` (stack outputs or a flat map), keeping only registry identities.
+
+    An identity missing from the file is an error, not a silent gap: its grants would otherwise be reported as
+    shadow agents, or its abuse missed.
+    """
+    found = _read_map(path)
     if not found:
         raise ClientIdError(
             f"{path}: no client ids found. Expected `pulumi stack output --json` with a `client_ids` map, "
@@ -105,3 +111,44 @@ def load_client_ids(path: Path, identities: Iterable[str]) -> dict[str, str]:
             "or pass --stack for the stack that deploys exactly these agents."
         )
     return {name: found[name] for name in wanted}
+
+
+def merge_client_ids(paths: Sequence[Path], identities: Iterable[str]) -> dict[str, str]:
+    """The client ids of a sharded environment: one stack-output file per member stack (and the core's, which holds
+    none), merged into one map of the registry identities.
+
+    Why strict: each member deploys its own agents, so an identity found with two different ids means two stacks
+    created an app for it (members with different ``count``, an agent moved without ``pulumi state move``) or one
+    file is stale; picking either id silently would report the other app as a shadow agent, or miss its abuse. The
+    same id in two files (re-exported twice) is harmless. A file holding no registry identity (the core's) adds
+    nothing; an identity in no file is an error, as with one file.
+    """
+    if len(paths) == 1:
+        return load_client_ids(paths[0], identities)
+    wanted = list(identities)
+    wanted_set = set(wanted)
+    merged: dict[str, str] = {}
+    source: dict[str, Path] = {}
+    for path in paths:
+        found = _read_map(path) or {}
+        for name, client_id in found.items():
+            if name not in wanted_set:
+                continue
+            if name in merged and merged[name] != client_id:
+                raise ClientIdError(
+                    f"{name} has client id {merged[name]} in {source[name]} but {client_id} in {path}: two stacks "
+                    "deployed it, or one file is stale. Re-export every member's outputs after `pulumi up` "
+                    "(`pulumi stack output --json`); if both apps exist, give every member the same agentid:shard "
+                    "count and move the agent with `pulumi state move` (docs/scale.md)."
+                )
+            merged.setdefault(name, client_id)
+            source.setdefault(name, path)
+    files = ", ".join(str(path) for path in paths)
+    missing = [name for name in wanted if name not in merged]
+    if missing:
+        raise ClientIdError(
+            f"no client id for {', '.join(missing)} in any of {files}. Pass one --client-ids per member stack of "
+            "the environment (`pulumi stack output --json` of each, after `pulumi up`), or pass --stack for the "
+            "stack that deploys exactly these agents."
+        )
+    return {name: merged[name] for name in wanted}
