@@ -3,6 +3,9 @@
 
     scripts/deploy_stacks.py [--root DIR]                    JSON {"unsharded": [...], "sharded": [...]} for a matrix
     scripts/deploy_stacks.py [--root DIR] --environment ENV  ENV's stacks, core then members, one per line
+    git diff --name-only --no-renames BASE HEAD | scripts/deploy_stacks.py --changed -
+                                                             JSON {"include": [{"stack": ...}]}: the sharded
+                                                             stacks a pull request touches, to preview
 
 Why a script: a sharded environment (docs/scale.md, "Outgrowing one stack") is a core stack and N member stacks that
 share the core's authorization server, so CI must deploy the core first and the members one at a time by index, then
@@ -14,6 +17,12 @@ validated by infra/sharding.py, so a broken configuration stops the workflow bef
 * ``sharded``: matrix entries ``{"stack", "environment", "compile_profile"}``, environment by environment (prod last),
   each its core then its members by index; ``compile_profile`` is true on the environment's last member, whose job
   compiles the environment's one detection profile after every member is deployed.
+
+``--changed`` (a file of changed paths, one a line; ``-`` for standard input) selects what a pull request must
+preview: an agent file ``agents/<name>.yaml`` touches the member ``shard_of(name, count)`` of each sharded environment
+(added, changed or deleted alike); a sharded stack's own ``Pulumi.<stack>.yaml`` touches that stack; the program,
+the catalog, the policies or the dependencies (``infra/``, ``agentid/``, ``policies/``, ``Pulumi.yaml``,
+``requirements.lock``) touch every sharded stack; anything else (docs, tests, workflows) none.
 
 Exit 0, or 2 with one ``error:`` line per problem naming the stack file and the fix (nothing printed on stdout).
 """
@@ -33,7 +42,19 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from infra.sharding import SHARD_KEY, ShardConfig, ShardConfigError, ShardMode, parse_shard_config  # noqa: E402
+from infra.sharding import (  # noqa: E402
+    SHARD_KEY,
+    ShardConfig,
+    ShardConfigError,
+    ShardMode,
+    parse_shard_config,
+    shard_of,
+)
+
+#: Paths whose change can alter every stack's plan: the Pulumi program, the registry code, the catalog and policies.
+PROGRAM_PREFIXES = ("infra/", "agentid/", "policies/")
+PROGRAM_FILES = ("Pulumi.yaml", "requirements.lock")
+AGENT_SUFFIXES = (".yaml", ".yml")
 
 
 class StackOrderError(ValueError):
@@ -173,19 +194,48 @@ def matrix(unsharded: list[str], environments: list[Environment]) -> dict[str, A
     return {"unsharded": unsharded, "sharded": entries}
 
 
+def touched(changed: list[str], environments: list[Environment], configs: Mapping[str, ShardConfig]) -> list[str]:
+    """The sharded stacks whose preview a change of ``changed`` (repository-relative paths) can alter, in deploy
+    order. Why per member: at 10,000 agents a one-agent pull request previews one member of ~500 agents, not all."""
+    wanted: set[str] = set()
+    for path in (line.strip() for line in changed):
+        if not path:
+            continue
+        if path.startswith(PROGRAM_PREFIXES) or path in PROGRAM_FILES:
+            return [stack for env in environments for stack in env.stacks]
+        folder, _, name = path.rpartition("/")
+        if folder == "agents" and name.endswith(AGENT_SUFFIXES):
+            agent = name.rsplit(".", 1)[0]
+            for env in environments:
+                wanted.update(s for s in env.members if shard_of(agent, configs[s].count) == configs[s].index)
+        elif not folder and name.startswith("Pulumi.") and name.endswith(".yaml"):
+            wanted.add(name[len("Pulumi.") : -len(".yaml")])
+    return [stack for env in environments for stack in env.stacks if stack in wanted]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--root", type=Path, default=Path(), help="directory holding Pulumi.<stack>.yaml (default: the current one)"
     )
     parser.add_argument("--environment", help="print this sharded environment's stacks, core first, one per line")
+    parser.add_argument(
+        "--changed",
+        type=argparse.FileType("r", encoding="utf-8"),
+        help="file of changed paths, one a line (- for standard input): print the sharded stacks to preview",
+    )
     args = parser.parse_args(argv)
     try:
-        unsharded, environments = plan(read_shards(args.root))
+        configs = read_shards(args.root)
+        unsharded, environments = plan(configs)
     except StackOrderError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    if args.changed is not None:
+        stacks = touched(args.changed.read().splitlines(), environments, configs)
+        print(json.dumps({"include": [{"stack": stack} for stack in stacks]}))
+        return 0
     if args.environment is None:
         print(json.dumps(matrix(unsharded, environments)))
         return 0

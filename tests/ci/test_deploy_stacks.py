@@ -23,6 +23,7 @@ from tests.conftest import REPO
 
 SCRIPT = REPO / "scripts" / "deploy_stacks.py"
 WORKFLOW = REPO / ".github" / "workflows" / "deploy.yml"
+PULL_REQUEST = REPO / ".github" / "workflows" / "pull-request.yml"
 DEPLOYER = "0oa1deployer0service0"
 MEMBERS = 3
 
@@ -162,12 +163,12 @@ def test_an_unknown_environment_is_named(sharded_repo: Path):
 # ------------------------------------------------------------------------------------------ the workflow as it runs
 
 
-def steps_of(job: str) -> list[dict]:
-    return yaml.safe_load(WORKFLOW.read_text())["jobs"][job]["steps"]
+def steps_of(job: str, workflow: Path = WORKFLOW) -> list[dict]:
+    return yaml.safe_load(workflow.read_text())["jobs"][job]["steps"]
 
 
-def step(job: str, name: str) -> dict:
-    (found,) = [s for s in steps_of(job) if s.get("name") == name]
+def step(job: str, name: str, workflow: Path = WORKFLOW) -> dict:
+    (found,) = [s for s in steps_of(job, workflow) if s.get("name") == name]
     return found
 
 
@@ -267,3 +268,63 @@ def test_the_workflow_file_is_still_linted_clean():
     assert {"stacks", "deploy", "deploy-sharded"} <= set(jobs)
     assert all("permissions" in jobs[name] for name in ("stacks", "deploy-sharded"))
     assert os.access(SCRIPT, os.X_OK)
+
+
+# ------------------------------------------------------------------------- pull requests: the touched members only
+
+
+def changed(root: Path, *paths: str) -> list[str]:
+    (root / "changed.txt").write_text("".join(f"{p}\n" for p in paths))
+    result = run_script(root, "--changed", str(root / "changed.txt"))
+    assert result.returncode == 0, result.stderr
+    return [entry["stack"] for entry in json.loads(result.stdout)["include"]]
+
+
+def test_a_pull_request_previews_only_the_members_its_agent_files_hash_to(sharded_repo: Path):
+    """finance-reconciler hashes to member 0 of 3, meeting-summarizer to member 2: member 1 and the core are left
+    alone; a deleted file (retired-expense-bot) is placed by its name like any other; docs change nothing."""
+    assert [shard_of(n, MEMBERS) for n in ("finance-reconciler", "meeting-summarizer")] == [0, 2]
+    selected = changed(sharded_repo, "agents/meeting-summarizer.yaml", "agents/finance-reconciler.yaml",
+                       "agents/README.md", "docs/scale.md", "tests/detect/test_cli.py")  # fmt: skip
+    assert selected == ["prod-shard-00", "prod-shard-02"]
+    retired = f"prod-shard-{shard_of('retired-expense-bot', MEMBERS):02d}"
+    assert changed(sharded_repo, "agents/retired-expense-bot.yaml") == [retired]
+    assert changed(sharded_repo, "docs/scale.md", ".github/workflows/deploy.yml") == []
+
+
+def test_a_program_or_stack_file_change_previews_what_it_can_alter(sharded_repo: Path):
+    every = ["prod-core", "prod-shard-00", "prod-shard-01", "prod-shard-02"]
+    assert changed(sharded_repo, "infra/program.py") == every
+    assert changed(sharded_repo, "policies/catalog.yaml", "agents/meeting-summarizer.yaml") == every
+    assert changed(sharded_repo, "Pulumi.prod-shard-01.yaml") == ["prod-shard-01"]
+    assert changed(sharded_repo, "Pulumi.dev.yaml") == [], "dev is unsharded: the existing preview job covers it"
+
+
+def test_the_pull_request_step_lists_the_touched_members_from_git(sharded_repo: Path):
+    """The members job's own script on a real git history: base commit, then a change to one agent file."""
+    env = workspace(sharded_repo) | {"GITHUB_OUTPUT": str(sharded_repo / "github-output")}
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]
+    # The checkout's agents/ is a symlink to the repository's; the history uses a plain directory of its own.
+    (sharded_repo / "agents").unlink()
+    (sharded_repo / "agents").mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=sharded_repo, check=True)
+    (sharded_repo / "agents" / "meeting-summarizer.yaml").write_text("name: meeting-summarizer\n")
+    (sharded_repo / "agents" / "finance-reconciler.yaml").write_text("name: finance-reconciler\n")
+    subprocess.run([*git, "add", "agents"], cwd=sharded_repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=sharded_repo, check=True)
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=sharded_repo, capture_output=True, text=True).stdout
+    (sharded_repo / "agents" / "meeting-summarizer.yaml").write_text("name: meeting-summarizer\n# widened\n")
+    subprocess.run([*git, "commit", "-qam", "change one agent"], cwd=sharded_repo, check=True)
+    result = run_step(step("members", "Select the touched member stacks", PULL_REQUEST)["run"], sharded_repo,
+                      env | {"BASE_SHA": base.strip()})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    outputs = dict(line.split("=", 1) for line in (sharded_repo / "github-output").read_text().splitlines())
+    assert json.loads(outputs["stacks"]) == {"include": [{"stack": "prod-shard-02"}]}
+    assert outputs["has-stacks"] == "true"
+    jobs = yaml.safe_load(PULL_REQUEST.read_text())["jobs"]
+    preview = jobs["preview-members"]
+    assert preview["strategy"]["matrix"] == "${{ fromJSON(needs.members.outputs.stacks) }}"
+    assert preview["if"] == "needs.members.outputs.has-stacks == 'true'"
+    (uses,) = [s for s in preview["steps"] if "pulumi/actions@" in s.get("uses", "")]
+    assert uses["with"]["command"] == "preview" and uses["with"]["stack-name"] == "${{ matrix.stack }}"
+    assert uses["with"]["policyPacks"] == "policies/pack"
