@@ -328,3 +328,31 @@ def test_the_pull_request_step_lists_the_touched_members_from_git(sharded_repo: 
     (uses,) = [s for s in preview["steps"] if "pulumi/actions@" in s.get("uses", "")]
     assert uses["with"]["command"] == "preview" and uses["with"]["stack-name"] == "${{ matrix.stack }}"
     assert uses["with"]["policyPacks"] == "policies/pack"
+
+
+def gate_run(root: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """The pull request's policy gate step, with an agentid that records the stacks it is asked to check."""
+    env = workspace(root) if not (root / "scripts").exists() else {"PATH": "/usr/bin:/bin", "HOME": str(root)}
+    recorder = root / ".venv" / "bin" / "agentid"
+    recorder.write_text('#!/bin/sh\necho "$3" >> checked.txt\n')
+    result = run_step(step("gate", "Policy gate (every stack)", PULL_REQUEST)["run"], root, env)
+    checked = root / "checked.txt"
+    return result, checked.read_text().split() if checked.exists() else []
+
+
+def test_the_pull_request_gate_checks_dev_and_prod_when_nothing_is_sharded(tmp_path: Path):
+    for stack in ("dev", "prod"):
+        shutil.copy(REPO / f"Pulumi.{stack}.yaml", tmp_path)
+    result, checked = gate_run(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert checked == ["dev", "prod"]
+
+
+def test_the_pull_request_gate_checks_the_core_and_every_member(sharded_repo: Path):
+    result, checked = gate_run(sharded_repo)
+    assert result.returncode == 0, result.stderr
+    assert checked == ["dev", "prod-core", "prod-shard-00", "prod-shard-01", "prod-shard-02"]
+    (sharded_repo / "Pulumi.prod-shard-01.yaml").unlink()
+    (sharded_repo / "checked.txt").unlink()
+    result, checked = gate_run(sharded_repo)
+    assert result.returncode != 0 and checked == [] and "no member has index 1" in result.stderr
