@@ -261,8 +261,8 @@ def test_the_last_member_compiles_one_profile_from_every_stacks_outputs(sharded_
     assert result.returncode == 2 and f"Error: {victim} has client id" in result.stderr
 
 
-def test_the_workflow_file_is_still_linted_clean():
-    """The sharded jobs keep the repository's rules: the generic workflow tests cover pinning, permissions and event
+def test_the_new_jobs_exist_with_permissions_and_the_script_is_executable():
+    """The generic workflow tests (test_workflows.py) lint every job and check pinning, permissions and event
     text for every job; this names the new ones so removing them is noticed."""
     jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
     assert {"stacks", "deploy", "deploy-sharded"} <= set(jobs)
