@@ -55,9 +55,10 @@ def max_sensitivity(agent: Agent, catalog: Catalog) -> Sensitivity | None:
 
 def okta_management(agent: Agent) -> list[tuple[str | None, tuple[str, ...], tuple[str, ...]]]:
     """(plugin name or ``None`` for the agent, Okta management scopes, admin roles) of every identity holding any."""
-    held = [(None, agent.access.okta_api_scopes, agent.access.okta_admin_roles)]
-    held += [(p.name, p.okta_api_scopes, p.okta_admin_roles) for p in agent.plugins]
-    return [(name, scopes, roles) for name, scopes, roles in held if scopes or roles]
+    return [
+        (None if index is None else agent.plugins[index].name, holder.okta_api_scopes, holder.okta_admin_roles)
+        for index, holder in agent.okta_management_holders()
+    ]
 
 
 def risk_of(agent: Agent, catalog: Catalog, today: dt.date) -> Risk:

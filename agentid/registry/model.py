@@ -195,6 +195,10 @@ class Access:
     def scope_names(self) -> tuple[str, ...]:
         return tuple([grant.name for grant in self.scopes])
 
+    @property
+    def holds_okta_management(self) -> bool:
+        return bool(self.okta_api_scopes or self.okta_admin_roles)
+
 
 @dataclass(frozen=True, slots=True)
 class Plugin:
@@ -212,6 +216,10 @@ class Plugin:
     def identity_name(self, agent_name: str) -> str:
         """The plugin's identity name, unique across the registry: ``<agent>--<plugin>``."""
         return f"{agent_name}--{self.name}"
+
+    @property
+    def holds_okta_management(self) -> bool:
+        return bool(self.okta_api_scopes or self.okta_admin_roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +308,18 @@ class Agent:
         yield self.name, self.credentials, self.access.scope_names
         for plugin in self.plugins:
             yield plugin.identity_name(self.name), plugin.credentials, plugin.scopes
+
+    def okta_management_holders(self) -> Iterator[tuple[int | None, Access | Plugin]]:
+        """Every identity holding Okta management access (``okta_api_scopes`` or ``okta_admin_roles``), the agent
+        first: ``(None, access)`` for the agent itself, ``(i, plugin)`` for its i-th plugin.
+
+        Why one place: that access may sit on the agent (a management-only agent) or on any plugin (where an agent
+        that also needs custom scopes keeps it), so rules, inventory and review must all look at every identity."""
+        if self.access.holds_okta_management:
+            yield None, self.access
+        for index, plugin in enumerate(self.plugins):
+            if plugin.holds_okta_management:
+                yield index, plugin
 
 
 @dataclass(frozen=True, slots=True)

@@ -677,16 +677,11 @@ def _plugin_dict(plugin: Plugin, catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def _holds_okta_management(holder: Agent | Plugin) -> bool:
-    access = holder.access if isinstance(holder, Agent) else holder
-    return bool(access.okta_api_scopes or access.okta_admin_roles)
-
-
 def _plugin_weight(plugin: Plugin, catalog: Catalog) -> tuple[int, tuple[str, ...]]:
     """A plugin identity weighs what its agent would: its scopes' data, or Okta management access above all but
     restricted data."""
     weight, tags = _max_scope_weight(plugin.scopes, catalog)
-    if _holds_okta_management(plugin):
+    if plugin.holds_okta_management:
         weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
     return max(weight, WEIGHT_AGENT), tags
 
@@ -715,7 +710,7 @@ def _plugin_mention(plugin: Plugin) -> str:
 
 def _agent_added(agent: Agent, catalog: Catalog) -> Change:
     weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
-    if any(_holds_okta_management(holder) for holder in (agent, *agent.plugins)):
+    if any(agent.okta_management_holders()):
         weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
     scopes = ", ".join(_scope_label(s, catalog) for s in agent.access.scope_names) or "no custom scopes"
     extras = _okta_access(agent.access.okta_api_scopes, agent.access.okta_admin_roles)
@@ -745,7 +740,7 @@ def _agent_added(agent: Agent, catalog: Catalog) -> Change:
 
 def _agent_removed(agent: Agent, catalog: Catalog) -> Change:
     weight, tags = _max_scope_weight(_all_scopes(agent), catalog)
-    if any(_holds_okta_management(holder) for holder in (agent, *agent.plugins)):
+    if any(agent.okta_management_holders()):
         weight, tags = max(weight, WEIGHT_MANAGEMENT), (*tags, "okta-management")
     identities = len(agent.plugins) + 1
     summary = f"agent removed: its {identities} identit{'y' if identities == 1 else 'ies'} will be deleted"

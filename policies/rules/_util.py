@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from agentid.registry.model import Agent, Credentials, Registry
+from agentid.registry.model import Agent, Credentials, Plugin, Registry
 
 ScopePath = tuple[str | int, ...]
 
@@ -42,14 +42,13 @@ def okta_access(agent: Agent) -> Iterator[IdentityAccess]:
     Okta management access may sit on the agent (a management-only agent) or on any plugin (the usual place when the
     agent also needs custom scopes), so the Okta rules judge each identity, never only ``access``. Identities
     without Okta access are skipped before anything is built: most agents have none, and six rules ask."""
-    access = agent.access
-    if access.okta_api_scopes or access.okta_admin_roles:
-        yield IdentityAccess(None, access.scope_names, access.okta_api_scopes, access.okta_admin_roles, ("access",))
-    for index, plugin in enumerate(agent.plugins):
-        if plugin.okta_api_scopes or plugin.okta_admin_roles:
+    for index, holder in agent.okta_management_holders():
+        if isinstance(holder, Plugin):
             yield IdentityAccess(
-                plugin.name, plugin.scopes, plugin.okta_api_scopes, plugin.okta_admin_roles, ("plugins", index)
+                holder.name, holder.scopes, holder.okta_api_scopes, holder.okta_admin_roles, ("plugins", index)
             )
+        else:
+            yield IdentityAccess(None, holder.scope_names, holder.okta_api_scopes, holder.okta_admin_roles, ("access",))
 
 
 def scope_uses(agent: Agent) -> Iterator[tuple[str, ScopePath, str]]:
