@@ -86,6 +86,16 @@ def in_shard(items: Iterable[T], config: ShardConfig, *, name_of: Any = lambda i
     return tuple(item for item in items if shard_of(name_of(item), config.count) == config.index)
 
 
+def shard_setting(config: Mapping[str, Any]) -> Any:
+    """``agentid:shard`` as a ``Pulumi.<stack>.yaml`` file's ``config`` mapping holds it, for code that reads stack
+    files outside the Pulumi program (the policy engine, scripts/deploy_stacks.py): the ``{value: ...}`` form a
+    config value may be written in is unwrapped, as Pulumi does."""
+    value = config.get(f"agentid:{SHARD_KEY}")
+    if isinstance(value, Mapping) and set(value) == {"value"}:
+        return value["value"]
+    return value
+
+
 def _where(stack: str) -> str:
     return f"Pulumi.{stack}.yaml: agentid:{SHARD_KEY}"
 

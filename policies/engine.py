@@ -152,16 +152,13 @@ def load_stack_shards(root: Path) -> tuple[dict[str, str], frozenset[str]]:
     """From each ``Pulumi.<stack>.yaml``'s ``agentid:shard``: the environment each sharded stack serves, and the
     member stacks (whose log stream lives in their core). A broken value is infra/config.py's to report (the plan
     of that stack fails with its message); it is skipped here."""
-    from infra.sharding import SHARD_KEY, ShardConfigError, ShardMode, parse_shard_config
+    from infra.sharding import ShardConfigError, ShardMode, parse_shard_config, shard_setting
 
     environments: dict[str, str] = {}
     members: set[str] = set()
     for stack, config in _stack_configs(root):
-        value = config.get(f"agentid:{SHARD_KEY}")
-        if isinstance(value, Mapping) and set(value) == {"value"}:
-            value = value["value"]
         try:
-            shard = parse_shard_config(value, stack)
+            shard = parse_shard_config(shard_setting(config), stack)
         except ShardConfigError:
             continue
         if shard.environment is not None:

@@ -49,6 +49,7 @@ from infra.sharding import (  # noqa: E402
     ShardMode,
     parse_shard_config,
     shard_of,
+    shard_setting,
 )
 
 #: Paths whose change can alter every stack's plan: the Pulumi program, the registry code, the catalog and policies.
@@ -95,11 +96,8 @@ def read_shards(root: Path) -> dict[str, ShardConfig]:
             problems.append(f"{path.name}: cannot read it as YAML ({exc}); fix the file")
             continue
         config = document.get("config") if isinstance(document, Mapping) else None
-        value = config.get(f"agentid:{SHARD_KEY}") if isinstance(config, Mapping) else None
-        if isinstance(value, Mapping) and set(value) == {"value"}:
-            value = value["value"]
         try:
-            configs[stack] = parse_shard_config(value, stack)
+            configs[stack] = parse_shard_config(shard_setting(config) if isinstance(config, Mapping) else None, stack)
         except ShardConfigError as exc:
             problems.append(str(exc))
     if problems:
