@@ -16,7 +16,7 @@ import click
 
 from benchmarks.generate import DEFAULT_SEED, generate
 from benchmarks.keys import RSA_POOL_PATH, generate_rsa_pool
-from benchmarks.run import REPO
+from benchmarks.run import REPO, REPORT_JSON_PATH, REPORT_PATH
 
 DEFAULT_TODAY = "2026-12-01"
 
@@ -70,7 +70,7 @@ def keys_command(count: int, path: Path) -> None:
               help="Run checkov on at most this many files; beyond, a subsample and an extrapolation.")  # fmt: skip
 @click.option("--detect-events", type=click.IntRange(1000, 5_000_000), default=200_000, show_default=True)
 @click.option("--today", default=DEFAULT_TODAY, show_default=True, callback=_date)
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=REPO / "docs" / "benchmarks.md",
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=REPORT_PATH,
               show_default=True)  # fmt: skip
 def run_command(
     sizes: tuple[int, ...],
@@ -129,8 +129,8 @@ def compile_project_bytecode() -> None:
 
 @cli.command("report")
 @click.option("--input", "source", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=REPO / "docs" / "benchmarks.json", show_default=True)  # fmt: skip
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=REPO / "docs" / "benchmarks.md",
+              default=REPORT_JSON_PATH, show_default=True)  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=REPORT_PATH,
               show_default=True)  # fmt: skip
 def report_command(source: Path, output: Path) -> None:
     """Re-render the report from the JSON a run wrote (e.g. after editing benchmarks/notes.md); measures nothing."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.measure import Measurement
-from benchmarks.run import REPO, STACK, SizeResult, Target
+from benchmarks.run import REPO, REPORT_JSON_PATH, REPORT_PATH, STACK, SizeResult, Target
 
 #: Rows of the per-size table: measurement key, what it is, and the floor it is compared with.
 ROWS: tuple[tuple[str, str, str | None], ...] = (
@@ -87,7 +87,7 @@ def _commit() -> str:
         ).stdout.strip()
         # The report's own files are outputs, not measured code: a previous run's report left uncommitted does not
         # make this run's code differ from the commit.
-        outputs = [f":(exclude){path}" for path in ("docs/benchmarks.md", "docs/benchmarks.json")]
+        outputs = [f":(exclude){path.relative_to(REPO)}" for path in (REPORT_PATH, REPORT_JSON_PATH)]
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *outputs],
                                cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
         return out + (" (with uncommitted changes)" if dirty else "")

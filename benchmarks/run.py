@@ -23,6 +23,9 @@ from benchmarks.generate import DEFAULT_SEED, Manifest, generate
 from benchmarks.measure import Command, CommandFailed, Measurement, measure_interleaved, run_once
 
 REPO = Path(__file__).resolve().parents[1]
+#: The report a run writes by default, and its JSON twin beside it (``python -m benchmarks report`` re-renders from it).
+REPORT_PATH = REPO / "docs" / "benchmarks.md"
+REPORT_JSON_PATH = REPORT_PATH.with_suffix(".json")
 #: The catalog every benchmark command reads (the generator writes agents against it).
 CATALOG = REPO / "policies" / "catalog.yaml"
 STACK = "prod"
