@@ -11,7 +11,11 @@ Keys (namespace ``agentid``):
   ``{id, audience, issuer?}`` to reuse an existing one;
 * ``logStream``: ``{type: aws_eventbridge, name, accountId, region, eventSourceName}`` or
   ``{type: splunk_cloud_logstreaming, name, host, edition}``; the Splunk HEC token is the separate secret
-  ``splunkHecToken`` (``pulumi config set --secret agentid:splunkHecToken ...``);
+  ``splunkHecToken`` (``pulumi config set --secret agentid:splunkHecToken ...``). ``eventSourceName``, ``host`` and
+  the token are held to the provider's own validators (agentid/conformance/okta.py): no hyphen in an event source
+  name, a Splunk Cloud host, a UUID token;
+* ``networkZones``: ``{<zone name>: {id: nzo..., gateways?: [CIDR, ...]}}``: the Okta network zones agent files name
+  (``access.network_zones``), resolved to this org's zone ids (Okta ids belong to one org);
 * ``maxTokenLifetimeMinutes``: the longest access-token lifetime this stack allows (resource rules judge it);
 * ``today``: optional ``YYYY-MM-DD`` deploy date override (expiry is judged on it);
 * ``detections``: ``{enabled, targetArn, deployerIds?, allowedClientIds?, maxPatternChars?}``, consumed by the
@@ -23,11 +27,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agentid.conformance import okta as provider
 from agentid.detect.eventbridge import AWS_MAX_PATTERN_CHARS, DEFAULT_MAX_PATTERN_CHARS, MIN_PATTERN_CHARS
 from infra.sharding import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
@@ -36,15 +42,21 @@ NAMESPACE = "agentid"
 EVENTBRIDGE = "aws_eventbridge"
 SPLUNK = "splunk_cloud_logstreaming"
 LOG_STREAM_TYPES = (EVENTBRIDGE, SPLUNK)
-SPLUNK_EDITIONS = ("aws", "aws_govcloud", "gcp")
+SPLUNK_EDITIONS = provider.SPLUNK_EDITIONS
 
 #: Okta's bounds for an access token lifetime (ServerPolicyRule.access_token_lifetime_minutes).
-MIN_TOKEN_MINUTES, MAX_TOKEN_MINUTES = 5, 1440
+MIN_TOKEN_MINUTES, MAX_TOKEN_MINUTES = provider.TOKEN_LIFETIME_MINUTES
 DEFAULT_MAX_TOKEN_MINUTES = 60
 
 SPLUNK_TOKEN_KEY = "splunkHecToken"
 
 DEFAULT_SERVER_DESCRIPTION = "Issues short-lived access tokens to registered AI agents (managed by agentid)."
+
+
+#: A zone's name as agent files write it (access.network_zones) and an Okta network zone id.
+ZONE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
+ZONE_ID = re.compile(r"nzo[A-Za-z0-9]{5,40}")
+NETWORK_ZONES_KEY = "networkZones"
 
 
 class ConfigError(ValueError):
@@ -84,6 +96,16 @@ class LogStreamConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class NetworkZone:
+    """One Okta network zone of this stack's org, by the name agent files use."""
+
+    name: str
+    id: str
+    #: the zone's gateway CIDRs (optional; detections compare token requests' source IPs with them)
+    gateways: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class DetectionsConfig:
     """Read by the ``Detections`` component (EventBridge rules on the Okta partner event bus)."""
 
@@ -112,6 +134,8 @@ class StackConfig:
     today: dt.date | None = None
     #: which part of the environment this stack deploys (``agentid:shard``; see infra/sharding.py, docs/scale.md)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
+    #: ``agentid:networkZones`` by zone name
+    network_zones: Mapping[str, NetworkZone] = dataclasses.field(default_factory=dict)
 
     @property
     def org_url(self) -> str:
@@ -181,8 +205,7 @@ def parse_authorization_server(value: Any, stack: str) -> AuthorizationServerCon
     )
 
 
-_AWS_ACCOUNT = re.compile(r"^\d{12}$")
-_EVENT_SOURCE = re.compile(r"^[A-Za-z0-9.\-_]{1,75}$")
+_AWS_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 def parse_log_stream(value: Any, stack: str) -> LogStreamConfig:
@@ -195,12 +218,16 @@ def parse_log_stream(value: Any, stack: str) -> LogStreamConfig:
     if kind == EVENTBRIDGE:
         _unknown_fields(data, {"type", "name", "accountId", "region", "eventSourceName"}, stack, key)
         account = _text(data, "accountId", stack, key) or ""
-        if not _AWS_ACCOUNT.match(account):
+        if not _AWS_ACCOUNT.fullmatch(account):
             raise ConfigError(f"{_where(stack, key)}.accountId must be a 12-digit AWS account id, not {account!r}")
         source = _text(data, "eventSourceName", stack, key) or ""
-        if not _EVENT_SOURCE.match(source):
+        # The provider's regex, read as Go reads it (agentid/conformance/okta.py): the Okta API accepts hyphens,
+        # pulumi-okta 7.0.1 refuses them at `pulumi preview`, so the stream and all that waits on it never deploy.
+        if not provider.is_event_source_name(source):
+            hint = f" (try {source.replace('-', '_')!r})" if "-" in source else ""
             raise ConfigError(
-                f"{_where(stack, key)}.eventSourceName must be 1-75 letters, digits, '.', '-' or '_', not {source!r}"
+                f"{_where(stack, key)}.eventSourceName must be 1-75 letters, digits, '.' or '_' (no hyphen: "
+                f"pulumi-okta 7.0.1 refuses it, {provider.EVENT_SOURCE_NAME_SOURCE}), not {source!r}{hint}"
             )
         return LogStreamConfig(
             type=kind, name=name, account_id=account, region=_text(data, "region", stack, key), event_source_name=source
@@ -209,10 +236,70 @@ def parse_log_stream(value: Any, stack: str) -> LogStreamConfig:
     host = _text(data, "host", stack, key) or ""
     if "://" in host or "/" in host:
         raise ConfigError(f"{_where(stack, key)}.host is a bare domain such as acme.splunkcloud.com, not {host!r}")
+    if not provider.is_splunk_host(host):
+        raise ConfigError(
+            f"{_where(stack, key)}.host must be a Splunk Cloud host, NAME.splunkcloud.com (or NAME.splunkcloud.gc.com, "
+            f"NAME.splunkcloud.fed.com, NAME.splunkcloud.mil), lower case, without `http-inputs-` or a port, as "
+            f"pulumi-okta 7.0.1 requires ({provider.SPLUNK_HOST_SOURCE}); not {host!r}"
+        )
     edition = _text(data, "edition", stack, key)
     if edition not in SPLUNK_EDITIONS:
         raise ConfigError(f"{_where(stack, key)}.edition must be one of {', '.join(SPLUNK_EDITIONS)}, not {edition!r}")
     return LogStreamConfig(type=kind, name=name, host=host, edition=edition)
+
+
+def check_splunk_token(token: str, stack: str) -> str:
+    """The Splunk HEC token as pulumi-okta 7.0.1 validates it (a UUID). Applied to the decrypted secret at deploy;
+    the offline plan cannot decrypt it and skips its placeholder. The token itself is never echoed."""
+    if token == "[secret]" or provider.is_splunk_token(token):
+        return token
+    raise ConfigError(
+        f"{_where(stack, SPLUNK_TOKEN_KEY)} is not a Splunk HEC token: pulumi-okta 7.0.1 wants a UUID such as "
+        f"xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx ({provider.SPLUNK_TOKEN_SOURCE}); copy it from Splunk's HTTP Event "
+        f"Collector settings and run `pulumi config set --secret {NAMESPACE}:{SPLUNK_TOKEN_KEY} ...`"
+    )
+
+
+def parse_network_zones(value: Any, stack: str) -> dict[str, NetworkZone]:
+    """``agentid:networkZones``: zone name -> this org's zone id (and optional gateway CIDRs)."""
+    key = NETWORK_ZONES_KEY
+    if value is None:
+        return {}
+    data = _mapping(value, stack, key, "{finance-batch: {id: nzo1..., gateways: [203.0.113.0/24]}}")
+    zones: dict[str, NetworkZone] = {}
+    seen_ids: dict[str, str] = {}
+    for name, entry in data.items():
+        where = f"{_where(stack, key)}.{name}"
+        if not isinstance(name, str) or not ZONE_NAME.fullmatch(name):
+            raise ConfigError(
+                f"{_where(stack, key)}: zone name {name!r} must be 1-63 lower-case letters, digits and hyphens, "
+                "starting with a letter (the name agent files use in access.network_zones)"
+            )
+        if isinstance(entry, str):
+            entry = {"id": entry}
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where} must be a mapping such as {{id: nzo1..., gateways: [203.0.113.0/24]}}")
+        _unknown_fields(entry, {"id", "gateways"}, stack, f"{key}.{name}")
+        zone_id = entry.get("id")
+        if not isinstance(zone_id, str) or not ZONE_ID.fullmatch(zone_id):
+            raise ConfigError(
+                f"{where}.id must be this org's Okta network zone id (nzo followed by letters and digits; "
+                f"Security > Networks in the Admin Console, or GET /api/v1/zones), not {zone_id!r}"
+            )
+        if zone_id in seen_ids:
+            other = seen_ids[zone_id]
+            raise ConfigError(f"{where}.id {zone_id} is also the id of zone {other}; give each zone its own")
+        seen_ids[zone_id] = name
+        gateways = entry.get("gateways", [])
+        if not isinstance(gateways, list) or not all(isinstance(g, str) for g in gateways):
+            raise ConfigError(f"{where}.gateways must be a list of CIDRs such as [203.0.113.0/24], not {gateways!r}")
+        for gateway in gateways:
+            try:
+                ipaddress.ip_network(gateway, strict=False)
+            except ValueError:
+                raise ConfigError(f"{where}.gateways: {gateway!r} is not an IP address or CIDR") from None
+        zones[name] = NetworkZone(name=name, id=zone_id, gateways=tuple(gateways))
+    return zones
 
 
 def parse_detections(value: Any, stack: str) -> DetectionsConfig:
@@ -309,6 +396,7 @@ def parse_stack_config(stack: str, okta: Mapping[str, Any], agentid: Mapping[str
         detections=parse_detections(agentid.get("detections"), stack),
         today=parse_today(agentid.get("today"), stack),
         shard=_parse_shard(agentid.get(SHARD_KEY), stack),
+        network_zones=parse_network_zones(agentid.get(NETWORK_ZONES_KEY), stack),
     )
 
 
@@ -325,7 +413,7 @@ def load_stack_config() -> StackConfig:
 
     okta, agentid = pulumi.Config("okta"), pulumi.Config(NAMESPACE)
     objects = {}
-    for key in ("authorizationServer", "logStream", "detections", SHARD_KEY):
+    for key in ("authorizationServer", "logStream", "detections", SHARD_KEY, NETWORK_ZONES_KEY):
         try:
             objects[key] = agentid.get_object(key)
         except Exception as exc:  # pulumi raises ConfigTypeError on malformed JSON

@@ -9,6 +9,7 @@ detections that consume it), then one ``AgentIdentity`` per agent the stack depl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, Id
 from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
 from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
-from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig
+from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig, check_splunk_token
 from infra.sdk_workarounds import install as install_sdk_workarounds
 from infra.sharding import CORE_OUTPUTS, in_shard
 
@@ -60,6 +61,27 @@ def used_scopes(registry: Registry, specs: list[IdentitySpec]) -> list[ScopeInfo
     return [registry.catalog.scopes[name] for name in names]
 
 
+def resolve_network_zones(agent: Agent, config: StackConfig) -> tuple[str, ...]:
+    """The Okta zone ids of the zones ``agent`` names, from this stack's ``agentid:networkZones``.
+
+    Agent files name zones (``finance-batch``), never ids: an id belongs to one Okta org, and dev and prod are two
+    orgs. A name the stack does not define is an error naming the agent file and line and the stack file to edit."""
+    ids = []
+    for index, name in enumerate(agent.access.network_zones):
+        zone = config.network_zones.get(name)
+        if zone is None:
+            line = agent.line("access", "network_zones", index) or agent.line("access", "network_zones")
+            where = f"{agent.file}:{line}" if line else agent.file
+            defined = ", ".join(sorted(config.network_zones)) or "none"
+            raise ProgramError(
+                f"{where}: agent {agent.name} names network zone `{name}`, which stack `{config.stack}` does not "
+                f"define (defined: {defined}). Add it to {NAMESPACE}:networkZones in {config.file} "
+                f"(`{name}: {{id: nzo...}}`, this org's zone id), or fix the name in {agent.file}."
+            )
+        ids.append(zone.id)
+    return tuple(ids)
+
+
 def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared:
     """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack.
 
@@ -71,8 +93,19 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
     shard = config.shard
     environment_agents = registry.for_stack(shard.environment_of(config.stack))
     agents = in_shard(environment_agents, shard)
-    agent_specs = {agent.name: IdentitySpec.for_agent(agent, today) for agent in agents}
-    plugin_specs = {agent.name: [IdentitySpec.for_plugin(agent, p, today) for p in agent.plugins] for agent in agents}
+    # Zone names resolve to this org's ids here, once per agent; its plugins inherit them.
+    zone_ids = {agent.name: resolve_network_zones(agent, config) for agent in agents}
+    agent_specs = {
+        agent.name: dataclasses.replace(IdentitySpec.for_agent(agent, today), network_zones=zone_ids[agent.name])
+        for agent in agents
+    }
+    plugin_specs = {
+        agent.name: [
+            dataclasses.replace(IdentitySpec.for_plugin(agent, p, today), network_zones=zone_ids[agent.name])
+            for p in agent.plugins
+        ]
+        for agent in agents
+    }
     all_specs = list(agent_specs.values()) + [spec for specs in plugin_specs.values() for spec in specs]
 
     declared = Declared()
@@ -87,7 +120,11 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
         )
         splunk_token = None
         if not config.log_stream.is_eventbridge:
-            splunk_token = pulumi.Config(NAMESPACE).require_secret(SPLUNK_TOKEN_KEY)
+            # Held to the provider's UUID validator once decrypted (at preview); offline it stays a placeholder.
+            stack = config.stack
+            splunk_token = (
+                pulumi.Config(NAMESPACE).require_secret(SPLUNK_TOKEN_KEY).apply(lambda t: check_splunk_token(t, stack))
+            )
         log_streaming = LogStreaming(
             LOG_STREAMING_NAME, LogStreamingArgs(config=config.log_stream, splunk_token=splunk_token)
         )

@@ -252,6 +252,10 @@ def _plans(
             )
             continue
         plans.append((stack, tuple(plan.resources)))
+        # Inputs pulumi-okta 7.0.1 would refuse at `pulumi preview`/`pulumi up` fail the gate like a rule.
+        from agentid.conformance import plan_findings
+
+        failures.extend(plan_findings(plan, registry, root=root))
     return plans, None, failures
 
 

@@ -110,7 +110,10 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
 
     Runs the same Pulumi program as `pulumi preview` under the Pulumi SDK's mock engine with the stack's
     configuration, and prints each resource's type, logical name, parent and inputs (secrets masked).
-    Exit status: 0 planned, 1 invalid definitions or configuration, 2 usage error (e.g. unknown stack).
+    Every planned input is also held to pulumi-okta 7.0.1's own validators (agentid/conformance): an input the
+    provider would refuse fails the run.
+    Exit status: 0 planned, 1 invalid definitions or configuration or an input the provider refuses, 2 usage error
+    (e.g. unknown stack).
 
     \b
     Examples:
@@ -146,4 +149,15 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
         click.echo(json.dumps(planned.to_dict(), indent=2))
     else:
         click.echo(render_table(planned, colour=sys.stdout.isatty()), nl=False)
+    # What pulumi-okta would refuse at `pulumi preview`/`pulumi up`: the plan is shown, and the run fails.
+    from agentid.conformance import plan_findings
+
+    refused = plan_findings(planned, result.registry, root=paths.root)
+    if refused:
+        _report_findings(
+            refused,
+            f"agentid plan: stack {stack} plans {len(refused)} input(s) pulumi-okta 7.0.1 would refuse; "
+            "`pulumi preview` would fail. Fix them and re-run.",
+        )
+        return EXIT_FINDINGS
     return EXIT_OK

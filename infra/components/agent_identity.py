@@ -61,6 +61,7 @@ class IdentitySpec:
     token_lifetime_minutes: int
     okta_api_scopes: tuple[str, ...] = ()
     okta_admin_roles: tuple[str, ...] = ()
+    #: zone names as the agent file writes them; infra/program.py replaces them with the stack's zone ids
     network_zones: tuple[str, ...] = ()
     active: bool = True
 
@@ -146,6 +147,13 @@ class AgentIdentity(pulumi.ComponentResource):
             # Without omit_secret Okta still generates a client secret and the provider keeps it in state in clear.
             omit_secret=True,
             status="ACTIVE" if spec.active else "INACTIVE",
+            # Without it the provider's Update calls PUT /apps/{id}/policies/{policy} after every change (expiry ->
+            # INACTIVE, key rotation), and Okta answers 400 for API service apps, which have no sign-on policy:
+            # provider issue 2295, fixed as an opt-out by PR 2403 (okta/terraform-provider-okta@e59c130b
+            # okta/services/idaas/resource_okta_app_oauth.go:994; Create already skips it for service apps, :569).
+            skip_authentication_policy=True,
+            # The zones' ids in this stack's org (agentid:networkZones). Needs Okta's "network restrictions for the
+            # OAuth token endpoint" feature: without it Okta refuses the `network` setting (docs/deploying.md).
             network=(
                 okta.app.OAuthNetworkArgs(connection="ZONE", includes=list(spec.network_zones))
                 if spec.network_zones

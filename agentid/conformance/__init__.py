@@ -1,0 +1,74 @@
+"""Provider conformance: refuse offline what ``pulumi preview`` / ``pulumi up`` with pulumi-okta 7.0.1 would refuse.
+
+:mod:`agentid.conformance.okta` holds the provider's rules (ported from its Go source, each citing file, line and
+commit); :func:`plan_findings` turns a plan's violations into findings that name the resource and the file to edit:
+the agent's file for an agent's resources, the stack file for the shared ones (authorization server, scopes, log
+stream). ``agentid plan`` and ``agentid check`` fail on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from agentid.conformance.okta import CHECKED_TYPES, CHECKS, Violation, check_resource, check_resources
+from agentid.findings import Finding, Severity
+
+__all__ = ["CHECKED_TYPES", "CHECKS", "RULE_ID", "Violation", "check_resource", "check_resources", "plan_findings"]
+
+#: The rule id conformance findings carry (not a registry/resource rule: a fact about the provider).
+RULE_ID = "provider-conformance"
+
+#: Which stack-file key configures each shared resource type, to point at the line to edit.
+_STACK_KEYS = {
+    "okta:index/logStream:LogStream": "agentid:logStream",
+    "okta:auth/server:Server": "agentid:authorizationServer",
+    "okta:auth/serverScope:ServerScope": None,  # scopes come from the catalog (policies/catalog.yaml)
+}
+
+
+def _stack_line(root: Path | None, stack: str, key: str | None) -> int | None:
+    if root is None or key is None:
+        return None
+    try:
+        lines = (root / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        if line.strip().startswith(f"{key}:"):
+            return number
+    return None
+
+
+def plan_findings(plan: Any, registry: Any = None, *, root: Path | None = None) -> list[Finding]:
+    """One error finding per provider rule a planned resource breaks."""
+    return [_finding(v, plan.stack, registry, root) for v in check_resources(plan.resources)]
+
+
+def _finding(violation: Violation, stack: str, registry: Any, root: Path | None) -> Finding:
+    agent = registry.get(violation.agent) if registry is not None and violation.agent else None
+    if agent is not None:
+        file, line = agent.file, agent.line("name")
+        fix = f"Fix {agent.file} (agent {agent.name}) so stack `{stack}` plans inputs the provider accepts."
+    elif violation.resource_type == "okta:auth/serverScope:ServerScope":
+        file, line = "policies/catalog.yaml", None
+        fix = "Rename the scope in policies/catalog.yaml (and the agents requesting it)."
+    else:
+        key = _STACK_KEYS.get(violation.resource_type)
+        file, line = f"Pulumi.{stack}.yaml", _stack_line(root, stack, key)
+        fix = f"Fix {key or 'the configuration'} in Pulumi.{stack}.yaml."
+    return Finding(
+        rule=RULE_ID,
+        severity=Severity.ERROR,
+        message=f"stack `{stack}`: {violation.message}",
+        file=file,
+        line=line,
+        agent=violation.agent,
+        remediation=f"{fix} Rule: {violation.check.description} ({violation.check.source}).",
+    )
+
+
+def describe(violations: Iterable[Violation]) -> str:
+    """Violations as lines of text (for errors raised outside the findings pipeline)."""
+    return "\n".join(f"- {v.message}" for v in violations)
