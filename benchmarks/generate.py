@@ -79,6 +79,10 @@ class Manifest:
         return manifest
 
 
+#: Network zone names the repository's stack files define (Pulumi.dev.yaml, Pulumi.prod.yaml: agentid:networkZones).
+NETWORK_ZONES = ("finance-batch",)
+
+
 def _person(rng: random.Random) -> str:
     return f"{rng.choice(FIRST_NAMES)}.{rng.choice(LAST_NAMES)}@example.com"
 
@@ -88,8 +92,9 @@ def _credentials(rng: random.Random, seed: int, index: int, label: str, kid: str
         return {"keys": [key]}
     if rng.random() < 0.25:
         return {"jwks_uri": uri}
-    crv = "P-384" if rng.random() < 0.2 else "P-256"
-    return {"keys": [ec_public_jwk(seed, f"{index}:{label}", kid, crv)]}
+    rng.random()  # was the P-384 roll: kept so every later draw (and so every generated registry) stays the same
+    # P-256 only: the schema refuses other curves (pulumi-okta 7.0.1 drops `crv`; see policies/agent.schema.json).
+    return {"keys": [ec_public_jwk(seed, f"{index}:{label}", kid, "P-256")]}
 
 
 def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
@@ -123,7 +128,8 @@ def valid_agent(index: int, *, seed: int, today: dt.date) -> dict[str, Any]:
             "scopes": [{"name": scope, "reason": reason} for scope, reason in kind.scopes],
             "token_lifetime_minutes": rng.choice((5, 10, 15)) if kind.restricted else rng.choice((10, 15, 30)),
             "okta_api_scopes": [],
-            "network_zones": [f"nzo1{kind.purpose.replace('-', '')[:8]}zone{index % 7}"] if rng.random() < 0.3 else [],
+            # Zone names, resolved per stack (agentid:networkZones): both of the repository's stacks define these.
+            "network_zones": [NETWORK_ZONES[index % len(NETWORK_ZONES)]] if rng.random() < 0.3 else [],
         },
         "plugins": [],
         "profile": {

@@ -31,13 +31,13 @@ config:
     name: agentid-test-system-log
     accountId: "123456789012"
     region: eu-west-1
-    eventSourceName: agentid-test-okta
+    eventSourceName: agentid_test_okta
   agentid:detections:
     enabled: true
     targetArn: {TARGET}
     deployerIds: [{DEPLOYER}]
 """
-SOURCE = "aws.partner/okta.com/example-test/agentid-test-okta"
+SOURCE = "aws.partner/okta.com/example-test/agentid_test_okta"
 AWS_TYPES = ("aws:", "pulumi:providers:aws", "agentid:aws:")
 
 

@@ -56,7 +56,8 @@ DEV_CONFIG = {
     "okta:baseUrl": "okta.com",
     "agentid:authorizationServer": '{"name": "agents-dev", "audience": "api://agents-dev"}',
     "agentid:logStream": '{"type": "aws_eventbridge", "name": "agentid-dev-system-log", "accountId": "123456789012",'
-    ' "region": "eu-west-1", "eventSourceName": "agentid-dev-okta"}',
+    ' "region": "eu-west-1", "eventSourceName": "agentid_dev_okta"}',
+    "agentid:networkZones": '{"finance-batch": {"id": "nzo1testzone0finance1"}}',
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 
@@ -12,16 +13,23 @@ import pytest
 from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
 from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
 
+#: The id a stack would resolve the agent's zone names to (infra/program.py resolve_network_zones).
+ZONE_ID = "nzo1testzone0finance1"
+
 
 def declare_identity(agent, scope_names, plugins=()) -> AgentIdentity:
-    """``agent``'s AgentIdentity against stand-in server scopes, as the program declares it (inside a mocked run)."""
+    """``agent``'s AgentIdentity against stand-in server scopes, as the program declares it (inside a mocked run):
+    zone names already resolved to an id, as infra/program.py does."""
+    spec = IdentitySpec.for_agent(agent, TODAY)
+    if spec.network_zones:
+        spec = dataclasses.replace(spec, network_zones=(ZONE_ID,))
     scopes = {
         name: okta.auth.ServerScope(f"scope-{name}", auth_server_id="aus1agents", name=name) for name in scope_names
     }
     return AgentIdentity(
         agent.name,
         AgentIdentityArgs(
-            spec=IdentitySpec.for_agent(agent, TODAY),
+            spec=spec,
             auth_server_id="aus1agents",
             scope_resources=scopes,
             org_url="https://example-dev.okta.com",
@@ -69,7 +77,7 @@ def test_finance_identity_inputs_under_sdk_mocks(runtime, sample_registry):
             assert rule_scopes == ["finance.ledger.read", "finance.reconciliation.write"], "finance-reconciler-rule"
             assert lifetime == 5, "finance-reconciler-rule access token lifetime"
             assert policy_id == "finance-reconciler-policy-id", "finance-reconciler-rule policy id"
-            assert network == {"connection": "ZONE", "includes": ["nzo1finance0batch0zone"]}, (
+            assert network == {"connection": "ZONE", "includes": [ZONE_ID]}, (
                 f"finance-reconciler-app network: {network}"
             )
             ran.append("checked")

@@ -15,7 +15,7 @@ EVENTBRIDGE = {
     "name": "agentid-dev-system-log",
     "accountId": "123456789012",
     "region": "eu-west-1",
-    "eventSourceName": "agentid-dev-okta",
+    "eventSourceName": "agentid_dev_okta",
 }
 
 
@@ -64,7 +64,14 @@ def test_splunk_stream():
             r"host is a bare domain",
         ),
         (
-            {"logStream": {"type": "splunk_cloud_logstreaming", "name": "s", "host": "acme", "edition": "azure"}},
+            {
+                "logStream": {
+                    "type": "splunk_cloud_logstreaming",
+                    "name": "s",
+                    "host": "acme.splunkcloud.com",
+                    "edition": "azure",
+                }
+            },
             r"edition must be one of",
         ),
         ({"detections": {"enabled": True}}, r"agentid:detections\.targetArn is required"),

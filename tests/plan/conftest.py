@@ -42,7 +42,9 @@ config:
     name: agentid-test-system-log
     accountId: "123456789012"
     region: eu-west-1
-    eventSourceName: agentid-test-okta
+    eventSourceName: agentid_test_okta
+  agentid:networkZones:
+    finance-batch: {id: nzo1testzone0finance1}
   agentid:maxTokenLifetimeMinutes: "45"
 """
 
@@ -56,6 +58,8 @@ config:
     name: agentid-test-splunk
     host: acme.splunkcloud.com
     edition: aws
+  agentid:networkZones:
+    finance-batch: {id: nzo1testzone0finance1}
   agentid:splunkHecToken:
     secure: v1:Q2lwaGVydGV4dE5vdEFSZWFsVG9rZW4=
 """

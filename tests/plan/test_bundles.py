@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+import yaml
 
 from agentid.detect.clientids import offline_client_id
 from agentid.detect.labels import app_label
@@ -87,6 +88,11 @@ def test_every_sample_agent_has_an_expected_bundle(sample_registry):
     assert set(EXPECTED_BUNDLES) == {a.name for a in sample_registry}, "a sample agent was added or removed"
 
 
+def _zone_ids(stack: str) -> dict[str, str]:
+    config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    return {name: zone["id"] for name, zone in config.get("agentid:networkZones", {}).items()}
+
+
 @pytest.mark.parametrize("agent_name", sorted(EXPECTED_BUNDLES))
 def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, prod_plan):
     agent = sample_registry.get(agent_name)
@@ -110,6 +116,8 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
         assert app.inputs["type"] == "service", where
         assert app.inputs["grantTypes"] == ["client_credentials"], where
         assert app.inputs["responseTypes"] == ["token"], where
+        # Provider issue 2295 / PR 2403: without it an update of a service app calls the policy API, which 400s.
+        assert app.inputs["skipAuthenticationPolicy"] is True, f"{where}: service app updates would get a 400"
         assert app.inputs["tokenEndpointAuthMethod"] == "private_key_jwt", where
         assert app.inputs["omitSecret"] is True, f"{where}: the client secret would land in state"
         assert app.inputs["status"] == "ACTIVE", where
@@ -126,7 +134,9 @@ def test_exact_bundle_per_sample_agent(agent_name, sample_registry, dev_plan, pr
             assert "jwksUri" not in app.inputs, where
         zones = agent.access.network_zones
         if zones:
-            assert app.inputs["network"] == {"connection": "ZONE", "includes": list(zones)}, where
+            # Names resolve to the stack's own zone ids (this reads the live stack file, like dev_plan/prod_plan).
+            ids = [_zone_ids(plan.stack)[zone] for zone in zones]
+            assert app.inputs["network"] == {"connection": "ZONE", "includes": ids}, where
         else:
             assert "network" not in app.inputs, where
 

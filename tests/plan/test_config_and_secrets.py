@@ -19,7 +19,7 @@ def test_eventbridge_log_stream(sample_registry, tmp_path):
     (stream,) = plan.of_type(LOG_STREAM)
     assert stream.inputs == {
         "name": "agentid-test-system-log",
-        "settings": {"accountId": "123456789012", "eventSourceName": "agentid-test-okta", "region": "eu-west-1"},
+        "settings": {"accountId": "123456789012", "eventSourceName": "agentid_test_okta", "region": "eu-west-1"},
         "status": "ACTIVE",
         "type": "aws_eventbridge",
     }, stream.urn

@@ -35,7 +35,7 @@ access:
     - {name: finance.ledger.read, reason: Reads the quarter's ledger entries and bank statement lines.}
     - {name: finance.reconciliation.write, reason: Its match-writer plugin records matches and exceptions.}
   token_lifetime_minutes: 10
-  network_zones: [nzo1finance0batch0zone]
+  network_zones: [finance-batch]
 plugins:
   - name: match-writer
     description: Records reconciliation matches and exceptions for the controllers.
@@ -49,6 +49,9 @@ plugins:
     credentials: {jwks_uri: "https://keys.example.com/agents/quarter-close-assistant/controller-directory/jwks.json"}
 profile: {max_tokens_per_hour: 30, active_hours_utc: "01:00-05:00"}
 """
+
+#: finance-batch's zone id in the dev org (Pulumi.dev.yaml agentid:networkZones; this test plans the live dev stack).
+DEV_FINANCE_BATCH_ZONE = "nzo1dv7k2m9q4r8s5t3w"
 
 AGENT = "quarter-close-assistant"
 PLUGIN = "quarter-close-assistant--match-writer"
@@ -75,7 +78,7 @@ def before_expiry(sample_registry) -> Plan:
 def test_plugin_is_restricted_to_its_agents_network_zones(before_expiry):
     for name in (f"{identity}-app" for identity in IDENTITIES):
         app = before_expiry.named(name)
-        assert app.inputs.get("network") == {"connection": "ZONE", "includes": ["nzo1finance0batch0zone"]}, (
+        assert app.inputs.get("network") == {"connection": "ZONE", "includes": [DEV_FINANCE_BATCH_ZONE]}, (
             f"{app.urn}: a plugin requests tokens from where its agent runs, so the agent's zones bind it too"
         )
 
