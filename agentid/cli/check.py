@@ -199,6 +199,10 @@ def run_check(
             on_plan = evaluate(registry, stack=plan_stack, resources=resources, **common)
             findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
         findings.extend(plan_findings)
+        # Okta ids belong to one org: a zone id in two stack files means one of them points at the wrong org.
+        from agentid.conformance import shared_zone_ids
+
+        findings.extend(shared_zone_ids(root))
     merged = merge_loader_findings(loader_findings, _unique(findings))
     return CheckRun(
         findings=merged,

@@ -15,7 +15,16 @@ from typing import Any
 from agentid.conformance.okta import CHECKED_TYPES, CHECKS, Violation, check_resource, check_resources
 from agentid.findings import Finding, Severity
 
-__all__ = ["CHECKED_TYPES", "CHECKS", "RULE_ID", "Violation", "check_resource", "check_resources", "plan_findings"]
+__all__ = [
+    "CHECKED_TYPES",
+    "CHECKS",
+    "RULE_ID",
+    "Violation",
+    "check_resource",
+    "check_resources",
+    "plan_findings",
+    "shared_zone_ids",
+]
 
 #: The rule id conformance findings carry (not a registry/resource rule: a fact about the provider).
 RULE_ID = "provider-conformance"
@@ -67,6 +76,53 @@ def _finding(violation: Violation, stack: str, registry: Any, root: Path | None)
         agent=violation.agent,
         remediation=f"{fix} Rule: {violation.check.description} ({violation.check.source}).",
     )
+
+
+def shared_zone_ids(root: Path) -> list[Finding]:
+    """A network zone id that two stack files both use (``agentid:networkZones``): every Okta id belongs to one org,
+    and each stack deploys to its own org, so one of them names a zone its org does not have."""
+    import yaml
+
+    users: dict[str, list[tuple[str, str, int | None]]] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+            config = (yaml.safe_load(text) or {}).get("config") or {}
+        except (OSError, yaml.YAMLError, AttributeError):
+            continue  # an unreadable stack file is reported by its plan
+        zones = config.get("agentid:networkZones") if isinstance(config, dict) else None
+        if not isinstance(zones, dict):
+            continue
+        lines = text.splitlines()
+        for name, entry in zones.items():
+            zone_id = entry.get("id") if isinstance(entry, dict) else entry
+            if isinstance(zone_id, str):
+                line = next((n for n, t in enumerate(lines, 1) if zone_id in t), None)
+                users.setdefault(zone_id, []).append((path.name, str(name), line))
+    findings = []
+    for zone_id, used in sorted(users.items()):
+        files = sorted({file for file, _name, _line in used})
+        if len(files) < 2:
+            continue
+        for file, name, line in used:
+            others = ", ".join(f for f in files if f != file)
+            findings.append(
+                Finding(
+                    rule=RULE_ID,
+                    severity=Severity.ERROR,
+                    message=(
+                        f"network zone `{name}` has id {zone_id}, which {others} also uses: Okta ids belong to one "
+                        "org and each stack deploys to its own, so at most one of them is right"
+                    ),
+                    file=file,
+                    line=line,
+                    remediation=(
+                        f"Look the zone up in the org {file} deploys to (Security > Networks, or GET /api/v1/zones) "
+                        "and set its own id in agentid:networkZones."
+                    ),
+                )
+            )
+    return findings
 
 
 def describe(violations: Iterable[Violation]) -> str:

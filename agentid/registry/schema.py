@@ -204,6 +204,12 @@ def _translate(error: ValidationError | FastError, doc: YamlDocument) -> Iterato
             "See agents/README.md for every field and an example.",
         )
         return
+    if "propertyNames" in getattr(error, "absolute_schema_path", ()) and isinstance(error.instance, str):
+        # A key of the mapping is wrong (e.g. a catalog scope named okta.*): point at that key, and name it.
+        name = error.instance
+        detail = custom or f"is not an allowed name ({error.message})"
+        yield SchemaProblem(f"{where}: `{name}` {detail}", doc.position_of((*path, name), key=True))
+        return
     if custom:
         yield SchemaProblem(f"{where}: {custom}", doc.position_of(path))
         return

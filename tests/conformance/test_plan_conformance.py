@@ -136,3 +136,23 @@ def test_a_shared_resource_finding_points_at_the_stack_file_line(plans):
     )
     assert (finding.file, finding.line, finding.agent) == ("Pulumi.dev.yaml", line, None), finding
     assert "okta-system-log" in finding.message and "resource_okta_log_stream.go:38" in finding.message
+
+
+def test_check_refuses_a_zone_id_shared_by_two_stacks(tmp_path, monkeypatch, capsys):
+    root = _copy_repo(tmp_path)
+    prod = root / "Pulumi.prod.yaml"
+    prod.write_text(prod.read_text().replace("nzo1prodzone0finance1", "nzo1devzone0finance01"))
+    monkeypatch.chdir(root)
+    code = main(["check", "--today", "2026-12-01", "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    shared = sorted(
+        (f["file"], f["line"]) for f in json.loads(out)["findings"] if "nzo1devzone0finance01" in f["message"]
+    )
+    assert shared == [("Pulumi.dev.yaml", 14), ("Pulumi.prod.yaml", 15)], shared
+
+
+def test_fixture_stacks_share_no_zone_id():
+    from agentid.conformance import shared_zone_ids
+
+    assert shared_zone_ids(REPO) == []
