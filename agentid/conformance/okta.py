@@ -260,7 +260,7 @@ def _service_skips_policy(inputs: Mapping[str, Any]) -> str | None:
         return None
     return (
         "a service app without `skipAuthenticationPolicy: true`: every update calls PUT /apps/{id}/policies/{policy}, "
-        "which Okta answers with 400 for API service apps (provider issue 2295, PR 2403)"
+        "which Okta answers with 400 for API service apps (provider issue 2295; opt-out added by PR 2428)"
     )
 
 
@@ -454,7 +454,7 @@ CHECKS: tuple[Check, ...] = (
         f"{_APP}:skipAuthenticationPolicy:service-update",
         OAUTH_APP,
         Source(_APP, 994, "Update's policy call"),
-        "service apps skip the authentication policy call (issue 2295)",
+        "service apps skip the authentication policy call (issue 2295, PRs 2403 and 2428)",
         _service_skips_policy,
     ),
     # okta_auth_server

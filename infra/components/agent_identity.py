@@ -148,12 +148,14 @@ class AgentIdentity(pulumi.ComponentResource):
             omit_secret=True,
             status="ACTIVE" if spec.active else "INACTIVE",
             # Without it the provider's Update calls PUT /apps/{id}/policies/{policy} after every change (expiry ->
-            # INACTIVE, key rotation), and Okta answers 400 for API service apps, which have no sign-on policy:
-            # provider issue 2295, fixed as an opt-out by PR 2403 (okta/terraform-provider-okta@e59c130b
-            # okta/services/idaas/resource_okta_app_oauth.go:994; Create already skips it for service apps, :569).
+            # INACTIVE, key rotation), and Okta answers 400 for API service apps, which have no sign-on policy
+            # (provider issue 2295). PR 2403 stopped the call on Create for service apps only; Update and Read still
+            # make it unless skip_authentication_policy is set (added by PR 2428): okta/terraform-provider-okta@
+            # e59c130b okta/services/idaas/resource_okta_app_oauth.go:569 (Create), :691 (Read), :994 (Update).
             skip_authentication_policy=True,
             # The zones' ids in this stack's org (agentid:networkZones). Needs Okta's "network restrictions for the
-            # OAuth token endpoint" feature: without it Okta refuses the `network` setting (docs/deploying.md).
+            # OAuth token endpoint" feature (Settings > Features), without which the restriction is not applied to
+            # token requests: https://support.okta.com/help/s/article/network-restrictions-for-oauth-token-endpoint
             network=(
                 okta.app.OAuthNetworkArgs(connection="ZONE", includes=list(spec.network_zones))
                 if spec.network_zones
