@@ -32,6 +32,8 @@ config:
     accountId: "123456789012"
     region: eu-west-1
     eventSourceName: agentid_test_okta
+  agentid:networkZones:
+    finance-batch: {{id: nzo1testzone0finance1}}
   agentid:detections:
     enabled: true
     targetArn: {TARGET}
