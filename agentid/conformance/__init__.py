@@ -37,6 +37,32 @@ _STACK_KEYS = {
 }
 
 
+#: The agent-file key an input comes from, by the planned input a check reads (the agent's own identity; a plugin's
+#: inputs fall back to the agent's `name` line).
+_AGENT_KEYS = {
+    "accessTokenLifetimeMinutes": ("access", "token_lifetime_minutes"),
+    "scopeWhitelists": ("access", "scopes"),
+    "jwks": ("credentials",),
+    "jwksUri": ("credentials",),
+    "network": ("access", "network_zones"),
+    "scopes": ("access", "okta_api_scopes"),
+    "type": ("access", "okta_admin_roles"),
+}
+
+
+def _agent_line(agent: Any, violation: Violation) -> int | None:
+    field = violation.check.id.split(":")[1].split(".")[0]
+    path = _AGENT_KEYS.get(field)
+    own = violation.resource_name.startswith(f"{agent.name}-") and not violation.resource_name.startswith(
+        f"{agent.name}--"
+    )
+    if path is not None and own and (field != "type" or "RoleAssignment" in violation.resource_type):
+        line = agent.line(*path)
+        if line is not None:
+            return line
+    return agent.line("name")
+
+
 def _stack_line(root: Path | None, stack: str, key: str | None) -> int | None:
     if root is None or key is None:
         return None
@@ -58,7 +84,7 @@ def plan_findings(plan: Any, registry: Any = None, *, root: Path | None = None) 
 def _finding(violation: Violation, stack: str, registry: Any, root: Path | None) -> Finding:
     agent = registry.get(violation.agent) if registry is not None and violation.agent else None
     if agent is not None:
-        file, line = agent.file, agent.line("name")
+        file, line = agent.file, _agent_line(agent, violation)
         fix = f"Fix {agent.file} (agent {agent.name}) so stack `{stack}` plans inputs the provider accepts."
     elif violation.resource_type == "okta:auth/serverScope:ServerScope":
         file, line = "policies/catalog.yaml", None

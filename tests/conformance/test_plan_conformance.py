@@ -104,7 +104,9 @@ def test_plan_cli_fails_on_a_conformance_finding(narrower_provider, monkeypatch,
     out, err = capsys.readouterr()
     assert code == 1, err
     assert json.loads(out)["stack"] == "dev", "the plan is still printed"
-    assert "finance-reconciler-rule" in err and "agents/finance-reconciler.yaml" in err, err
+    assert "finance-reconciler-rule" in err and "agents/finance-reconciler.yaml:25:" in err, (
+        "token_lifetime_minutes line"
+    )
     assert "resource_okta_auth_server_policy_rule.go:76" in err, err
 
 
