@@ -249,3 +249,21 @@ def test_resource_log_stream_go_splunk_token_wants_a_uuid():
     assert list(check_resource(LS, "s", _set(SPLUNK, "settings.token", good))) == []
     for bad in ("d1b4a0e2-6f3c-6b8a-9e21-5c7f0a1b2c3d", "d1b4a0e2-6f3c-4b8a-7e21-5c7f0a1b2c3d", "d1b4a0e26f3c4b8a"):
         assert list(check_resource(LS, "s", _set(SPLUNK, "settings.token", bad))), bad
+
+
+# Outside fixture: the values the provider's own acceptance tests and examples deploy with
+# (okta/terraform-provider-okta@e59c130b examples/resources/okta_log_stream/basic.tf:8,17,19 and resource.tf:9).
+PROVIDER_ACCEPTANCE_EVENT_SOURCE = "testAcc_replace_with_uuid"
+PROVIDER_EXAMPLE_EVENT_SOURCE = "okta_log_stream"
+PROVIDER_ACCEPTANCE_HOST = "acme.splunkcloud.com"
+PROVIDER_ACCEPTANCE_TOKEN = "58A7C8D6-4E2F-4C3B-8F5B-D4E2F3A4B5C6"
+
+
+def test_resource_log_stream_go_accepts_the_providers_own_acceptance_test_values():
+    for name in (PROVIDER_ACCEPTANCE_EVENT_SOURCE, PROVIDER_EXAMPLE_EVENT_SOURCE):
+        assert list(check_resource(LS, "s", _set(VALID[LS], "settings.eventSourceName", name))) == [], name
+    splunk = {
+        **SPLUNK,
+        "settings": {"edition": "aws", "host": PROVIDER_ACCEPTANCE_HOST, "token": PROVIDER_ACCEPTANCE_TOKEN},
+    }
+    assert list(check_resource(LS, "s", splunk)) == []

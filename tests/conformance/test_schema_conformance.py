@@ -36,3 +36,24 @@ def test_resource_okta_app_oauth_go_jwks_drops_crv_so_only_p256_is_allowed(capsy
 
 def test_fixture_repo_with_zone_names_validates(capsys):
     assert main(["validate"]) == 0, capsys.readouterr()
+
+
+#: The one EC key the provider's own acceptance test deploys: okta/terraform-provider-okta@e59c130b
+#: examples/resources/okta_app_oauth/service_with_jwks.tf:23-28 (documented there as crv P-256, :31-40) and checked by
+#: okta/services/idaas/resource_okta_app_oauth_test.go:337-340.
+PROVIDER_TEST_EC_KEY = (
+    "{kty: EC, kid: SIGNING_KEY_EC, crv: P-256, x: K37X78mXJHHldZYMzrwipjKR-YZUS2SMye0KindHp6I, "
+    "y: 8IfvsvXWzbFWOZoVOMwgF5p46mUj3kbOVf9Fk0vVVHo}"
+)
+
+
+def test_resource_okta_app_oauth_go_the_providers_own_p256_test_key_is_accepted():
+    from agentid.registry import load_agent_bytes
+
+    text = (HERE / "p384-agent" / "agents" / "expense-auditor.yaml").read_text(encoding="utf-8")
+    start, end = text.index("    - kty: EC"), text.index("access:")
+    patched = text[:start] + f"    - {PROVIDER_TEST_EC_KEY}\n" + text[end:]
+    agent, findings = load_agent_bytes(patched.encode(), "agents/expense-auditor.yaml", expected_name="expense-auditor")
+    assert agent is not None and not findings, [f.message for f in findings]
+    [key] = agent.credentials.keys
+    assert (key.kty, key.crv) == ("EC", "P-256")
