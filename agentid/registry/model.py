@@ -186,6 +186,8 @@ class Access:
     scopes: tuple[ScopeGrant, ...]
     token_lifetime_minutes: int
     okta_api_scopes: tuple[str, ...] = ()
+    #: network zone *names* (``finance-batch``); each stack resolves them to its org's zone ids
+    #: (``agentid:networkZones`` in Pulumi.<stack>.yaml, infra/program.py)
     network_zones: tuple[str, ...] = ()
     #: Okta standard admin roles (``READ_ONLY_ADMIN``) assigned to the agent's app: Okta refuses management API
     #: calls (403) from a service app without one, whatever ``okta_api_scopes`` its tokens carry
