@@ -21,6 +21,7 @@ from agentid.cli.common import (
     EXIT_USAGE,
     RepoPaths,
     load_or_exit,
+    refuse_unloaded,
     registry_options,
     today_option,
 )
@@ -66,6 +67,7 @@ def detection_options(func: F) -> F:
 
 
 def _detection_set(
+    command: str,
     paths: RepoPaths,
     today: dt.date,
     stack: str | None,
@@ -75,10 +77,8 @@ def _detection_set(
 ) -> DetectionSet:
     """The detections built from the registry (every agent file parsed and checked)."""
     result = load_or_exit(paths)
-    if not result.ok:
-        for finding in result.findings:
-            click.echo(f"{finding.location}: {finding.severity.value}: {finding.message}", err=True)
-        raise click.UsageError("the registry is invalid; fix it (see `agentid validate`) before generating detections")
+    # Without an agent whose file fails to load, its tokens would be alerted on as a shadow agent's.
+    refuse_unloaded(command, result, "detections without them would call those agents shadow agents")
     registry = result.registry
     agents = registry.for_stack(stack) if stack else registry.agents
     if stack and not agents:
@@ -227,7 +227,7 @@ def detect(
     agents/. A profile compiled on another day judges events the same way (expiry is per event date); recompile it
     whenever the registry or the stack's client ids change.
 
-    Exit status: 0 no alert, 1 alerts, 2 usage error.
+    Exit status: 0 no alert, 1 alerts or a definition that fails to load (nothing is judged), 2 usage error.
 
     \b
     Examples:
@@ -245,7 +245,7 @@ def detect(
         if profile_file is not None:
             detections = _profile_set(profile_file)
         else:
-            detections = _detection_set(paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
+            detections = _detection_set("detect", paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
         try:
             report = detect_events(source, detections)
         except OSError as exc:
@@ -340,6 +340,8 @@ def detections(
     registry: the deploy job writes it after `pulumi up`, with the stack's outputs as --client-ids. It records the
     stack, --today, the agentid version and a digest of the registry's files.
 
+    Exit status: 0 written, 1 a definition fails to load (nothing is written), 2 usage error.
+
     \b
     Examples:
       pulumi stack output --json > outputs.json
@@ -355,7 +357,7 @@ def detections(
             "say what to write: --out DIR (Sigma rules and EventBridge patterns), --profile FILE (the compiled profile "
             "`agentid detect --profile` reads), or both"
         )
-    detection_set = _detection_set(paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
+    detection_set = _detection_set("detections", paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
     if out_dir is not None:
         _write_rules(out_dir, detection_set, event_source, max_pattern_chars)
     if profile_file is not None:

@@ -71,6 +71,7 @@ def build_review(
         diff=diff_registries(base.registry, head.registry, not_loaded),
         findings=compare_findings(base_findings, head_findings, engine_label or "policy engine"),
         load_errors_at_head=sum(1 for f in head.findings if f.severity is Severity.ERROR),
+        load_error_files=tuple(sorted({f.file for f in head.findings if f.severity is Severity.ERROR and f.file})),
         plan=plan,
     )
 
