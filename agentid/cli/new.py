@@ -182,7 +182,8 @@ def _refuse_outside_owners(owners: tuple[str, ...], paths: RepoPaths) -> None:
     except SettingsError as exc:
         raise click.UsageError(f"the settings are invalid: {exc}. Fix {settings_file}.") from None
     ctx = RuleContext(today=dt.date.min, settings=settings)
-    outside = [owner for owner in owners if not in_allowed_domain(owner, ctx)]
+    # Not an email at all is the schema's to word (below, with the expected form).
+    outside = [owner for owner in owners if "@" in owner and not in_allowed_domain(owner, ctx)]
     if outside:
         domains = ", ".join(sorted(settings.allowed_owner_domains))
         raise click.BadParameter(

@@ -31,7 +31,7 @@ COMMANDS: dict[str, list[str]] = {
     "review": ["review", "--base", "HEAD", "--no-plan", "--today", TODAY.isoformat()],
     "detect": ["detect", "--events", "events.jsonl", "--today", TODAY.isoformat()],
     "detections": ["detections", "--out", "out/detections", "--today", TODAY.isoformat()],
-    "show": ["show", "finance-reconciler", "--today", TODAY.isoformat()],
+    "show": ["show", "finance-reconciler", "--no-plan", "--today", TODAY.isoformat()],
 }
 
 
