@@ -85,3 +85,11 @@ def test_plan_removals_of_an_agent_that_fails_to_load_are_left_out():
     plan = _without_unloaded(PlanDiff(changes=changes, stacks=("dev",)), {"meeting-summarizer"})
     assert [c.agent for c in plan.changes] == ["support-triage"]
     assert "not compared: meeting-summarizer" in plan.notes[0]
+
+
+def test_an_agent_whose_file_breaks_at_head_is_not_reported_removed(workspace, capsys):
+    workspace.edit("support-triage", "environments:", "enviroments:")
+    status, data, _ = _review(capsys, "--base", "HEAD")
+    assert status == 1
+    assert data["summary"]["agents_removed"] == [] and data["summary"]["agents_not_loaded"] == ["support-triage"]
+    assert any("did you mean `environments`" in f["message"] for f in data["findings"]["introduced"])
