@@ -385,7 +385,7 @@ def _detect(result: SizeResult, work: Path, settings: Settings, env: dict[str, s
     # The deploy job compiles the profile once (after `pulumi up`); detection runs read it without the registry.
     # Timed once and reported apart: it is not part of a detection run.
     profile = work / "detection-profile.json"
-    compile_argv = (*agentid, "detections", "--profile", str(profile), *registry)
+    compile_argv = (*agentid, "detections", "--profile", str(profile), "--offline-ids", *registry)
     m["detect_compile_profile"] = Measurement("agentid detections --profile", compile_argv,
                                               [run_once(compile_argv, cwd=REPO, env=env)])  # fmt: skip
     result.facts["detect_profile_bytes"] = profile.stat().st_size

@@ -168,6 +168,13 @@ def load_stack_shards(root: Path) -> tuple[dict[str, str], frozenset[str]]:
     return environments, frozenset(members)
 
 
+def load_known_environments(root: Path) -> frozenset[str]:
+    """What an agent's ``environments`` may name: the stack of every ``Pulumi.<stack>.yaml`` under ``root``, and the
+    environment each sharded stack serves (``agentid:shard``)."""
+    stacks = {path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.*.yaml")}
+    return frozenset(stacks | set(load_stack_shards(root)[0].values()))
+
+
 def load_stack_limits(root: Path) -> dict[str, int]:
     """Token lifetime ceilings per stack from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)."""
     limits: dict[str, int] = {}
@@ -215,6 +222,7 @@ def evaluate(
     stack_token_limits: Mapping[str, int] | None = None,
     stack_pattern_limits: Mapping[str, int] | None = None,
     stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
+    known_environments: frozenset[str] | None = None,
 ) -> list[Finding]:
     """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order.
     ``stack_shards`` is :func:`load_stack_shards`'s answer (sharded stacks' environments, member stacks)."""
@@ -230,6 +238,7 @@ def evaluate(
         stack_pattern_limits=dict(stack_pattern_limits or {}),
         stack_environments=dict(environments),
         member_stacks=members,
+        known_environments=known_environments,
     )
     findings: list[Finding] = []
     # Rules read a registry of up to millions of objects and build little: the cyclic collector would only re-scan

@@ -169,6 +169,7 @@ def run_check(
     """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan."""
     from policies.engine import (
         evaluate,
+        load_known_environments,
         load_stack_limits,
         load_stack_pattern_limits,
         load_stack_shards,
@@ -183,6 +184,7 @@ def run_check(
         "stack_token_limits": limits,
         "stack_pattern_limits": load_stack_pattern_limits(root),
         "stack_shards": load_stack_shards(root),
+        "known_environments": load_known_environments(root),
     }
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None

@@ -5,22 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from agentid.findings import Finding
+from agentid.findings import Finding, sorted_findings
 
 if TYPE_CHECKING:
     from agentid.registry import LoadResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: exit statuses every command shares
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+#: exit statuses every command shares (README "Exit status"): 0 ok; 1 findings, which include a definition that
+#: fails to load (the same in every command that reads the registry: a report that leaves an agent out says so and
+#: exits 1); 2 usage errors (a flag, a missing directory, a broken catalog or settings file); 3 a bug in agentid.
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -99,16 +101,42 @@ def load_or_exit(paths: RepoPaths) -> LoadResult:
 
 
 def report_unloaded(command: str, result: LoadResult) -> list[str]:
-    """Name, on standard error, the definitions that fail to load (a report on the rest would silently omit them);
-    return their files."""
-    skipped = sorted({f.file or "?" for f in result.findings if f.severity == "error"})
+    """Name, on standard error, the definitions that fail to load (a report on the rest would silently omit them),
+    each problem as ``file:line:col: error: message`` with its fix; return their files. A command that goes on
+    without them exits :data:`EXIT_FINDINGS`."""
+    errors = [f for f in result.findings if f.severity == "error"]
+    skipped = sorted({f.file or "?" for f in errors})
     if skipped:
+        echo_findings(errors)
         click.echo(
             f"agentid {command}: {len(skipped)} definition(s) fail to load and are left out: {', '.join(skipped)} "
-            "(run `agentid validate`)",
+            "(run `agentid validate`); exit status 1",
             err=True,
         )
     return skipped
+
+
+def echo_findings(findings: Iterable[Finding]) -> None:
+    """Findings on standard error as ``file:line:col: severity: message [rule]`` and a ``fix:`` line."""
+    from agentid.output.text import render_finding
+
+    for finding in sorted_findings(findings):
+        click.echo(render_finding(finding, colour=False), err=True)
+
+
+def refuse_unloaded(command: str, result: LoadResult, consequence: str) -> None:
+    """Stop with :data:`EXIT_FINDINGS` when a definition fails to load, for a command whose output would be wrong
+    without it (``consequence`` says how); the problems are printed with their fixes."""
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors:
+        echo_findings(errors)
+        files = sorted({f.file or "?" for f in errors})
+        click.echo(
+            f"agentid {command}: {len(files)} definition(s) fail to load ({', '.join(files)}); {consequence}. "
+            "Fix them (`agentid validate` lists the same problems) and re-run.",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
 def write_output(text: str, output: Path | None) -> None:

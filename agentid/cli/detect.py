@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -21,6 +21,7 @@ from agentid.cli.common import (
     EXIT_USAGE,
     RepoPaths,
     load_or_exit,
+    refuse_unloaded,
     registry_options,
     today_option,
 )
@@ -29,6 +30,7 @@ from agentid.detect.definitions import DetectionSet, build_detection_set, identi
 
 if TYPE_CHECKING:
     from agentid.detect.detector import Report
+    from agentid.detect.mismatch import LabelMismatch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +47,8 @@ def detection_options(func: F) -> F:
             help="Real client ids: `pulumi stack output --json > FILE` (its clientIds map), or a JSON object "
             '{"<identity>": "<client id>"}. Repeatable: a sharded environment passes one file per member stack '
             "(and the core's), merged; an identity with two different ids is an error. "
-            "Default: the offline ids the plan and tests use.",
+            "Required by `detections` (or --offline-ids); `detect` without it uses the offline ids the plan and "
+            "tests use, and reports a grant labelled as a registered agent under another id as a label/id mismatch.",
         ),
         click.option(
             "--deployer-id",
@@ -66,6 +69,7 @@ def detection_options(func: F) -> F:
 
 
 def _detection_set(
+    command: str,
     paths: RepoPaths,
     today: dt.date,
     stack: str | None,
@@ -75,10 +79,8 @@ def _detection_set(
 ) -> DetectionSet:
     """The detections built from the registry (every agent file parsed and checked)."""
     result = load_or_exit(paths)
-    if not result.ok:
-        for finding in result.findings:
-            click.echo(f"{finding.location}: {finding.severity.value}: {finding.message}", err=True)
-        raise click.UsageError("the registry is invalid; fix it (see `agentid validate`) before generating detections")
+    # Without an agent whose file fails to load, its tokens would be alerted on as a shadow agent's.
+    refuse_unloaded(command, result, "detections without them would call those agents shadow agents")
     registry = result.registry
     agents = registry.for_stack(stack) if stack else registry.agents
     if stack and not agents:
@@ -227,7 +229,7 @@ def detect(
     agents/. A profile compiled on another day judges events the same way (expiry is per event date); recompile it
     whenever the registry or the stack's client ids change.
 
-    Exit status: 0 no alert, 1 alerts, 2 usage error.
+    Exit status: 0 no alert, 1 alerts or a definition that fails to load (nothing is judged), 2 usage error.
 
     \b
     Examples:
@@ -245,28 +247,50 @@ def detect(
         if profile_file is not None:
             detections = _profile_set(profile_file)
         else:
-            detections = _detection_set(paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
+            detections = _detection_set("detect", paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
         try:
             report = detect_events(source, detections)
         except OSError as exc:
             raise click.UsageError(f"--events {events}: reading it failed: {exc.strerror or exc}") from None
+    from agentid.detect.mismatch import split_label_mismatches
+
+    # A "shadow" grant labelled as a registered identity is a label/id mismatch (wrong --client-ids, or an app
+    # labelled as an agent by hand), not an unregistered agent.
+    report, mismatches = split_label_mismatches(report, detections)
     for problem in report.problems:
         location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
         click.echo(f"{location}: warning: {problem.message} (skipped)", err=True)
+    if mismatches and profile_file is None and not client_ids_files:
+        click.echo(
+            f"agentid detect: {len(mismatches)} grant(s) to registered agents under other client ids: without "
+            "--client-ids the offline placeholder ids are used. Pass the stack's outputs (`pulumi stack output "
+            "--json > outputs.json`, its clientIds map) with --client-ids outputs.json.",
+            err=True,
+        )
     if output_format == "json":
         import json
 
-        click.echo(json.dumps({"stack": detections.stack, **report.to_dict()}, indent=2))
+        document = {"stack": detections.stack, **report.to_dict()}
+        document["label_id_mismatches"] = [m.to_dict() for m in mismatches]
+        click.echo(json.dumps(document, indent=2))
     else:
-        click.echo(_render_text(report, colour=sys.stdout.isatty()), nl=False)
-    return EXIT_FINDINGS if report.alerts else EXIT_OK
+        click.echo(_render_text(report, colour=sys.stdout.isatty(), mismatches=mismatches), nl=False)
+    return EXIT_FINDINGS if report.alerts or mismatches else EXIT_OK
 
 
 _COLOURS = {"critical": "red", "high": "red", "medium": "yellow", "low": "cyan"}
 
 
-def _render_text(report: Report, *, colour: bool) -> str:
+def _render_text(report: Report, *, colour: bool, mismatches: Sequence[LabelMismatch] = ()) -> str:
     lines = []
+    for mismatch in mismatches:
+        label = click.style("high", fg="red", bold=True) if colour else "high"
+        where = f" line {mismatch.line}" if mismatch.line is not None else ""
+        lines.append(f"{mismatch.published}  {label}  [label-id-mismatch]  {mismatch.message}")
+        lines.append(
+            f"    event {mismatch.uuid or '-'}{where}; respond: compare the client id with the stack's outputs; "
+            "if the outputs hold the known id, find the app with this label in Okta: it is not the deployed one"
+        )
     for alert in report.alerts:
         severity = click.style(alert.severity, fg=_COLOURS.get(alert.severity), bold=True) if colour else alert.severity
         where = f" line {alert.line}" if alert.line is not None else ""
@@ -277,6 +301,7 @@ def _render_text(report: Report, *, colour: bool) -> str:
         f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "
         f"skipped): {summary['alerts']} alerts"
         + (" (" + ", ".join(f"{k}: {v}" for k, v in summary["by_detection"].items()) + ")" if report.alerts else "")
+        + (f"; {len(mismatches)} label/id mismatches" if mismatches else "")
     )
     return "\n".join(lines) + "\n"
 
@@ -313,6 +338,12 @@ def _response(detection: str) -> str:
     help="AWS's event pattern size quota (agentid:detections.maxPatternChars): only the --deployer-id and "
     "--allow-client lists can make a pattern longer; the command fails rather than write one AWS would reject.",
 )
+@click.option(
+    "--offline-ids",
+    is_flag=True,
+    help="Without --client-ids, use the offline placeholder ids (a demo, a test): no Okta org has them, so the Sigma "
+    "rules are marked `status: experimental` and a warning says not to deploy them.",
+)
 @detection_options
 @registry_options
 @today_option
@@ -322,6 +353,7 @@ def detections(
     profile_file: Path | None,
     event_source: str | None,
     max_pattern_chars: int,
+    offline_ids: bool,
     stack: str | None,
     client_ids_files: tuple[Path, ...],
     deployer_ids: tuple[str, ...],
@@ -333,12 +365,15 @@ def detections(
     One Sigma file per detection (per identity where the profile sets a threshold or hours), valid for pySigma
     (`sigma convert -t splunk`), and the six EventBridge patterns the stack deploys. The EventBridge patterns
     recognise agents by their Okta app label prefix (`agentid:`; `agentid:expired:` for expired agents), never by
-    client id, so they do not change when an agent is added; the Sigma rules match client ids. Pass --client-ids
-    with the stack's outputs so the Sigma rules name real clients; without it they use the offline ids.
+    client id, so they do not change when an agent is added; the Sigma rules match client ids. --client-ids with
+    the stack's outputs is required so the Sigma rules and the profile name real clients; --offline-ids instead uses
+    placeholder ids (a demo, a test) and marks the Sigma rules `status: experimental`.
 
     --profile FILE writes the same detections compiled for `agentid detect --profile FILE`, which then needs no
     registry: the deploy job writes it after `pulumi up`, with the stack's outputs as --client-ids. It records the
     stack, --today, the agentid version and a digest of the registry's files.
+
+    Exit status: 0 written, 1 a definition fails to load (nothing is written), 2 usage error.
 
     \b
     Examples:
@@ -355,12 +390,36 @@ def detections(
             "say what to write: --out DIR (Sigma rules and EventBridge patterns), --profile FILE (the compiled profile "
             "`agentid detect --profile` reads), or both"
         )
-    detection_set = _detection_set(paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
+    detection_set = _detection_set("detections", paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
+    _require_client_ids(client_ids_files, offline_ids)
+    if offline_ids:
+        click.echo(
+            "agentid detections: WARNING: --offline-ids: the Sigma rules and the profile hold placeholder client ids "
+            "that no Okta org has; a SIEM or `agentid detect --profile` using them would miss every agent's "
+            "activity. The Sigma rules are marked `status: experimental`. For real rules pass --client-ids with the "
+            "stack's outputs (`pulumi stack output --json`, its clientIds map).",
+            err=True,
+        )
     if out_dir is not None:
-        _write_rules(out_dir, detection_set, event_source, max_pattern_chars)
+        _write_rules(out_dir, detection_set, event_source, max_pattern_chars, experimental=offline_ids)
     if profile_file is not None:
         _write_profile(profile_file, detection_set, paths)
     return EXIT_OK
+
+
+def _require_client_ids(client_ids_files: tuple[Path, ...], offline_ids: bool) -> None:
+    """Sigma rules and the profile match agents by client id: without the real ids every registered agent would
+    look like a shadow agent. Refuse, unless the placeholder ids are asked for by name."""
+    if client_ids_files and offline_ids:
+        raise click.UsageError("--offline-ids and --client-ids exclude each other: keep --client-ids (the real ids).")
+    if not client_ids_files and not offline_ids:
+        raise click.UsageError(
+            "--client-ids is required: the Sigma rules and the profile match agents by client id, and without the "
+            "real ids every registered agent would look like a shadow agent. Get them from the stack's outputs: "
+            "`pulumi stack output --json > outputs.json` (its clientIds map), then pass --client-ids outputs.json "
+            "(once per member stack of a sharded environment). For a demo or a test, --offline-ids uses placeholder "
+            "ids and marks the rules experimental."
+        )
 
 
 def _write_profile(target: Path, detection_set: DetectionSet, paths: RepoPaths) -> None:
@@ -389,14 +448,19 @@ def _write_profile(target: Path, detection_set: DetectionSet, paths: RepoPaths) 
     )
 
 
-def _write_rules(out_dir: Path, detection_set: DetectionSet, event_source: str | None, max_pattern_chars: int) -> None:
+def _write_rules(
+    out_dir: Path, detection_set: DetectionSet, event_source: str | None, max_pattern_chars: int, *, experimental: bool
+) -> None:
     import json
+    import re
 
     from agentid.detect import sigma
     from agentid.detect.eventbridge import PatternInputs, PatternTooLongError, checked_patterns
     from agentid.detect.labels import AGENT_LABEL_PREFIX, EXPIRED_LABEL_PREFIX
 
     files = {f"sigma/{name}": text for name, text in sigma.generate(detection_set).items()}
+    if experimental:  # placeholder client ids: a SIEM must not treat these rules as production-ready
+        files = {name: re.sub(r"(?m)^status: stable$", "status: experimental", text) for name, text in files.items()}
     try:
         patterns = checked_patterns(PatternInputs.from_detection_set(detection_set, event_source), max_pattern_chars)
     except PatternTooLongError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from agentid.cli.common import (
+    EXIT_FINDINGS,
     EXIT_OK,
     RepoPaths,
     load_or_exit,
@@ -40,8 +41,8 @@ def inventory(paths: RepoPaths, today: dt.date, output_format: str, output: Path
     otherwise low), raised one level each for Okta management scopes, tokens over 60 minutes, plugins and waivers
     in force; okta.*.manage makes an agent at least high; capped at critical.
 
-    Definitions that fail to load are left out and reported on standard error (run `agentid validate`).
-    Exit status: 0 written, 2 usage error.
+    Definitions that fail to load are left out and named on standard error with their problems (run
+    `agentid validate`). Exit status: 0 written, 1 written without a definition that fails to load, 2 usage error.
 
     \b
     Examples:
@@ -52,6 +53,6 @@ def inventory(paths: RepoPaths, today: dt.date, output_format: str, output: Path
     from agentid.inventory import build_inventory, render
 
     result = load_or_exit(paths)
-    report_unloaded("inventory", result)
+    unloaded = report_unloaded("inventory", result)
     write_output(render(build_inventory(result.registry, today), output_format), output)
-    return EXIT_OK
+    return EXIT_FINDINGS if unloaded else EXIT_OK

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "expiring": "agentid.cli.expiring:expiring",
     "inventory": "agentid.cli.inventory:inventory",
     "review-report": "agentid.cli.review_report:review_report",
+    "show": "agentid.cli.show:show",
 }
 
 

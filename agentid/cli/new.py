@@ -62,7 +62,12 @@ _OPTION_OF_FIELD = {"owners": "set by --owner", "team": "set by --team", "purpos
 @click.option(
     "--owner", "owners", required=True, multiple=True, help="An accountable human's Okta login; repeat for more."
 )
-@click.option("--team", default="unassigned", show_default=True, help="The owning team's slug.")
+@click.option(
+    "--team",
+    default="todo",
+    show_default=True,
+    help="The owning team's slug. Left out, it is a TODO that `agentid check` refuses until replaced.",
+)
 @click.option(
     "--scope",
     default=None,
@@ -103,6 +108,7 @@ def new(
             f"`{purpose}` is not a purpose in the catalog; choose one of {', '.join(sorted(catalog.purposes))}",
             param_hint="--purpose",
         )
+    _refuse_outside_owners(owners, paths)
     domains = catalog.purposes[purpose].domains
     if scope is None:
         candidates = sorted(
@@ -115,6 +121,14 @@ def new(
         close = difflib.get_close_matches(scope, list(catalog.scopes), n=1)
         hint = f"; did you mean `{close[0]}`?" if close else "; the scopes are listed in policies/catalog.yaml"
         raise click.BadParameter(f"`{scope}` is not a scope in the catalog{hint}", param_hint="--scope")
+    elif catalog.scopes[scope].domain not in domains:
+        allowed = sorted(info.name for info in catalog.scopes.values() if info.domain in domains)
+        raise click.BadParameter(
+            f"`{scope}` touches the {catalog.scopes[scope].domain} data domain, which purpose `{purpose}` does not "
+            f"allow (its domains: {', '.join(sorted(domains))}). Choose one of: {', '.join(allowed) or 'none'}; "
+            "or pick the purpose that justifies that data.",
+            param_hint="--scope",
+        )
     target = paths.agents / f"{name}.yaml"
     if target.exists() and not force:
         raise click.UsageError(f"{target} already exists; edit it, or pass --force to overwrite it.")
@@ -153,3 +167,28 @@ def new(
         "credentials, then run `agentid validate`."
     )
     return EXIT_OK
+
+
+def _refuse_outside_owners(owners: tuple[str, ...], paths: RepoPaths) -> None:
+    """Owners are people in the company's email domains (``allowed_owner_domains`` in policies/settings.yaml):
+    the same judgement as rule `owner-allowed-domain`, made before a file exists."""
+    from policies.engine import SettingsError, default_settings, load_settings
+    from policies.rules.base import RuleContext
+    from policies.rules.owners import in_allowed_domain
+
+    settings_file = paths.root / "policies" / "settings.yaml"
+    try:
+        settings = load_settings(settings_file) if settings_file.is_file() else default_settings()
+    except SettingsError as exc:
+        raise click.UsageError(f"the settings are invalid: {exc}. Fix {settings_file}.") from None
+    ctx = RuleContext(today=dt.date.min, settings=settings)
+    # Not an email at all is the schema's to word (below, with the expected form).
+    outside = [owner for owner in owners if "@" in owner and not in_allowed_domain(owner, ctx)]
+    if outside:
+        domains = ", ".join(sorted(settings.allowed_owner_domains))
+        raise click.BadParameter(
+            f"{', '.join(f'`{o}`' for o in outside)} {'is' if len(outside) == 1 else 'are'} not in the company's "
+            f"email domains ({domains}, allowed_owner_domains in policies/settings.yaml). Give each owner's "
+            "company Okta login.",
+            param_hint="--owner",
+        )

@@ -66,7 +66,8 @@ def review(
     change is an escalation, a reduction or neutral; escalations come first (restricted data, Okta management
     scopes and longer tokens lead).
 
-    Exit status: 0 reviewed, 1 the change introduces a blocking finding (or escalates, with --fail-on-escalation),
+    Exit status: 0 reviewed, 1 the change introduces a blocking finding, a definition fails to load at the head
+    (its agent is not compared; never reported removed) or, with --fail-on-escalation, the change escalates,
     2 usage error (e.g. a revision that is not a commit).
 
     \b
@@ -101,6 +102,13 @@ def review(
         raise click.UsageError(f"{exc.filename or exc} does not exist; run agentid from the repository root") from None
     text = render_json(result) if output_format == "json" else render_markdown(result)
     write_output(text, output)
+    if result.load_errors_at_head:
+        click.echo(
+            f"agentid review: {result.load_errors_at_head} definition problem(s) at the head, in "
+            f"{', '.join(result.load_error_files) or 'the registry'} (`agentid validate` lists them); exit status 1",
+            err=True,
+        )
+        return EXIT_FINDINGS
     if result.findings.blocking_introduced():
         return EXIT_FINDINGS
     if fail_on_escalation and result.diff.by_impact(Impact.ESCALATION):

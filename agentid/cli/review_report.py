@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from agentid.cli.common import (
+    EXIT_FINDINGS,
     EXIT_OK,
     RepoPaths,
     load_or_exit,
@@ -29,7 +30,9 @@ def review_report(paths: RepoPaths, today: dt.date, output_format: str, output: 
     """Write the access-review sheet: per agent, owners, each scope with its reason, domain and sensitivity, the
     last change to its file in git (date, commit), and the waivers in force, with a decision column to fill in.
 
-    Outside a git repository the last-change columns are left empty. Exit status: 0 written, 2 usage error.
+    Outside a git repository the last-change columns are left empty. Definitions that fail to load are left out and
+    named on standard error with their problems. Exit status: 0 written, 1 written without a definition that fails
+    to load, 2 usage error.
 
     \b
     Examples:
@@ -40,7 +43,7 @@ def review_report(paths: RepoPaths, today: dt.date, output_format: str, output: 
     from agentid.review.gitrev import GitError, last_changes, open_repo, uncommitted
 
     result = load_or_exit(paths)
-    report_unloaded("review-report", result)
+    unloaded = report_unloaded("review-report", result)
     files = [agent.file for agent in result.registry]
     try:
         repo = open_repo(paths.root, paths.agents, paths.catalog)
@@ -62,4 +65,4 @@ def review_report(paths: RepoPaths, today: dt.date, output_format: str, output: 
     else:
         text = render_markdown(sheet, today)
     write_output(text, output)
-    return EXIT_OK
+    return EXIT_FINDINGS if unloaded else EXIT_OK

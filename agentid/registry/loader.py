@@ -601,22 +601,80 @@ def _unknown_scope(agent: Agent, catalog: Catalog, scope: str, path: tuple[str |
 
 def agent_files(agents_dir: Path) -> list[Path]:
     """The definitions under ``agents/``: ``*.yaml`` plus ``*.yml`` (reported, so a typo'd suffix is not ignored)."""
-    return [path for path, _symlink in _agent_entries(agents_dir)]
+    return [path for path, _symlink in _agent_entries(agents_dir)[0]]
 
 
-def _agent_entries(agents_dir: Path) -> list[tuple[Path, bool]]:
+#: Suffixes of files that look like agent definitions (anything else in agents/, a README, is not one).
+_DEFINITION_SUFFIXES = (".yaml", ".yml")
+
+MISPLACED_RULE = "load.subfolder"
+
+
+def _agent_entries(agents_dir: Path) -> tuple[list[tuple[Path, bool]], list[Path]]:
     """Each definition's path and whether it is a symlink, sorted by name (the same order as by path: they share one
-    parent). ``os.scandir`` knows a file's type from the directory listing itself, where ``Path.is_file`` and
-    ``Path.is_symlink`` cost two system calls per file: more than reading a small file."""
+    parent); and the subdirectories to look into for misplaced definitions. ``os.scandir`` knows a file's type from
+    the directory listing itself, where ``Path.is_file`` and ``Path.is_symlink`` cost two system calls per file:
+    more than reading a small file."""
     found: list[tuple[str, bool]] = []
+    folders: list[str] = []
     with os.scandir(agents_dir) as listing:
         for entry in listing:
             name = entry.name
             dot = name.rfind(".")  # Path.suffix, spelled out
-            if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml") and _is_file(entry):
+            if 0 < dot < len(name) - 1 and name[dot:] in _DEFINITION_SUFFIXES and _is_file(entry):
                 found.append((name, entry.is_symlink()))
+            elif not name.startswith(".") and _is_dir(entry):
+                folders.append(name)
     found.sort()
-    return [(agents_dir / name, symlink) for name, symlink in found]
+    return [(agents_dir / name, symlink) for name, symlink in found], [agents_dir / f for f in sorted(folders)]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def misplaced_definitions(folders: Iterable[Path]) -> list[Path]:
+    """``*.yaml``/``*.yml`` files anywhere under ``folders`` (subdirectories of agents/), sorted; hidden
+    directories and symlinked directories are not entered. The loader reads only agents/*.yaml: a definition in a
+    subfolder would be silently ignored, and an agent whose file was moved there would look deleted."""
+    found: list[Path] = []
+    for folder in folders:
+        for directory, subdirs, names in os.walk(folder):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            found.extend(Path(directory) / n for n in names if PurePosixPath(n).suffix in _DEFINITION_SUFFIXES)
+    return sorted(found)
+
+
+def suffix_finding(file: str) -> Finding:
+    """The finding for a definition whose name ends in another suffix than ``.yaml`` (``.yml``): it is not loaded."""
+    where = PurePosixPath(file)
+    return _finding(
+        "load.file-suffix",
+        f"agent files end in {AGENT_SUFFIX}, not {where.suffix}: this file is not loaded",
+        file,
+        Position(1, 1),
+        agent=where.stem,
+        remediation=f"Rename it to {where.stem}{AGENT_SUFFIX}.",
+    )
+
+
+def misplaced_finding(file: str, agents_dir: str) -> Finding:
+    """The finding for a definition ``file`` found below ``agents_dir`` rather than directly in it (both as shown)."""
+    stem = PurePosixPath(file).stem
+    target = f"{agents_dir.rstrip('/')}/{stem}{AGENT_SUFFIX}" if agents_dir not in ("", ".") else f"{stem}.yaml"
+    return _finding(
+        MISPLACED_RULE,
+        f"agent definitions are read only directly in {agents_dir.rstrip('/') or '.'}/, not in subfolders: this file "
+        "is not loaded, so its agent is deployed nowhere (and, if it was moved here, its identity would be deleted)",
+        file,
+        Position(1, 1),
+        agent=stem,
+        remediation=f"Move it to {target}: every agent file sits directly in {agents_dir.rstrip('/') or '.'}/ "
+        "(`git mv` keeps its history; review then sees a rename, not a deletion).",
+    )
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -639,11 +697,18 @@ def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -
     catalog = load_catalog(catalog_path, root=root)
     if not agents_dir.is_dir():
         raise FileNotFoundError(agents_dir)
-    entries = _agent_entries(agents_dir)
+    entries, folders = _agent_entries(agents_dir)
     base = _display_base(agents_dir, root)  # as display_paths_in(), knowing already which entries are symlinks
     paths = [path for path, _symlink in entries]
     files = [display_path(path, root) if symlink else _shown_in(base, path) for path, symlink in entries]
-    return assemble_registry(catalog, load_agent_files(paths, files), files)
+    loaded = load_agent_files(paths, files)
+    if folders:
+        shown_dir = base if base is not None else agents_dir.as_posix()
+        for path in misplaced_definitions(folders):
+            file = display_path(path, root)
+            files.append(file)
+            loaded.append((None, [misplaced_finding(file, shown_dir)]))
+    return assemble_registry(catalog, loaded, files)
 
 
 #: Below this many files one process loads them all: a worker's start-up would cost more than it saves.
@@ -680,15 +745,7 @@ def _check_agent_file(item: tuple[Path, str]) -> _Checked | _Unexplained | list[
     not an error."""
     path, file = item
     if path.suffix != AGENT_SUFFIX:
-        return [
-            _finding(
-                "load.file-suffix",
-                f"agent files end in {AGENT_SUFFIX}, not {path.suffix}",
-                file,
-                Position(1, 1),
-                remediation=f"Rename it to {path.stem}{AGENT_SUFFIX}.",
-            )
-        ]
+        return [suffix_finding(file)]
     try:
         raw = path.read_bytes()
     except OSError as exc:

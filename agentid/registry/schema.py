@@ -24,7 +24,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,10 @@ class SchemaProblem:
     message: str
     position: Position
     remediation: str = ""
+    #: a missing required key, as (object path, key): dropped when an unknown key ``supplies`` it (one error per
+    #: mistake: a misspelt or misindented required key is reported once, where it is written)
+    missing: tuple[Path, str] | None = field(default=None, compare=False, repr=False)
+    supplies: tuple[tuple[Path, str], ...] = field(default=(), compare=False, repr=False)
 
 
 class CompiledSchema:
@@ -178,21 +182,121 @@ def _leaf_errors(error: ValidationError | FastError) -> Iterator[ValidationError
         yield error
 
 
-def _translate(error: ValidationError | FastError, doc: YamlDocument) -> Iterator[SchemaProblem]:
+_SEE_README = "See agents/README.md for every field and an example."
+
+#: How to write a value of each JSON type in YAML, for a `type` error's fix.
+_TYPE_ADVICE = {
+    "array": "a list: `[a, b]`, or one `- item` per line below the key",
+    "object": "a mapping: `key: value` lines indented below it",
+    "string": "text (in quotes if it could be read as a number, a date or yes/no)",
+    "integer": "a whole number, without quotes",
+    "number": "a number, without quotes",
+    "boolean": "true or false",
+}
+
+
+def _fix(advice: str, schema: Any) -> str:
+    """``advice`` as a sentence, then the field's own description from the schema when it has one."""
+    text = schema.get("description") if isinstance(schema, dict) else None
+    advice = advice.rstrip(".") + "."
+    return f"{advice} {text.rstrip('.')}." if isinstance(text, str) and text else advice
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _size_problem(error: ValidationError | FastError, where: str) -> tuple[str, str] | None:
+    """Message and fix for minLength/maxLength/minItems/maxItems, the limit named."""
+    limit = error.validator_value
+    if not isinstance(limit, int):
+        return None
+    instance = error.instance
+    if error.validator == "minItems":
+        return (
+            f"{where}: {'is empty' if not instance else f'has {len(instance)}'}; at least "
+            f"{_plural(limit, 'entry is', 'entries are')} required",
+            _fix(f"List at least {_plural(limit, 'entry', 'entries')}", error.schema),
+        )
+    if error.validator == "maxItems":
+        return (
+            f"{where}: has {len(instance)} entries; at most {limit} are allowed",
+            _fix(f"Keep at most {_plural(limit, 'entry', 'entries')}", error.schema),
+        )
+    if error.validator == "minLength":
+        return (
+            f"{where}: {_describe(instance)} is too short ({_plural(len(instance), 'character', 'characters')}; "
+            f"at least {limit} required)",
+            _fix(f"Write at least {_plural(limit, 'character', 'characters')}", error.schema),
+        )
+    if error.validator == "maxLength":
+        return (
+            f"{where}: is too long ({len(instance)} characters; at most {limit} allowed)",
+            _fix(f"Shorten it to at most {_plural(limit, 'character', 'characters')}", error.schema),
+        )
+    return None
+
+
+@lru_cache(maxsize=8)
+def _key_homes(schema_json: str) -> dict[str, tuple[Path, ...]]:
+    """Key -> the object paths (through ``properties`` only, no list items) where the schema defines it."""
+    schema = json.loads(schema_json)
+    homes: dict[str, list[Path]] = {}
+
+    def walk(node: Any, path: Path) -> None:
+        if not isinstance(node, dict):
+            return
+        for key, child in (node.get("properties") or {}).items():
+            homes.setdefault(key, []).append(path)
+            if isinstance(child, dict) and child.get("type") == "object":
+                walk(child, (*path, key))
+
+    walk(schema, ())
+    return {key: tuple(paths) for key, paths in homes.items()}
+
+
+def _misplaced(key: str, path: Path, root_schema: Any) -> Path | None:
+    """Where an unknown ``key`` at ``path`` belongs, when the schema defines it in exactly one other object a level
+    up or down (a key dedented out of its block, or indented into the one above it)."""
+    if not isinstance(root_schema, dict):
+        return None
+    homes = _key_homes(json.dumps(root_schema, sort_keys=True)).get(key, ())
+    near = [home for home in homes if home != path and (home[: len(path)] == path or path[: len(home)] == home)]
+    return near[0] if len(near) == 1 else None
+
+
+def _translate(
+    error: ValidationError | FastError, doc: YamlDocument, root_schema: Any = None
+) -> Iterator[SchemaProblem]:
     path: Path = tuple(error.absolute_path)
     where = dotted(path)
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = _known_keys(error.schema)
         extras = [key for key in error.instance if key not in error.schema.get("properties", {})]
+        context = f" in `{where}`" if path else ""
         for key in extras:
+            position = doc.position_of((*path, key), key=True)
+            home = _misplaced(str(key), path, root_schema)
+            if home is not None:
+                block = f"under `{dotted(home)}`" if home else "at the top level"
+                yield SchemaProblem(
+                    f"unknown key `{key}`{context}: it belongs {block}; indented wrongly?",
+                    position,
+                    f"Indent `{key}` under `{dotted(home)}:`, at the same depth as the keys already there."
+                    if home
+                    else f"Move `{key}` to the left margin (no indentation), like `name` and `owners`.",
+                    supplies=((home, str(key)),),
+                )
+                continue
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
             hint = f"; did you mean `{close[0]}`?" if close else ""
-            context = f" in `{where}`" if path else ""
             yield SchemaProblem(
                 f"unknown key `{key}`{context}{hint}",
-                doc.position_of((*path, key), key=True),
-                f"Known keys here: {', '.join(known)}." if known else "",
+                position,
+                (f"Rename it to `{close[0]}`. " if close else "")
+                + (f"Known keys here: {', '.join(known)}." if known else ""),
+                supplies=((path, close[0]),) if close else (),
             )
         return
     if error.validator == "required":
@@ -201,7 +305,8 @@ def _translate(error: ValidationError | FastError, doc: YamlDocument) -> Iterato
         yield SchemaProblem(
             f"missing required key `{missing}`{context}",
             doc.position_of(path),
-            "See agents/README.md for every field and an example.",
+            f"Add `{missing}:`{' under `' + where + ':`' if path else ''}. {_SEE_README}",
+            missing=(path, missing),
         )
         return
     if "propertyNames" in getattr(error, "absolute_schema_path", ()) and isinstance(error.instance, str):
@@ -211,7 +316,13 @@ def _translate(error: ValidationError | FastError, doc: YamlDocument) -> Iterato
         yield SchemaProblem(f"{where}: `{name}` {detail}", doc.position_of((*path, name), key=True))
         return
     if custom:
-        yield SchemaProblem(f"{where}: {custom}", doc.position_of(path))
+        yield SchemaProblem(f"{where}: {custom}", doc.position_of(path), _fix(_SEE_README, error.schema))
+        return
+    sized = (
+        _size_problem(error, where) if error.validator in ("minItems", "maxItems", "minLength", "maxLength") else None
+    )
+    if sized is not None:
+        yield SchemaProblem(sized[0], doc.position_of(path), sized[1])
         return
     if error.validator == "format" and error.validator_value == "date":
         yield SchemaProblem(
@@ -232,15 +343,34 @@ def _translate(error: ValidationError | FastError, doc: YamlDocument) -> Iterato
         return
     if error.validator == "enum":
         options = ", ".join(str(option) for option in error.validator_value)
-        yield SchemaProblem(f"{where}: {_describe(error.instance)} is not one of {options}", doc.position_of(path))
+        yield SchemaProblem(
+            f"{where}: {_describe(error.instance)} is not one of {options}",
+            doc.position_of(path),
+            f"Use one of: {options}.",
+        )
         return
     if error.validator is False or error.validator == "false" or (error.schema is False):
-        yield SchemaProblem(f"`{where}` is not allowed here", doc.position_of(path, key=True))
+        yield SchemaProblem(f"`{where}` is not allowed here", doc.position_of(path, key=True), "Remove it.")
         return
     message = error.message
     if len(message) > 200:
         message = message[:197] + "..."
-    yield SchemaProblem(f"{where}: {message}{_type_hint(error)}", doc.position_of(path))
+    yield SchemaProblem(f"{where}: {message}{_type_hint(error)}", doc.position_of(path), _fallback_fix(error))
+
+
+def _fallback_fix(error: ValidationError | FastError) -> str:
+    """A fix for the errors worded by jsonschema itself (type, bounds, const...)."""
+    if error.validator == "type":
+        types = [error.validator_value] if isinstance(error.validator_value, str) else list(error.validator_value)
+        advice = " or ".join(_TYPE_ADVICE.get(str(t), str(t)) for t in types)
+        return _fix(f"Write it as {advice}", error.schema)
+    if error.validator in ("minimum", "maximum") and isinstance(error.schema, dict):
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        if low is not None and high is not None:
+            return _fix(f"Use a value from {low} to {high}", error.schema)
+        bound = f"at least {low}" if low is not None else f"at most {high}"
+        return _fix(f"Use a value {bound}", error.schema)
+    return _fix(_SEE_README, error.schema)
 
 
 def validate(doc: YamlDocument, validator: CompiledSchema) -> list[SchemaProblem]:
@@ -250,6 +380,9 @@ def validate(doc: YamlDocument, validator: CompiledSchema) -> list[SchemaProblem
     problems: list[SchemaProblem] = []
     for error in validator.errors(doc.data):
         for leaf in _leaf_errors(error):
-            problems.extend(_translate(leaf, doc))
+            problems.extend(_translate(leaf, doc, validator.schema))
+    # A misspelt or misindented required key is one mistake: reported where it is written, not also as missing.
+    supplied = {pair for p in problems for pair in p.supplies}
+    problems = [p for p in problems if p.missing not in supplied]
     unique = {(p.position.line, p.position.column, p.message): p for p in problems}
     return sorted(unique.values(), key=lambda p: (p.position.line, p.position.column, p.message))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from agentid.findings import Finding, Severity
 from agentid.registry import LoadResult, load_registry
@@ -44,6 +45,7 @@ def build_review(
         head = load_registry(agents_dir, catalog_file, root=root)
     else:
         head = load_registry_at(repo, head_commit, fallback_catalog=catalog_file)
+    not_loaded = unloaded_agents(head)
     base_findings = policy_findings(base.registry, base.findings, evaluator, today=today)
     head_findings = policy_findings(head.registry, head.findings, evaluator, today=today)
     plan = PlanDiff(skipped=True)
@@ -60,14 +62,16 @@ def build_review(
         )
         base_findings = _with_stack_findings(base_findings, plan.base_findings)
         head_findings = _with_stack_findings(head_findings, plan.head_findings)
+        plan = _without_unloaded(plan, not_loaded & {agent.name for agent in base.registry})
     return Review(
         base_label=base_ref,
         head_label=head_ref if head_ref is not None else "working tree",
         base_commit=base_commit,
         head_commit=head_commit,
-        diff=diff_registries(base.registry, head.registry),
+        diff=diff_registries(base.registry, head.registry, not_loaded),
         findings=compare_findings(base_findings, head_findings, engine_label or "policy engine"),
         load_errors_at_head=sum(1 for f in head.findings if f.severity is Severity.ERROR),
+        load_error_files=tuple(sorted({f.file for f in head.findings if f.severity is Severity.ERROR and f.file})),
         plan=plan,
     )
 
@@ -79,3 +83,31 @@ def _with_stack_findings(registry_findings: list[Finding], on_plans: tuple[Findi
     """
     seen = {identity(f) for f in registry_findings}
     return registry_findings + [f for f in on_plans if identity(f) not in seen]
+
+
+def unloaded_agents(result: LoadResult) -> set[str]:
+    """Names of agents whose file is present but fails to load (a definition moved into a subfolder, a schema
+    error): the agent's name where the file got that far, else the file's stem."""
+    loaded = {agent.name for agent in result.registry}
+    names = set()
+    for finding in result.findings:
+        if finding.severity is Severity.ERROR and finding.file:
+            name = finding.agent or PurePosixPath(finding.file).stem
+            if name not in loaded:
+                names.add(name)
+    return names
+
+
+def _without_unloaded(plan: PlanDiff, names: set[str]) -> PlanDiff:
+    """The head's plan lacks an agent whose file fails to load there; those resources would not be deleted (an
+    invalid registry does not deploy), so their removals are left out, with a note saying why."""
+    if not names:
+        return plan
+    kept = tuple(c for c in plan.changes if not (c.agent in names and c.action == "removed"))
+    if len(kept) == len(plan.changes):
+        return plan
+    note = (
+        f"not compared: {', '.join(sorted(names))} (the file fails to load at head; fix it and the plan shows its "
+        "real changes)"
+    )
+    return dataclasses.replace(plan, changes=kept, notes=(*plan.notes, note))

@@ -9,7 +9,7 @@ read them: restricted data first, then Okta management scopes, then longer-lived
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -100,6 +100,9 @@ class RegistryDiff:
     agents_removed: tuple[str, ...] = ()
     agents_changed: tuple[str, ...] = ()
     renamed_files: tuple[tuple[str, str], ...] = field(default=())
+    #: agents of the base whose file exists at head but fails to load there (moved to a subfolder, broken): not
+    #: compared, and never reported as removed (nothing would delete them: an invalid registry does not deploy)
+    agents_not_loaded: tuple[str, ...] = ()
 
     def by_impact(self, impact: Impact) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.impact is impact)
@@ -757,8 +760,14 @@ def _agent_removed(agent: Agent, catalog: Catalog) -> Change:
     )
 
 
-def diff_registries(base: Registry, head: Registry) -> RegistryDiff:
-    """Every privilege-relevant difference between ``base`` and ``head``, escalations first."""
+def diff_registries(base: Registry, head: Registry, not_loaded: Collection[str] = ()) -> RegistryDiff:
+    """Every privilege-relevant difference between ``base`` and ``head``, escalations first.
+
+    ``not_loaded`` names agents whose file at head exists but fails to load: a base agent among them is listed in
+    ``agents_not_loaded`` instead of being reported removed.
+    """
+    unloaded = set(not_loaded)
+    not_compared: list[str] = []
     changes: list[Change] = []
     key_holders = _identity_thumbprints(head)
     added, removed, changed, renamed = [], [], [], []
@@ -776,6 +785,9 @@ def diff_registries(base: Registry, head: Registry) -> RegistryDiff:
             changes.extend(agent_changes)
     for agent in base:
         if head.get(agent.name) is None:
+            if agent.name in unloaded:
+                not_compared.append(agent.name)
+                continue
             removed.append(agent.name)
             changes.append(_agent_removed(agent, base.catalog))
     return RegistryDiff(
@@ -784,4 +796,5 @@ def diff_registries(base: Registry, head: Registry) -> RegistryDiff:
         agents_removed=tuple(removed),
         agents_changed=tuple(changed),
         renamed_files=tuple(renamed),
+        agents_not_loaded=tuple(not_compared),
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agentid.registry import CatalogError, LoadResult, load_agent_bytes, load_catalog
-from agentid.registry.loader import AGENT_SUFFIX, assemble_registry
+from agentid.registry.loader import AGENT_SUFFIX, assemble_registry, misplaced_finding, suffix_finding
 
 
 class GitError(Exception):
@@ -66,16 +66,27 @@ class GitRepo:
 
     def list_agent_blobs(self, commit: str) -> list[tuple[str, str]]:
         """``(path, blob id)`` of every ``*.yaml``/``*.yml`` directly under the agents directory at ``commit``."""
-        out = self.git("ls-tree", "-z", commit, "--", f"{self.agents_dir}/")
-        entries = []
+        return self._agent_blobs(commit)[0]
+
+    def _agent_blobs(self, commit: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """The definitions directly under the agents directory at ``commit`` (``(path, blob id)``), and the paths of
+        ``*.yaml``/``*.yml`` files in its subfolders (misplaced: the loader reports them, as on disk)."""
+        out = self.git("ls-tree", "-r", "-z", commit, "--", f"{self.agents_dir}/")
+        top = PurePosixPath(self.agents_dir)
+        entries, nested = [], []
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, path = record.decode("utf-8", "surrogateescape").partition("\t")
             _mode, kind, blob = meta.split()
-            if kind == "blob" and PurePosixPath(path).suffix in (".yaml", ".yml"):
+            where = PurePosixPath(path)
+            if kind != "blob" or where.suffix not in (".yaml", ".yml"):
+                continue
+            if where.parent == top:
                 entries.append((path, blob))
-        return sorted(entries)
+            elif not any(part.startswith(".") for part in where.relative_to(top).parts[:-1]):
+                nested.append(path)
+        return sorted(entries), sorted(nested)
 
     def read_blobs(self, blobs: Sequence[str]) -> list[bytes]:
         """Contents of the given blob ids, in order, through one ``git cat-file --batch``."""
@@ -139,15 +150,18 @@ def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> L
                     [dataclasses.replace(f, file=f"{repo.catalog_file}@{commit[:12]}") for f in exc.findings]
                 ) from None
         catalog = dataclasses.replace(catalog, file=repo.catalog_file)
-    entries = repo.list_agent_blobs(commit)
+    entries, nested = repo._agent_blobs(commit)
     contents = repo.read_blobs([blob for _path, blob in entries])
     files = [path for path, _blob in entries]
-    loaded = (
+    loaded = [
         load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
-        for path, raw in zip(files, contents, strict=True)
         if PurePosixPath(path).suffix == AGENT_SUFFIX
-    )
-    return assemble_registry(catalog, loaded, files)
+        else (None, [suffix_finding(path)])
+        for path, raw in zip(files, contents, strict=True)
+    ]
+    # As on disk: a definition in a subfolder of agents/ is reported, never silently left out.
+    loaded.extend((None, [misplaced_finding(path, repo.agents_dir)]) for path in nested)
+    return assemble_registry(catalog, loaded, [*files, *nested])
 
 
 def last_changes(repo: GitRepo, paths: Sequence[str]) -> dict[str, tuple[str, str]]:

@@ -19,5 +19,7 @@ class Review:
     findings: FindingsDiff
     #: definitions at head that failed to load (they are compared as absent and reported as findings)
     load_errors_at_head: int = 0
+    #: the files of those definitions
+    load_error_files: tuple[str, ...] = ()
     #: the offline plans of every stack at both revisions (``skipped`` with --no-plan)
     plan: PlanDiff = field(default_factory=lambda: PlanDiff(skipped=True))

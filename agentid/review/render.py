@@ -179,8 +179,13 @@ def render_markdown(review: Review, *, cap: int = MARKDOWN_CAP) -> str:
         out.extend(
             [
                 "",
-                f"❌ {review.load_errors_at_head} definition problem(s) at head: agents that fail to load are "
-                "compared as absent; run `agentid validate`.",
+                f"❌ {review.load_errors_at_head} definition problem(s) at head; run `agentid validate`."
+                + (
+                    f" Not compared (their file fails to load at head, so nothing is deleted): "
+                    f"{', '.join(f'`{name}`' for name in review.diff.agents_not_loaded)}."
+                    if review.diff.agents_not_loaded
+                    else ""
+                ),
             ]
         )
     out.extend(footer)
@@ -200,6 +205,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
             "agents_added": list(diff.agents_added),
             "agents_removed": list(diff.agents_removed),
             "agents_changed": list(diff.agents_changed),
+            "agents_not_loaded": list(diff.agents_not_loaded),
             "findings_introduced": len(review.findings.introduced),
             "findings_fixed": len(review.findings.fixed),
             "load_errors_at_head": review.load_errors_at_head,

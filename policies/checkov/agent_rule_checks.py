@@ -46,7 +46,14 @@ from agentid.findings import Finding, Severity  # noqa: E402
 from agentid.registry.loader import PRIVATE_JWK_MEMBERS, display_path, load_registry  # noqa: E402
 from agentid.registry.model import Registry  # noqa: E402
 from policies import DEFAULT_CATALOG_PATH  # noqa: E402
-from policies.engine import default_settings, evaluate, load_stack_limits, pinned_today, rules_for  # noqa: E402
+from policies.engine import (  # noqa: E402
+    default_settings,
+    evaluate,
+    load_known_environments,
+    load_stack_limits,
+    pinned_today,
+    rules_for,
+)
 from policies.rules import Rule  # noqa: E402
 
 MARKERS = ("__startline__", "__endline__")
@@ -84,6 +91,7 @@ def judge_folder(folder: Path) -> FolderVerdict:
         today=today(),
         settings=default_settings(),
         stack_token_limits=load_stack_limits(REPO_ROOT),
+        known_environments=load_known_environments(REPO_ROOT),
     )
     return FolderVerdict(loaded.registry, loaded.files, loaded.findings, tuple(findings))
 

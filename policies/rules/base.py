@@ -118,6 +118,9 @@ class RuleContext:
     stack_environments: Mapping[str, str] = field(default_factory=dict)
     #: member stacks of a sharded environment: their shared resources (the log stream) live in the core stack
     member_stacks: frozenset[str] = frozenset()
+    #: the values ``environments`` may name: each ``Pulumi.<stack>.yaml``'s stack and the environments sharded stacks
+    #: serve; None when the front-end does not know the stack files (the rule that needs it then stays silent)
+    known_environments: frozenset[str] | None = None
 
     def environment_of(self, stack: str) -> str:
         """The ``environments`` value of the agents ``stack`` deploys."""

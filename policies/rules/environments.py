@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
 
 from agentid.findings import Severity
+from agentid.registry.model import Agent
 from agentid.resources import PlannedResource
 from policies.rules.base import RuleContext, RuleKind, Violation, rule
 
@@ -48,3 +50,33 @@ def agent_outside_environment(resources: Sequence[PlannedResource], ctx: RuleCon
                 ("environments",),
                 agent=name,
             )
+
+
+@rule(
+    id="environment-has-stack",
+    number=44,
+    title="Every environment an agent lists is a configured stack",
+    severity=Severity.ERROR,
+    nhi=("NHI8",),
+    rationale="A misspelt environment (`prd`) names no `Pulumi.<stack>.yaml`: every check passes, nothing deploys "
+    "the agent there, and whoever relies on it finds out in production.",
+    remediation="Name an existing stack (one with a Pulumi.<stack>.yaml at the repository root), or add that stack's "
+    "file in a change the platform team reviews.",
+    kind=RuleKind.REGISTRY,
+    waivable=False,
+)
+def environment_has_stack(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
+    known = ctx.known_environments
+    if known is None:  # the front-end does not know the stack files (checkov on one file, the policy pack)
+        return
+    for index, environment in enumerate(agent.environments):
+        if environment in known:
+            continue
+        close = difflib.get_close_matches(environment, sorted(known), n=1, cutoff=0.5)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        listed = ", ".join(f"`{name}`" for name in sorted(known)) or "none"
+        yield Violation(
+            f"environment `{environment}` has no stack: Pulumi.{environment}.yaml does not exist, so nothing deploys "
+            f"`{agent.name}` there{hint} (configured stacks: {listed})",
+            ("environments", index),
+        )

@@ -141,7 +141,10 @@ def test_new_keeps_okta_management_access_off_the_custom_scope_identity(capsys, 
     code, out, _ = run(capsys, "validate", "--agents", str(tmp_path), "--catalog", str(CATALOG))
     assert code == 0, out
     code, out, _ = run(capsys, "check", "--registry-only", *common, "--format", "json")
-    assert code == 0, out  # every registry rule, okta-management-separate-identity and the Okta rules included
+    # Every registry rule passes (okta-management-separate-identity and the Okta rules included) but scaffold-todo:
+    # the description, team and reason are still the scaffold's TODOs.
+    assert code == 1, out
+    assert {f["rule"] for f in json.loads(out)["findings"] if not f["waived"]} == {"scaffold-todo"}, out
 
 
 def test_new_refuses_unknown_purpose_and_existing_file(capsys, tmp_path: Path):

@@ -71,7 +71,8 @@ def test_reads_standard_input(run, monkeypatch, tmp_path):
 
 
 def test_real_client_ids_from_stack_outputs(run, tmp_path):
-    """With the stack's outputs the registry's ids are the real ones: the offline id becomes a shadow agent."""
+    """With the stack's outputs the registry's ids are the real ones: a grant to the offline id, labelled as
+    meeting-summarizer's app, is a label/id mismatch, not a shadow agent."""
     identities = ["finance-reconciler", "hr-onboarding-assistant", "hr-onboarding-assistant--scheduler",
                   "incident-responder", "meeting-summarizer", "meeting-summarizer--calendar", "okta-user-auditor",
                   "okta-user-auditor--directory-reader", "support-triage",
@@ -89,7 +90,8 @@ def test_real_client_ids_from_stack_outputs(run, tmp_path):
         str(tmp_path / "outputs.json"),
         *TODAY,
     )
-    assert code == 1 and "[shadow-agent-token]" in out
+    assert code == 1 and "[label-id-mismatch]" in out and "[shadow-agent-token]" not in out
+    assert "meeting-summarizer's known client id is 0oaREAL0000000000004" in out
 
 
 def test_usage_errors_exit_2(run, tmp_path):
@@ -113,8 +115,11 @@ def test_detections_writes_valid_sigma_and_patterns_and_prunes_stale_files(run, 
     (out_dir / "sigma" / "retired-agent").mkdir(parents=True)
     (out_dir / "sigma" / "retired-agent" / "token-rate-exceeded.yml").write_text("stale")
     (out_dir / "README.md").write_text("kept")
-    code, out, _ = run("detections", "--out", str(out_dir), "--stack", "prod", "--deployer-id", DEPLOYER_ID, *TODAY)
+    code, out, err = run(
+        "detections", "--out", str(out_dir), "--stack", "prod", "--deployer-id", DEPLOYER_ID, "--offline-ids", *TODAY
+    )
     assert code == 0, out
+    assert "WARNING: --offline-ids" in err
     assert not (out_dir / "sigma" / "retired-agent" / "token-rate-exceeded.yml").exists()
     assert (out_dir / "README.md").read_text() == "kept"
     sigma_files = sorted((out_dir / "sigma").rglob("*.yml"))

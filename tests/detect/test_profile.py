@@ -183,7 +183,7 @@ def test_detect_through_a_profile_prints_what_detect_through_the_registry_prints
 
 def test_detections_writes_the_rules_and_the_profile_in_one_run(run, tmp_path):
     out_dir, profile = tmp_path / "detections", tmp_path / "detection-profile.json"
-    code, out, _ = run("detections", "--out", str(out_dir), "--profile", str(profile),
+    code, out, _ = run("detections", "--out", str(out_dir), "--profile", str(profile), "--offline-ids",
                        "--agents", str(AGENTS_DIR), "--catalog", str(CATALOG), "--today", "2026-12-21")  # fmt: skip
     assert code == 0, out
     assert sorted(p.name for p in (out_dir / "eventbridge").glob("*.json")) and profile.is_file()

@@ -37,7 +37,18 @@ NOT_RUN = {
     "scripts/checkov": "needs .venv-checkov and ~30 s; tests/checkov runs the real checkov",
 }
 #: agentid commands that judge dates: the test pins --today so the documented exits hold on any day
-TAKES_TODAY = {"new", "plan", "check", "detect", "detections", "review", "expiring", "inventory", "review-report"}
+TAKES_TODAY = {
+    "new",
+    "plan",
+    "check",
+    "detect",
+    "detections",
+    "review",
+    "expiring",
+    "inventory",
+    "review-report",
+    "show",
+}
 MARKER = re.compile(r"^<!--\s*docs-test:\s*(\S+)\s*(.*?)\s*-->$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 EXIT = re.compile(r"\bexit (\d)\b")

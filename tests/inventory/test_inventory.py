@@ -146,7 +146,7 @@ def test_a_definition_that_fails_to_load_is_named_and_left_out(repo, tmp_path, m
     (agents / "expense-auditor.yaml").write_text("name: [expense-auditor\n", encoding="utf-8")
     monkeypatch.chdir(repo)
     argv = ["inventory", "--agents", str(agents), "--format", "json", "--today", TODAY.isoformat()]
-    assert main(argv) == 0
+    assert main(argv) == 1  # the report is written, and says an agent is missing
     captured = capsys.readouterr()
     assert "agentid inventory: 1 definition(s) fail to load and are left out: " in captured.err
     assert "expense-auditor.yaml (run `agentid validate`)" in captured.err

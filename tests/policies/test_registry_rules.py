@@ -19,6 +19,9 @@ from tests.policies import builders as b
 
 Build = Callable[[Registry], Registry]
 
+#: the stacks `environment-has-stack` knows (as load_known_environments reads them from a repository's stack files)
+KNOWN_ENVIRONMENTS = frozenset({"dev", "prod"})
+
 HR_SCHEDULER_KEY = "hr-onboarding-assistant"  # its plugin's public key is reused in a failing fixture below
 
 
@@ -295,6 +298,19 @@ CASES: dict[str, Case] = {
         resources=lambda: _app("incident-responder"),
         passing_resources=lambda: _app("finance-reconciler"),
     ),
+    "environment-has-stack": Case(
+        lambda r: b.with_agent(r, "incident-responder", environments=("prd",)),
+        lambda r: b.with_agent(r, "incident-responder", environments=("prod",)),
+        "incident-responder",
+        "environment `prd` has no stack: Pulumi.prd.yaml does not exist, so nothing deploys `incident-responder` "
+        "there; did you mean `prod`? (configured stacks: `dev`, `prod`)",
+    ),
+    "scaffold-todo": Case(
+        lambda r: b.with_agent(r, "meeting-summarizer", description="TODO: say what meeting-summarizer does."),
+        lambda r: b.with_agent(r, "meeting-summarizer", description="Summarises meetings; tracks to-do items."),
+        "meeting-summarizer",
+        "description of `meeting-summarizer` still holds a TODO from the scaffold",
+    ),
     "waiver-expired": Case(
         _auditor_waiver("okta-management-scope", expires=b.days(-1)),
         _auditor_waiver("okta-management-scope", expires=b.days(0)),
@@ -340,6 +356,7 @@ def violations(
         registry=registry,
         stack=stack,
         stack_token_limits=dict(token_limits or {}),
+        known_environments=KNOWN_ENVIRONMENTS,
     )
     kind = found.meta.kind
     if kind is RuleKind.REGISTRY:

@@ -133,9 +133,13 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str]] = {
         _set(["priya.raman"], "owners"),
         "does not have the expected form",
     ),
-    "no owners": ("meeting-summarizer", _set([], "owners"), "owners: [] should be non-empty"),
+    "no owners": ("meeting-summarizer", _set([], "owners"), "owners: is empty; at least 1 entry is required"),
     "same environment twice": ("meeting-summarizer", _set(["prod", "prod"], "environments"), "has duplicate entries"),
-    "short description": ("meeting-summarizer", _set("Summaries", "description"), "'Summaries' is too short"),
+    "short description": (
+        "meeting-summarizer",
+        _set("Summaries", "description"),
+        'description: "Summaries" is too short (9 characters; at least 10 required)',
+    ),
     "unknown lifecycle kind": (
         "meeting-summarizer",
         _set("temporary", "lifecycle", "kind"),

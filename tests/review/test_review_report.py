@@ -78,7 +78,7 @@ def test_markdown_sections_per_agent(workspace, capsys):
 
 def test_a_definition_that_fails_to_load_is_named(workspace, capsys):
     workspace.agent("expense-auditor").write_text("name: [expense-auditor\n")
-    assert main(["review-report", "--today", "2026-12-01"]) == 0
+    assert main(["review-report", "--today", "2026-12-01"]) == 1  # written without it, and the exit status says so
     captured = capsys.readouterr()
     assert "review-report: 1 definition(s) fail to load and are left out: agents/expense-auditor.yaml" in captured.err
     assert "support-triage" in captured.out
