@@ -26,6 +26,8 @@ from agentid.cli.common import (
 )
 from agentid.detect.clientids import ClientIdError, merge_client_ids
 from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
+from agentid.output.inert import log_text
+from agentid.output.text import problem_line
 
 if TYPE_CHECKING:
     from agentid.detect.detector import Report
@@ -77,7 +79,7 @@ def _detection_set(
     result = load_or_exit(paths)
     if not result.ok:
         for finding in result.findings:
-            click.echo(f"{finding.location}: {finding.severity.value}: {finding.message}", err=True)
+            click.echo(problem_line(finding), err=True)
         raise click.UsageError("the registry is invalid; fix it (see `agentid validate`) before generating detections")
     registry = result.registry
     agents = registry.for_stack(stack) if stack else registry.agents
@@ -252,7 +254,7 @@ def detect(
             raise click.UsageError(f"--events {events}: reading it failed: {exc.strerror or exc}") from None
     for problem in report.problems:
         location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
-        click.echo(f"{location}: warning: {problem.message} (skipped)", err=True)
+        click.echo(f"{log_text(location)}: warning: {log_text(problem.message)} (skipped)", err=True)
     if output_format == "json":
         import json
 
@@ -270,8 +272,9 @@ def _render_text(report: Report, *, colour: bool) -> str:
     for alert in report.alerts:
         severity = click.style(alert.severity, fg=_COLOURS.get(alert.severity), bold=True) if colour else alert.severity
         where = f" line {alert.line}" if alert.line is not None else ""
-        lines.append(f"{alert.published}  {severity}  [{alert.detection}]  {alert.message}")
-        lines.append(f"    event {alert.uuid or '-'}{where}; respond: {_response(alert.detection)}")
+        # Alerts quote event fields (client ids, scopes, names) anyone who can call Okta can choose: inert.
+        lines.append(f"{log_text(alert.published)}  {severity}  [{alert.detection}]  {log_text(alert.message)}")
+        lines.append(f"    event {log_text(alert.uuid or '-')}{where}; respond: {_response(alert.detection)}")
     summary = report.summary()
     lines.append(
         f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "
