@@ -58,11 +58,6 @@ class _Cells:
         return md_text(value, limit)
 
 
-def _cell(text: str) -> str:
-    """Table-safe, inert text (kept for callers of the old helper): escaped prose, uncapped."""
-    return md_text(text)
-
-
 def verdict(review: Review) -> str:
     """One line a reviewer can act on: the worst thing first, then the counts."""
     diff = review.diff
