@@ -32,24 +32,39 @@ def inline_children(markdown: str):
             yield from token.children or []
 
 
-def markup_found(markdown: str, allowed_strong: set[str]) -> list[str]:
+def markup_found(
+    markdown: str,
+    allowed_strong: set[str],
+    allowed_html: set[str] = OUR_HTML,
+    allowed_blocks: frozenset[str] = frozenset(),
+) -> list[str]:
     """Every construct user text could have made: links, images, HTML, emphasis, headings, lists, quotes, and bold
     other than ours (``allowed_strong``: the texts we set in bold)."""
     found = []
     block = tokens(markdown)
     for index, token in enumerate(block):
-        if token.type == "heading_open" and block[index + 1].content in OUR_HEADINGS:
+        if token.type == "heading_open" and _our_heading(block[index + 1]):
             continue
-        if token.type in _FORBIDDEN:
+        if token.type in _FORBIDDEN and token.type not in allowed_blocks:
             found.append(f"{token.type}: {token.content!r}")
     children = list(inline_children(markdown))
-    found += [f"{t.type}: {t.content!r}" for t in children if t.type in _FORBIDDEN and t.content not in OUR_HTML]
+    found += [f"{t.type}: {t.content!r}" for t in children if t.type in _FORBIDDEN and t.content not in allowed_html]
     for index, token in enumerate(children):
         if token.type == "strong_open":
             inner = children[index + 1].content if index + 1 < len(children) else ""
             if inner not in allowed_strong:
                 found.append(f"strong: {inner!r}")
     return found
+
+
+def _our_heading(inline) -> bool:
+    """Our headings: the comment's title, the access review's title, and one per agent holding only its name in code."""
+    children = [c for c in inline.children or [] if c.type != "text" or c.content.strip()]
+    return (
+        inline.content in OUR_HEADINGS
+        or inline.content.startswith(("Access review (", "Agent inventory ("))
+        or (len(children) == 1 and children[0].type == "code_inline")
+    )
 
 
 def mentions(markdown: str) -> list[str]:

@@ -5,6 +5,7 @@ parsed with a CommonMark/GFM parser (tests/review/markdown_check.py) rather than
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import re
 
@@ -12,13 +13,13 @@ import pytest
 
 from agentid.findings import Finding, Severity
 from agentid.output.inert import md_code, md_text, one_line
-from agentid.registry.model import Registry, ScopeGrant
+from agentid.registry.model import Registry, ScopeGrant, Waiver
 from agentid.review import MARKDOWN_CAP, Review, compare_findings, diff_registries, render_markdown
 from agentid.review.diff import Change, Impact, RegistryDiff
 from agentid.review.plandiff import PlanDiff, ResourceChange
 from agentid.review.render import GITHUB_COMMENT_LIMIT, NAME_CAP, TEXT_CAP
-from tests.conftest import FIXTURES
-from tests.review.markdown_check import markup_found, mentions, plain, table_cells
+from tests.conftest import FIXTURES, TODAY
+from tests.review.markdown_check import markup_found, mentions, plain, table_cells, tokens
 
 VALUES = {k: v for k, v in json.loads((FIXTURES / "hostile-output" / "values.json").read_text()).items() if k[0] != "_"}
 HOSTILE = list(VALUES.values())
@@ -41,14 +42,8 @@ def _review(diff: RegistryDiff, findings=None, plan: PlanDiff | None = None, lab
 def assert_inert(markdown: str) -> None:
     assert markup_found(markdown, OUR_BOLD) == [], markdown
     assert mentions(markdown) == [], markdown
-    headers = {}
-    for line in markdown.splitlines():
-        if line.startswith("| ---"):
-            continue
-        if line.startswith("|"):
-            headers.setdefault(len(headers), table_cells(line))
     widths = {table_cells(line) for line in markdown.splitlines() if line.startswith("|")}
-    assert widths <= {3, 6}, f"a value split or merged table cells: {widths}"
+    assert widths <= {3, 6, 12}, f"a value split or merged table cells: {widths}"
 
 
 # ------------------------------------------------------------------------------------------------ the helpers
@@ -120,6 +115,48 @@ def test_every_user_value_in_every_part_of_the_comment_is_inert():
     markdown = render_markdown(_review(diff, findings, plan, label=VALUES["approval_banner_kid"]))
     assert_inert(markdown)
     assert "more rows not shown" not in markdown
+
+
+def _hostile_registry(sample_registry) -> Registry:
+    """One agent whose free text (description, team, scope reasons, a waiver in force) is hostile."""
+    agent = sample_registry.get("support-triage")
+    reasons = iter(HOSTILE)
+    access = dataclasses.replace(
+        agent.access, scopes=tuple(dataclasses.replace(g, reason=next(reasons)) for g in agent.access.scopes)
+    )
+    waiver = Waiver(
+        "single-owner", VALUES["approval_banner_kid"], VALUES["mention_and_reference"], dt.date(2027, 1, 15)
+    )
+    hostile = dataclasses.replace(
+        agent, description=VALUES["html"], team=VALUES["emphasis_and_links"], access=access, waivers=(waiver,)
+    )
+    return Registry(
+        agents=tuple(hostile if a.name == agent.name else a for a in sample_registry), catalog=sample_registry.catalog
+    )
+
+
+def test_the_access_review_sheet_shows_hostile_text_inert(sample_registry):
+    from agentid.review.access_report import build_sheet
+    from agentid.review.access_report import render_markdown as render_sheet
+
+    markdown = render_sheet(build_sheet(_hostile_registry(sample_registry), TODAY, {}, set()), TODAY)
+    # The sheet's own bullets (owners, purpose, last change, waivers) hold one line each: one list per agent.
+    assert markup_found(markdown, set(), allowed_blocks=frozenset({"bullet_list_open"})) == []
+    lists = [t for t in tokens(markdown) if t.type == "list_item_open"]
+    assert len(lists) == 4 * len(sample_registry), "a value added or removed a bullet"
+    assert mentions(markdown) == []
+    assert {table_cells(line) for line in markdown.splitlines() if line.startswith("|")} == {6}
+    assert "Approved by @example-org/identity-security" in plain(markdown)
+
+
+def test_the_inventory_markdown_shows_hostile_text_inert(sample_registry):
+    from agentid.inventory import build_inventory, render
+
+    markdown = render(build_inventory(_hostile_registry(sample_registry), TODAY), "md")
+    assert markup_found(markdown, {"low", "medium", "high", "critical"}, {"<br>"}) == []
+    assert mentions(markdown) == []
+    assert {table_cells(line) for line in markdown.splitlines() if line.startswith("|")} == {12}
+    assert "ping @example-org/identity-security" in plain(markdown), "the waiver's approver is shown, as text"
 
 
 # ------------------------------------------------------------------------------------------------- the size cap
