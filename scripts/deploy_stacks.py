@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from agentid.output.inert import log_text  # noqa: E402
 from infra.sharding import (  # noqa: E402
     SHARD_KEY,
     ShardConfig,
@@ -345,8 +346,8 @@ def main(argv: list[str] | None = None) -> int:
         unsharded, environments = plan(configs)
         check_allowed(unsharded, environments, read_allow_list(args.root))
     except StackOrderError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+        for problem in exc.problems:  # problems quote stack-file text: one inert line each in the job's log
+            print(f"error: {log_text(problem)}", file=sys.stderr)
         return 2
     if args.changed is not None:
         stacks = touched(args.changed.read().splitlines(), environments, configs)

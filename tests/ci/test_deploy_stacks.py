@@ -189,6 +189,7 @@ def workspace(root: Path) -> dict[str, str]:
     (root / "agents").symlink_to(REPO / "agents")
     (root / "policies").symlink_to(REPO / "policies")
     (root / "infra").symlink_to(REPO / "infra")
+    (root / "agentid").symlink_to(REPO / "agentid")
     bin_dir = root / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "python").symlink_to(REPO / ".venv" / "bin" / "python")

@@ -100,6 +100,13 @@ def test_a_stack_file_name_that_is_not_a_stack_name_is_refused(prod_repo: Path):
     assert result.returncode == 2 and "is not a Pulumi stack name" in result.stderr and result.stdout == ""
 
 
+def test_an_error_quoting_a_hostile_key_prints_no_workflow_command(prod_repo: Path):
+    write_stack(prod_repo, "dev", {"mode": "all", "x\n::add-mask::hunter2\n::error::forged": 1})
+    result = run_script(prod_repo)
+    assert result.returncode == 2 and "unknown field" in result.stderr
+    assert all(line.startswith("error: ") for line in result.stderr.splitlines()), result.stderr
+
+
 # ---------------------------------------------------------------------------- the reviewed allow-list of stacks
 
 
