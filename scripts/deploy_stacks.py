@@ -6,6 +6,8 @@
     git diff --name-only --no-renames BASE HEAD | scripts/deploy_stacks.py --changed -
                                                              JSON {"include": [{"stack": ...}]}: the sharded
                                                              stacks a pull request touches, to preview
+    scripts/deploy_stacks.py --detection-args STACK          the stack's agentid:detections deployers and allowed
+                                                             clients as `agentid detections` options, NUL-delimited
 
 Why a script: a sharded environment (docs/scale.md, "Outgrowing one stack") is a core stack and N member stacks that
 share the core's authorization server, so CI must deploy the core first and the members one at a time by index, then
@@ -24,6 +26,16 @@ preview: an agent file ``agents/<name>.yaml`` touches the member ``shard_of(name
 the catalog, the policies or the dependencies (``infra/``, ``agentid/``, ``policies/``, ``Pulumi.yaml``,
 ``requirements.lock``) touch every sharded stack; anything else (docs, tests, workflows) none.
 
+Only reviewed deploy environments deploy (issue 15): ``.github/deploy-stacks.txt`` lists, one a line, the GitHub
+environments the deploy workflow may run through: an unsharded stack's name, or a sharded environment's name. Each
+must be a GitHub environment with required reviewers; the file is owned by the security team (CODEOWNERS), so a pull
+request adding ``Pulumi.qa.yaml`` cannot also make it deployable without that review. A stack file outside the list
+stops the listing (and so the deploy and the pull-request gate) with an error naming the file and the fix.
+
+Stack names must be Pulumi stack names (letters, digits, ``-``, ``_``, ``.``), and ``--detection-args`` refuses any
+deployer or client id that is not an Okta id (letters and digits only): the workflow reads the output with
+``mapfile -d ''``, so no value is word-split, and none can be a newline-separated extra option (issue 15, finding 10).
+
 Exit 0, or 2 with one ``error:`` line per problem naming the stack file and the fix (nothing printed on stdout).
 """
 
@@ -31,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from agentid.output.inert import log_text  # noqa: E402
 from infra.sharding import (  # noqa: E402
     SHARD_KEY,
     ShardConfig,
@@ -56,6 +70,15 @@ from infra.sharding import (  # noqa: E402
 PROGRAM_PREFIXES = ("infra/", "agentid/", "policies/")
 PROGRAM_FILES = ("Pulumi.yaml", "requirements.lock")
 AGENT_SUFFIXES = (".yaml", ".yml")
+#: The reviewed allow-list of deploy environments (security-owned through CODEOWNERS).
+ALLOW_LIST = ".github/deploy-stacks.txt"
+#: Pulumi stack names: letters, digits, hyphens, underscores and periods
+#: (https://www.pulumi.com/docs/iac/concepts/stacks/#create-stack). Nothing a shell or a YAML key would misread.
+STACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: An Okta object id (``0oa...`` apps, ``00u...`` users): letters and digits only, 20 characters in Okta's API; a
+#: little slack either side for readable test ids, none for wildcards, spaces, newlines or a leading ``-``.
+OKTA_ID = re.compile(r"[A-Za-z0-9]{16,32}")
+DETECTION_OPTIONS = (("--deployer-id", "deployerIds"), ("--allow-client", "allowedClientIds"))
 
 
 class StackOrderError(ValueError):
@@ -90,6 +113,11 @@ def read_shards(root: Path) -> dict[str, ShardConfig]:
     problems: list[str] = []
     for path in sorted(root.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
+        if not STACK_NAME.fullmatch(stack):
+            problems.append(
+                f"{path.name!r}: {stack!r} is not a Pulumi stack name (letters, digits, '-', '_', '.'); rename the file"
+            )
+            continue
         try:
             document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
@@ -183,6 +211,87 @@ def _check_environment(
     return problems
 
 
+def read_allow_list(root: Path) -> set[str]:
+    """The deploy environments listed in ``.github/deploy-stacks.txt`` (``#`` comments and blank lines ignored)."""
+    path = root / ALLOW_LIST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StackOrderError(
+            [f"{ALLOW_LIST} does not exist: list the deploy environments (e.g. dev and prod), one a line"]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StackOrderError([f"{ALLOW_LIST}: cannot read it ({exc})"]) from None
+    names, problems = set(), []
+    for number, line in enumerate(text.splitlines(), 1):
+        name = line.split("#", 1)[0].strip()
+        if not name:
+            continue
+        if not STACK_NAME.fullmatch(name):
+            problems.append(f"{ALLOW_LIST}:{number}: {name!r} is not a stack or environment name")
+        names.add(name)
+    if problems:
+        raise StackOrderError(problems)
+    return names
+
+
+def check_allowed(unsharded: list[str], environments: list[Environment], allowed: set[str]) -> None:
+    """Every deploy environment the stack files describe is in the reviewed allow-list, or nothing deploys."""
+    problems = [
+        f"Pulumi.{stack}.yaml: stack {stack} is not in {ALLOW_LIST}, so it would deploy through a GitHub environment "
+        f"nobody reviewed; add {stack} there (a security-owned file) after creating the GitHub environment {stack} "
+        "with required reviewers, or remove the stack file"
+        for stack in unsharded
+        if stack not in allowed
+    ]
+    problems += [
+        f"{', '.join(f'Pulumi.{s}.yaml' for s in env.stacks)}: sharded environment {env.name} is not in {ALLOW_LIST}; "
+        f"add {env.name} there (a security-owned file) after creating the GitHub environment {env.name} with "
+        "required reviewers, or remove the stack files"
+        for env in environments
+        if env.name not in allowed
+    ]
+    if problems:
+        raise StackOrderError(problems)
+
+
+def detection_args(root: Path, stack: str) -> list[str]:
+    """``--deployer-id ID`` / ``--allow-client ID`` for every id in ``Pulumi.<stack>.yaml``'s agentid:detections, each
+    checked to be an Okta id: the values become command-line arguments in the deploy job."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not STACK_NAME.fullmatch(stack):
+        raise StackOrderError([f"{stack!r} is not a stack name"])
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise StackOrderError([f"{path.name}: cannot read it as YAML ({exc}); fix the file"]) from None
+    config = document.get("config") if isinstance(document, Mapping) else None
+    detections = config.get("agentid:detections") if isinstance(config, Mapping) else None
+    if isinstance(detections, Mapping) and set(detections) == {"value"}:  # the {value: ...} form of Pulumi config
+        detections = detections["value"]
+    if detections is None:
+        return []
+    if not isinstance(detections, Mapping):
+        raise StackOrderError([f"{path.name}: agentid:detections must be a mapping"])
+    args, problems = [], []
+    for option, key in DETECTION_OPTIONS:
+        values = detections.get(key) or []
+        if not isinstance(values, list):
+            problems.append(f"{path.name}: agentid:detections.{key} must be a list of Okta ids")
+            continue
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or not OKTA_ID.fullmatch(value):
+                problems.append(
+                    f"{path.name}: agentid:detections.{key}[{index}] is {value!r}, not an Okta id (letters and "
+                    "digits only, e.g. 0oa1b2c3d4e5f6g7h8i9); fix the stack file"
+                )
+            else:
+                args += [option, value]
+    if problems:
+        raise StackOrderError(problems)
+    return args
+
+
 def matrix(unsharded: list[str], environments: list[Environment]) -> dict[str, Any]:
     entries = [
         {"stack": stack, "environment": env.name, "compile_profile": stack == env.stacks[-1]}
@@ -218,17 +327,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--environment", help="print this sharded environment's stacks, core first, one per line")
     parser.add_argument(
+        "--detection-args",
+        metavar="STACK",
+        help="print STACK's agentid:detections ids as agentid options, NUL-delimited (read with mapfile -d '')",
+    )
+    parser.add_argument(
         "--changed",
         type=argparse.FileType("r", encoding="utf-8"),
         help="file of changed paths, one a line (- for standard input): print the sharded stacks to preview",
     )
     args = parser.parse_args(argv)
     try:
+        if args.detection_args is not None:
+            options = detection_args(args.root, args.detection_args)
+            sys.stdout.write("".join(f"{value}\0" for value in options))
+            return 0
         configs = read_shards(args.root)
         unsharded, environments = plan(configs)
+        check_allowed(unsharded, environments, read_allow_list(args.root))
     except StackOrderError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+        for problem in exc.problems:  # problems quote stack-file text: one inert line each in the job's log
+            print(f"error: {log_text(problem)}", file=sys.stderr)
         return 2
     if args.changed is not None:
         stacks = touched(args.changed.read().splitlines(), environments, configs)

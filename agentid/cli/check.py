@@ -149,8 +149,10 @@ def _settings(root: Path, settings_file: Path | None) -> Any:
             settings_file = root / "policies" / "settings.yaml"
         return load_settings(settings_file) if settings_file else default_settings()
     except SettingsError as exc:
+        from agentid.output.text import problem_line
+
         for finding in exc.findings:
-            click.echo(f"{finding.location}: error: {finding.message}", err=True)
+            click.echo(problem_line(finding, "error"), err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None
 
 

@@ -8,13 +8,15 @@ from pathlib import Path
 import click
 
 from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options, write_output
+from agentid.output.inert import log_text
+from agentid.output.text import problem_line
 
 
 def _report(findings) -> None:
     for finding in findings:
-        click.echo(f"{finding.location}: error: {finding.message}", err=True)
+        click.echo(problem_line(finding, "error"), err=True)
         if finding.remediation:
-            click.echo(f"  fix: {finding.remediation}", err=True)
+            click.echo(f"  fix: {log_text(finding.remediation)}", err=True)
 
 
 @click.command()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from agentid.findings import Finding, sorted_findings
+from agentid.output.text import problem_line
 
 if TYPE_CHECKING:
     from agentid.registry import LoadResult
@@ -95,7 +96,7 @@ def load_or_exit(paths: RepoPaths) -> LoadResult:
         return load_registry(paths.agents, paths.catalog, root=paths.root)
     except CatalogError as exc:
         for finding in exc.findings:
-            click.echo(f"{finding.location}: error: {finding.message}", err=True)
+            click.echo(problem_line(finding, "error"), err=True)
         click.echo(f"agentid: fix the catalog {paths.catalog} as shown above, then re-run.", err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None
 

@@ -27,6 +27,7 @@ from agentid.cli.common import (
 )
 from agentid.detect.clientids import ClientIdError, merge_client_ids
 from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
+from agentid.output.inert import log_text
 
 if TYPE_CHECKING:
     from agentid.detect.detector import Report
@@ -259,7 +260,7 @@ def detect(
     report, mismatches = split_label_mismatches(report, detections)
     for problem in report.problems:
         location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
-        click.echo(f"{location}: warning: {problem.message} (skipped)", err=True)
+        click.echo(f"{log_text(location)}: warning: {log_text(problem.message)} (skipped)", err=True)
     if mismatches and profile_file is None and not client_ids_files:
         click.echo(
             f"agentid detect: {len(mismatches)} grant(s) to registered agents under other client ids: without "
@@ -294,8 +295,9 @@ def _render_text(report: Report, *, colour: bool, mismatches: Sequence[LabelMism
     for alert in report.alerts:
         severity = click.style(alert.severity, fg=_COLOURS.get(alert.severity), bold=True) if colour else alert.severity
         where = f" line {alert.line}" if alert.line is not None else ""
-        lines.append(f"{alert.published}  {severity}  [{alert.detection}]  {alert.message}")
-        lines.append(f"    event {alert.uuid or '-'}{where}; respond: {_response(alert.detection)}")
+        # Alerts quote event fields (client ids, scopes, names) anyone who can call Okta can choose: inert.
+        lines.append(f"{log_text(alert.published)}  {severity}  [{alert.detection}]  {log_text(alert.message)}")
+        lines.append(f"    event {log_text(alert.uuid or '-')}{where}; respond: {_response(alert.detection)}")
     summary = report.summary()
     lines.append(
         f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "

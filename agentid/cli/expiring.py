@@ -71,6 +71,9 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
     else:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
+
+        from agentid.output.inert import log_text
 
         table = Table(title=f"Due within {within} days of {today}", title_justify="left")
         for column in ("agent", "due", "date", "days", "owners", "file"):
@@ -79,6 +82,11 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
             days = (
                 f"{-item.days_left} ago" if item.overdue else ("today" if item.days_left == 0 else str(item.days_left))
             )
-            table.add_row(item.agent, item.status, item.date.isoformat(), days, ", ".join(item.owners), item.file)
+            # Values from definitions: plain Text (never rich markup), control characters made visible.
+            table.add_row(
+                *(Text(log_text(v)) for v in (item.agent, item.status, item.date.isoformat(), days)),
+                Text(log_text(", ".join(item.owners))),
+                Text(log_text(item.file)),
+            )
         Console(width=160, soft_wrap=False).print(table)
     return EXIT_FINDINGS if items or unloaded else EXIT_OK

@@ -13,6 +13,7 @@ import click
 from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options
 from agentid.findings import sorted_findings
 from agentid.output import text
+from agentid.output.inert import log_text
 
 #: Input values longer than this are shortened in the table (JWK moduli); ``--format json`` shows them whole.
 MAX_VALUE_WIDTH = 72
@@ -38,14 +39,19 @@ def _compact(value: Any) -> str:
     return shown if len(shown) <= MAX_VALUE_WIDTH else shown[: MAX_VALUE_WIDTH - 1] + "…"
 
 
-def _inputs_cell(inputs: dict[str, Any]) -> str:
-    return "\n".join(f"{key}: {_compact(value)}" for key, value in inputs.items())
+def _inputs_cell(inputs: dict[str, Any]) -> Any:
+    """One line per input. Values come from definitions (descriptions, names): a rich ``Text`` is never read as
+    markup (``[link=...]`` would become a terminal hyperlink) and :func:`log_text` removes control characters."""
+    from rich.text import Text
+
+    return Text("\n".join(f"{log_text(key)}: {log_text(_compact(value))}" for key, value in inputs.items()))
 
 
 def render_table(plan: Any, *, colour: bool) -> str:
     """Resources grouped by owning agent (shared resources first), one rich table per group."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(record=True, width=None if colour else 160, force_terminal=colour, no_color=not colour)
     groups: dict[str | None, list[Any]] = {}
@@ -54,15 +60,20 @@ def render_table(plan: Any, *, colour: bool) -> str:
     with console.capture() as captured:
         for agent, resources in groups.items():
             title = "shared resources (not owned by one agent)" if agent is None else f"agent {agent}"
-            table = Table(title=title, title_justify="left", show_lines=True, expand=False)
+            table = Table(title=Text(log_text(title)), title_justify="left", show_lines=True, expand=False)
             table.add_column("type", no_wrap=True)
             table.add_column("name", no_wrap=True, style="bold")
             table.add_column("parent", no_wrap=True)
             table.add_column("inputs", overflow="fold")
             for resource in resources:
-                table.add_row(resource.type, resource.name, resource.parent or "", _inputs_cell(dict(resource.inputs)))
+                table.add_row(
+                    Text(log_text(resource.type)),
+                    Text(log_text(resource.name)),
+                    Text(log_text(resource.parent or "")),
+                    _inputs_cell(dict(resource.inputs)),
+                )
             console.print(table)
-        console.print(_summary(plan))
+        console.print(log_text(_summary(plan)), markup=False, highlight=False, emoji=False)
     return captured.get()
 
 

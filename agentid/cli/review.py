@@ -76,6 +76,7 @@ def review(
       agentid review --base origin/main --head HEAD --format json
       agentid review --base "$BASE_SHA" --output review.md  # then post review.md as the PR comment
     """
+    from agentid.output.text import problem_line
     from agentid.registry import CatalogError
     from agentid.review import GitError, build_review, open_repo, render_json, render_markdown
     from agentid.review.diff import Impact
@@ -96,7 +97,7 @@ def review(
         raise click.UsageError(str(exc)) from None
     except CatalogError as exc:
         for finding in exc.findings:
-            click.echo(f"{finding.location}: error: {finding.message}", err=True)
+            click.echo(problem_line(finding, "error"), err=True)
         raise click.exceptions.Exit(EXIT_USAGE) from None
     except FileNotFoundError as exc:
         raise click.UsageError(f"{exc.filename or exc} does not exist; run agentid from the repository root") from None

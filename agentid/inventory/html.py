@@ -87,7 +87,12 @@ SCRIPT = """
   }
   search.addEventListener("input", apply);
   var match = /[#&]q=([^&]*)/.exec(window.location.hash);
-  if (match) { search.value = decodeURIComponent(match[1].replace(/\\+/g, " ")); }
+  if (match) {
+    // A hand-edited or truncated link (`#q=%E0%A4%A`) makes decodeURIComponent throw URIError, which would stop
+    // this script before the page is usable: fall back to the raw text.
+    var raw = match[1].replace(/\\+/g, " ");
+    try { search.value = decodeURIComponent(raw); } catch (error) { search.value = raw; }
+  }
   apply();
   document.documentElement.setAttribute("data-ready", "true");
 })();

@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from agentid.output.inert import md_code, md_text
+
 CSV_COLUMNS = (
     "agent",
     "risk",
@@ -114,7 +116,8 @@ def render_json(inventory: dict[str, Any]) -> str:
 
 
 def md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    """User text in a Markdown table cell, inert (one helper for every renderer: agentid.output.inert)."""
+    return md_text(text)
 
 
 def render_markdown(inventory: dict[str, Any]) -> str:
@@ -137,21 +140,22 @@ def render_markdown(inventory: dict[str, Any]) -> str:
         if life["expires"]:
             lifecycle += f", expires {life['expires']}"
         lifecycle += f" ({life['status']})"
+        # Values from definitions are inert (agentid.output.inert); only our own markup (bold risk, <br>) is raw.
         cells = [
-            f"`{record['name']}`",
-            f"**{row['risk']}**",
-            ", ".join(record["owners"]),
-            record["team"],
-            record["purpose"],
-            ", ".join(record["environments"]),
-            _scopes_text(record["scopes"]).replace("; ", "<br>"),
-            okta_management_text(record) or "-",
+            md_code(record["name"]),
+            f"**{md_text(row['risk'])}**",
+            md_text(", ".join(record["owners"])),
+            md_text(record["team"]),
+            md_text(record["purpose"]),
+            md_text(", ".join(record["environments"])),
+            "<br>".join(md_text(part) for part in _scopes_text(record["scopes"]).split("; ")),
+            md_text(okta_management_text(record) or "-"),
             f"{record['token_lifetime_minutes']} min",
-            row["plugins"] or "-",
-            lifecycle,
-            row["waivers_in_force"] or "-",
+            md_text(row["plugins"] or "-"),
+            md_text(lifecycle),
+            md_text(row["waivers_in_force"] or "-"),
         ]
-        lines.append("| " + " | ".join(md_cell(c).replace("&lt;br&gt;", "<br>") for c in cells) + " |")
+        lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
         "Risk: most sensitive data reached (restricted → high, confidential → medium, else low), raised one "

@@ -1,4 +1,9 @@
-"""Findings as compiler-style lines (``file:line:col: error: message``), coloured on a terminal."""
+"""Findings as compiler-style lines (``file:line:col: error: message``), coloured on a terminal.
+
+Messages, locations, fixes and waiver text carry text from definitions; each goes through
+:func:`agentid.output.inert.log_text`, so a value cannot add lines (a ``::add-mask::`` or ``::notice`` workflow
+command in the gate's log), send escape sequences to a terminal or forge another finding.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,14 @@ from collections.abc import Iterable
 import click
 
 from agentid.findings import Finding, Severity
+from agentid.output.inert import log_text
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
+
+
+def problem_line(finding: Finding, label: str | None = None) -> str:
+    """``file:line: error: message``, plain and inert: for the CLI's error reports on standard error."""
+    return f"{log_text(finding.location)}: {label or finding.severity.value}: {log_text(finding.message)}"
 
 
 def render_finding(finding: Finding, *, colour: bool) -> str:
@@ -16,14 +27,14 @@ def render_finding(finding: Finding, *, colour: bool) -> str:
     styled = (
         click.style(label, fg="cyan" if finding.waived else _COLOURS[finding.severity], bold=True) if colour else label
     )
-    rule = click.style(f"[{finding.rule}]", dim=True) if colour else f"[{finding.rule}]"
-    lines = [f"{finding.location}: {styled}: {finding.message} {rule}"]
+    rule = click.style(f"[{log_text(finding.rule)}]", dim=True) if colour else f"[{log_text(finding.rule)}]"
+    lines = [f"{log_text(finding.location)}: {styled}: {log_text(finding.message)} {rule}"]
     if finding.remediation:
-        lines.append(f"    fix: {finding.remediation}")
+        lines.append(f"    fix: {log_text(finding.remediation)}")
     if finding.waived and finding.waiver:
         lines.append(
-            f"    waived until {finding.waiver.get('expires')} by {finding.waiver.get('approved_by')}: "
-            f"{finding.waiver.get('reason')}"
+            f"    waived until {log_text(finding.waiver.get('expires'))} by "
+            f"{log_text(finding.waiver.get('approved_by'))}: {log_text(finding.waiver.get('reason'))}"
         )
     return "\n".join(lines)
 

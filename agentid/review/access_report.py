@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentid.inventory.model import waivers_in_force
-from agentid.inventory.tabular import md_cell, neutralise_formula
+from agentid.inventory.tabular import neutralise_formula
 from agentid.lifecycle import lifecycle_status
+from agentid.output.inert import md_code, md_text
 from agentid.registry.model import Access, Plugin, Registry
 
 CSV_COLUMNS = (
@@ -134,22 +135,25 @@ def render_markdown(sheet: list[dict[str, Any]], today: dt.date) -> str:
         "(keep / reduce / remove).",
     ]
     for entry in sheet:
+        # Every value from a definition is shown inert (agentid.output.inert): names and files as code spans,
+        # free text escaped, so an owner-written reason cannot forge links, mentions or table rows.
         lines += [
             "",
-            f"## `{entry['agent']}`",
+            f"## {md_code(entry['agent'])}",
             "",
-            f"- Owners: {', '.join(entry['owners'])} ({md_cell(entry['team'])})",
-            f"- Purpose: {entry['purpose']}; review by {entry['review_by']} ({entry['lifecycle_status']})",
-            f"- Last change in git: {_last_change_text(entry)} — `{entry['file']}`",
-            f"- Waivers in force: {md_cell(_waivers_text(entry)) or 'none'}",
+            f"- Owners: {', '.join(md_code(o) for o in entry['owners'])} ({md_text(entry['team'])})",
+            f"- Purpose: {md_text(entry['purpose'])}; review by {md_text(entry['review_by'])} "
+            f"({md_text(entry['lifecycle_status'])})",
+            f"- Last change in git: {md_text(_last_change_text(entry))} — {md_code(entry['file'])}",
+            f"- Waivers in force: {md_text(_waivers_text(entry)) or 'none'}",
             "",
             "| identity | scope | reason | domain | sensitivity | decision |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
         for scope in entry["scopes"]:
             lines.append(
-                f"| `{scope['identity']}` | `{scope['scope']}` | {md_cell(scope['reason'])} | {scope['domain'] or '-'} "
-                f"| {scope['sensitivity'] or '-'} |  |"
+                f"| {md_code(scope['identity'])} | {md_code(scope['scope'])} | {md_text(scope['reason'])} "
+                f"| {md_text(scope['domain'] or '-')} | {md_text(scope['sensitivity'] or '-')} |  |"
             )
     return "\n".join(lines) + "\n"
 

@@ -41,6 +41,12 @@ def write_stack(root: Path, stack: str, shard: dict | None, extra: dict | None =
     (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
 
 
+def allow(root: Path, *names: str) -> None:
+    """The reviewed allow-list of deploy environments (.github/deploy-stacks.txt) for a test repository."""
+    (root / ".github").mkdir(exist_ok=True)
+    (root / ".github" / "deploy-stacks.txt").write_text("# reviewed\n" + "".join(f"{n}\n" for n in names))
+
+
 def member(index: int, count: int = MEMBERS, core: str = "acme/agentid/prod-core") -> dict:
     return {"mode": "member", "environment": "prod", "index": index, "count": count, "core": core}
 
@@ -48,6 +54,7 @@ def member(index: int, count: int = MEMBERS, core: str = "acme/agentid/prod-core
 @pytest.fixture()
 def sharded_repo(tmp_path: Path) -> Path:
     """dev stays one stack; prod is a core and three members (written out of order: the order is by index)."""
+    allow(tmp_path, "dev", "prod")
     write_stack(tmp_path, "dev", None)
     write_stack(
         tmp_path,
@@ -67,6 +74,7 @@ def test_without_shard_files_the_deploy_order_is_dev_then_prod_as_before():
 
 
 def test_prod_deploys_after_every_other_unsharded_stack(tmp_path: Path):
+    allow(tmp_path, "dev", "staging", "prod")
     for stack in ("staging", "prod", "dev"):
         write_stack(tmp_path, stack, None)
     assert json.loads(run_script(tmp_path).stdout)["unsharded"] == ["dev", "staging", "prod"]
@@ -89,6 +97,7 @@ def test_a_sharded_environment_deploys_its_core_then_its_members_by_index(sharde
 
 def test_members_are_ordered_by_their_index_not_their_file_name(tmp_path: Path):
     """Unpadded names sort prod-shard-10 before prod-shard-2; the deploy order is the index's."""
+    allow(tmp_path, "prod")
     write_stack(tmp_path, "prod-core", {"mode": "core", "environment": "prod"})
     for index in range(11):
         write_stack(tmp_path, f"prod-shard-{index}", member(index, count=11))
@@ -180,6 +189,7 @@ def workspace(root: Path) -> dict[str, str]:
     (root / "agents").symlink_to(REPO / "agents")
     (root / "policies").symlink_to(REPO / "policies")
     (root / "infra").symlink_to(REPO / "infra")
+    (root / "agentid").symlink_to(REPO / "agentid")
     bin_dir = root / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "python").symlink_to(REPO / ".venv" / "bin" / "python")
@@ -215,6 +225,7 @@ def test_the_order_step_feeds_both_deploy_jobs(sharded_repo: Path):
 
 
 def test_the_unsharded_repository_skips_the_sharded_job(tmp_path: Path):
+    allow(tmp_path, "dev", "prod")
     for stack in ("dev", "prod"):
         shutil.copy(REPO / f"Pulumi.{stack}.yaml", tmp_path)
     env = workspace(tmp_path) | {"GITHUB_OUTPUT": str(tmp_path / "github-output")}
@@ -341,6 +352,7 @@ def gate_run(root: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
 
 
 def test_the_pull_request_gate_checks_dev_and_prod_when_nothing_is_sharded(tmp_path: Path):
+    allow(tmp_path, "dev", "prod")
     for stack in ("dev", "prod"):
         shutil.copy(REPO / f"Pulumi.{stack}.yaml", tmp_path)
     result, checked = gate_run(tmp_path)

@@ -37,7 +37,10 @@ def test_large_diff_is_capped_with_a_count_of_what_was_left_out(sample_registry)
     left = int(left_line.split()[2])
     assert 100 < shown < 2500
     assert shown + left == 2500
-    assert left_line == f"… and {left} more changes not shown (run `agentid review --format json` for all of them)."
+    assert left_line == (
+        f"… and {left} more rows not shown ({left} escalations; the verdict above counts them all): "
+        "run `agentid review --format json` for every row."
+    )
     # JSON is for tools: it is never cut.
     assert len(json.loads(render_json(review))["changes"]) == 2500
 
@@ -45,7 +48,7 @@ def test_large_diff_is_capped_with_a_count_of_what_was_left_out(sample_registry)
 def test_small_diff_is_not_capped(sample_registry):
     empty = Registry(agents=(), catalog=sample_registry.catalog)
     markdown = render_markdown(_review(empty, _many_new_agents(sample_registry, 3)))
-    assert "more changes not shown" not in markdown
+    assert "more rows not shown" not in markdown
     assert markdown.count("| 🔺") == 3
 
 
@@ -54,7 +57,7 @@ def test_tiny_cap_still_gives_a_verdict_and_a_count(sample_registry):
     markdown = render_markdown(_review(empty, _many_new_agents(sample_registry, 10)), cap=700)
     assert len(markdown) <= 700
     assert "**Privilege escalation**" in markdown
-    assert "more changes not shown" in markdown
+    assert "more rows not shown" in markdown
 
 
 def test_table_cells_cannot_break_the_table(sample_registry):

@@ -12,6 +12,7 @@ from agentid.resources import PlannedResource
 from agentid.review.plandiff import diff_resources
 from tests.conftest import TODAY
 from tests.review.gitrepo import GitWorkspace
+from tests.review.markdown_check import plain
 
 REPO_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
@@ -121,7 +122,8 @@ def test_plan_failure_at_base_is_a_note_and_other_stacks_still_compare(staged, c
     staged.edit("support-triage", "  token_lifetime_minutes: 30", "  token_lifetime_minutes: 20")
     status, markdown = review(capsys, "--base", broken)
     assert status == 0
-    assert "stack `dev`: the plan at base failed, resources not compared: Pulumi.dev.yaml:" in markdown
+    # Notes carry stack-file text, so they are shown escaped: compare what a reader sees.
+    assert "stack `dev`: the plan at base failed, resources not compared: Pulumi.dev.yaml:" in plain(markdown)
     # The agent's policy rule and its plugin's (plugins inherit the agent's lifetime) both change, on one row.
     assert (
         "| `prod` | `support-triage` | ~ `support-triage-rule` (accessTokenLifetimeMinutes); "
