@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentid.detect.eventbridge import AWS_MAX_PATTERN_CHARS, DEFAULT_MAX_PATTERN_CHARS, MIN_PATTERN_CHARS
-from infra.sharding import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
+from agentid.stack import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
 NAMESPACE = "agentid"
 
@@ -110,7 +110,7 @@ class StackConfig:
     max_token_lifetime_minutes: int = DEFAULT_MAX_TOKEN_MINUTES
     detections: DetectionsConfig = DetectionsConfig()
     today: dt.date | None = None
-    #: which part of the environment this stack deploys (``agentid:shard``; see infra/sharding.py, docs/scale.md)
+    #: which part of the environment this stack deploys (``agentid:shard``; see agentid/stack.py, docs/scale.md)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
 
     @property
