@@ -16,11 +16,10 @@ from junitparser import JUnitXml
 
 from policies.engine import rules_for
 from policies.rules import get_rule
-from tests.conftest import FIXTURES, REPO, TODAY
+from tests.conftest import AGENTS_DIR, FIXTURES, REPO, TODAY, fixture_repo
 
 pytestmark = pytest.mark.checkov
 
-SCRIPT = REPO / "scripts" / "checkov"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 AGENT_FIXTURES = FIXTURES / "checkov" / "agents"
 #: the registry rules: each is one CKV_AGENT_<n> check (resource and stack rules belong to the policy pack)
@@ -29,13 +28,34 @@ RULE_CHECK_IDS = {rule.meta.checkov_id for rule in rules_for(with_resources=Fals
 LOAD_CHECK = "CKV_AGENT_0"
 REGISTRY_CHECK_IDS = {LOAD_CHECK, *RULE_CHECK_IDS}
 PURPOSE_CHECK = get_rule("purpose-data-domain").meta.checkov_id
+#: what the checkout checkov runs in holds from the tool, besides fixture_repo's
+CHECKOUT_FILES = ("scripts", "agentid", "tests", "docs", "benchmarks", "pyproject.toml", "README.md")
+GIT = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]
+
+_checkout: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git checkout of the tool with the sample registry (fixture_repo): the adapter reads the catalog, settings
+    and stack files of the checkout it runs from, so it runs from one that holds no live registry data."""
+    root = fixture_repo(tmp_path_factory.mktemp("checkov-checkout"), *CHECKOUT_FILES)
+    (root / ".venv-checkov").symlink_to(REPO / ".venv-checkov")
+    for args in (["init", "-q"], ["add", "-A", "."], ["commit", "-qm", "sample registry"]):
+        subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
+    _checkout[:] = [root]
+    return root
 
 
 def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """scripts/checkov of the checkout; a path into the tool's tree is given as the same path in the checkout."""
     if not CHECKOV.exists():
         pytest.fail(f"{CHECKOV} is missing: run `scripts/setup --checkov` (make test does) to build .venv-checkov")
+    (root,) = _checkout
+    in_checkout = [root / arg.relative_to(REPO) if isinstance(arg, Path) and arg.is_relative_to(REPO) else arg
+                   for arg in args]  # fmt: skip
     return subprocess.run(
-        [str(SCRIPT), "--today", TODAY.isoformat(), *map(str, args)],
+        [str(root / "scripts" / "checkov"), "--today", TODAY.isoformat(), *map(str, in_checkout)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -172,7 +192,7 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     included)."""
     agents = tmp_path / "agents"
     agents.mkdir()
-    auditor = (REPO / "agents" / "okta-user-auditor.yaml").read_text()
+    auditor = (AGENTS_DIR / "okta-user-auditor.yaml").read_text()
     assert "\n      e: AQAB\n" in auditor
     leaked = auditor.replace(  # the agent's own key (its plugin's, indented deeper, comes later in the file)
         "\n      e: AQAB\n", "\n      e: AQAB\n      d: PLANTED-private-d\n      qi: PLANTED-private-qi\n", 1
@@ -180,7 +200,7 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     (agents / "okta-user-auditor.yaml").write_text(
         leaked.replace("[nina.petrova@example.com, ", "[okta-user-auditor@example.com, ")
     )
-    summariser = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    summariser = (AGENTS_DIR / "meeting-summarizer.yaml").read_text()
     uri = "  jwks_uri: https://keys.example.com/agents/meeting-summarizer/jwks.json\n"
     assert uri in summariser
     flow = "  keys: [{kty: EC, kid: summariser-1, crv: P-256, x: AAAA, y: BBBB, d: PLANTED-flow-d}]\n"
@@ -190,7 +210,7 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     auditor_file = agents / "okta-user-auditor.yaml"
     auditor_file.write_text(auditor_file.read_text().replace("\nteam:", f"\n{skips}team:", 1))
     admin_check = get_rule("okta-admin-scope").meta.checkov_id
-    reconciler = (REPO / "agents" / "finance-reconciler.yaml").read_text()
+    reconciler = (AGENTS_DIR / "finance-reconciler.yaml").read_text()
     assert "  okta_api_scopes: []\n" in reconciler
     (agents / "finance-reconciler.yaml").write_text(
         reconciler.replace("  okta_api_scopes: []\n", "  okta_api_scopes: [okta.roles.manage]\n").replace(

@@ -18,18 +18,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TODAY
+from tests.conftest import REPO, TODAY, fixture_repo
 
 DOCS = [REPO / "README.md", REPO / "agents" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-#: what a temporary copy needs for the documented commands (no .venv: it is linked)
-COPIED = ["agents", "policies", "infra", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", ".github", "Makefile"]
+#: what a temporary copy needs from the tool besides fixture_repo's (the sample registry comes from the fixtures)
 COPIED_FIXTURES = ["tests/fixtures/detect"]
 #: commands documented but deliberately not run here, and why
 NOT_RUN = {
@@ -145,18 +143,12 @@ def runnable(command: str) -> list[str] | None:
 
 
 def repo_copy(tmp: Path) -> Path:
-    """A git repository holding the documented inputs, `main` checked out and an `origin/main` ref, .venv linked."""
-    for name in COPIED + COPIED_FIXTURES:
-        source, target = REPO / name, tmp / name
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    (tmp / ".venv").symlink_to(REPO / ".venv")
+    """A git repository built from the sample registry and the tool (:func:`fixture_repo`), `main` checked out and
+    an `origin/main` ref, .venv linked: the documented commands never see the live registry."""
+    fixture_repo(tmp, *COPIED_FIXTURES)
     for args in (
         ["init", "-q", "-b", "main"],
-        ["add", "-A", "--", *COPIED],
+        ["add", "-A", "--", "."],
         ["commit", "-q", "-m", "sample registry"],
         ["update-ref", "refs/remotes/origin/main", "HEAD"],
     ):
