@@ -6,6 +6,8 @@ adapter), so these tests count the checks that actually ran and make sure a fail
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import subprocess
@@ -166,14 +168,51 @@ def test_compliant_agent_passes_every_check(fixture_run):
     assert set(mine) == REGISTRY_CHECK_IDS and set(mine.values()) == {"passed"}
 
 
-def test_sample_registry_repository_secrets_and_workflows_pass(tmp_path):
+def planted_secret() -> str:
+    """A high-entropy value checkov's secrets scan reports (CKV_SECRET_6), built here so this file holds none."""
+    return base64.b64encode(hashlib.sha256(b"agentid: a generated Sigma rule").digest()[:30]).decode()
+
+
+def sigma_output(checkout: Path) -> Path:
+    """Where `agentid detections --out build/detections` writes (docs/detections.md): git-ignored output."""
+    path = checkout / "build" / "detections" / "sigma" / "finance-reconciler" / "token-rate-exceeded.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'title: Token rate exceeded\nclient_secret: "{planted_secret()}"\n', encoding="utf-8")
+    return path
+
+
+def test_sample_registry_repository_secrets_and_workflows_pass(tmp_path, checkout: Path):
+    """The whole script on a checkout, with generated Sigma rules in the git-ignored build/: our own output, which
+    the secrets scan skips like everything git ignores."""
+    generated = sigma_output(checkout)
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(generated)], cwd=checkout, check=False)
+    assert ignored.returncode == 0, "build/ is git-ignored"
     proc = run_script("--output", tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "token-rate-exceeded.yml" not in (tmp_path / "secrets.junit.xml").read_text()
     assert (tmp_path / "agents.sarif").exists() and (tmp_path / "secrets.junit.xml").exists()
     workflow_checks = set(re.findall(r"CKV2?_GHA_\d+", (tmp_path / "workflows.junit.xml").read_text()))
     assert len(workflow_checks) >= 5, f"the github_actions scan ran too few checks: {sorted(workflow_checks)}"
     ran = {check for _, check in results(tmp_path / "agents.junit.xml")}
     assert ran == REGISTRY_CHECK_IDS
+
+
+def test_the_secrets_scan_still_reports_a_secret_in_a_tracked_file(tmp_path, checkout: Path):
+    """Skipping what git ignores must not skip what is committed: the same value in a tracked file fails the scan."""
+    leaked = checkout / "docs" / "detections" / "token-rate-exceeded.yml"
+    leaked.parent.mkdir(parents=True, exist_ok=True)
+    leaked.write_text(sigma_output(checkout).read_text(), encoding="utf-8")
+    subprocess.run([*GIT, "add", str(leaked)], cwd=checkout, check=True)
+    try:
+        proc = run_script("--output", tmp_path, checkout / "agents")
+    finally:
+        subprocess.run([*GIT, "rm", "-q", "--cached", "-f", str(leaked)], cwd=checkout, check=True)
+        leaked.unlink()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = (tmp_path / "secrets.junit.xml").read_text()
+    assert "docs/detections/token-rate-exceeded.yml" in report and "CKV_SECRET_6" in report
+    assert "build/detections" not in report
+    assert planted_secret() not in proc.stdout, "checkov masks the value it reports"
 
 
 def test_a_checks_folder_that_loads_nothing_is_an_error_not_a_pass(tmp_path):
