@@ -203,13 +203,14 @@ def test_the_secrets_scan_still_reports_a_secret_in_a_tracked_file(tmp_path, che
     leaked.parent.mkdir(parents=True, exist_ok=True)
     leaked.write_text(sigma_output(checkout).read_text(), encoding="utf-8")
     subprocess.run([*GIT, "add", str(leaked)], cwd=checkout, check=True)
+    (tmp_path / "no-agents").mkdir()  # the agent checks are not under test here: give them nothing to read
     try:
-        proc = run_script("--output", tmp_path, checkout / "agents")
+        proc = run_script("--output", tmp_path / "out", tmp_path / "no-agents")
     finally:
         subprocess.run([*GIT, "rm", "-q", "--cached", "-f", str(leaked)], cwd=checkout, check=True)
         leaked.unlink()
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    report = (tmp_path / "secrets.junit.xml").read_text()
+    report = (tmp_path / "out" / "secrets.junit.xml").read_text()
     assert "docs/detections/token-rate-exceeded.yml" in report and "CKV_SECRET_6" in report
     assert "build/detections" not in report
     assert planted_secret() not in proc.stdout, "checkov masks the value it reports"
