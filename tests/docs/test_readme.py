@@ -206,9 +206,15 @@ def test_documented_commands_run_as_documented(doc: Path, tmp_path: Path):
     assert ran or not any(b.lang == "sh" and not b.marker for b in blocks(doc)), f"{doc}: no command ran"
 
 
-def test_the_tree_is_untouched_by_the_docs_test():
-    """The walkthrough's agent exists only in the temporary copies."""
-    assert not (REPO / "agents" / "invoice-matcher.yaml").exists()
+def test_the_tree_is_untouched_by_the_docs_test(tmp_path: Path):
+    """The walkthrough's agent exists only in the temporary copy: the live registry (which may well hold an
+    invoice-matcher of its own) is not touched by the documented commands."""
+    before = sorted((path.name, path.stat().st_mtime_ns) for path in (REPO / "agents").iterdir())
+    root = repo_copy(tmp_path)
+    (scaffold,) = [cmd for b in blocks(REPO / "README.md") for cmd, _ in commands(b) if " new invoice-matcher " in cmd]
+    assert run(root, scaffold).returncode == 0
+    assert (root / "agents" / "invoice-matcher.yaml").is_file() and not root.is_relative_to(REPO)
+    assert sorted((path.name, path.stat().st_mtime_ns) for path in (REPO / "agents").iterdir()) == before
 
 
 # --- troubleshooting: the quoted messages are what the tools print on the broken inputs people actually write ---
