@@ -197,22 +197,29 @@ def test_sample_registry_repository_secrets_and_workflows_pass(tmp_path, checkou
     assert ran == REGISTRY_CHECK_IDS
 
 
-def test_the_secrets_scan_still_reports_a_secret_in_a_tracked_file(tmp_path, checkout: Path):
-    """Skipping what git ignores must not skip what is committed: the same value in a tracked file fails the scan."""
-    leaked = checkout / "docs" / "detections" / "token-rate-exceeded.yml"
-    leaked.parent.mkdir(parents=True, exist_ok=True)
-    leaked.write_text(sigma_output(checkout).read_text(), encoding="utf-8")
-    subprocess.run([*GIT, "add", str(leaked)], cwd=checkout, check=True)
+def test_the_secrets_scan_still_reports_a_secret_in_a_tracked_file(tmp_path: Path):
+    """Skipping what git ignores must not skip what is committed: the same value in a tracked file fails the scan
+    (in a small checkout of its own: the scan of the whole tree is the test above)."""
+    small = fixture_repo(tmp_path / "small", "scripts", "agentid")
+    (small / ".venv-checkov").symlink_to(REPO / ".venv-checkov")
+    generated = sigma_output(small)
+    leaked = small / "docs" / "detections" / "token-rate-exceeded.yml"
+    leaked.parent.mkdir(parents=True)
+    leaked.write_text(generated.read_text(), encoding="utf-8")
+    for args in (["init", "-q"], ["add", "-A", "."], ["commit", "-qm", "a leaked value"]):
+        subprocess.run([*GIT, *args], cwd=small, check=True, capture_output=True)
     (tmp_path / "no-agents").mkdir()  # the agent checks are not under test here: give them nothing to read
-    try:
-        proc = run_script("--output", tmp_path / "out", tmp_path / "no-agents")
-    finally:
-        subprocess.run([*GIT, "rm", "-q", "--cached", "-f", str(leaked)], cwd=checkout, check=True)
-        leaked.unlink()
+    proc = subprocess.run(
+        [str(small / "scripts" / "checkov"), "--output", str(tmp_path / "out"), str(tmp_path / "no-agents")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = (tmp_path / "out" / "secrets.junit.xml").read_text()
     assert "docs/detections/token-rate-exceeded.yml" in report and "CKV_SECRET_6" in report
-    assert "build/detections" not in report
+    assert "build/detections" not in report, "the git-ignored copy of the same value is not reported"
     assert planted_secret() not in proc.stdout, "checkov masks the value it reports"
 
 
