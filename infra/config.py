@@ -35,7 +35,7 @@ from typing import Any
 
 from agentid.conformance import okta as provider
 from agentid.detect.eventbridge import AWS_MAX_PATTERN_CHARS, DEFAULT_MAX_PATTERN_CHARS, MIN_PATTERN_CHARS
-from infra.sharding import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
+from agentid.stack import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
 NAMESPACE = "agentid"
 
@@ -132,7 +132,7 @@ class StackConfig:
     max_token_lifetime_minutes: int = DEFAULT_MAX_TOKEN_MINUTES
     detections: DetectionsConfig = DetectionsConfig()
     today: dt.date | None = None
-    #: which part of the environment this stack deploys (``agentid:shard``; see infra/sharding.py, docs/scale.md)
+    #: which part of the environment this stack deploys (``agentid:shard``; see agentid/stack.py, docs/scale.md)
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
     #: ``agentid:networkZones`` by zone name
     network_zones: Mapping[str, NetworkZone] = dataclasses.field(default_factory=dict)

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 import pulumi
 
 from agentid.registry.model import Agent, Registry, ScopeInfo
+from agentid.stack import CORE_OUTPUTS, in_shard
 from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
 from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
 from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig, check_splunk_token
 from infra.sdk_workarounds import install as install_sdk_workarounds
-from infra.sharding import CORE_OUTPUTS, in_shard
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
 DETECTIONS_NAME = "detections"
@@ -39,7 +39,7 @@ class ProgramError(ValueError):
 class Declared:
     """What :func:`declare` registered, for the entry point (stack outputs) and the offline plan (ownership)."""
 
-    #: ``None`` in a member stack (see infra/sharding.py): the core stack owns the server and the stream
+    #: ``None`` in a member stack (see agentid/stack.py): the core stack owns the server and the stream
     authorization_server: AuthorizationServer | None = None
     log_streaming: LogStreaming | None = None
     identities: dict[str, AgentIdentity] = field(default_factory=dict)
@@ -85,7 +85,7 @@ def resolve_network_zones(agent: Agent, config: StackConfig) -> tuple[str, ...]:
 def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared:
     """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack.
 
-    With ``agentid:shard`` (infra/sharding.py) a core stack declares only the shared resources (server, scopes, log
+    With ``agentid:shard`` (agentid/stack.py) a core stack declares only the shared resources (server, scopes, log
     stream) and a member stack only its share of the environment's agents, against the core's server.
     """
     # The policy creation chain is as long as the registry; see infra/sdk_workarounds.py.

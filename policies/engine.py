@@ -152,7 +152,7 @@ def load_stack_shards(root: Path) -> tuple[dict[str, str], frozenset[str]]:
     """From each ``Pulumi.<stack>.yaml``'s ``agentid:shard``: the environment each sharded stack serves, and the
     member stacks (whose log stream lives in their core). A broken value is infra/config.py's to report (the plan
     of that stack fails with its message); it is skipped here."""
-    from infra.sharding import ShardConfigError, ShardMode, parse_shard_config, shard_setting
+    from agentid.stack import ShardConfigError, ShardMode, parse_shard_config, shard_setting
 
     environments: dict[str, str] = {}
     members: set[str] = set()

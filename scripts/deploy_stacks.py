@@ -12,7 +12,7 @@
 Why a script: a sharded environment (docs/scale.md, "Outgrowing one stack") is a core stack and N member stacks that
 share the core's authorization server, so CI must deploy the core first and the members one at a time by index, then
 compile one detection profile from all of them. The order and the grouping come from each file's ``agentid:shard``,
-validated by infra/sharding.py, so a broken configuration stops the workflow before anything is deployed.
+validated by agentid/stack.py, so a broken configuration stops the workflow before anything is deployed.
 
 * ``unsharded``: stacks without ``agentid:shard`` (or ``mode: all``), every other stack first and ``prod`` last
   (dev before prod, as the workflow always deployed them).
@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from agentid.output.inert import log_text  # noqa: E402
-from infra.sharding import (  # noqa: E402
+from agentid.stack import (  # noqa: E402
     SHARD_KEY,
     ShardConfig,
     ShardConfigError,

@@ -226,9 +226,9 @@ def _make_mocks() -> Any:
 
         def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
             if args.typ == "pulumi:pulumi:StackReference":
-                # A member stack reads its core stack (infra/sharding.py): offline, self-describing placeholders.
+                # A member stack reads its core stack (agentid/stack.py): offline, self-describing placeholders.
                 # Checked first: a reference is a read, and reads reach the mock without the `custom` flag.
-                from infra.sharding import CORE_OUTPUTS
+                from agentid.stack import CORE_OUTPUTS
 
                 stack = args.inputs.get("name", args.name)
                 placeholders = {key: f"<{stack}.{key}>" for key in CORE_OUTPUTS}

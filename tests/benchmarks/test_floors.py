@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks import floors
 from benchmarks.generate import generate
-from tests.conftest import REPO, TODAY
+from tests.conftest import CATALOG, REPO, TODAY
 
 #: Runs the SDK floor and records what the mock engine's monitor receives for every registration, and whether the
 #: collector was enabled at that moment (the floor must have switched it off before the SDK ran).
@@ -68,14 +68,14 @@ def assert_floor_registers_the_plan(plan_path: Path, tmp_path: Path) -> list[dic
     return seen
 
 
-def test_the_sdk_floor_registers_what_a_generated_plan_registers(tmp_path):
+def test_the_sdk_floor_registers_what_a_generated_plan_registers(tmp_path, repo):
     """Five generated agents planned by the CLI exactly as the benchmark does, then the floor on that plan JSON."""
     generate(tmp_path / "valid", 5, today=TODAY, violation_rate=0.0)
     plan = subprocess.run(
         [sys.executable, "-m", "agentid.cli.main", "plan", "--stack", "prod", "--agents",
-         str(tmp_path / "valid" / "agents"), "--catalog", str(REPO / "policies" / "catalog.yaml"),
+         str(tmp_path / "valid" / "agents"), "--catalog", str(CATALOG),
          "--today", TODAY.isoformat(), "--format", "json"],
-        capture_output=True, cwd=REPO,
+        capture_output=True, cwd=repo,
     )  # fmt: skip
     assert plan.returncode == 0, plan.stderr[-2000:]
     path = tmp_path / "plan.json"

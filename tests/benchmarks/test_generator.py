@@ -18,14 +18,14 @@ from benchmarks.keys import ec_public_jwk, rsa_pool
 from benchmarks.run import per_agent_okta_resources, verify_findings
 from benchmarks.violations import VIOLATIONS
 from policies.engine import evaluate, load_stack_limits
-from tests.conftest import CATALOG, REPO, TODAY
+from tests.conftest import CATALOG, REPO, STACKS, TODAY
 
 
 def findings_for(agents_dir: Path) -> list[dict]:
     """Loader and registry-rule findings as `agentid check --format json` reports them (same engine, in-process),
     less the waived ones, which do not fail it (generated auditors in prod carry the sample's token-lifetime waiver)."""
     loaded = load_registry(agents_dir, CATALOG, root=REPO)
-    rule_findings = evaluate(loaded.registry, today=TODAY, stack_token_limits=load_stack_limits(REPO))
+    rule_findings = evaluate(loaded.registry, today=TODAY, stack_token_limits=load_stack_limits(STACKS))
     return [f.to_dict() for f in (*loaded.findings, *rule_findings) if not f.waived]
 
 

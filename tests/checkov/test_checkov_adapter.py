@@ -6,6 +6,8 @@ adapter), so these tests count the checks that actually ran and make sure a fail
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import subprocess
@@ -16,11 +18,10 @@ from junitparser import JUnitXml
 
 from policies.engine import rules_for
 from policies.rules import get_rule
-from tests.conftest import FIXTURES, REPO, TODAY
+from tests.conftest import AGENTS_DIR, FIXTURES, REPO, TODAY, fixture_repo
 
 pytestmark = pytest.mark.checkov
 
-SCRIPT = REPO / "scripts" / "checkov"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 AGENT_FIXTURES = FIXTURES / "checkov" / "agents"
 #: the registry rules: each is one CKV_AGENT_<n> check (resource and stack rules belong to the policy pack)
@@ -29,13 +30,34 @@ RULE_CHECK_IDS = {rule.meta.checkov_id for rule in rules_for(with_resources=Fals
 LOAD_CHECK = "CKV_AGENT_0"
 REGISTRY_CHECK_IDS = {LOAD_CHECK, *RULE_CHECK_IDS}
 PURPOSE_CHECK = get_rule("purpose-data-domain").meta.checkov_id
+#: what the checkout checkov runs in holds from the tool, besides fixture_repo's
+CHECKOUT_FILES = ("scripts", "agentid", "tests", "docs", "benchmarks", "pyproject.toml", "README.md")
+GIT = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]
+
+_checkout: list[Path] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git checkout of the tool with the sample registry (fixture_repo): the adapter reads the catalog, settings
+    and stack files of the checkout it runs from, so it runs from one that holds no live registry data."""
+    root = fixture_repo(tmp_path_factory.mktemp("checkov-checkout"), *CHECKOUT_FILES)
+    (root / ".venv-checkov").symlink_to(REPO / ".venv-checkov")
+    for args in (["init", "-q"], ["add", "-A", "."], ["commit", "-qm", "sample registry"]):
+        subprocess.run([*GIT, *args], cwd=root, check=True, capture_output=True)
+    _checkout[:] = [root]
+    return root
 
 
 def run_script(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """scripts/checkov of the checkout; a path into the tool's tree is given as the same path in the checkout."""
     if not CHECKOV.exists():
         pytest.fail(f"{CHECKOV} is missing: run `scripts/setup --checkov` (make test does) to build .venv-checkov")
+    (root,) = _checkout
+    in_checkout = [root / arg.relative_to(REPO) if isinstance(arg, Path) and arg.is_relative_to(REPO) else arg
+                   for arg in args]  # fmt: skip
     return subprocess.run(
-        [str(SCRIPT), "--today", TODAY.isoformat(), *map(str, args)],
+        [str(root / "scripts" / "checkov"), "--today", TODAY.isoformat(), *map(str, in_checkout)],
         capture_output=True,
         text=True,
         timeout=180,
@@ -146,14 +168,59 @@ def test_compliant_agent_passes_every_check(fixture_run):
     assert set(mine) == REGISTRY_CHECK_IDS and set(mine.values()) == {"passed"}
 
 
-def test_sample_registry_repository_secrets_and_workflows_pass(tmp_path):
+def planted_secret() -> str:
+    """A high-entropy value checkov's secrets scan reports (CKV_SECRET_6), built here so this file holds none."""
+    return base64.b64encode(hashlib.sha256(b"agentid: a generated Sigma rule").digest()[:30]).decode()
+
+
+def sigma_output(checkout: Path) -> Path:
+    """Where `agentid detections --out build/detections` writes (docs/detections.md): git-ignored output."""
+    path = checkout / "build" / "detections" / "sigma" / "finance-reconciler" / "token-rate-exceeded.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'title: Token rate exceeded\nclient_secret: "{planted_secret()}"\n', encoding="utf-8")
+    return path
+
+
+def test_sample_registry_repository_secrets_and_workflows_pass(tmp_path, checkout: Path):
+    """The whole script on a checkout, with generated Sigma rules in the git-ignored build/: our own output, which
+    the secrets scan skips like everything git ignores."""
+    generated = sigma_output(checkout)
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(generated)], cwd=checkout, check=False)
+    assert ignored.returncode == 0, "build/ is git-ignored"
     proc = run_script("--output", tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "token-rate-exceeded.yml" not in (tmp_path / "secrets.junit.xml").read_text()
     assert (tmp_path / "agents.sarif").exists() and (tmp_path / "secrets.junit.xml").exists()
     workflow_checks = set(re.findall(r"CKV2?_GHA_\d+", (tmp_path / "workflows.junit.xml").read_text()))
     assert len(workflow_checks) >= 5, f"the github_actions scan ran too few checks: {sorted(workflow_checks)}"
     ran = {check for _, check in results(tmp_path / "agents.junit.xml")}
     assert ran == REGISTRY_CHECK_IDS
+
+
+def test_the_secrets_scan_still_reports_a_secret_in_a_tracked_file(tmp_path: Path):
+    """Skipping what git ignores must not skip what is committed: the same value in a tracked file fails the scan
+    (in a small checkout of its own: the scan of the whole tree is the test above)."""
+    small = fixture_repo(tmp_path / "small", "scripts", "agentid")
+    (small / ".venv-checkov").symlink_to(REPO / ".venv-checkov")
+    generated = sigma_output(small)
+    leaked = small / "docs" / "detections" / "token-rate-exceeded.yml"
+    leaked.parent.mkdir(parents=True)
+    leaked.write_text(generated.read_text(), encoding="utf-8")
+    for args in (["init", "-q"], ["add", "-A", "."], ["commit", "-qm", "a leaked value"]):
+        subprocess.run([*GIT, *args], cwd=small, check=True, capture_output=True)
+    (tmp_path / "no-agents").mkdir()  # the agent checks are not under test here: give them nothing to read
+    proc = subprocess.run(
+        [str(small / "scripts" / "checkov"), "--output", str(tmp_path / "out"), str(tmp_path / "no-agents")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = (tmp_path / "out" / "secrets.junit.xml").read_text()
+    assert "docs/detections/token-rate-exceeded.yml" in report and "CKV_SECRET_6" in report
+    assert "build/detections" not in report, "the git-ignored copy of the same value is not reported"
+    assert planted_secret() not in proc.stdout, "checkov masks the value it reports"
 
 
 def test_a_checks_folder_that_loads_nothing_is_an_error_not_a_pass(tmp_path):
@@ -172,7 +239,7 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     included)."""
     agents = tmp_path / "agents"
     agents.mkdir()
-    auditor = (REPO / "agents" / "okta-user-auditor.yaml").read_text()
+    auditor = (AGENTS_DIR / "okta-user-auditor.yaml").read_text()
     assert "\n      e: AQAB\n" in auditor
     leaked = auditor.replace(  # the agent's own key (its plugin's, indented deeper, comes later in the file)
         "\n      e: AQAB\n", "\n      e: AQAB\n      d: PLANTED-private-d\n      qi: PLANTED-private-qi\n", 1
@@ -180,7 +247,7 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     (agents / "okta-user-auditor.yaml").write_text(
         leaked.replace("[nina.petrova@example.com, ", "[okta-user-auditor@example.com, ")
     )
-    summariser = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    summariser = (AGENTS_DIR / "meeting-summarizer.yaml").read_text()
     uri = "  jwks_uri: https://keys.example.com/agents/meeting-summarizer/jwks.json\n"
     assert uri in summariser
     flow = "  keys: [{kty: EC, kid: summariser-1, crv: P-256, x: AAAA, y: BBBB, d: PLANTED-flow-d}]\n"
@@ -190,7 +257,7 @@ def test_checkov_reports_a_leaked_key_without_quoting_it(tmp_path):
     auditor_file = agents / "okta-user-auditor.yaml"
     auditor_file.write_text(auditor_file.read_text().replace("\nteam:", f"\n{skips}team:", 1))
     admin_check = get_rule("okta-admin-scope").meta.checkov_id
-    reconciler = (REPO / "agents" / "finance-reconciler.yaml").read_text()
+    reconciler = (AGENTS_DIR / "finance-reconciler.yaml").read_text()
     assert "  okta_api_scopes: []\n" in reconciler
     (agents / "finance-reconciler.yaml").write_text(
         reconciler.replace("  okta_api_scopes: []\n", "  okta_api_scopes: [okta.roles.manage]\n").replace(

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from agentid.detect.profile import load_profile
-from infra.sharding import shard_of
-from tests.conftest import REPO
+from agentid.stack import shard_of
+from tests.conftest import AGENTS_DIR, REPO, SAMPLE_REPO, STACKS, is_company_data
 
 SCRIPT = REPO / "scripts" / "deploy_stacks.py"
 WORKFLOW = REPO / ".github" / "workflows" / "deploy.yml"
@@ -68,7 +68,7 @@ def sharded_repo(tmp_path: Path) -> Path:
 
 
 def test_without_shard_files_the_deploy_order_is_dev_then_prod_as_before():
-    result = run_script(REPO)
+    result = run_script(STACKS)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"unsharded": ["dev", "prod"], "sharded": []}
 
@@ -182,14 +182,20 @@ def step(job: str, name: str, workflow: Path = WORKFLOW) -> dict:
 
 
 def workspace(root: Path) -> dict[str, str]:
-    """``root`` as the job's checkout: the real scripts, registry and catalog, the project's Python, an agentid
-    pinned to one day, and a fake `pulumi` whose `stack output` answers from outputs/<stack>.json."""
+    """``root`` as the job's checkout: the real scripts, the sample registry and catalog, the project's Python, an
+    agentid pinned to one day, and a fake `pulumi` whose `stack output` answers from outputs/<stack>.json."""
     (root / "scripts").mkdir()
     shutil.copy(SCRIPT, root / "scripts" / SCRIPT.name)
-    (root / "agents").symlink_to(REPO / "agents")
-    (root / "policies").symlink_to(REPO / "policies")
+    (root / "agents").symlink_to(AGENTS_DIR)
+    (root / "policies").mkdir()  # the tool's policies/ with the sample registry's catalog, owners and settings
+    for entry in (REPO / "policies").iterdir():
+        if entry.name != "__pycache__":
+            sample = SAMPLE_REPO / "policies" / entry.name
+            (root / "policies" / entry.name).symlink_to(
+                sample if is_company_data(Path("policies", entry.name)) else entry
+            )
     (root / "infra").symlink_to(REPO / "infra")
-    (root / "agentid").symlink_to(REPO / "agentid")
+    (root / "agentid").symlink_to(REPO / "agentid")  # the script imports the stack configuration from its checkout
     bin_dir = root / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (bin_dir / "python").symlink_to(REPO / ".venv" / "bin" / "python")
@@ -227,7 +233,7 @@ def test_the_order_step_feeds_both_deploy_jobs(sharded_repo: Path):
 def test_the_unsharded_repository_skips_the_sharded_job(tmp_path: Path):
     allow(tmp_path, "dev", "prod")
     for stack in ("dev", "prod"):
-        shutil.copy(REPO / f"Pulumi.{stack}.yaml", tmp_path)
+        shutil.copy(STACKS / f"Pulumi.{stack}.yaml", tmp_path)
     env = workspace(tmp_path) | {"GITHUB_OUTPUT": str(tmp_path / "github-output")}
     assert run_step(step("stacks", "Order the stacks")["run"], tmp_path, env).returncode == 0
     outputs = dict(line.split("=", 1) for line in (tmp_path / "github-output").read_text().splitlines())
@@ -315,7 +321,7 @@ def test_the_pull_request_step_lists_the_touched_members_from_git(sharded_repo: 
     """The members job's own script on a real git history: base commit, then a change to one agent file."""
     env = workspace(sharded_repo) | {"GITHUB_OUTPUT": str(sharded_repo / "github-output")}
     git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", "-c", "commit.gpgsign=false"]
-    # The checkout's agents/ is a symlink to the repository's; the history uses a plain directory of its own.
+    # The checkout's agents/ is a symlink to the sample registry's; the history uses a plain directory of its own.
     (sharded_repo / "agents").unlink()
     (sharded_repo / "agents").mkdir()
     subprocess.run(["git", "init", "-q"], cwd=sharded_repo, check=True)
@@ -354,7 +360,7 @@ def gate_run(root: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
 def test_the_pull_request_gate_checks_dev_and_prod_when_nothing_is_sharded(tmp_path: Path):
     allow(tmp_path, "dev", "prod")
     for stack in ("dev", "prod"):
-        shutil.copy(REPO / f"Pulumi.{stack}.yaml", tmp_path)
+        shutil.copy(STACKS / f"Pulumi.{stack}.yaml", tmp_path)
     result, checked = gate_run(tmp_path)
     assert result.returncode == 0, result.stderr
     assert checked == ["dev", "prod"]

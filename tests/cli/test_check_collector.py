@@ -19,12 +19,12 @@ import agentid.cli.check as check_mod
 from agentid.cli.main import main
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Agent
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import AGENTS_DIR, FIXTURES
 
 
 @pytest.mark.parametrize("registry", ["agents", "failing"])
 def test_no_agent_is_alive_when_the_collector_comes_back(registry: str, monkeypatch, capsys, tmp_path):
-    source = REPO / "agents" if registry == "agents" else FIXTURES / "policies" / "failing"
+    source = AGENTS_DIR if registry == "agents" else FIXTURES / "policies" / "failing"
     agents = tmp_path / "agents"  # a copy: agents loaded by other tests (session fixtures) are not this run's
     shutil.copytree(source, agents)
     alive_at_resume: list[int] = []
@@ -37,7 +37,6 @@ def test_no_agent_is_alive_when_the_collector_comes_back(registry: str, monkeypa
             alive_at_resume.append(len(mine))
 
     monkeypatch.setattr(check_mod, "cyclic_gc_paused", watched_pause)
-    monkeypatch.chdir(REPO)
     code = main(["check", "--registry-only", "--agents", str(agents), "--today", "2026-12-01", "--format", "json"])
     out, _ = capsys.readouterr()
     assert code == (0 if registry == "agents" else 1), out

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from agentid.cli.main import main
-from tests.conftest import CATALOG, FIXTURES, REPO
+from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES
 
 AGENTID = Path(sys.executable).parent / "agentid"
 
@@ -24,7 +24,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_sample_registry_is_valid(capsys):
-    code, out, _ = run(capsys, "validate", "--agents", str(REPO / "agents"), "--catalog", str(CATALOG))
+    code, out, _ = run(capsys, "validate", "--agents", str(AGENTS_DIR), "--catalog", str(CATALOG))
     assert code == 0, out
     assert "6 agents: valid (0 errors, 0 warnings)" in out
 
@@ -67,7 +67,7 @@ def test_usage_errors_exit_2(capsys, args):
 def test_broken_catalog_is_a_usage_error_naming_the_line(capsys, tmp_path: Path):
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text("scopes:\n  transcripts.read:\n    domain: collaboration\npurposes: {}\n")
-    code, _, err = run(capsys, "validate", "--agents", str(REPO / "agents"), "--catalog", str(catalog))
+    code, _, err = run(capsys, "validate", "--agents", str(AGENTS_DIR), "--catalog", str(catalog))
     assert code == 2
     assert "catalog.yaml:3:5: error: missing required key `description`" in err
 

@@ -37,7 +37,7 @@ from agentid.detect.definitions import (
 from agentid.detect.detector import Detector, Report, detect_bytes, detect_events, judge_in_parts
 from agentid.detect.events import iter_events, read_events, split_lines
 from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID, synthetic_day
-from tests.conftest import REPO
+from tests.conftest import AGENTS_DIR, CATALOG, REPO, SAMPLE_REPO
 from tests.detect import reference
 from tests.detect.conftest import AFTER_EXPIRY, EVENT_SOURCE, load_event
 
@@ -444,9 +444,8 @@ def forked_case(folder: str) -> tuple[str, DetectionSet]:
     """A synthetic day written as JSON lines with bad lines and envelopes, for the forked run."""
     from agentid.detect.definitions import build_detection_set
     from agentid.registry import load_registry
-    from tests.conftest import AGENTS_DIR, CATALOG, REPO
 
-    registry = load_registry(AGENTS_DIR, CATALOG, root=REPO).registry
+    registry = load_registry(AGENTS_DIR, CATALOG, root=SAMPLE_REPO).registry
     detections = build_detection_set(registry, today=AFTER_EXPIRY, deployer_ids=[DEPLOYER_ID])
     events = synthetic_day(detections, day=AFTER_EXPIRY, seed=20261221).events
     lines = [

@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from agentid.cli.main import main
-from infra.sharding import shard_of
+from agentid.stack import shard_of
 from tests.conftest import AGENTS_DIR, CATALOG
 from tests.detect.conftest import load_event
 

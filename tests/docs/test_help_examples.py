@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 import shlex
+from pathlib import Path
 
 import click
 import pytest
 
 from agentid.cli.main import COMMANDS, cli, main
-from tests.conftest import REPO
+from tests.conftest import fixture_repo
 
 #: Options whose value is a path in this repository (not a report the example writes, nor a user's own export).
 REPO_PATH_OPTIONS = ("--agents", "--catalog", "--settings")
@@ -42,9 +43,16 @@ def _examples(command: str) -> list[list[str]]:
     return examples
 
 
+@pytest.fixture(scope="module")
+def example_repo(tmp_path_factory) -> Path:
+    """The examples run where a user runs them: a repository (the sample registry, the tool and its test fixtures,
+    which some examples name)."""
+    return fixture_repo(tmp_path_factory.mktemp("help-examples"), "tests/fixtures")
+
+
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_help_examples_parse_and_name_existing_paths(command: str, monkeypatch):
-    monkeypatch.chdir(REPO)
+def test_help_examples_parse_and_name_existing_paths(command: str, monkeypatch, example_repo: Path):
+    monkeypatch.chdir(example_repo)
     examples = _examples(command)
     assert examples, f"`agentid {command} --help` shows no `agentid {command} ...` example"
     for words in examples:
@@ -57,11 +65,11 @@ def test_help_examples_parse_and_name_existing_paths(command: str, monkeypatch):
             pytest.fail(f"`{example}` (from `agentid {command} --help`) is rejected: {exc.format_message()}")
         for option, value in itertools.pairwise(words):
             if option in REPO_PATH_OPTIONS:
-                assert (REPO / value).exists(), f"`{example}`: {value} does not exist in the repository"
+                assert (example_repo / value).exists(), f"`{example}`: {value} does not exist in the repository"
 
 
-def test_validate_examples_run(capsys, monkeypatch):
-    monkeypatch.chdir(REPO)
+def test_validate_examples_run(capsys, monkeypatch, example_repo: Path):
+    monkeypatch.chdir(example_repo)
     ran = 0
     for words in _examples("validate"):
         code = main(words)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agentid.cli.main import main
-from tests.conftest import CATALOG, FIXTURES, REPO
+from tests.conftest import CATALOG, FIXTURES
 
 DETECT_EVENT = str(FIXTURES / "detect" / "grant-meeting-summarizer.json")
 NEW = ["new", "invoice-matcher", "--purpose", "reconciliation", "--owner", "maria.lopez@example.com"]
@@ -63,7 +63,6 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_error_says_what_to_do_next(case: str, capsys, tmp_path: Path, monkeypatch):
-    monkeypatch.chdir(REPO)
     args, advice = CASES[case]
     code = main([arg.replace("{tmp}", str(tmp_path)) for arg in args])
     out, err = capsys.readouterr()
@@ -74,7 +73,6 @@ def test_error_says_what_to_do_next(case: str, capsys, tmp_path: Path, monkeypat
 
 
 def test_broken_catalog_points_at_the_catalog(capsys, tmp_path: Path, monkeypatch):
-    monkeypatch.chdir(REPO)
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text(CATALOG.read_text().replace("domain: finance", "domain: [finance", 1))
     code = main(["validate", "--catalog", str(catalog)])
@@ -86,7 +84,6 @@ def test_broken_catalog_points_at_the_catalog(capsys, tmp_path: Path, monkeypatc
 
 def test_a_failed_write_leaves_no_partial_file(capsys, tmp_path: Path, monkeypatch):
     """The report is written atomically: a write that fails leaves neither the report nor its .partial file."""
-    monkeypatch.chdir(REPO)
     target = tmp_path / "report.md"
     target.mkdir()  # a directory where the report should go: the final rename fails
     code = main(["inventory", "--today", "2026-12-01", "--output", str(target)])

@@ -18,18 +18,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TODAY
+from tests.conftest import REPO, TODAY, fixture_repo
 
 DOCS = [REPO / "README.md", REPO / "agents" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-#: what a temporary copy needs for the documented commands (no .venv: it is linked)
-COPIED = ["agents", "policies", "infra", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", ".github", "Makefile"]
+#: what a temporary copy needs from the tool besides fixture_repo's (the sample registry comes from the fixtures)
 COPIED_FIXTURES = ["tests/fixtures/detect"]
 #: commands documented but deliberately not run here, and why
 NOT_RUN = {
@@ -156,18 +154,12 @@ def runnable(command: str) -> list[str] | None:
 
 
 def repo_copy(tmp: Path) -> Path:
-    """A git repository holding the documented inputs, `main` checked out and an `origin/main` ref, .venv linked."""
-    for name in COPIED + COPIED_FIXTURES:
-        source, target = REPO / name, tmp / name
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    (tmp / ".venv").symlink_to(REPO / ".venv")
+    """A git repository built from the sample registry and the tool (:func:`fixture_repo`), `main` checked out and
+    an `origin/main` ref, .venv linked: the documented commands never see the live registry."""
+    fixture_repo(tmp, *COPIED_FIXTURES)
     for args in (
         ["init", "-q", "-b", "main"],
-        ["add", "-A", "--", *COPIED],
+        ["add", "-A", "--", "."],
         ["commit", "-q", "-m", "sample registry"],
         ["update-ref", "refs/remotes/origin/main", "HEAD"],
     ):
@@ -225,9 +217,15 @@ def test_documented_commands_run_as_documented(doc: Path, tmp_path: Path):
     assert ran or not any(b.lang == "sh" and not b.marker for b in blocks(doc)), f"{doc}: no command ran"
 
 
-def test_the_tree_is_untouched_by_the_docs_test():
-    """The walkthrough's agent exists only in the temporary copies."""
-    assert not (REPO / "agents" / "invoice-matcher.yaml").exists()
+def test_the_tree_is_untouched_by_the_docs_test(tmp_path: Path):
+    """The walkthrough's agent exists only in the temporary copy: the live registry (which may well hold an
+    invoice-matcher of its own) is not touched by the documented commands."""
+    before = sorted((path.name, path.stat().st_mtime_ns) for path in (REPO / "agents").iterdir())
+    root = repo_copy(tmp_path)
+    (scaffold,) = [cmd for b in blocks(REPO / "README.md") for cmd, _ in commands(b) if " new invoice-matcher " in cmd]
+    assert run(root, scaffold).returncode == 0
+    assert (root / "agents" / "invoice-matcher.yaml").is_file() and not root.is_relative_to(REPO)
+    assert sorted((path.name, path.stat().st_mtime_ns) for path in (REPO / "agents").iterdir()) == before
 
 
 # --- troubleshooting: the quoted messages are what the tools print on the broken inputs people actually write ---

@@ -11,7 +11,7 @@ import pulumi_okta as okta
 import pytest
 
 from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
-from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
+from tests.conftest import CATALOG, FIXTURES, SAMPLE_REPO, TODAY
 
 #: The id a stack would resolve the agent's zone names to (infra/program.py resolve_network_zones).
 ZONE_ID = "nzo1testzone0finance1"
@@ -218,7 +218,7 @@ def test_entry_point_stops_on_loader_errors_with_file_and_line(runtime, tmp_path
 def test_entry_point_declares_the_dev_stack(runtime):
     import infra.__main__ as entry
 
-    runtime.run(lambda: entry.main(REPO))
+    runtime.run(lambda: entry.main(SAMPLE_REPO))
     apps = sorted(name for name, args in runtime.mocks.resources.items() if args.typ == "okta:app/oAuth:OAuth")
     assert apps == sorted(
         [

@@ -14,21 +14,23 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from policies.rules import RuleKind, all_rules
-from tests.conftest import REPO, TODAY
+from tests.conftest import TODAY, fixture_repo
 
 APP = "okta:app/oAuth:OAuth"
 
 
 @pytest.fixture(scope="module")
-def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+def analyzer(tmp_path_factory) -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    # The pack judges the checkout it sits in: run it from a repository built from the sample registry.
+    pack = fixture_repo(tmp_path_factory.mktemp("pack-checkout")) / "policies" / "pack"
     env = {**os.environ, "AGENTID_TODAY": TODAY.isoformat(), "PYTHONPATH": ""}
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(REPO / "policies" / "pack")],
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(pack)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
-        cwd=REPO / "policies" / "pack",
+        cwd=pack,
     )
     try:
         port = proc.stdout.readline().strip()

@@ -20,11 +20,10 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from agentid.registry.loader import load_registry
-from policies import DEFAULT_CATALOG_PATH
 from policies.pack import validators
 from policies.rules import RuleKind, all_rules
 from policies.rules.resources import OAUTH_APP, SERVER_POLICY, SERVER_POLICY_RULE
-from tests.conftest import AGENTS_DIR, REPO, TODAY
+from tests.conftest import AGENTS_DIR, CATALOG, REPO, TODAY
 from tests.policies import builders as b
 from tests.policies_resources.cases import cases
 
@@ -154,7 +153,7 @@ def test_a_valid_waiver_in_the_agent_file_waives_the_resource_finding(tmp_path, 
         "    approved_by: grace.hopper@example.com\n    expires: 2026-12-20\n"
     )
     (agents / "finance-reconciler.yaml").write_text(text.replace("waivers: []\n", waiver))
-    registry = load_registry(agents, DEFAULT_CATALOG_PATH, root=REPO).registry
+    registry = load_registry(agents, CATALOG, root=REPO).registry
     monkeypatch.setattr(validators, "checkout_registry", lambda: registry)
     app = {"type": "service", "omitSecret": False}
     assert (

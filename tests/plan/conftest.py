@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentid.plan import Plan, build_plan
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 
 #: The day after incident-responder's `expires: 2026-12-20`: it must be deployed INACTIVE.
 AFTER_INCIDENT_EXPIRY = dt.date(2026, 12, 21)
@@ -17,17 +17,17 @@ AFTER_INCIDENT_EXPIRY = dt.date(2026, 12, 21)
 
 @pytest.fixture(scope="session")
 def dev_plan(sample_registry) -> Plan:
-    return build_plan(sample_registry, "dev", today=TODAY, root=REPO)
+    return build_plan(sample_registry, "dev", today=TODAY, root=STACKS)
 
 
 @pytest.fixture(scope="session")
 def prod_plan(sample_registry) -> Plan:
-    return build_plan(sample_registry, "prod", today=TODAY, root=REPO)
+    return build_plan(sample_registry, "prod", today=TODAY, root=STACKS)
 
 
 def make_stack_root(tmp_path: Path, stack: str, stack_yaml: str) -> Path:
     """A throwaway project root holding the real Pulumi.yaml and one stack file written by the test."""
-    shutil.copy(REPO / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(STACKS / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
     (tmp_path / f"Pulumi.{stack}.yaml").write_text(stack_yaml, encoding="utf-8")
     return tmp_path
 

@@ -10,7 +10,7 @@ import yaml
 from agentid.detect.clientids import offline_client_id
 from agentid.detect.labels import app_label
 from agentid.plan import build_plan
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 from tests.plan.conftest import AFTER_INCIDENT_EXPIRY
 
 APP = "okta:app/oAuth:OAuth"
@@ -201,7 +201,7 @@ def test_plugins_are_identities_of_their_own(dev_plan, sample_registry):
 
 
 def test_expired_agent_is_deployed_inactive(sample_registry):
-    after = build_plan(sample_registry, "prod", today=AFTER_INCIDENT_EXPIRY, root=REPO)
+    after = build_plan(sample_registry, "prod", today=AFTER_INCIDENT_EXPIRY, root=STACKS)
     app = after.named("incident-responder-app")
     assert app.inputs["status"] == "INACTIVE", f"{app.urn}: expired 2026-12-20, judged on {AFTER_INCIDENT_EXPIRY}"
     others = [r for r in after.of_type(APP) if r.agent != "incident-responder"]
@@ -214,7 +214,7 @@ def test_expired_agent_is_deployed_inactive(sample_registry):
 def test_agent_is_active_through_its_last_day(sample_registry):
     import datetime as dt
 
-    last_day = build_plan(sample_registry, "prod", today=dt.date(2026, 12, 20), root=REPO)
+    last_day = build_plan(sample_registry, "prod", today=dt.date(2026, 12, 20), root=STACKS)
     app = last_day.named("incident-responder-app")
     assert app.inputs["status"] == "ACTIVE", f"{app.urn}: still active on its expiry date"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from agentid.plan import SECRET_PLACEHOLDER, PlanError, StackNotFoundError, build_plan, plan_repository
-from tests.conftest import FIXTURES, REPO, TODAY
+from tests.conftest import CATALOG, FIXTURES, REPO, STACKS, TODAY
 from tests.plan.conftest import EVENTBRIDGE_STACK, SPLUNK_STACK, make_stack_root
 
 LOG_STREAM = "okta:index/logStream:LogStream"
@@ -81,14 +81,14 @@ def test_bad_stack_config_names_the_file_and_key(sample_registry, tmp_path, edit
 
 def test_unknown_stack_lists_the_available_ones(sample_registry):
     with pytest.raises(StackNotFoundError) as raised:
-        build_plan(sample_registry, "staging", today=TODAY, root=REPO)
+        build_plan(sample_registry, "staging", today=TODAY, root=STACKS)
     assert raised.value.available == ["dev", "prod"], raised.value.available
     assert "Available stacks: dev, prod" in str(raised.value), str(raised.value)
 
 
 def test_loader_errors_stop_the_plan_with_the_findings():
     with pytest.raises(PlanError) as raised:
-        plan_repository(REPO, "dev", today=TODAY, agents_dir=FIXTURES / "agents" / "invalid")
+        plan_repository(REPO, "dev", today=TODAY, agents_dir=FIXTURES / "agents" / "invalid", catalog=CATALOG)
     findings = raised.value.findings
     assert findings, "the loader's findings travel with the error"
     assert all(f.file and f.file.startswith("tests/fixtures/agents/invalid/") for f in findings), [
@@ -101,7 +101,7 @@ def test_committed_stack_files_hold_no_secret_in_clear():
     import yaml
 
     checked = 0
-    for path in sorted(REPO.glob("Pulumi.*.yaml")):
+    for path in sorted(STACKS.glob("Pulumi.*.yaml")):
         config = yaml.safe_load(path.read_text())["config"]
         for key in ("okta:orgName", "okta:baseUrl"):
             assert config.get(key), f"{path.name}: {key} is required by the Okta provider"

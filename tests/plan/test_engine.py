@@ -8,7 +8,7 @@ import pytest
 
 from agentid.plan import PlanError, build_plan
 from agentid.plan.engine import run_program
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 
 
 def _run(program):
@@ -16,7 +16,7 @@ def _run(program):
 
 
 def test_plans_are_repeatable_and_do_not_leak_between_runs(sample_registry, dev_plan, prod_plan):
-    again = build_plan(sample_registry, "dev", today=TODAY, root=REPO)
+    again = build_plan(sample_registry, "dev", today=TODAY, root=STACKS)
     assert again.to_dict() == dev_plan.to_dict(), "a second dev plan in the same process differs"
     assert again.outputs == dev_plan.outputs, "stack outputs differ between runs"
     prod_audience = prod_plan.named("okta-authorization-server").inputs["audiences"]

@@ -25,7 +25,7 @@ from pulumi.runtime import rpc
 
 from agentid.plan import PlanError, build_plan, engine, stacktrace
 from agentid.plan.engine import _from_input_parts, _to_plain, resolve_output, run_program, wire_inputs
-from tests.conftest import REPO, TODAY
+from tests.conftest import CATALOG, STACKS, TODAY
 
 
 def _reference_inputs(struct: struct_pb2.Struct) -> tuple[object, tuple[str, ...]]:
@@ -112,7 +112,7 @@ def test_every_request_of_the_sample_plans_converts_as_before(sample_registry, m
 
     monkeypatch.setattr(engine, "wire_inputs", checked)
     for stack in ("dev", "prod"):
-        build_plan(sample_registry, stack, today=TODAY, root=REPO)
+        build_plan(sample_registry, stack, today=TODAY, root=STACKS)
     assert len(compared) > 30, f"only {len(compared)} requests were compared"
 
 
@@ -274,7 +274,7 @@ def test_component_outputs_are_settled_offline_only_while_a_plan_runs():
 def test_plans_can_run_from_several_threads_one_after_another(sample_registry):
     plans = []
     threads = [
-        threading.Thread(target=lambda: plans.append(build_plan(sample_registry, "dev", today=TODAY, root=REPO)))
+        threading.Thread(target=lambda: plans.append(build_plan(sample_registry, "dev", today=TODAY, root=STACKS)))
         for _ in range(2)
     ]
     for thread in threads:
@@ -314,9 +314,9 @@ def _everything(plan):
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_sample_plans_equal_the_straightforward_path(sample_registry, stack, monkeypatch):
-    fast = _everything(build_plan(sample_registry, stack, today=TODAY, root=REPO))
+    fast = _everything(build_plan(sample_registry, stack, today=TODAY, root=STACKS))
     _straightforward(monkeypatch)
-    assert _everything(build_plan(sample_registry, stack, today=TODAY, root=REPO)) == fast
+    assert _everything(build_plan(sample_registry, stack, today=TODAY, root=STACKS)) == fast
 
 
 def test_a_generated_registry_plans_equal_the_straightforward_path(tmp_path, monkeypatch):
@@ -325,11 +325,11 @@ def test_a_generated_registry_plans_equal_the_straightforward_path(tmp_path, mon
     from benchmarks.generate import generate
 
     generate(tmp_path, 24, today=dt.date(2026, 12, 1), violation_rate=0.0)
-    loaded = load_registry(tmp_path / "agents", REPO / "policies" / "catalog.yaml", root=tmp_path)
+    loaded = load_registry(tmp_path / "agents", CATALOG, root=tmp_path)
     assert loaded.ok, [f.message for f in loaded.findings]
-    fast = _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=REPO))
+    fast = _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=STACKS))
     _straightforward(monkeypatch)
-    assert _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=REPO)) == fast
+    assert _everything(build_plan(loaded.registry, "prod", today=dt.date(2027, 6, 1), root=STACKS)) == fast
 
 
 def test_objects_from_before_the_plan_are_frozen_only_while_it_runs():
@@ -384,7 +384,7 @@ def test_no_collection_walks_the_run_s_objects_when_the_plan_hands_them_back(sam
     into the oldest generation avoids): the first young collection after a plan sees only new objects."""
     import gc
 
-    build_plan(sample_registry, "prod", today=TODAY, root=REPO)  # warm: imports and the shared loop
+    build_plan(sample_registry, "prod", today=TODAY, root=STACKS)  # warm: imports and the shared loop
     seen = []
 
     def watch(phase, info):
@@ -394,7 +394,7 @@ def test_no_collection_walks_the_run_s_objects_when_the_plan_hands_them_back(sam
     gc.collect()
     gc.callbacks.append(watch)
     try:
-        build_plan(sample_registry, "prod", today=TODAY, root=REPO)
+        build_plan(sample_registry, "prod", today=TODAY, root=STACKS)
         [{"agent": f"finance-reconciler-{i}"} for i in range(5000)]  # allocations that trigger young collections
     finally:
         gc.callbacks.remove(watch)
@@ -513,7 +513,7 @@ def _stack_traces_of_a_plan(registry, monkeypatch) -> dict[str, tuple[bytes, byt
 
     with monkeypatch.context() as patched:
         patched.setattr(engine, "_registration", recording)
-        build_plan(registry, "prod", today=TODAY, root=REPO)
+        build_plan(registry, "prod", today=TODAY, root=STACKS)
     return seen
 
 

@@ -15,7 +15,7 @@ from agentid.detect.clientids import offline_client_id
 from agentid.plan import Plan, build_plan
 from agentid.registry import load_agent_bytes
 from agentid.registry.model import Registry
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 from tests.plan.test_stability import _diff
 
 APP = "okta:app/oAuth:OAuth"
@@ -84,7 +84,7 @@ def _with(sample_registry: Registry, *definitions: tuple[bytes, str]) -> Registr
 @pytest.fixture(scope="module")
 def grown(sample_registry) -> Plan:
     registry = _with(sample_registry, (INACTIVE_ACCOUNT_REPORTER, REPORTER), (ACCESS_REVIEW_COLLECTOR, COLLECTOR))
-    return build_plan(registry, "dev", today=TODAY, root=REPO)
+    return build_plan(registry, "dev", today=TODAY, root=STACKS)
 
 
 def _okta_resources(plan: Plan, identity: str) -> Counter[str]:

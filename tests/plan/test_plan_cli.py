@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from agentid.cli.main import main
-from tests.conftest import FIXTURES, REPO
-
-
-@pytest.fixture(autouse=True)
-def _at_repo_root(monkeypatch):
-    monkeypatch.chdir(REPO)
+from tests.conftest import FIXTURES
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

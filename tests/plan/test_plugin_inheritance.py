@@ -15,7 +15,7 @@ import pytest
 from agentid.plan import Plan, build_plan
 from agentid.registry import load_agent_bytes
 from agentid.registry.model import Registry
-from tests.conftest import REPO
+from tests.conftest import STACKS
 
 APP = "okta:app/oAuth:OAuth"
 API_SCOPES = "okta:index/appOauthApiScope:AppOauthApiScope"
@@ -67,7 +67,7 @@ def _registry_with_quarter_close(sample_registry: Registry) -> Registry:
 
 
 def _plan(sample_registry: Registry, today: dt.date) -> Plan:
-    return build_plan(_registry_with_quarter_close(sample_registry), "dev", today=today, root=REPO)
+    return build_plan(_registry_with_quarter_close(sample_registry), "dev", today=today, root=STACKS)
 
 
 @pytest.fixture(scope="module")

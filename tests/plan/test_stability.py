@@ -5,7 +5,7 @@ from __future__ import annotations
 from agentid.plan import build_plan
 from agentid.registry import load_agent_bytes
 from agentid.registry.model import Registry
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 
 POLICY = "okta:auth/serverPolicy:ServerPolicy"
 RULE = "okta:auth/serverPolicyRule:ServerPolicyRule"
@@ -51,7 +51,7 @@ def _diff(before, after):
 
 
 def test_adding_an_agent_adds_only_its_own_resources(sample_registry, dev_plan):
-    grown = build_plan(_with(sample_registry, INVOICE_MATCHER, "invoice-matcher"), "dev", today=TODAY, root=REPO)
+    grown = build_plan(_with(sample_registry, INVOICE_MATCHER, "invoice-matcher"), "dev", today=TODAY, root=STACKS)
     added, removed, changed, common = _diff(dev_plan, grown)
     assert not removed, f"resources removed by adding an agent: {removed}"
     assert not changed, f"inputs of existing resources changed by adding an agent: {changed}"
@@ -70,7 +70,7 @@ def test_removing_an_agent_removes_only_its_own_resources(sample_registry, dev_p
         agents=tuple(a for a in sample_registry.agents if a.name != "hr-onboarding-assistant"),
         catalog=sample_registry.catalog,
     )
-    shrunk = build_plan(smaller, "dev", today=TODAY, root=REPO)
+    shrunk = build_plan(smaller, "dev", today=TODAY, root=STACKS)
     added, removed, changed, _ = _diff(shrunk, dev_plan)  # the plan without the agent, then with it
     assert not removed and not changed, f"removed={removed} changed={changed}"
     names = sorted(r.name for r in added.values())
@@ -162,7 +162,7 @@ def test_changing_an_agents_scopes_updates_only_its_rule(sample_registry, dev_pl
         agents=tuple(narrower if a.name == summarizer.name else a for a in sample_registry.agents),
         catalog=sample_registry.catalog,
     )
-    after = build_plan(changed_registry, "dev", today=TODAY, root=REPO)
+    after = build_plan(changed_registry, "dev", today=TODAY, root=STACKS)
     added, removed, changed, _ = _diff(dev_plan, after)
     assert not added and not removed, f"added={sorted(added)} removed={removed}: a scope change must not replace"
     assert [urn.rsplit("::", 1)[1] for urn in changed] == ["meeting-summarizer-rule"], f"changed: {changed}"

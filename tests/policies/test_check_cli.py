@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
 from junitparser import Failure, JUnitXml, Skipped
 
 from agentid.cli.main import main
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import AGENTS_DIR, FIXTURES, REPO
 
 FAILING = str(FIXTURES / "policies" / "failing")
 SARIF_SCHEMA = FIXTURES / "policies" / "sarif" / "sarif-schema-2.1.0.json"
@@ -30,7 +31,6 @@ def failing_report(capsys, output_format: str) -> tuple[int, str]:
 
 
 def test_sample_registry_passes_with_the_dev_plan(capsys, monkeypatch):
-    monkeypatch.chdir(REPO)
     code, out, err = run(capsys, "check", "--stack", "dev", *PINNED, "--format", "json")
     assert code == 0, out + err
     report = json.loads(out)
@@ -160,7 +160,6 @@ def test_output_file_is_written_and_stdout_stays_empty(capsys, tmp_path):
     ],
 )
 def test_usage_errors_exit_2(capsys, monkeypatch, args, message):
-    monkeypatch.chdir(REPO)
     code, _, err = run(capsys, "check", "--registry-only", *args)
     assert code == 2 and message in err
 
@@ -172,14 +171,14 @@ def test_broken_settings_is_a_usage_error_naming_the_line(capsys, tmp_path):
     assert code == 2 and f"{bad}:2" in err
 
 
-def test_registry_only_never_imports_pulumi():
+def test_registry_only_never_imports_pulumi(repo):
     script = (
         "import sys; from agentid.cli.main import main; "
         "code = main(['check', '--registry-only', '--today', '2026-12-01', '--format', 'json']); "
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_okta', 'grpc')); "
         "print(loaded, file=sys.stderr); sys.exit(code)"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "[]"
 
@@ -220,7 +219,7 @@ def test_text_is_coloured_on_a_terminal():
     assert "\x1b[" not in text.render([finding], "1 agents", colour=False)
 
 
-def _on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+def _on_a_terminal(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run `agentid check` with its standard output on a pseudo-terminal, as a person would."""
     import os
     import pty
@@ -231,7 +230,7 @@ def _on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
             [sys.executable, "-m", "agentid.cli.main", "check", "--agents", FAILING, "--registry-only", *PINNED, *args],
             stdout=follower,
             stderr=subprocess.PIPE,
-            cwd=REPO,
+            cwd=root,
             env={k: v for k, v in os.environ.items() if k != "NO_COLOR"} | (env or {}),
             timeout=60,
             check=False,
@@ -252,9 +251,9 @@ def _on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
     return b"".join(chunks).decode()
 
 
-def test_check_colours_its_text_on_a_terminal_only():
-    assert "\x1b[31m" in _on_a_terminal()
-    assert "\x1b[" not in _on_a_terminal(env={"NO_COLOR": "1"})
+def test_check_colours_its_text_on_a_terminal_only(repo):
+    assert "\x1b[31m" in _on_a_terminal(repo)
+    assert "\x1b[" not in _on_a_terminal(repo, env={"NO_COLOR": "1"})
 
 
 LEAKED = "FAKE-private-scalar"
@@ -281,7 +280,7 @@ def test_an_error_covered_by_a_valid_waiver_exits_0_and_is_tallied_as_waived(cap
     import shutil
 
     agents = tmp_path / "agents"
-    shutil.copytree(REPO / "agents", agents)
+    shutil.copytree(AGENTS_DIR, agents)
     auditor = agents / "okta-user-auditor.yaml"
     text = auditor.read_text()
     assert "okta_api_scopes: [okta.users.read]" in text and "\nwaivers:\n" in text

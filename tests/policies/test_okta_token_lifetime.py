@@ -18,12 +18,12 @@ from policies.engine import default_settings, load_stack_limits
 from policies.rules import get_rule
 from policies.rules.base import RuleContext
 from policies.rules.tokens import OKTA_ORG_SERVER_TOKEN_MINUTES
-from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
+from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES, REPO, STACKS, TODAY
 from tests.policies import builders as b
 
 RULE = "okta-management-token-lifetime"
 AUDITOR = "okta-user-auditor"
-LIMITS = load_stack_limits(REPO)
+LIMITS = load_stack_limits(STACKS)
 
 
 def judge(registry: Registry, name: str, limits=LIMITS, stack: str | None = None) -> list[tuple[tuple, str]]:
@@ -104,14 +104,13 @@ def test_the_samples_waiver_covers_it_and_an_owners_does_not(sample_registry):
 
 
 def test_agentid_check_on_prod_reports_the_sample_waived_and_fails_without_the_waiver(capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(REPO)
     args = ("check", "--stack", "prod", "--registry-only", "--today", "2026-12-05", "--format", "json")
     assert main(list(args)) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(f["rule"], f["waived"]) for f in report["findings"]] == [(RULE, True)]
 
     agents = tmp_path / "agents"
-    shutil.copytree(REPO / "agents", agents)
+    shutil.copytree(AGENTS_DIR, agents)
     auditor = agents / f"{AUDITOR}.yaml"
     text = auditor.read_text()
     head, _, _waivers = text.partition("\nwaivers:\n")

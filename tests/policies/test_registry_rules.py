@@ -14,7 +14,7 @@ from agentid.resources import PlannedResource
 from policies.engine import default_settings, load_stack_limits
 from policies.rules import all_rules, get_rule
 from policies.rules.base import RuleContext, RuleKind
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 from tests.policies import builders as b
 
 Build = Callable[[Registry], Registry]
@@ -287,7 +287,7 @@ CASES: dict[str, Case] = {
         "okta-user-auditor",
         "Okta management tokens of plugin `directory-reader` live 60 min (fixed by Okta's org authorization "
         "server), longer than the stack maximum (prod: 30 min); token_lifetime_minutes cannot shorten them",
-        token_limits=load_stack_limits(REPO),
+        token_limits=load_stack_limits(STACKS),
     ),
     "agent-outside-environment": Case(
         lambda r: r,

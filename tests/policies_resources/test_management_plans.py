@@ -20,7 +20,7 @@ from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 from policies import engine
 from policies.rules import RuleContext
-from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
+from tests.conftest import CATALOG, FIXTURES, REPO, STACKS, TODAY
 from tests.policies import builders as b
 from tests.policies_resources.test_plan_rules import judge
 
@@ -42,7 +42,7 @@ def compliant() -> Registry:
 
 
 def plan_of(registry: Registry, today: dt.date = TODAY) -> tuple[Plan, RuleContext]:
-    plan = build_plan(registry, "dev", today=today, root=REPO)
+    plan = build_plan(registry, "dev", today=today, root=STACKS)
     ctx = RuleContext(
         today=today, registry=registry, stack="dev", stack_max_token_minutes=plan.max_token_lifetime_minutes
     )

@@ -23,7 +23,7 @@ from agentid.resources import PlannedResource
 from policies import engine
 from policies.rules import RuleContext, get_rule
 from policies.rules.resources import UNKNOWN
-from tests.conftest import CATALOG, FIXTURES, REPO, TODAY
+from tests.conftest import CATALOG, FIXTURES, REPO, STACKS, TODAY
 from tests.policies import builders as b
 from tests.policies_resources.test_plan_rules import judge
 
@@ -55,7 +55,7 @@ def plan_with(
             return declared
 
         monkeypatch.setattr(infra.program, "declare", declare)
-    plan = build_plan(registry, "dev", today=TODAY, root=REPO)
+    plan = build_plan(registry, "dev", today=TODAY, root=STACKS)
     ctx = RuleContext(
         today=TODAY, registry=registry, stack="dev", stack_max_token_minutes=plan.max_token_lifetime_minutes
     )
@@ -69,7 +69,7 @@ def located(registry: Registry, plan: Plan, rule: str = RULE) -> set[tuple[str |
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_sample_plans_grants_pass(sample_registry, stack):
-    plan = build_plan(sample_registry, stack, today=TODAY, root=REPO)
+    plan = build_plan(sample_registry, stack, today=TODAY, root=STACKS)
     grants = [r for r in plan.resources if r.type == GRANT]
     assert [(r.agent, list(r.inputs["scopes"])) for r in grants] == [("okta-user-auditor", ["okta.users.read"])]
     ctx = RuleContext(today=TODAY, registry=sample_registry, stack=stack)

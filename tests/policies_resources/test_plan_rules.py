@@ -12,7 +12,7 @@ from agentid.plan.engine import run_program
 from agentid.plan.stackfile import read_stack_file
 from agentid.resources import PlannedResource
 from policies.rules import RuleContext, RuleKind
-from tests.conftest import REPO, TODAY
+from tests.conftest import STACKS, TODAY
 from tests.policies_resources.test_resource_rules import OURS
 
 
@@ -29,7 +29,7 @@ def judge(resources: list[PlannedResource], ctx: RuleContext) -> list[tuple[str,
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_sample_registry_plan_passes_every_resource_and_stack_rule(sample_registry, stack):
-    plan = build_plan(sample_registry, stack, today=TODAY, root=REPO)
+    plan = build_plan(sample_registry, stack, today=TODAY, root=STACKS)
     ctx = RuleContext(
         today=TODAY, registry=sample_registry, stack=stack, stack_max_token_minutes=plan.max_token_lifetime_minutes
     )
@@ -43,7 +43,7 @@ def test_hand_written_pulumi_code_that_bypasses_the_registry_is_caught(sample_re
     from infra.config import load_stack_config
     from infra.program import declare
 
-    stack_file = read_stack_file(REPO, "dev")
+    stack_file = read_stack_file(STACKS, "dev")
 
     def program():
         declared = declare(sample_registry, load_stack_config(), TODAY)

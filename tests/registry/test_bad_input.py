@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentid.registry import load_registry
-from tests.conftest import CATALOG, FIXTURES, REPO
+from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES, REPO, SAMPLE_REPO
 
 INVALID = FIXTURES / "agents" / "invalid"
 
@@ -88,7 +88,7 @@ def test_billion_laughs_fails_fast_in_bounded_memory(tmp_path: Path):
 
 
 def test_oversize_file_is_refused(tmp_path: Path):
-    body = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    body = (AGENTS_DIR / "meeting-summarizer.yaml").read_text()
     (tmp_path / "meeting-summarizer.yaml").write_text(body + "#" + "x" * 200_000 + "\n")
     result = load_registry(tmp_path, CATALOG)
     assert [(f.rule, f.line) for f in result.findings] == [("load.file-too-large", 1)]
@@ -101,7 +101,7 @@ def test_names_are_unique_case_insensitively(tmp_path: Path):
     from agentid.registry import load_catalog
     from agentid.registry.loader import cross_file_checks
 
-    result = load_registry(REPO / "agents", CATALOG, root=REPO)
+    result = load_registry(AGENTS_DIR, CATALOG, root=SAMPLE_REPO)
     agent = result.registry.get("support-triage")
     twin = dataclasses.replace(agent, name="Support-Triage")
     findings = cross_file_checks([agent, twin], load_catalog(CATALOG))
@@ -110,7 +110,7 @@ def test_names_are_unique_case_insensitively(tmp_path: Path):
 
 
 def test_yml_suffix_is_reported_not_ignored(tmp_path: Path):
-    (tmp_path / "meeting-summarizer.yml").write_text((REPO / "agents" / "meeting-summarizer.yaml").read_text())
+    (tmp_path / "meeting-summarizer.yml").write_text((AGENTS_DIR / "meeting-summarizer.yaml").read_text())
     result = load_registry(tmp_path, CATALOG)
     assert [f.rule for f in result.findings] == ["load.file-suffix"]
 
@@ -123,7 +123,7 @@ def test_deep_nesting_is_refused_without_crashing(tmp_path: Path):
 
 
 def test_multiple_documents_are_refused(tmp_path: Path):
-    body = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    body = (AGENTS_DIR / "meeting-summarizer.yaml").read_text()
     (tmp_path / "meeting-summarizer.yaml").write_text(body + "---\n" + body)
     result = load_registry(tmp_path, CATALOG)
     assert [(f.rule, f.line) for f in result.findings] == [("load.multiple-documents", 31)]
@@ -131,7 +131,7 @@ def test_multiple_documents_are_refused(tmp_path: Path):
 
 def test_name_mismatch_suggests_only_fixes_that_work(tmp_path: Path):
     """Rename within the file's own directory; `name: <file stem>` only when the stem is a valid name."""
-    body = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    body = (AGENTS_DIR / "meeting-summarizer.yaml").read_text()
     (tmp_path / "summarizer.yaml").write_text(body)
     (tmp_path / "Meeting_Summarizer.yaml").write_text(body)
     result = load_registry(tmp_path, CATALOG, root=tmp_path)
@@ -143,7 +143,7 @@ def test_name_mismatch_suggests_only_fixes_that_work(tmp_path: Path):
 
 
 def test_owners_differing_only_in_case_are_one_person(tmp_path: Path):
-    body = (REPO / "agents" / "meeting-summarizer.yaml").read_text()
+    body = (AGENTS_DIR / "meeting-summarizer.yaml").read_text()
     assert "owners: [priya.raman@example.com, tom.becker@example.com]" in body, "fixture edit applies"
     (tmp_path / "meeting-summarizer.yaml").write_text(
         body.replace("tom.becker@example.com]", "Priya.Raman@example.com]", 1)

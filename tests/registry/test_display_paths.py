@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentid.registry.loader import display_path, display_paths_in
-from tests.conftest import AGENTS_DIR, REPO
+from tests.conftest import AGENTS_DIR, REPO, SAMPLE_REPO
 
 
 @pytest.mark.parametrize("root", [REPO, None, AGENTS_DIR, Path("/nonexistent-root")])
@@ -23,12 +23,12 @@ def test_same_outside_the_repository_and_for_a_symlink(tmp_path, monkeypatch):
     agents.mkdir()
     (agents / "finance-reconciler.yaml").write_text("name: finance-reconciler\n", encoding="utf-8")
     os.symlink(AGENTS_DIR / "meeting-summarizer.yaml", agents / "meeting-summarizer.yaml")
-    for cwd, directory in ((REPO, agents), (tmp_path, Path("agents"))):
+    for cwd, directory in ((SAMPLE_REPO, agents), (tmp_path, Path("agents"))):
         monkeypatch.chdir(cwd)
-        show = display_paths_in(directory, REPO)
+        show = display_paths_in(directory, SAMPLE_REPO)
         for path in sorted(directory.iterdir()):
-            assert show(path) == display_path(path, REPO)
-    assert display_paths_in(agents, REPO)(agents / "meeting-summarizer.yaml") == "agents/meeting-summarizer.yaml"
+            assert show(path) == display_path(path, SAMPLE_REPO)
+    assert display_paths_in(agents, SAMPLE_REPO)(agents / "meeting-summarizer.yaml") == "agents/meeting-summarizer.yaml"
 
 
 def test_listing_and_display_paths_equal_the_path_by_path_way(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import pytest
 
 from agentid.registry import forkmap, load_registry
 from agentid.registry import loader as loader_mod
-from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES, REPO
+from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES, REPO, SAMPLE_REPO
 
 INVALID = FIXTURES / "agents" / "invalid"
 
@@ -108,7 +108,7 @@ def test_small_registries_load_in_one_process(monkeypatch):
         raise AssertionError("a registry below the threshold must not start workers")
 
     monkeypatch.setattr(forkmap, "_start_worker", refuse)
-    assert len(load_registry(AGENTS_DIR, CATALOG, root=REPO).registry) == 6
+    assert len(load_registry(AGENTS_DIR, CATALOG, root=SAMPLE_REPO).registry) == 6
 
 
 def test_workers_are_started_only_for_idle_cores(monkeypatch):

@@ -7,20 +7,20 @@ import shutil
 from agentid.cli.main import main
 from agentid.registry import load_registry
 from agentid.review.codeowners import load_owners_map, render_codeowners, unmapped_owners
-from tests.conftest import AGENTS_DIR, CATALOG, REPO
+from tests.conftest import AGENTS_DIR, CATALOG, CODEOWNERS, OWNERS_MAP, SAMPLE_REPO
 
 
 def test_committed_codeowners_is_current(sample_registry):
     """The CI gate: regenerate from the committed data and compare with the committed file."""
-    owners = load_owners_map(REPO / "policies" / "owners.yaml")
+    owners = load_owners_map(OWNERS_MAP)
     assert not unmapped_owners(sample_registry, owners)
     expected = render_codeowners(sample_registry, owners)
-    committed = (REPO / ".github" / "CODEOWNERS").read_text(encoding="utf-8")
+    committed = CODEOWNERS.read_text(encoding="utf-8")
     assert committed == expected, "run `agentid codeowners` and commit .github/CODEOWNERS"
 
 
 def test_every_agent_file_is_owned_by_its_owners_and_policies_by_security(sample_registry):
-    owners = load_owners_map(REPO / "policies" / "owners.yaml")
+    owners = load_owners_map(OWNERS_MAP)
     text = render_codeowners(sample_registry, owners)
     assert "/policies/ @example-org/identity-security" in text.splitlines()
     assert "/agents/finance-reconciler.yaml @maria-lopez @jokafor" in text.splitlines()
@@ -32,7 +32,7 @@ def _repo_copy(tmp_path, monkeypatch):
     shutil.copytree(AGENTS_DIR, root / "agents")
     (root / "policies").mkdir()
     shutil.copy(CATALOG, root / "policies" / "catalog.yaml")
-    shutil.copy(REPO / "policies" / "owners.yaml", root / "policies" / "owners.yaml")
+    shutil.copy(OWNERS_MAP, root / "policies" / "owners.yaml")
     (root / "Pulumi.yaml").write_text("name: agentid\n")
     monkeypatch.chdir(root)
     return root
@@ -43,7 +43,7 @@ def test_write_then_check_then_stale(tmp_path, monkeypatch, capsys):
     assert main(["codeowners", "--check"]) == 1
     assert "is stale" in capsys.readouterr().err
     assert main(["codeowners"]) == 0
-    assert (root / ".github" / "CODEOWNERS").read_text() == (REPO / ".github" / "CODEOWNERS").read_text()
+    assert (root / ".github" / "CODEOWNERS").read_text() == CODEOWNERS.read_text()
     assert main(["codeowners", "--check"]) == 0
     # A new owner on an agent makes the committed file stale.
     path = root / "agents" / "support-triage.yaml"
@@ -83,5 +83,5 @@ def test_invalid_definition_blocks_generation(tmp_path, monkeypatch, capsys):
 
 
 def test_sample_registry_loads_for_codeowners():
-    result = load_registry(AGENTS_DIR, CATALOG, root=REPO)
+    result = load_registry(AGENTS_DIR, CATALOG, root=SAMPLE_REPO)
     assert len(result.registry) == 6

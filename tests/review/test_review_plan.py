@@ -10,19 +10,17 @@ import pytest
 from agentid.cli.main import main
 from agentid.resources import PlannedResource
 from agentid.review.plandiff import diff_resources
-from tests.conftest import TODAY
+from tests.conftest import STACKS, TODAY
 from tests.review.gitrepo import GitWorkspace
 from tests.review.markdown_check import plain
-
-REPO_ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def staged(tmp_path, monkeypatch) -> GitWorkspace:
-    """The sample registry with the repository's dev and prod stack files, committed once."""
+    """The sample registry with its dev and prod stack files, committed once."""
     ws = GitWorkspace(tmp_path / "repo")
     for stack in ("dev", "prod"):
-        shutil.copy(REPO_ROOT / f"Pulumi.{stack}.yaml", ws.root / f"Pulumi.{stack}.yaml")
+        shutil.copy(STACKS / f"Pulumi.{stack}.yaml", ws.root / f"Pulumi.{stack}.yaml")
     ws.commit("Stacks")
     monkeypatch.chdir(ws.root)
     return ws

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.plan import PlanError, build_plan
-from infra.sharding import shard_of
+from agentid.stack import shard_of
 from tests.conftest import TODAY
 from tests.plan.conftest import EVENTBRIDGE_STACK, make_stack_root
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from agentid.stack import ShardConfig, ShardConfigError, ShardMode, in_shard, parse_shard_config, shard_of
 from benchmarks.generate import valid_agent
-from infra.sharding import ShardConfig, ShardConfigError, ShardMode, in_shard, parse_shard_config, shard_of
 from tests.conftest import TODAY
 
 NAMES = [valid_agent(i, seed=5, today=TODAY)["name"] for i in range(2000)]
