@@ -217,8 +217,8 @@ def detect(
     """Find agents acting outside their declared profile in Okta System Log events.
 
     Applies every detection (shadow agents, refused tokens, bad credentials, expired agents, tampering, log stream
-    changes, tokens per hour, active hours, scopes outside the profile). Duplicate events (same uuid) count once;
-    events are sorted by time first, as Okta delivers out of order. Malformed lines are reported on standard error
+    changes, tokens per hour, active hours, scopes outside the profile). Events are judged in time order, as Okta
+    delivers out of order. Malformed lines are reported on standard error
     with their line number and skipped. Expiry is judged on each event's own date; --today sets the date the
     generated rules are for, so it changes nothing here.
 
@@ -227,7 +227,13 @@ def detect(
     agents/. A profile compiled on another day judges events the same way (expiry is per event date); recompile it
     whenever the registry or the stack's client ids change.
 
-    Exit status: 0 no alert, 1 alerts, 2 usage error.
+    Repeated alerts of one detection for one identity (or client, or actor) are reported once, with the count, the
+    first and last times and the first event uuids. An event whose uuid was already seen is a redelivery when its
+    content is the same (counted once); with other content it is judged as an event of its own and reported as a
+    conflicting duplicate.
+
+    Exit status: 0 no alert, 1 alerts, 2 usage error or an events file that could not be read to its end (the
+    report then covers the events before the break).
 
     \b
     Examples:
@@ -252,13 +258,25 @@ def detect(
             raise click.UsageError(f"--events {events}: reading it failed: {exc.strerror or exc}") from None
     for problem in report.problems:
         location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
-        click.echo(f"{location}: warning: {problem.message} (skipped)", err=True)
+        level = "error" if problem.fatal else "warning"
+        click.echo(f"{location}: {level}: {problem.message}{'' if problem.fatal else ' (skipped)'}", err=True)
     if output_format == "json":
         import json
 
         click.echo(json.dumps({"stack": detections.stack, **report.to_dict()}, indent=2))
     else:
         click.echo(_render_text(report, colour=sys.stdout.isatty()), nl=False)
+    unread = next((p for p in report.problems if p.fatal), None)
+    if unread is not None:
+        # Lines were not analysed: exiting 0 (or 1) would say the whole file was judged. The report above still
+        # holds every alert of the events before the break.
+        click.echo(
+            f"{name}:{unread.line}: error: the events file could not be read past this line, so the report covers "
+            "only the events before it. Fix or re-export the file (one event, or one page of /api/v1/logs, per line "
+            "reads past any bad line) and run again.",
+            err=True,
+        )
+        return EXIT_USAGE
     return EXIT_FINDINGS if report.alerts else EXIT_OK
 
 
@@ -271,12 +289,24 @@ def _render_text(report: Report, *, colour: bool) -> str:
         severity = click.style(alert.severity, fg=_COLOURS.get(alert.severity), bold=True) if colour else alert.severity
         where = f" line {alert.line}" if alert.line is not None else ""
         lines.append(f"{alert.published}  {severity}  [{alert.detection}]  {alert.message}")
+        if alert.count > 1:  # aggregated: the message is the first event's
+            lines.append(
+                f"    x{alert.count} events from {alert.published} to {alert.last}; first events: "
+                + ", ".join(alert.sample)
+            )
         lines.append(f"    event {alert.uuid or '-'}{where}; respond: {_response(alert.detection)}")
+    for conflict in report.conflicts:
+        lines.append(f"conflicting duplicate: {conflict.message}")
     summary = report.summary()
     lines.append(
-        f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "
-        f"skipped): {summary['alerts']} alerts"
-        + (" (" + ", ".join(f"{k}: {v}" for k, v in summary["by_detection"].items()) + ")" if report.alerts else "")
+        f"{summary['events']} events ({summary['duplicates']} duplicates, "
+        + (f"{summary['conflicting_duplicates']} conflicting duplicates, " if report.conflicts else "")
+        + f"{summary['malformed']} malformed skipped): {summary['alerts']} alerts"
+        + (
+            " (" + ", ".join(f"{k}: {v}" for k, v in summary["by_detection"].items()) + " events)"
+            if report.alerts
+            else ""
+        )
     )
     return "\n".join(lines) + "\n"
 
