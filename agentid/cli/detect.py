@@ -24,13 +24,33 @@ from agentid.cli.common import (
     registry_options,
     today_option,
 )
-from agentid.detect.clientids import ClientIdError, merge_client_ids
+from agentid.detect.clientids import (
+    CLIENT_PREFIXES,
+    PRINCIPAL_PREFIXES,
+    ClientIdError,
+    merge_client_ids,
+    okta_id_problem,
+)
 from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
 
 if TYPE_CHECKING:
     from agentid.detect.detector import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _okta_ids(prefixes: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], Any]:
+    """A click callback refusing anything but Okta ids: a Sigma rule reads ``*`` as a wildcard, so one bad entry
+    would exempt every client or actor from a detection."""
+
+    def check(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            problem = okta_id_problem(value, prefixes)
+            if problem is not None:
+                raise click.BadParameter(f"{problem}.", param=param)
+        return values
+
+    return check
 
 
 def detection_options(func: F) -> F:
@@ -51,13 +71,17 @@ def detection_options(func: F) -> F:
             "--deployer-id",
             "deployer_ids",
             multiple=True,
-            help="Okta id of the principal that deploys (repeatable); its changes are not tampering.",
+            callback=_okta_ids(PRINCIPAL_PREFIXES),
+            help="Okta id of the principal that deploys (repeatable; a user 00u... or a service app 0oa..., 20 "
+            "letters and digits); its changes are not tampering.",
         ),
         click.option(
             "--allow-client",
             "allowed_clients",
             multiple=True,
-            help="A non-agent client allowed to get client-credentials tokens (repeatable); not a shadow agent.",
+            callback=_okta_ids(CLIENT_PREFIXES),
+            help="Client id (0oa..., 20 letters and digits) of a non-agent client allowed to get client-credentials "
+            "tokens (repeatable); not a shadow agent.",
         ),
     ]
     for option in reversed(options):
@@ -239,7 +263,7 @@ def detect(
     Examples:
       agentid detect --events okta-2026-12-01.jsonl
       pulumi stack output --json > outputs.json
-      agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa1deployer --format json
+      agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa5pulumi0deployer7 --format json
       agentid detect --events okta-2026-12-01.jsonl --profile detection-profile.json
     """
     from agentid.detect.detector import detect_events
@@ -373,12 +397,13 @@ def detections(
     \b
     Examples:
       pulumi stack output --json > outputs.json
-      agentid detections --out build/detections --stack prod --client-ids outputs.json --deployer-id 0oa1deployer
+      agentid detections --out build/detections --stack prod --client-ids outputs.json \\
+        --deployer-id 0oa5pulumi0deployer7
       agentid detections --profile detection-profile.json --stack prod --client-ids outputs.json \\
-        --deployer-id 0oa1deployer
+        --deployer-id 0oa5pulumi0deployer7
       # a sharded environment: one profile for prod, from the core's and every member's outputs
       agentid detections --profile detection-profile.json --stack prod --client-ids prod-core.json \\
-        --client-ids prod-shard-00.json --client-ids prod-shard-01.json --deployer-id 0oa1deployer
+        --client-ids prod-shard-00.json --client-ids prod-shard-01.json --deployer-id 0oa5pulumi0deployer7
     """
     if out_dir is None and profile_file is None:
         raise click.UsageError(
