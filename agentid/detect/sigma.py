@@ -178,12 +178,15 @@ def identity_rules(profile: IdentityProfile) -> dict[str, list[dict[str, object]
             f"{profile.identity} requested scopes outside {', '.join(sorted(profile.scopes))}",
             f"{DETECTIONS['scope-outside-profile'].description} Identity: {who}.",
             {
-                "selection": {
-                    "eventType": [*GRANT_EVENT_TYPES, *REFUSED_EVENT_TYPES],
+                # A granted or a refused request, as the offline detector judges (tests/detect/test_sigma_logic.py).
+                "granted": {**_grants_of(profile)},
+                "refused": {
+                    "eventType": list(REFUSED_EVENT_TYPES),
+                    "outcome.result": "FAILURE",
                     "actor.id": literal(profile.client_id),
                 },
                 "undeclared_scope": {"debugContext.debugData.requestedScopes|re": outside_scopes_regex(profile.scopes)},
-                "condition": "selection and undeclared_scope",
+                "condition": "(granted or refused) and undeclared_scope",
             },
         )
     ]
