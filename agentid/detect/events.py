@@ -123,12 +123,13 @@ def _record(obj: Any, line: int | None, item: int | None, problems: list[Problem
     return published, event, line, item
 
 
-def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord]:
+def _array_records(data: bytes, problems: list[Problem], broken: list[bool] | None = None) -> Iterator[EventRecord]:
     """A JSON array (one page of ``/api/v1/logs``), or what a pretty-printing exporter writes when it appends pages:
     several arrays (or events) one after another. Whole and valid, the array is parsed at once and its items are
     numbered; otherwise the documents are read one by one, item by item, so a truncated page still gives every
     event before the break. A break that cannot be read past is reported with its line and marked fatal: the lines
-    after it were not analysed, and the CLI must not exit 0 as if they had been."""
+    after it were not analysed, and the CLI must not exit 0 as if they had been. ``broken`` (if given) gets True
+    appended when the text is not valid JSON somewhere."""
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -160,6 +161,8 @@ def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord
         if position >= len(text):
             if in_array:
                 problems.append(Problem("the JSON array is not closed (truncated file?)", line_at(position)))
+                if broken is not None:
+                    broken.append(True)
             return
         if not in_array and text[position] == "[":
             in_array = True  # the next page: its items follow
@@ -170,10 +173,12 @@ def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord
             position += 1
             continue
         index += 1
-        what = f"item {index}" if in_array else "a value after the array"
+        what = f"item {index}" if in_array else f"document {index}"
         try:
             obj, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
+            if broken is not None:
+                broken.append(True)
             if exc.pos >= len(text.rstrip()):  # the file ends inside this item: truncated, nothing after it is lost
                 problems.append(Problem(f"{what}: the file ends inside it (truncated file?)", exc.lineno))
             else:
@@ -184,6 +189,8 @@ def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord
                 )
             return
         except RecursionError:  # the stdlib decoder recurses per nesting level; no LogEvent nests this deep
+            if broken is not None:
+                broken.append(True)
             problems.append(
                 Problem(
                     f"{what}: nested too deeply to be an Okta LogEvent; the rest of the file was not read",
@@ -245,7 +252,8 @@ def _line_records(
     lines: Iterable[bytes], may_be_one_document: bool, problems: list[Problem], first_line: int = 1
 ) -> Iterator[EventRecord]:
     """JSON lines (each an event, an envelope or a page of events). When no line parses and the input starts with
-    ``{``, it is re-read whole as one pretty-printed event or envelope, so every line is kept until one parses."""
+    ``{``, it is re-read whole as pretty-printed events or envelopes, so every line is kept until one parses as an
+    object or array."""
     kept: list[bytes] | None = [] if may_be_one_document else None
     first_problem = len(problems)
     parsed_any = False
@@ -262,8 +270,10 @@ def _line_records(
             obj = _parse_bare(line, number, problems)
             if obj is _UNPARSED:
                 continue
-        parsed_any = True
-        kept = None
+        if kept is not None and isinstance(obj, dict | list):  # a line of its own: JSON lines, not one document
+            # (a scalar line such as `    "b"` or `    null` parses inside a pretty-printed document too)
+            parsed_any = True
+            kept = None
         # The common case inlined (a bare LogEvent in Okta's own time format); anything else takes _record, whose
         # checks are the same, so the two paths cannot disagree on what is usable.
         if type(obj) is dict and "detail" not in obj:
@@ -282,14 +292,15 @@ def _line_records(
             if record is not None:
                 yield record
     if not parsed_any and kept is not None and len(problems) > first_problem:
-        try:  # one pretty-printed event or envelope
-            whole = loads(b"".join(kept))
-        except orjson.JSONDecodeError:
-            return
-        del problems[first_problem:]  # its lines were not bad lines after all
-        record = _record(whole, 1, None, problems)
-        if record is not None:
-            yield record
+        # Pretty-printed events or envelopes, one or several one after another (what `jq '.[]'` writes): read as a
+        # sequence of documents. Kept when it is valid JSON throughout or finds an event; else the lines were bad.
+        found: list[Problem] = []
+        broken: list[bool] = []
+        records = list(_array_records(b"".join(kept), found, broken))
+        if records or not broken:
+            del problems[first_problem:]  # its lines were not bad lines after all
+            problems += found
+            yield from records
 
 
 _UNPARSED = object()

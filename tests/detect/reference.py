@@ -123,7 +123,7 @@ def _read_array(data: bytes, events: list[Event], problems: list[Problem]) -> No
             depth, position = 0, position + 1
             continue
         index += 1
-        what = f"item {index}" if depth else "a value after the array"
+        what = f"item {index}" if depth else f"document {index}"
         try:
             obj, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
@@ -177,18 +177,19 @@ def read_events(data: bytes) -> tuple[list[Event], list[Problem]]:
         except orjson.JSONDecodeError as exc:
             line_problems.append(Problem(f"not valid JSON ({exc.msg})", number))
             continue
-        good_lines += 1
+        good_lines += isinstance(obj, dict | list)  # a scalar line parses inside a pretty-printed document too
         if isinstance(obj, list):
             for inner in obj:
                 _accept(inner, number, None, events, problems)
         else:
             _accept(obj, number, None, events, problems)
-    if not good_lines and line_problems and start == b"{":
-        try:
-            _accept(orjson.loads(data), 1, None, events, problems)
-            return events, problems
-        except orjson.JSONDecodeError:
-            pass
+    if not good_lines and line_problems and start == b"{":  # pretty-printed documents one after another
+        whole_events: list[Event] = []
+        whole_problems: list[Problem] = []
+        _read_array(data, whole_events, whole_problems)
+        syntax = re.compile(r"(item|document) \d+: (not valid JSON|the file ends|nested too deeply)|the JSON array")
+        if whole_events or not any(syntax.match(p.message) for p in whole_problems):
+            return whole_events, whole_problems
     problems.extend(line_problems)
     problems.sort(key=lambda p: (p.line or 0, p.item or 0))
     return events, problems

@@ -81,6 +81,7 @@ def _shapes() -> dict[str, bytes]:
         "pages per line": orjson.dumps(events[:2]) + b"\n" + orjson.dumps(events[2:]),
         "pages per line after blank lines": b"\n\n" + orjson.dumps(events[:1]) + b"\n\n" + orjson.dumps(events[1:]),
         "pretty pages one after another": (json.dumps(events[:3], indent=2) + "\n" + json.dumps(events[3:])).encode(),
+        "pretty events one after another (jq '.[]')": b"\n".join(json.dumps(e, indent=2).encode() for e in events),
         "mixed lines": orjson.dumps(envelope[0]) + b"\n" + orjson.dumps([admin, envelope[2]]) + b"\n" + lines[3],
         "one pretty event per file": b"",  # filled below: one event only, judged alone
     }
@@ -101,6 +102,19 @@ def test_every_accepted_shape_gives_every_event(detection_set, shape):
 def test_a_pretty_printed_event_alone_is_read(detection_set):
     report = detect_bytes(json.dumps(load_event("grant-shadow-client"), indent=2).encode(), detection_set)
     assert report.events == 1 and [a.detection for a in report.alerts] == ["shadow-agent-token"]
+
+
+def test_pretty_printed_events_with_lines_that_parse_alone_are_read_whole(detection_set):
+    """Inside a pretty-printed event, ``    null`` or ``    "tickets.read"`` (a list's last item) is valid JSON on its
+    own line: that must not make the file JSON lines, each other line a warning and no event read."""
+    events = [load_event("grant-shadow-client"), load_event("app-update-by-admin")]
+    for event in events:
+        event["labels"] = ["tickets.read", None]
+    data = b"\n".join(json.dumps(e, indent=2).encode() for e in events)
+    assert b"\n    null\n" in data
+    report = detect_bytes(data, detection_set)
+    assert (report.events, report.problems) == (2, ())
+    assert {a.detection for a in report.alerts} == {"shadow-agent-token", "identity-tampering"}
 
 
 def test_a_break_that_cannot_be_read_past_exits_2_naming_the_line_and_keeps_the_report(run):
