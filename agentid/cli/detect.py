@@ -327,7 +327,7 @@ def _render_text(report: Report, *, colour: bool) -> str:
         + (f"{summary['conflicting_duplicates']} conflicting duplicates, " if report.conflicts else "")
         + f"{summary['malformed']} malformed skipped): {summary['alerts']} alerts"
         + (
-            " (" + ", ".join(f"{k}: {v}" for k, v in summary["by_detection"].items()) + " events)"
+            " (" + ", ".join(f"{k}: {v} event{'' if v == 1 else 's'}" for k, v in summary["by_detection"].items()) + ")"
             if report.alerts
             else ""
         )
