@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentid.conformance import okta as provider
+from agentid.detect.clientids import CLIENT_PREFIXES, PRINCIPAL_PREFIXES, okta_id_problem
 from agentid.detect.eventbridge import AWS_MAX_PATTERN_CHARS, DEFAULT_MAX_PATTERN_CHARS, MIN_PATTERN_CHARS
 from agentid.stack import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
@@ -321,12 +322,18 @@ def parse_detections(value: Any, stack: str) -> DetectionsConfig:
             f"(arn:aws:sns:REGION:ACCOUNT:NAME or arn:aws:sqs:...), not {target!r}"
         )
     lists = {}
-    for field in ("deployerIds", "allowedClientIds"):
+    for field, prefixes in (("deployerIds", PRINCIPAL_PREFIXES), ("allowedClientIds", CLIENT_PREFIXES)):
         found = data.get(field, [])
         if not isinstance(found, list) or not all(isinstance(item, str) and item for item in found):
             raise ConfigError(
                 f"{_where(stack, key)}.{field} must be a list of Okta ids (e.g. [0oa1...]), not {found!r}"
             )
+        # Okta ids only: the Sigma rules read * and ? as wildcards (one entry would exempt everyone), and the deploy
+        # job passes each entry to the CLI as an argument.
+        for index, item in enumerate(found):
+            problem = okta_id_problem(item, prefixes)
+            if problem is not None:
+                raise ConfigError(f"{_where(stack, key)}.{field}[{index}]: {problem}")
         lists[field] = tuple(found)
     return DetectionsConfig(
         enabled=enabled,

@@ -10,10 +10,18 @@ company that adopts the repository and change with it. This module is the only p
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis is deterministic unless asked otherwise: the same examples on every run and machine, no example database
+# (a failure seen once must be reproducible from the code alone). HYPOTHESIS_PROFILE=explore searches randomly.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 #: the tool's repository: code, schema, rules, docs, scripts (and the live registry, which only registry tests read)
 REPO = Path(__file__).resolve().parents[1]

@@ -25,7 +25,13 @@ from agentid.cli.common import (
     registry_options,
     today_option,
 )
-from agentid.detect.clientids import ClientIdError, merge_client_ids
+from agentid.detect.clientids import (
+    CLIENT_PREFIXES,
+    PRINCIPAL_PREFIXES,
+    ClientIdError,
+    merge_client_ids,
+    okta_id_problem,
+)
 from agentid.detect.definitions import DetectionSet, build_detection_set, identity_names
 from agentid.output.inert import log_text
 
@@ -34,6 +40,20 @@ if TYPE_CHECKING:
     from agentid.detect.mismatch import LabelMismatch
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _okta_ids(prefixes: tuple[str, ...]) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], Any]:
+    """A click callback refusing anything but Okta ids: a Sigma rule reads ``*`` as a wildcard, so one bad entry
+    would exempt every client or actor from a detection."""
+
+    def check(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            problem = okta_id_problem(value, prefixes)
+            if problem is not None:
+                raise click.BadParameter(f"{problem}.", param=param)
+        return values
+
+    return check
 
 
 def detection_options(func: F) -> F:
@@ -55,13 +75,17 @@ def detection_options(func: F) -> F:
             "--deployer-id",
             "deployer_ids",
             multiple=True,
-            help="Okta id of the principal that deploys (repeatable); its changes are not tampering.",
+            callback=_okta_ids(PRINCIPAL_PREFIXES),
+            help="Okta id of the principal that deploys (repeatable; a user 00u... or a service app 0oa..., 20 "
+            "letters and digits); its changes are not tampering.",
         ),
         click.option(
             "--allow-client",
             "allowed_clients",
             multiple=True,
-            help="A non-agent client allowed to get client-credentials tokens (repeatable); not a shadow agent.",
+            callback=_okta_ids(CLIENT_PREFIXES),
+            help="Client id (0oa..., 20 letters and digits) of a non-agent client allowed to get client-credentials "
+            "tokens (repeatable); not a shadow agent.",
         ),
     ]
     for option in reversed(options):
@@ -220,8 +244,8 @@ def detect(
     """Find agents acting outside their declared profile in Okta System Log events.
 
     Applies every detection (shadow agents, refused tokens, bad credentials, expired agents, tampering, log stream
-    changes, tokens per hour, active hours, scopes outside the profile). Duplicate events (same uuid) count once;
-    events are sorted by time first, as Okta delivers out of order. Malformed lines are reported on standard error
+    changes, tokens per hour, active hours, scopes outside the profile). Events are judged in time order, as Okta
+    delivers out of order. Malformed lines are reported on standard error
     with their line number and skipped. Expiry is judged on each event's own date; --today sets the date the
     generated rules are for, so it changes nothing here.
 
@@ -230,13 +254,20 @@ def detect(
     agents/. A profile compiled on another day judges events the same way (expiry is per event date); recompile it
     whenever the registry or the stack's client ids change.
 
-    Exit status: 0 no alert, 1 alerts or a definition that fails to load (nothing is judged), 2 usage error.
+    Repeated alerts of one detection for one identity (or client, or actor) are reported once, with the count, the
+    first and last times and the first event uuids. An event whose uuid was already seen is a redelivery when its
+    content is the same (counted once); with other content it is judged as an event of its own and reported as a
+    conflicting duplicate.
+
+    Exit status: 0 no alert, 1 alerts, a label/id mismatch or a definition that fails to load (nothing is judged),
+    2 usage error or an events file that could not be read to its end (the report then covers the events before
+    the break).
 
     \b
     Examples:
       agentid detect --events okta-2026-12-01.jsonl
       pulumi stack output --json > outputs.json
-      agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa1deployer --format json
+      agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa5pulumi0deployer7 --format json
       agentid detect --events okta-2026-12-01.jsonl --profile detection-profile.json
     """
     from agentid.detect.detector import detect_events
@@ -260,7 +291,9 @@ def detect(
     report, mismatches = split_label_mismatches(report, detections)
     for problem in report.problems:
         location = f"{name}:{problem.line}" if problem.line is not None else f"{name}: {problem.where}"
-        click.echo(f"{log_text(location)}: warning: {log_text(problem.message)} (skipped)", err=True)
+        level = "error" if problem.fatal else "warning"
+        suffix = "" if problem.fatal else " (skipped)"
+        click.echo(f"{log_text(location)}: {level}: {log_text(problem.message)}{suffix}", err=True)
     if mismatches and profile_file is None and not client_ids_files:
         click.echo(
             f"agentid detect: {len(mismatches)} grant(s) to registered agents under other client ids: without "
@@ -276,6 +309,17 @@ def detect(
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(_render_text(report, colour=sys.stdout.isatty(), mismatches=mismatches), nl=False)
+    unread = next((p for p in report.problems if p.fatal), None)
+    if unread is not None:
+        # Lines were not analysed: exiting 0 (or 1) would say the whole file was judged. The report above still
+        # holds every alert of the events before the break.
+        click.echo(
+            f"{log_text(name)}:{unread.line}: error: the events file could not be read past this line, so the report "
+            "covers only the events before it. Fix or re-export the file (one event, or one page of /api/v1/logs, "
+            "per line reads past any bad line) and run again.",
+            err=True,
+        )
+        return EXIT_USAGE
     return EXIT_FINDINGS if report.alerts or mismatches else EXIT_OK
 
 
@@ -297,12 +341,24 @@ def _render_text(report: Report, *, colour: bool, mismatches: Sequence[LabelMism
         where = f" line {alert.line}" if alert.line is not None else ""
         # Alerts quote event fields (client ids, scopes, names) anyone who can call Okta can choose: inert.
         lines.append(f"{log_text(alert.published)}  {severity}  [{alert.detection}]  {log_text(alert.message)}")
+        if alert.count > 1:  # aggregated: the message is the first event's
+            lines.append(
+                f"    x{alert.count} events from {log_text(alert.published)} to {log_text(alert.last)}; first events: "
+                + ", ".join(log_text(uuid) for uuid in alert.sample)
+            )
         lines.append(f"    event {log_text(alert.uuid or '-')}{where}; respond: {_response(alert.detection)}")
+    for conflict in report.conflicts:
+        lines.append(f"conflicting duplicate: {log_text(conflict.message)}")
     summary = report.summary()
     lines.append(
-        f"{summary['events']} events ({summary['duplicates']} duplicates, {summary['malformed']} malformed "
-        f"skipped): {summary['alerts']} alerts"
-        + (" (" + ", ".join(f"{k}: {v}" for k, v in summary["by_detection"].items()) + ")" if report.alerts else "")
+        f"{summary['events']} events ({summary['duplicates']} duplicates, "
+        + (f"{summary['conflicting_duplicates']} conflicting duplicates, " if report.conflicts else "")
+        + f"{summary['malformed']} malformed skipped): {summary['alerts']} alerts"
+        + (
+            " (" + ", ".join(f"{k}: {v} event{'' if v == 1 else 's'}" for k, v in summary["by_detection"].items()) + ")"
+            if report.alerts
+            else ""
+        )
         + (f"; {len(mismatches)} label/id mismatches" if mismatches else "")
     )
     return "\n".join(lines) + "\n"
@@ -380,12 +436,13 @@ def detections(
     \b
     Examples:
       pulumi stack output --json > outputs.json
-      agentid detections --out build/detections --stack prod --client-ids outputs.json --deployer-id 0oa1deployer
+      agentid detections --out build/detections --stack prod --client-ids outputs.json \\
+        --deployer-id 0oa5pulumi0deployer7
       agentid detections --profile detection-profile.json --stack prod --client-ids outputs.json \\
-        --deployer-id 0oa1deployer
+        --deployer-id 0oa5pulumi0deployer7
       # a sharded environment: one profile for prod, from the core's and every member's outputs
       agentid detections --profile detection-profile.json --stack prod --client-ids prod-core.json \\
-        --client-ids prod-shard-00.json --client-ids prod-shard-01.json --deployer-id 0oa1deployer
+        --client-ids prod-shard-00.json --client-ids prod-shard-01.json --deployer-id 0oa5pulumi0deployer7
     """
     if out_dir is None and profile_file is None:
         raise click.UsageError(

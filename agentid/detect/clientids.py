@@ -16,6 +16,7 @@ is derived from a hash so that renaming or adding an agent never changes another
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,54 @@ OUTPUT_KEYS = ("client_ids", "clientIds", "agents")
 
 class ClientIdError(ValueError):
     """The client id file cannot be used; the message names the file and what to do."""
+
+
+# --- Okta ids ----------------------------------------------------------------------------------------------------
+# An Okta object id is 20 ASCII letters and digits, the first three naming the object type: 0oa for an app (whose
+# OAuth client id is its app id unless one was set at creation), 00u for a user. Checked against Okta's published
+# examples: okta/okta-developer-docs@468de9c511b5e4009bb5f06c25cbf4b85fecb8d0,
+# packages/@okta/vuepress-site/docs/reference/api/apps/index.md ("id": "0oa1gjh63g214q0Hq0g4", user filter
+# 00ucw2RPGIUNTDQOYPOF) and docs/reference/system-log-query/index.md (actor.id ne "00uxc78lMKUMVIHLTAXY",
+# target.id eq "0oabe82gnXOFVCDUMVAK"); of the 0oa/00u ids in that repository 713 of 745 have 20 characters and the
+# rest are placeholders or typos ("0oa1b2c3d4e5", "0oaaq9pjc2ujmFZexample").
+# Okta does let an app be created with a client_id of its own choosing, which may contain $-_.+!*'(), (okta-sdk-
+# dotnet docs/ApplicationCredentialsOAuthClient.md): agentid never sets one, and accepting * or ? would let a single
+# entry exempt every client from a Sigma rule, so ids outside Okta's own form are refused here.
+OKTA_ID = re.compile(r"[0-9A-Za-z]{20}")
+#: The id prefixes each list accepts: clients are apps; a principal that deploys is a user or a service app.
+CLIENT_PREFIXES = ("0oa",)
+PRINCIPAL_PREFIXES = ("00u", "0oa")
+
+
+def okta_id_problem(value: object, prefixes: tuple[str, ...] = CLIENT_PREFIXES) -> str | None:
+    """Why ``value`` is not an Okta id with one of ``prefixes``, or None when it is one."""
+    if not isinstance(value, str):
+        return f"{value!r} is not a string"
+    if not OKTA_ID.fullmatch(value):
+        return (
+            f"{value!r} is not an Okta id (20 letters and digits, such as 0oa1gjh63g214q0Hq0g4; wildcards, spaces "
+            "and other characters are refused)"
+        )
+    if not value.startswith(prefixes):
+        kinds = " or ".join(f"{prefix}... ({_KINDS[prefix]})" for prefix in prefixes)
+        return f"{value!r} is not an Okta id of the expected kind: expected {kinds}"
+    return None
+
+
+_KINDS = {"0oa": "an app or OAuth client", "00u": "a user"}
+
+
+def check_okta_ids(
+    values: Iterable[object], where: str, prefixes: tuple[str, ...] = CLIENT_PREFIXES
+) -> tuple[str, ...]:
+    """``values`` when every one is an Okta id of the expected kind; else :class:`ClientIdError` naming ``where``."""
+    checked = []
+    for value in values:
+        problem = okta_id_problem(value, prefixes)
+        if problem is not None:
+            raise ClientIdError(f"{where}: {problem}")
+        checked.append(value)
+    return tuple(checked)  # type: ignore[arg-type]
 
 
 def offline_client_id(identity: str) -> str:
@@ -110,7 +159,17 @@ def load_client_ids(path: Path, identities: Iterable[str]) -> dict[str, str]:
             f"{path}: no client id for {', '.join(missing)}. Re-export the stack outputs after `pulumi up`, "
             "or pass --stack for the stack that deploys exactly these agents."
         )
+    for name in wanted:
+        _check_client_id(path, name, found[name])
     return {name: found[name] for name in wanted}
+
+
+def _check_client_id(path: Path, identity: str, client_id: str) -> None:
+    problem = okta_id_problem(client_id)
+    if problem is not None:
+        raise ClientIdError(
+            f"{path}: the client id of {identity}: {problem}. Re-export the outputs with `pulumi stack output --json`."
+        )
 
 
 def merge_client_ids(paths: Sequence[Path], identities: Iterable[str]) -> dict[str, str]:
@@ -134,6 +193,7 @@ def merge_client_ids(paths: Sequence[Path], identities: Iterable[str]) -> dict[s
         for name, client_id in found.items():
             if name not in wanted_set:
                 continue
+            _check_client_id(path, name, client_id)
             if name in merged and merged[name] != client_id:
                 raise ClientIdError(
                     f"{name} has client id {merged[name]} in {source[name]} but {client_id} in {path}: two stacks "

@@ -1,17 +1,23 @@
 """The offline detector: the same detections as EventBridge and Sigma, over a file of Okta System Log events.
 
-Okta's stream is at-least-once and unordered, so events are deduplicated on ``uuid`` (the first copy counts) and
-alerts come out in ``published`` order, as if the events had been sorted first (see :class:`Detector` for why they
-need not be). Hourly counts use UTC clock hours (as Splunk's ``bin _time span=1h`` does for the Sigma
+Okta's stream is at-least-once and unordered, so events are deduplicated on ``uuid`` and content (the first copy
+counts; a copy with a seen uuid but other content is judged as an event of its own and reported as a conflicting
+duplicate) and alerts come out in ``published`` order, as if the events had been sorted first (see :class:`Detector`
+for why they need not be). Repeated alerts of one detection for one subject (identity, client or actor) are
+aggregated into one alert with a count, first and last times and a bounded sample of event uuids, so memory grows
+with subjects, not with events. Hourly counts use UTC clock hours (as Splunk's ``bin _time span=1h`` does for the Sigma
 correlation rule), so the detector and the SIEM agree on which hour was too busy. Per-event work is a few dict and
 set lookups keyed by client id, all precomputed in :class:`Detector`.
 """
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, BinaryIO
+
+import orjson
 
 from agentid.detect.definitions import (
     CLIENT_CREDENTIALS,
@@ -45,6 +51,11 @@ class Alert:
     uuid: str | None = None
     line: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    #: events aggregated into this alert (same detection and subject); ``published``/``uuid``/``line``/``message``
+    #: are the earliest one's, ``last`` the latest time, ``sample`` the uuids of the earliest few
+    count: int = 1
+    last: str | None = None
+    sample: tuple[str, ...] = ()
 
     @property
     def severity(self) -> str:
@@ -68,6 +79,10 @@ class Alert:
             "message": self.message,
             "details": self.details,
             "response": DETECTIONS[self.detection].response,
+            "count": self.count,
+            "first": self.published,
+            "last": self.last or self.published,
+            "sample_uuids": list(self.sample),
         }
 
 
@@ -77,15 +92,19 @@ class Report:
     problems: tuple[Problem, ...]
     events: int
     duplicates: int
+    #: uuids that arrived with more than one content: each content was judged as an event of its own
+    conflicts: tuple[Problem, ...] = ()
 
     def summary(self) -> dict[str, Any]:
-        """The counts alone (the text report's last line), without building every alert's dict."""
+        """The counts alone (the text report's last line), without building every alert's dict. ``alerts`` counts
+        aggregated alerts, ``by_detection`` the events behind them."""
         by_detection: dict[str, int] = {}
         for alert in self.alerts:
-            by_detection[alert.detection] = by_detection.get(alert.detection, 0) + 1
+            by_detection[alert.detection] = by_detection.get(alert.detection, 0) + alert.count
         return {
             "events": self.events,
             "duplicates": self.duplicates,
+            "conflicting_duplicates": len(self.conflicts),
             "malformed": len(self.problems),
             "alerts": len(self.alerts),
             "by_detection": dict(sorted(by_detection.items())),
@@ -95,6 +114,7 @@ class Report:
         return {
             "alerts": [a.to_dict() for a in self.alerts],
             "problems": [p.to_dict() for p in self.problems],
+            "conflicts": [p.to_dict() for p in self.conflicts],
             "summary": self.summary(),
         }
 
@@ -157,43 +177,157 @@ def _active_minutes(table: bytes) -> frozenset[str]:
     return minutes
 
 
+#: How many event uuids an aggregated alert names (the earliest in time order): enough to start an investigation,
+#: bounded so that a million repeats of one alert cost one alert's memory.
+SAMPLE_SIZE = 5
+
+#: One event as the deduplication remembers it: (digest of its content, order of arrival, line, item).
+_Copy = tuple[int, int, int | None, int | None]
+#: What repeated alerts are aggregated by: (detection, subject), the subject being the identity, else the client id,
+#: else the actor (tampering, log stream changes).
+_GroupKey = tuple[str, Any]
+
+
+def _content_digest(raw: dict[str, Any]) -> int:
+    """The content of an event, for telling a redelivery (the same event again) from another event reusing its uuid.
+    orjson writes a parsed event back in the order it was read: redeliveries of one event compare equal."""
+    return hash(orjson.dumps(raw))
+
+
+class _Group:
+    """Every alert of one detection for one subject: the earliest (its message and details stand for all), how many,
+    the latest time, and the earliest few events (published, order, key), kept sorted."""
+
+    __slots__ = ("count", "first", "first_at", "last", "sample")
+
+    def __init__(self, alert: Alert, order: int):
+        self.first = alert
+        self.first_at = (alert.published, order)
+        self.count = 1
+        self.last = alert.published
+        self.sample = [(alert.published, order, alert.key)]
+
+    def add(self, alert: Alert, order: int) -> None:
+        self.count += 1
+        at = (alert.published, order)
+        if at < self.first_at:
+            self.first, self.first_at = alert, at
+        if alert.published > self.last:
+            self.last = alert.published
+        sample = self.sample
+        if len(sample) < SAMPLE_SIZE or at < sample[-1][:2]:
+            insort(sample, (alert.published, order, alert.key))
+            del sample[SAMPLE_SIZE:]
+
+    def absorb(self, other: _Group) -> None:
+        """Add a group of the same key from a later run (see :meth:`Tally.merge`)."""
+        self.count += other.count
+        if other.first_at < self.first_at:
+            self.first, self.first_at = other.first, other.first_at
+        self.last = max(self.last, other.last)
+        self.sample = sorted(self.sample + other.sample)[:SAMPLE_SIZE]
+
+    def alert(self) -> Alert:
+        return replace(self.first, count=self.count, last=self.last, sample=tuple(key for _p, _o, key in self.sample))
+
+
+class _Alerts:
+    """The alerts of a run, aggregated as they are raised (the judging code calls :meth:`append`, as on a list).
+    ``order`` is the order of the event being judged. With ``track``, the groups each event added to are
+    remembered, so that a redelivery found only when runs are merged can be taken back out (:meth:`forget`)."""
+
+    __slots__ = ("groups", "order", "raised")
+
+    def __init__(self, track: bool = False):
+        self.groups: dict[_GroupKey, _Group] = {}
+        self.order = 0
+        self.raised: dict[int, list[_GroupKey]] | None = {} if track else None
+
+    def append(self, alert: Alert) -> None:
+        key = (alert.detection, alert.identity or alert.client_id or alert.details.get("actor"))
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = _Group(alert, self.order)
+        else:
+            group.add(alert, self.order)
+        if self.raised is not None:
+            self.raised.setdefault(self.order, []).append(key)
+
+    def forget(self, orders: set[int]) -> None:
+        """Take back the alerts of the events numbered ``orders``. Only called for redeliveries of an event an
+        earlier run judged: that run holds the same alerts with the same times, so the first and last times and
+        the sample of the merged groups come out as one reader's would."""
+        assert self.raised is not None, "forget needs a run judged with track=True"
+        for order in orders:
+            for key in self.raised.get(order, ()):
+                group = self.groups[key]
+                group.count -= 1
+                group.sample = [entry for entry in group.sample if entry[1] != order]
+                if not group.count:
+                    del self.groups[key]
+
+    def absorb(self, later: _Alerts) -> None:
+        for key, group in later.groups.items():
+            mine = self.groups.get(key)
+            if mine is None:
+                self.groups[key] = group
+            else:
+                mine.absorb(group)
+
+
 @dataclass(slots=True)
 class Tally:
-    """What judging a run of events leaves before the report: the run's single-event alerts and problems (in input
-    order), its counted grants, the uuids it saw, and how many unique and redelivered events it held."""
+    """What judging a run of events leaves before the report: the run's alerts (aggregated) and problems (in input
+    order), its counted grants, the uuids it saw (first copy of each, and other contents that reused one), and how
+    many unique and redelivered events it held."""
 
-    alerts: list[Alert]
+    alerts: _Alerts
     problems: list[Problem]
     counted: dict[tuple[str, str], list[_Counted]]
-    seen: set[str]
+    seen: dict[str, _Copy]
+    variants: dict[str, list[_Copy]]
     unique: int
     duplicates: int
 
     def merge(self, later: Tally) -> None:
         """Add the tally of the run that follows this one in the input, as if one run had read both.
 
-        An event of ``later`` whose uuid this run already saw was judged there as new; it is a redelivery, so its
-        alerts and counted grant are dropped and it counts as a duplicate. ``later`` must have been numbered after
-        this run (``first_order`` above every order here), so ties in time still fall in input order."""
-        again = later.seen & self.seen
-        if again:
-            later.alerts = [a for a in later.alerts if a.uuid not in again]
-            later.counted = {hour: [g for g in grants if g[2] not in again] for hour, grants in later.counted.items()}
-        self.alerts += later.alerts
+        An event of ``later`` whose uuid and content this run already saw was judged there as new; it is a
+        redelivery, so its alerts and counted grant are taken back and it counts as a duplicate. One with a seen uuid
+        but new content stays judged, as a conflicting copy. ``later`` must have been numbered after this run
+        (``first_order`` above every order here) and judged with ``track=True``."""
+        dropped: set[int] = set()
+        for uuid in later.seen.keys() & self.seen.keys():
+            known = {self.seen[uuid][0], *(copy[0] for copy in self.variants.get(uuid, ()))}
+            for copy in (later.seen.pop(uuid), *later.variants.pop(uuid, ())):
+                if copy[0] in known:
+                    dropped.add(copy[1])
+                else:
+                    known.add(copy[0])
+                    self.variants.setdefault(uuid, []).append(copy)
+        if dropped:
+            later.alerts.forget(dropped)
+            later.counted = {hour: [g for g in grants if g[1] not in dropped] for hour, grants in later.counted.items()}
+        self.alerts.absorb(later.alerts)
         self.problems += later.problems
         for hour, grants in later.counted.items():
             if grants:
                 self.counted.setdefault(hour, []).extend(grants)
-        self.seen |= later.seen
-        self.unique += later.unique - len(again)
-        self.duplicates += later.duplicates + len(again)
+        self.seen.update(later.seen)
+        for uuid, copies in later.variants.items():
+            self.variants.setdefault(uuid, []).extend(copies)
+        self.unique += later.unique - len(dropped)
+        self.duplicates += later.duplicates + len(dropped)
 
 
 class Detector:
     """Evaluates every detection of a :class:`DetectionSet` over a stream of events.
 
-    Events are judged as they are read and then dropped (only their uuids, and for each registered client's grants
-    the time, uuid and line, are kept), so memory stays flat however long the export. Sorting every event by time
+    Events are judged as they are read and then dropped (only their uuids with a digest of their content, for each
+    registered client's grants the time, uuid and line, and one aggregated alert per detection and subject are kept),
+    so memory grows with unique uuids and subjects, never with alerts. The content digest (orjson writing the parsed
+    event back, hashed) costs about two thirds of parsing the event again: the price of telling a redelivery from
+    another event reusing its uuid. Sorting every event by time
     first, as Okta's disorder seems to call for, is not needed: each alert depends on its own event alone, alerts are
     sorted at the end (ties keep input order, as a stable sort of the events would), and the one order-dependent
     detection, the hourly rate, finds the grant that crossed the budget by sorting that hour's grants once at the end.
@@ -227,32 +361,46 @@ class Detector:
         return self.report(self.tally(records, problems))
 
     def report(self, tally: Tally) -> Report:
-        """The report once every event is judged: the hourly rate alerts, then every alert in time order."""
-        alerts = tally.alerts + self._rate_alerts(tally.counted)
+        """The report once every event is judged: the aggregated alerts and the hourly rate alerts in time order,
+        and a conflict for every uuid that arrived with more than one content."""
+        alerts = [group.alert() for group in tally.alerts.groups.values()] + self._rate_alerts(tally.counted)
         alerts.sort(key=lambda a: (a.published, _SEVERITY_ORDER.get(a.severity, 9), a.detection, a.key))
-        return Report(tuple(alerts), tuple(tally.problems), tally.unique, tally.duplicates)
+        conflicts = sorted(
+            (_conflict(uuid, tally.seen[uuid], copies) for uuid, copies in tally.variants.items()),
+            key=lambda p: (p.line or 0, p.item or 0),
+        )
+        return Report(tuple(alerts), tuple(tally.problems), tally.unique, tally.duplicates, tuple(conflicts))
 
-    def tally(self, records: Iterable[EventRecord], problems: list[Problem], first_order: int = 0) -> Tally:
+    def tally(
+        self, records: Iterable[EventRecord], problems: list[Problem], first_order: int = 0, *, track: bool = False
+    ) -> Tally:
         """Judge a run of records: alerts of single events, and the grants counted per client and hour.
-        ``first_order`` numbers the run's events after those of earlier runs (see :meth:`Tally.merge`)."""
-        seen: set[str] = set()
-        remember = seen.add
-        alerts: list[Alert] = []
+        ``first_order`` numbers the run's events after those of earlier runs, and ``track`` remembers which alerts
+        each event raised, for a run that will be merged after another (see :meth:`Tally.merge`)."""
+        seen: dict[str, _Copy] = {}
+        variants: dict[str, list[_Copy]] = {}
+        alerts = _Alerts(track)
         counted: dict[tuple[str, str], list[_Counted]] = {}
         clients = self._clients
         grant_types, refused_types, invalid_types = self._grant, self._refused, self._invalid
         unique = duplicates = 0
         for record in records:
-            published, raw, line, _item = record
+            published, raw, line, item = record
+            order = first_order + unique
             uuid = raw.get("uuid")
             if type(uuid) is not str and not isinstance(uuid, str):
                 uuid = None  # an event without a usable uuid cannot be recognised when redelivered: judged each time
-            elif uuid in seen:
-                duplicates += 1
-                continue
             else:
-                remember(uuid)
-            order = first_order + unique
+                digest = _content_digest(raw)
+                first = seen.get(uuid)
+                if first is None:
+                    seen[uuid] = (digest, order, line, item)
+                elif digest == first[0] or any(digest == copy[0] for copy in variants.get(uuid, ())):
+                    duplicates += 1  # a redelivery: the same event again
+                    continue
+                else:  # the uuid of an event already seen, with other content: judged, and reported as a conflict
+                    variants.setdefault(uuid, []).append((digest, order, line, item))
+            alerts.order = order
             unique += 1
             event_type = raw["eventType"]
             if event_type in grant_types:
@@ -302,7 +450,7 @@ class Detector:
                         actor=actor_id,
                     )
                 )
-        return Tally(alerts, problems, counted, seen, unique, duplicates)
+        return Tally(alerts, problems, counted, seen, variants, unique, duplicates)
 
     def _rate_alerts(self, counted: dict[tuple[str, str], list[_Counted]]) -> list[Alert]:
         """One alert per client and UTC hour over budget, naming the grant that crossed it in time order (ties in
@@ -341,7 +489,7 @@ class Detector:
             details=details,
         )
 
-    def _judge_unregistered_grant(self, record: EventRecord, actor: Any, actor_id: Any, alerts: list[Alert]) -> None:
+    def _judge_unregistered_grant(self, record: EventRecord, actor: Any, actor_id: Any, alerts: _Alerts) -> None:
         if not isinstance(actor_id, str):
             actor_id = None  # a malformed id must not reach a set lookup (a list is unhashable)
         grant_type = _dig(record[1], "debugContext", "debugData", "grantType")
@@ -380,7 +528,7 @@ class Detector:
             active_hours_utc=profile.active_hours_utc,
         )
 
-    def _judge_refused(self, record: EventRecord, alerts: list[Alert]) -> None:
+    def _judge_refused(self, record: EventRecord, alerts: _Alerts) -> None:
         raw = record[1]
         actor_id = _actor_id(raw.get("actor"))
         client = self._clients.get(actor_id) if actor_id is not None else None
@@ -401,7 +549,7 @@ class Detector:
         )
         self._judge_scopes(record, client, _dig(raw, "debugContext", "debugData", "requestedScopes"), alerts)
 
-    def _judge_invalid(self, record: EventRecord, alerts: list[Alert]) -> None:
+    def _judge_invalid(self, record: EventRecord, alerts: _Alerts) -> None:
         actor_id = _actor_id(record[1].get("actor"))
         client = self._clients.get(actor_id) if actor_id is not None else None
         if client is not None:
@@ -415,7 +563,7 @@ class Detector:
                 )
             )
 
-    def _judge_tampering(self, record: EventRecord, alerts: list[Alert]) -> None:
+    def _judge_tampering(self, record: EventRecord, alerts: _Alerts) -> None:
         raw = record[1]
         event_type = raw["eventType"]
         actor = raw.get("actor")
@@ -442,7 +590,7 @@ class Detector:
             )
         )
 
-    def _judge_scopes(self, record: EventRecord, client: _Client, requested: Any, alerts: list[Alert]) -> None:
+    def _judge_scopes(self, record: EventRecord, client: _Client, requested: Any, alerts: _Alerts) -> None:
         profile = client.profile
         outside = [scope for scope in _scopes_of(requested) if scope not in profile.scopes]
         if not outside:
@@ -459,6 +607,21 @@ class Detector:
                 outside=outside,
             )
         )
+
+
+def _conflict(uuid: str, first: _Copy, copies: list[_Copy]) -> Problem:
+    """The report of a uuid that arrived with more than one content, at the first copy that differed."""
+
+    def where(copy: _Copy) -> str:
+        return f"line {copy[2]}" if copy[2] is not None else f"item {copy[3]}"
+
+    return Problem(
+        f"uuid {uuid} arrived with {len(copies) + 1} different contents ({', '.join(map(where, (first, *copies)))}): "
+        "each was judged as an event of its own. A redelivery repeats an event exactly, so one of them was altered "
+        "or forged: check the log pipeline that wrote this file",
+        copies[0][2],
+        copies[0][3],
+    )
 
 
 def _actor_id(actor: Any) -> str | None:
@@ -504,7 +667,8 @@ def judge_in_parts(detector: Detector, path: str, ranges: list[tuple[int, int | 
 
     def tally_range(bounds: tuple[int, int | None]) -> Tally:
         problems: list[Problem] = []
-        return detector.tally(iter_line_range(path, *bounds, problems), problems, first_order=bounds[0])
+        records = iter_line_range(path, *bounds, problems)
+        return detector.tally(records, problems, first_order=bounds[0], track=bounds[0] > 0)
 
     tallies = fork_map(tally_range, ranges, workers=workers, encode=_encode_tally, decode=_decode_tally)
     total = tallies[0]
@@ -518,19 +682,31 @@ _ALERT_FIELDS = tuple(f.name for f in fields(Alert))
 
 def _encode_tally(tally: Tally) -> tuple[Any, ...]:
     """Plain tuples, which pickle quickly, for a worker's tally on its way back to the parent."""
+    groups = [
+        (key, tuple(getattr(g.first, name) for name in _ALERT_FIELDS), g.first_at, g.count, g.last, g.sample)
+        for key, g in tally.alerts.groups.items()
+    ]
     return (
-        [tuple(getattr(alert, name) for name in _ALERT_FIELDS) for alert in tally.alerts],
-        [(p.message, p.line, p.item) for p in tally.problems],
+        groups,
+        tally.alerts.raised,
+        [(p.message, p.line, p.item, p.fatal) for p in tally.problems],
         tally.counted,
         tally.seen,
+        tally.variants,
         tally.unique,
         tally.duplicates,
     )
 
 
 def _decode_tally(encoded: tuple[Any, ...]) -> Tally:
-    alerts, problems, counted, seen, unique, duplicates = encoded
-    return Tally([Alert(*a) for a in alerts], [Problem(*p) for p in problems], counted, seen, unique, duplicates)
+    groups, raised, problems, counted, seen, variants, unique, duplicates = encoded
+    alerts = _Alerts(raised is not None)
+    alerts.raised = raised
+    for key, first, first_at, count, last, sample in groups:
+        group = _Group(Alert(*first), first_at[1])
+        group.count, group.last, group.sample = count, last, sample
+        alerts.groups[key] = group
+    return Tally(alerts, [Problem(*p) for p in problems], counted, seen, variants, unique, duplicates)
 
 
 def detect_bytes(data: bytes, detections: DetectionSet) -> Report:

@@ -42,6 +42,8 @@ class Problem:
     message: str
     line: int | None = None
     item: int | None = None
+    #: True when the input could not be read past this point: the lines after it were not analysed (the CLI exits 2)
+    fatal: bool = False
 
     @property
     def where(self) -> str:
@@ -52,7 +54,7 @@ class Problem:
         return "input"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "item": self.item, "message": self.message}
+        return {"line": self.line, "item": self.item, "message": self.message, "fatal": self.fatal}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,11 @@ def normalise_published(value: Any) -> str | None:
         return None
     if moment.tzinfo is None:
         return None  # a time without a zone cannot be placed in a UTC hour
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 or 9999-12-31T23:59:59-01:00: no UTC year 0 or 10000
+        return None
+    return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 #: What the reader hands the detector for each usable event: (normalised ``published``, the LogEvent, line, item).
@@ -117,8 +123,13 @@ def _record(obj: Any, line: int | None, item: int | None, problems: list[Problem
     return published, event, line, item
 
 
-def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord]:
-    """A JSON array; a truncated one is read item by item up to the break, which is reported with its line."""
+def _array_records(data: bytes, problems: list[Problem], broken: list[bool] | None = None) -> Iterator[EventRecord]:
+    """A JSON array (one page of ``/api/v1/logs``), or what a pretty-printing exporter writes when it appends pages:
+    several arrays (or events) one after another. Whole and valid, the array is parsed at once and its items are
+    numbered; otherwise the documents are read one by one, item by item, so a truncated page still gives every
+    event before the break. A break that cannot be read past is reported with its line and marked fatal: the lines
+    after it were not analysed, and the CLI must not exit 0 as if they had been. ``broken`` (if given) gets True
+    appended when the text is not valid JSON somewhere."""
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -131,8 +142,9 @@ def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord
         return
     text = data.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
-    position = text.index("[") + 1
+    position = 0
     index = 0
+    in_array = False
     # Line numbers counted incrementally: positions only move forward, and recounting from the start for every item
     # made a large truncated export quadratic (20,000 pretty-printed events took seconds).
     newlines = counted_to = 0
@@ -144,25 +156,46 @@ def _array_records(data: bytes, problems: list[Problem]) -> Iterator[EventRecord
         return newlines + 1
 
     while True:
-        while position < len(text) and text[position] in " \t\r\n,":
+        while position < len(text) and text[position] in " \t\r\n" + ("," if in_array else ""):
             position += 1
-        if position >= len(text) or text[position] == "]":
-            if position >= len(text):
+        if position >= len(text):
+            if in_array:
                 problems.append(Problem("the JSON array is not closed (truncated file?)", line_at(position)))
+                if broken is not None:
+                    broken.append(True)
             return
+        if not in_array and text[position] == "[":
+            in_array = True  # the next page: its items follow
+            position += 1
+            continue
+        if in_array and text[position] == "]":
+            in_array = False
+            position += 1
+            continue
         index += 1
+        what = f"item {index}" if in_array else f"document {index}"
         try:
             obj, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            problems.append(
-                Problem(f"item {index}: not valid JSON ({exc.msg}); the rest of the array was skipped", exc.lineno)
-            )
+            if broken is not None:
+                broken.append(True)
+            if exc.pos >= len(text.rstrip()):  # the file ends inside this item: truncated, nothing after it is lost
+                problems.append(Problem(f"{what}: the file ends inside it (truncated file?)", exc.lineno))
+            else:
+                problems.append(
+                    Problem(
+                        f"{what}: not valid JSON ({exc.msg}); the rest of the file was not read", exc.lineno, fatal=True
+                    )
+                )
             return
         except RecursionError:  # the stdlib decoder recurses per nesting level; no LogEvent nests this deep
+            if broken is not None:
+                broken.append(True)
             problems.append(
                 Problem(
-                    f"item {index}: nested too deeply to be an Okta LogEvent; the rest of the array was skipped",
+                    f"{what}: nested too deeply to be an Okta LogEvent; the rest of the file was not read",
                     line_at(position),
+                    fatal=True,
                 )
             )
             return
@@ -177,6 +210,10 @@ def iter_events(source: bytes | BinaryIO, problems: list[Problem]) -> Iterator[E
     Problems are appended to ``problems`` as they are met, in input order; never raises on bad input. JSON lines are
     streamed: only the current line and its event are alive, so memory does not grow with the file (a 400 MB export
     held whole, and every parsed event with it, took 2.4 GB). A JSON array is parsed whole, as it must be.
+
+    A first line that is a whole JSON array on its own is either the whole file (an array written on one line) or
+    the first of several pages, one per line: the lines after it tell which, and pages per line are read as JSON
+    lines, every line of them (reading them as one array once lost every line after the first, silently).
     """
     stream: BinaryIO = io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview) else source
     lines = iter(stream)  # one iterator for the head and the rest: a stream need not continue a second one
@@ -191,6 +228,21 @@ def iter_events(source: bytes | BinaryIO, problems: list[Problem]) -> Iterator[E
         return  # empty, or only blank lines
     start = head[-1].lstrip()[:1]
     if start == b"[":
+        try:
+            first = orjson.loads(head[-1])
+        except orjson.JSONDecodeError:
+            first = None  # an array spread over lines (pretty-printed), or broken: read as a whole
+        if isinstance(first, list):
+            for line in lines:  # what follows the first page: nothing (one array) or more lines (pages per line)
+                head.append(line)
+                if line.strip():
+                    yield from _line_records(chain(head, lines), False, problems)
+                    return
+            for index, obj in enumerate(first, start=1):  # the whole file was this one array
+                record = _record(obj, None, index, problems)
+                if record is not None:
+                    yield record
+            return
         yield from _array_records(b"".join(head) + stream.read(), problems)
         return
     yield from _line_records(chain(head, lines), start == b"{", problems)
@@ -200,7 +252,8 @@ def _line_records(
     lines: Iterable[bytes], may_be_one_document: bool, problems: list[Problem], first_line: int = 1
 ) -> Iterator[EventRecord]:
     """JSON lines (each an event, an envelope or a page of events). When no line parses and the input starts with
-    ``{``, it is re-read whole as one pretty-printed event or envelope, so every line is kept until one parses."""
+    ``{``, it is re-read whole as pretty-printed events or envelopes, so every line is kept until one parses as an
+    object or array."""
     kept: list[bytes] | None = [] if may_be_one_document else None
     first_problem = len(problems)
     parsed_any = False
@@ -217,8 +270,10 @@ def _line_records(
             obj = _parse_bare(line, number, problems)
             if obj is _UNPARSED:
                 continue
-        parsed_any = True
-        kept = None
+        if kept is not None and isinstance(obj, dict | list):  # a line of its own: JSON lines, not one document
+            # (a scalar line such as `    "b"` or `    null` parses inside a pretty-printed document too)
+            parsed_any = True
+            kept = None
         # The common case inlined (a bare LogEvent in Okta's own time format); anything else takes _record, whose
         # checks are the same, so the two paths cannot disagree on what is usable.
         if type(obj) is dict and "detail" not in obj:
@@ -237,14 +292,15 @@ def _line_records(
             if record is not None:
                 yield record
     if not parsed_any and kept is not None and len(problems) > first_problem:
-        try:  # one pretty-printed event or envelope
-            whole = loads(b"".join(kept))
-        except orjson.JSONDecodeError:
-            return
-        del problems[first_problem:]  # its lines were not bad lines after all
-        record = _record(whole, 1, None, problems)
-        if record is not None:
-            yield record
+        # Pretty-printed events or envelopes, one or several one after another (what `jq '.[]'` writes): read as a
+        # sequence of documents. Kept when it is valid JSON throughout or finds an event; else the lines were bad.
+        found: list[Problem] = []
+        broken: list[bool] = []
+        records = list(_array_records(b"".join(kept), found, broken))
+        if records or not broken:
+            del problems[first_problem:]  # its lines were not bad lines after all
+            problems += found
+            yield from records
 
 
 _UNPARSED = object()

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 
 import orjson
 
+from agentid.detect.clientids import CLIENT_PREFIXES, PRINCIPAL_PREFIXES, okta_id_problem
 from agentid.detect.definitions import DetectionSet, IdentityProfile
 
 #: The ``format`` member every profile carries, so another JSON file is recognised as not a profile at once.
@@ -172,9 +173,18 @@ def profile_from_document(document: Any, path: object = "<profile>") -> Detectio
         identities=tuple(_identity(path, index, raw) for index, raw in enumerate(identities)),
         today=_date(path, "compiled_for", document["compiled_for"]),
         stack=stack,
-        deployer_ids=_strings(path, "deployer_ids", document["deployer_ids"]),
-        allowed_client_ids=_strings(path, "allowed_client_ids", document["allowed_client_ids"]),
+        deployer_ids=_okta_ids(path, "deployer_ids", document["deployer_ids"], PRINCIPAL_PREFIXES),
+        allowed_client_ids=_okta_ids(path, "allowed_client_ids", document["allowed_client_ids"], CLIENT_PREFIXES),
     )
+
+
+def _okta_ids(path: object, where: str, value: Any, prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """Okta ids only: the Sigma rules and the detector match them, and a wildcard would exempt everyone."""
+    for index, item in enumerate(_strings(path, where, value)):
+        problem = okta_id_problem(item, prefixes)
+        if problem is not None:
+            _fail(path, f"{where}[{index}]: {problem}")
+    return tuple(value)
 
 
 def _check_unique(path: object, identities: list[Any]) -> None:
@@ -207,6 +217,9 @@ def _identity(path: object, index: int, raw: Any) -> IdentityProfile:
     hours = raw["active_hours_utc"]
     if type(hours) is not str or not _ACTIVE_HOURS.match(hours):
         _fail(path, f'not a detection profile: {where}.active_hours_utc must look like "06:00-20:00"')
+    problem = okta_id_problem(raw["client_id"])
+    if problem is not None:
+        _fail(path, f"{where}.client_id: {problem}")
     expires = raw["expires"]
     return IdentityProfile(
         identity=raw["identity"],

@@ -50,6 +50,18 @@ LOGSOURCE = {"product": "okta", "service": "okta"}
 AUTHOR = "agentid (generated from agents/*.yaml; do not edit, regenerate with `agentid detections`)"
 
 
+def literal(value: str) -> str:
+    """``value`` as a Sigma rule must carry it to be matched literally: in a plain Sigma string ``*`` and ``?`` are
+    wildcards and ``\\`` escapes them, so an id written as is could match every actor (``*``) and disagree with
+    EventBridge, which compares literally. Ids are checked as Okta ids where they enter (CLI, stack config, client
+    id files, profiles); escaping here covers whatever reaches a rule regardless."""
+    return value.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+
+
+def _literals(values: Iterable[str]) -> list[str]:
+    return [literal(value) for value in values]
+
+
 def rule_id(detection: str, identity: str = "") -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{detection}/{identity}"))
 
@@ -110,7 +122,7 @@ def _rule(
 
 
 def _grants_of(profile: IdentityProfile) -> dict[str, object]:
-    return {"eventType": list(GRANT_EVENT_TYPES), "outcome.result": "SUCCESS", "actor.id": profile.client_id}
+    return {"eventType": list(GRANT_EVENT_TYPES), "outcome.result": "SUCCESS", "actor.id": literal(profile.client_id)}
 
 
 def identity_rules(profile: IdentityProfile) -> dict[str, list[dict[str, object]]]:
@@ -166,12 +178,15 @@ def identity_rules(profile: IdentityProfile) -> dict[str, list[dict[str, object]
             f"{profile.identity} requested scopes outside {', '.join(sorted(profile.scopes))}",
             f"{DETECTIONS['scope-outside-profile'].description} Identity: {who}.",
             {
-                "selection": {
-                    "eventType": [*GRANT_EVENT_TYPES, *REFUSED_EVENT_TYPES],
-                    "actor.id": profile.client_id,
+                # A granted or a refused request, as the offline detector judges (tests/detect/test_sigma_logic.py).
+                "granted": {**_grants_of(profile)},
+                "refused": {
+                    "eventType": list(REFUSED_EVENT_TYPES),
+                    "outcome.result": "FAILURE",
+                    "actor.id": literal(profile.client_id),
                 },
                 "undeclared_scope": {"debugContext.debugData.requestedScopes|re": outside_scopes_regex(profile.scopes)},
-                "condition": "selection and undeclared_scope",
+                "condition": "(granted or refused) and undeclared_scope",
             },
         )
     ]
@@ -180,7 +195,7 @@ def identity_rules(profile: IdentityProfile) -> dict[str, list[dict[str, object]
 
 def registry_rules(detections: DetectionSet) -> dict[str, list[dict[str, object]]]:
     """detection id -> documents for the single-event detections (the EventBridge ones, for Splunk stacks)."""
-    ids = list(detections.client_ids)
+    ids = _literals(detections.client_ids)
     rules: dict[str, list[dict[str, object]]] = {}
 
     def single(detection: str, block: dict[str, object]) -> None:
@@ -211,10 +226,10 @@ def registry_rules(detections: DetectionSet) -> dict[str, list[dict[str, object]
         "condition": "selection",
     }
     if detections.known_client_ids:
-        shadow["registered"] = {"actor.id": list(detections.known_client_ids)}
+        shadow["registered"] = {"actor.id": _literals(detections.known_client_ids)}
         shadow["condition"] = "selection and not registered"
     single("shadow-agent-token", shadow)
-    inactive = sorted(p.client_id for p in detections.inactive())
+    inactive = _literals(sorted(p.client_id for p in detections.inactive()))
     if inactive:
         single(
             "inactive-agent-token",
@@ -225,7 +240,7 @@ def registry_rules(detections: DetectionSet) -> dict[str, list[dict[str, object]
         )
     tamper: dict[str, object] = {"selection": {"eventType|startswith": list(TAMPER_PREFIXES)}, "condition": "selection"}
     if detections.deployer_ids:
-        tamper["deployer"] = {"actor.id": list(detections.deployer_ids)}
+        tamper["deployer"] = {"actor.id": _literals(detections.deployer_ids)}
         tamper["condition"] = "selection and not deployer"
     single("identity-tampering", tamper)
     single("log-stream-change", {"selection": {"eventType|startswith": LOG_STREAM_PREFIX}, "condition": "selection"})

@@ -24,7 +24,7 @@ from tests.conftest import AGENTS_DIR, REPO, SAMPLE_REPO, STACKS, is_company_dat
 SCRIPT = REPO / "scripts" / "deploy_stacks.py"
 WORKFLOW = REPO / ".github" / "workflows" / "deploy.yml"
 PULL_REQUEST = REPO / ".github" / "workflows" / "pull-request.yml"
-DEPLOYER = "0oa1deployer0service0"
+DEPLOYER = "0oa1deployer0service"
 MEMBERS = 3
 
 
@@ -272,7 +272,7 @@ def test_the_last_member_compiles_one_profile_from_every_stacks_outputs(sharded_
     # A member's stale export with another id for one of its agents fails the step, naming the identity.
     stale = dict(outputs[1])
     victim = sorted(stale)[0]
-    stale[victim] = "0oaSTALE0000000000000"
+    stale[victim] = "0oaSTALE000000000000"
     (sharded_repo / "outputs" / "prod-core.json").write_text(json.dumps({**core, "clientIds": {victim: stale[victim]}}))
     result = run_step(compile_step["run"], sharded_repo, env | {"ENVIRONMENT": "prod"})
     assert result.returncode == 2 and f"Error: {victim} has client id" in result.stderr

@@ -52,3 +52,17 @@ DETECTOR_EXTRA: dict[str, set[str]] = {
     "grant-refused-no-matching-scope": {"scope-outside-profile"},
     "grant-okta-user-auditor-org-server": {"scope-outside-profile"},
 }
+
+
+def event_keys(report) -> set[tuple[str, str]]:
+    """(detection, key) of every event behind the report's alerts: the uuid (or time#line) of each event an
+    aggregated alert counts, and the hour of a rate alert. Complete only when no alert aggregates more events than
+    it samples, which is asserted: a test comparing with planted keys must not miss one hidden in a count."""
+    keys = set()
+    for alert in report.alerts:
+        if alert.detection == "token-rate-exceeded":
+            keys.add((alert.detection, alert.key))
+            continue
+        assert alert.count == len(alert.sample), f"{alert.detection} of {alert.identity}: {alert.count} events"
+        keys |= {(alert.detection, key) for key in alert.sample}
+    return keys

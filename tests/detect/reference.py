@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -100,32 +100,49 @@ def _read_array(data: bytes, events: list[Event], problems: list[Problem]) -> No
         for index, obj in enumerate(document, start=1):
             _accept(obj, None, index, events, problems)
         return
+    # Not one valid array: documents one after another (pages appended by a pretty-printing exporter), each array
+    # read item by item up to a break.
     text = data.decode("utf-8", errors="replace")
     decoder = json.JSONDecoder()
-    position = text.index("[") + 1
+    position = 0
     index = 0
+    depth = 0  # 1 inside an array
     while True:
-        while position < len(text) and text[position] in " \t\r\n,":
+        while position < len(text) and (text[position] in " \t\r\n" or (depth and text[position] == ",")):
             position += 1
-        if position >= len(text) or text[position] == "]":
-            if position >= len(text):
+        if position >= len(text):
+            if depth:
                 problems.append(
                     Problem("the JSON array is not closed (truncated file?)", text.count("\n", 0, position) + 1)
                 )
             return
+        if text[position] == "[" and not depth:
+            depth, position = 1, position + 1
+            continue
+        if text[position] == "]" and depth:
+            depth, position = 0, position + 1
+            continue
         index += 1
+        what = f"item {index}" if depth else f"document {index}"
         try:
             obj, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
-            problems.append(
-                Problem(f"item {index}: not valid JSON ({exc.msg}); the rest of the array was skipped", exc.lineno)
-            )
+            if not text[exc.pos :].strip():
+                problems.append(Problem(f"{what}: the file ends inside it (truncated file?)", exc.lineno))
+            else:
+                problems.append(
+                    Problem(
+                        f"{what}: not valid JSON ({exc.msg}); the rest of the file was not read", exc.lineno, None, True
+                    )
+                )
             return
         except RecursionError:
             problems.append(
                 Problem(
-                    f"item {index}: nested too deeply to be an Okta LogEvent; the rest of the array was skipped",
+                    f"{what}: nested too deeply to be an Okta LogEvent; the rest of the file was not read",
                     text.count("\n", 0, position) + 1,
+                    None,
+                    True,
                 )
             )
             return
@@ -139,8 +156,17 @@ def read_events(data: bytes) -> tuple[list[Event], list[Problem]]:
         data = data[3:]
     start = data.lstrip()[:1]
     if start == b"[":
-        _read_array(data, events, problems)
-        return events, problems
+        lines = data.split(b"\n")
+        number = next(n for n, line in enumerate(lines) if line.strip())
+        rest = b"\n".join(lines[number + 1 :])
+        try:
+            page = orjson.loads(lines[number])
+        except orjson.JSONDecodeError:
+            page = None
+        if not isinstance(page, list) or not rest.strip():  # one array (whole, pretty-printed or broken)
+            _read_array(data, events, problems)
+            return events, problems
+        # else: a whole array on its first line and more lines after it: pages of /api/v1/logs, one per line
     line_problems: list[Problem] = []
     good_lines = 0
     for number, line in enumerate(data.split(b"\n"), start=1):
@@ -151,18 +177,19 @@ def read_events(data: bytes) -> tuple[list[Event], list[Problem]]:
         except orjson.JSONDecodeError as exc:
             line_problems.append(Problem(f"not valid JSON ({exc.msg})", number))
             continue
-        good_lines += 1
+        good_lines += isinstance(obj, dict | list)  # a scalar line parses inside a pretty-printed document too
         if isinstance(obj, list):
             for inner in obj:
                 _accept(inner, number, None, events, problems)
         else:
             _accept(obj, number, None, events, problems)
-    if not good_lines and line_problems and start == b"{":
-        try:
-            _accept(orjson.loads(data), 1, None, events, problems)
-            return events, problems
-        except orjson.JSONDecodeError:
-            pass
+    if not good_lines and line_problems and start == b"{":  # pretty-printed documents one after another
+        whole_events: list[Event] = []
+        whole_problems: list[Problem] = []
+        _read_array(data, whole_events, whole_problems)
+        syntax = re.compile(r"(item|document) \d+: (not valid JSON|the file ends|nested too deeply)|the JSON array")
+        if whole_events or not any(syntax.match(p.message) for p in whole_problems):
+            return whole_events, whole_problems
     problems.extend(line_problems)
     problems.sort(key=lambda p: (p.line or 0, p.item or 0))
     return events, problems
@@ -234,17 +261,33 @@ def judge(events: list[Event], problems: list[Problem], detections: DetectionSet
     by_client = dict(detections.by_client_id)
     known = set(detections.known_client_ids)
     deployers = set(detections.deployer_ids)
-    seen: set[str] = set()
+    contents: dict[str, list[tuple[bytes, Event]]] = {}  # uuid -> each distinct content, with its first copy
     unique: list[Event] = []
     duplicates = 0
     for event in events:
         uuid = event.raw.get("uuid")
         if isinstance(uuid, str):
-            if uuid in seen:
+            content = orjson.dumps(event.raw)
+            copies = contents.setdefault(uuid, [])
+            if any(content == seen for seen, _event in copies):
                 duplicates += 1
                 continue
-            seen.add(uuid)
+            copies.append((content, event))
         unique.append(event)
+    conflicts = []
+    for uuid, copies in contents.items():
+        if len(copies) > 1:
+            where = ", ".join(f"line {e.line}" if e.line is not None else f"item {e.item}" for _c, e in copies)
+            conflicts.append(
+                Problem(
+                    f"uuid {uuid} arrived with {len(copies)} different contents ({where}): each was judged as an "
+                    "event of its own. A redelivery repeats an event exactly, so one of them was altered or forged: "
+                    "check the log pipeline that wrote this file",
+                    copies[1][1].line,
+                    copies[1][1].item,
+                )
+            )
+    conflicts.sort(key=lambda p: (p.line or 0, p.item or 0))
     unique.sort(key=lambda e: e.published)
     alerts: list[Alert] = []
     hourly: dict[tuple[str, str], int] = {}
@@ -351,8 +394,33 @@ def judge(events: list[Event], problems: list[Problem], detections: DetectionSet
                 details={"count": count, "max_tokens_per_hour": profile.max_tokens_per_hour, "hour": hour},
             )
         )
+    alerts = _aggregate(alerts)
     alerts.sort(key=lambda a: (a.published, _SEVERITY_ORDER.get(a.severity, 9), a.detection, a.key))
-    return Report(tuple(alerts), tuple(problems), len(unique), duplicates)
+    return Report(tuple(alerts), tuple(problems), len(unique), duplicates, tuple(conflicts))
+
+
+def _aggregate(alerts: list[Alert]) -> list[Alert]:
+    """One alert per detection and subject (identity, else client, else actor), from alerts raised in time order
+    (events sorted stably by time): the first stands for the group, with the count, the last time and the first
+    five keys. Rate alerts (one per identity and hour already) are left as they are."""
+    groups: dict[tuple[str, Any], list[Alert]] = {}
+    kept: list[Alert] = []
+    for alert in alerts:
+        if alert.detection == "token-rate-exceeded":
+            kept.append(alert)
+            continue
+        subject = alert.identity or alert.client_id or alert.details.get("actor")
+        groups.setdefault((alert.detection, subject), []).append(alert)
+    for members in groups.values():
+        kept.append(
+            replace(
+                members[0],
+                count=len(members),
+                last=max(a.published for a in members),
+                sample=tuple(a.key for a in members[:5]),
+            )
+        )
+    return kept
 
 
 def reference_report(data: bytes, detections: DetectionSet) -> Report:

@@ -24,7 +24,7 @@ from agentid.detect.detector import detect_bytes
 from agentid.detect.eventbridge import PatternInputs, build_patterns, operators_used, pattern_json, unsafe_constructs
 from agentid.detect.labels import app_label
 from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID, synthetic_day
-from tests.detect.conftest import AFTER_EXPIRY, EVENT_SOURCE, EVENTBRIDGE_EXPECTED, load_event
+from tests.detect.conftest import AFTER_EXPIRY, EVENT_SOURCE, EVENTBRIDGE_EXPECTED, event_keys, load_event
 
 REGION = "eu-west-1"
 BUS = "okta-agentid-test"
@@ -271,4 +271,4 @@ def test_a_synthetic_day_fires_the_same_single_event_alerts_in_eventbridge_and_o
     assert {detection for detection, _ in planted} == single_event, "the day plants every single-event detection"
     assert fired == planted, f"missed {sorted(planted - fired)}, false alarms {sorted(fired - planted)}"
     offline = detect_bytes(b"\n".join(json.dumps(e).encode() for e in day.events), detection_set)
-    assert {(a.detection, a.key) for a in offline.alerts if a.detection in single_event} == fired
+    assert {(d, key) for d, key in event_keys(offline) if d in single_event} == fired

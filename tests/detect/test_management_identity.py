@@ -24,7 +24,7 @@ from agentid.detect.sigma import outside_scopes_regex
 from agentid.detect.synthetic import DEPLOYER_ID, synthetic_day
 from agentid.registry import load_agent_bytes
 from agentid.registry.model import Registry
-from tests.detect.conftest import AFTER_EXPIRY, load_event
+from tests.detect.conftest import AFTER_EXPIRY, event_keys, load_event
 from tests.plan.test_management_identities import ACCESS_REVIEW_COLLECTOR, INACTIVE_ACCOUNT_REPORTER
 
 AGENT = "access-review-collector"
@@ -114,5 +114,5 @@ def test_a_synthetic_day_asks_the_org_server_for_management_identities_only_okta
         assert event["target"][-1]["id"] == "org", f"{event['actor']['displayName']}: a custom-server token"
         assert event["debugContext"]["debugData"]["requestedScopes"] == "okta.users.read", event["uuid"]
     report = detect_bytes(b"\n".join(orjson.dumps(e) for e in day.events), reordered)
-    found = {(a.detection, a.key) for a in report.alerts}
+    found = event_keys(report)
     assert found == set(day.planted), (sorted(found - day.planted), sorted(day.planted - found))

@@ -60,7 +60,7 @@ def test_a_profile_reads_back_as_the_detection_set_it_was_written_from(sample_re
         stack="prod",
         client_ids=client_ids,
         deployer_ids=[DEPLOYER_ID],
-        allowed_client_ids=["0oa0allowed0reporting"],
+        allowed_client_ids=["0oa0reporting0export"],
     )
     loaded = round_trip(original, tmp_path)
     assert loaded == original
@@ -98,7 +98,7 @@ def test_generated_exports_give_the_same_report_through_a_profile(detection_set,
         identities=tuple(replace(p, max_tokens_per_hour=i % 4) for i, p in enumerate(detection_set.identities)),
         today=detection_set.today,
         deployer_ids=(DEPLOYER_ID,),
-        allowed_client_ids=(DEPLOYER_ID, "0oa0allowed0reporting"),
+        allowed_client_ids=(DEPLOYER_ID, "0oa0reporting0export"),
     )
     loaded = profile_from_document(orjson.loads(dump_profile(tight, agentid_version="0.1.0", digest=DIGEST)))
     assert snapshot(detect_bytes(data, loaded)) == snapshot(detect_bytes(data, tight))
@@ -202,7 +202,7 @@ def test_detections_needs_something_to_write(run):
         ("--stack", ["prod"]),
         ("--client-ids", ["outputs.json"]),
         ("--deployer-id", [DEPLOYER_ID]),
-        ("--allow-client", ["0oa0allowed0reporting"]),
+        ("--allow-client", ["0oa0reporting0export"]),
         ("--agents", [str(AGENTS_DIR)]),
         ("--catalog", [str(CATALOG)]),
     ],

@@ -132,7 +132,7 @@ def test_the_same_id_in_two_files_is_fine(run, stack_outputs, members_traffic):
 def test_one_identity_with_two_ids_is_an_error_naming_it_and_both_files(run, tmp_path, stack_outputs):
     """A stale or second app for finance-reconciler: neither id is picked silently, and no profile is written."""
     stale = tmp_path / "prod-shard-00-old.json"
-    stale.write_text(json.dumps({"clientIds": {"finance-reconciler": "0oaSTALE0000000000000"}}))
+    stale.write_text(json.dumps({"clientIds": {"finance-reconciler": "0oaSTALE000000000000"}}))
     member0 = stack_outputs[1]
     profile = tmp_path / "detection-profile.json"
     code, out, err = run("detections", "--profile", str(profile), "--stack", "prod",
@@ -142,7 +142,7 @@ def test_one_identity_with_two_ids_is_an_error_naming_it_and_both_files(run, tmp
     assert len(errors) == 1, err
     assert errors[0].startswith(
         f"Error: finance-reconciler has client id {real_id('finance-reconciler')} in {member0} but "
-        f"0oaSTALE0000000000000 in {stale}: "
+        f"0oaSTALE000000000000 in {stale}: "
     )
     assert "Re-export every member's outputs" in errors[0] and "pulumi state move" in errors[0]
 

@@ -108,6 +108,16 @@ def test_tampering_rule_uses_prefixes_and_spares_the_deployer(splunk, detection_
     assert f'NOT actor.id="{detection_set.deployer_ids[0]}"' in query
 
 
+def _inside(window: str, minute: int) -> bool:
+    """The window's meaning, written here from the agent schema's words (``HH:MM-HH:MM`` UTC, start included, end
+    excluded, wrapping past midnight when the end is earlier, equal bounds all day), not taken from the code under
+    test."""
+    start, end = ((int(t[:2]) * 60 + int(t[3:])) % 1440 for t in window.split("-"))
+    if start == end:
+        return True
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
 @pytest.mark.parametrize("window", ["01:00-05:00", "06:00-20:00", "22:00-06:00", "06:30-18:45", "00:00-24:00"])
 def test_hours_regex_matches_exactly_the_minutes_outside_the_window(detection_set, window):
     from dataclasses import replace
@@ -115,12 +125,19 @@ def test_hours_regex_matches_exactly_the_minutes_outside_the_window(detection_se
     profile = replace(detection_set.identities[0], active_hours_utc=window)
     expression = sigma.minutes_regex(profile.inactive_minutes())
     if expression is None:
-        assert all(profile.is_active_minute(m) for m in range(1440))
+        assert all(_inside(window, m) for m in range(1440)), window
         return
     compiled = re.compile(expression)
     for minute in range(1440):
         stamp = f"2026-12-01T{minute // 60:02d}:{minute % 60:02d}:07.250Z"
-        assert bool(compiled.search(stamp)) is not profile.is_active_minute(minute), (window, stamp)
+        assert bool(compiled.search(stamp)) is not _inside(window, minute), (window, stamp)
+
+
+def test_the_hand_oracle_reads_windows_as_the_schema_says():
+    """The oracle itself, on hand-picked boundaries: an inclusive end or a missed wrap would show here."""
+    assert [_inside("01:00-05:00", m) for m in (59, 60, 299, 300)] == [False, True, True, False]
+    assert [_inside("22:00-06:00", m) for m in (1319, 1320, 0, 359, 360)] == [False, True, True, True, False]
+    assert all(_inside("00:00-24:00", m) for m in (0, 720, 1439))
 
 
 SCOPES = ["tickets.read", "tickets.write", "crm.accounts.read", "docs.public.read", "payroll.read", "tickets.reader"]
