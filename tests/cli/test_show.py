@@ -68,7 +68,7 @@ def test_plugin_management_access_planned_resources_detections_and_waivers(root,
 def test_network_zones_are_resolved_per_stack_and_only_listed_stacks_are_shown(root, capsys):
     view = show_json(capsys, "finance-reconciler", "--no-plan")
     assert view["network_zones"] == [
-        {"name": "finance-batch", "ids": {"dev": "nzo1x2y3z4a5b6c7d8e9", "prod": "nzo1x2y3z4a5b6c7d8e9"}}
+        {"name": "finance-batch", "ids": {"dev": "nzo1x2y3z4a5b6c7d8e9", "prod": "nzo1pr0d4b5c6d7e8f9g"}}
     ]
     assert {s["sensitivity"] for s in view["identities"][0]["scopes"]} == {"restricted"}
     assert all(s["resources"] is None and "--no-plan" in s["note"] for s in view["stacks"])
