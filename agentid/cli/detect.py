@@ -258,7 +258,9 @@ def detect(
 
         click.echo(json.dumps({"stack": detections.stack, **report.to_dict()}, indent=2))
     else:
-        click.echo(_render_text(report, colour=sys.stdout.isatty()), nl=False)
+        from agentid.cli.console import colour_for
+
+        click.echo(_render_text(report, colour=colour_for()), nl=False)
     return EXIT_FINDINGS if report.alerts else EXIT_OK
 
 

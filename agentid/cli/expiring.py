@@ -69,8 +69,9 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
         unchecked = f"; {len(unloaded)} definition(s) could not be checked" if unloaded else ""
         click.echo(f"Nothing due within {within} days of {today} ({len(result.registry)} agents checked{unchecked}).")
     else:
-        from rich.console import Console
         from rich.table import Table
+
+        from agentid.cli.console import make_console
 
         table = Table(title=f"Due within {within} days of {today}", title_justify="left")
         for column in ("agent", "due", "date", "days", "owners", "file"):
@@ -80,5 +81,5 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
                 f"{-item.days_left} ago" if item.overdue else ("today" if item.days_left == 0 else str(item.days_left))
             )
             table.add_row(item.agent, item.status, item.date.isoformat(), days, ", ".join(item.owners), item.file)
-        Console(width=160, soft_wrap=False).print(table)
+        make_console().print(table)
     return EXIT_FINDINGS if items or unloaded else EXIT_OK
