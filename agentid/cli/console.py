@@ -44,21 +44,25 @@ def colour_for(stream: IO[str] | None = None) -> bool:
     return is_terminal(stream or sys.stdout) and not no_color()
 
 
-def make_console(*, stderr: bool = False, width: int | None = None, record: bool = False) -> Console:
+def make_console(
+    *, stderr: bool = False, width: int | None = None, record: bool = False, live: bool = False
+) -> Console:
     """A rich console on standard output (or error) that colours only when :func:`colour_for` says so.
 
     Off a terminal the width is fixed (``width`` or 160 columns), so redirected output does not depend on whoever's
     window ran it. ``no_color`` is passed only as ``True``: passing ``False`` would override rich's own ``NO_COLOR``
-    check.
+    check. Under ``NO_COLOR`` a report is plain text; a ``live`` display (progress) still draws on a terminal, without
+    colour, since it needs cursor movement to redraw and erase itself.
     """
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
     colour = colour_for(stream)
+    terminal = is_terminal(stream) and os.environ.get("TERM") != "dumb"
     return Console(
         file=stream,
-        width=None if is_terminal(stream) else (width or 160),
-        force_terminal=colour,
+        width=None if terminal else (width or 160),
+        force_terminal=terminal if live else colour,
         no_color=True if not colour else None,
         record=record,
         soft_wrap=False,
@@ -140,6 +144,6 @@ def progress(title: str, *, total: int | None = None) -> Iterator[Steps]:
     if total:
         columns += [BarColumn(), MofNCompleteColumn()]
     columns.append(TimeElapsedColumn())
-    with Progress(*columns, console=make_console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=make_console(stderr=True, live=True), transient=True) as bar:
         task = bar.add_task("starting", total=total)
         yield Steps(bar, task)

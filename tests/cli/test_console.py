@@ -114,6 +114,11 @@ def test_progress_is_drawn_on_a_terminal_and_erased():
     assert out.rstrip().endswith("(0 errors, 0 warnings, 0 waived)") and ESCAPE not in out, "stdout is the report"
 
 
+def test_progress_under_no_color_draws_without_colour():
+    code, _out, err = run_cli(["check", "--stack", "dev", *PINNED], tty="stderr", env={"NO_COLOR": "1"})
+    assert code == 0 and "agentid check:" in err and not COLOUR.search(err), repr(err[:300])
+
+
 def test_no_progress_when_stderr_is_not_a_terminal_or_quiet():
     code, _out, err = run_cli(["check", "--stack", "dev", *PINNED])
     assert code == 0 and err == ""
@@ -182,7 +187,11 @@ def test_make_demo_prints_a_summary_not_every_resource():
 # --- shell completion ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("shell", "expected"),
-    [("bash", "complete -o nosort -F"), ("zsh", "#compdef agentid"), ("fish", "complete --no-files --command agentid")],
+    [
+        ("bash", "complete -o nosort -F _agentid_completion agentid"),
+        ("zsh", "#compdef agentid"),
+        ("fish", "complete --no-files --command agentid"),
+    ],
 )
 def test_shell_completion_script_generates(shell, expected):
     code, out, err = run_cli([], env={"_AGENTID_COMPLETE": f"{shell}_source"})
