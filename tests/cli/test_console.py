@@ -14,6 +14,7 @@ import pty
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,15 @@ def run_cli(
         command, cwd=cwd, env=environment, stdin=subprocess.DEVNULL, stdout=streams["stdout"], stderr=streams["stderr"]
     )
     os.close(terminal)
+    # The piped stream is drained on a thread while the terminal is read here: a report bigger than a pipe's buffer
+    # would otherwise block the child, which would never close the terminal.
+    piped: dict[str, bytes] = {}
+
+    def communicate() -> None:
+        piped["out"], piped["err"] = process.communicate(timeout=120)
+
+    drain = threading.Thread(target=communicate)
+    drain.start()
     seen = bytearray()
     while True:
         try:
@@ -63,9 +73,9 @@ def run_cli(
             break
         seen += chunk
     os.close(controller)
-    piped = process.communicate(timeout=120)
+    drain.join(timeout=120)
     text = seen.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    out, err = (text, piped[1].decode()) if tty == "stdout" else (piped[0].decode(), text)
+    out, err = (text, piped["err"].decode()) if tty == "stdout" else (piped["out"].decode(), text)
     return process.returncode, out, err
 
 
@@ -112,6 +122,14 @@ def test_progress_is_drawn_on_a_terminal_and_erased():
     assert "offline plan of stack dev" in err or "registry rules" in err or "reading" in err
     assert ESCAPE in err, "a transient display moves the cursor back to erase itself"
     assert out.rstrip().endswith("(0 errors, 0 warnings, 0 waived)") and ESCAPE not in out, "stdout is the report"
+
+
+@pytest.mark.parametrize("command", [["validate"], ["plan", "--stack", "dev", *PINNED], ["inventory", *PINNED]])
+def test_other_long_commands_show_progress_on_a_terminal_only(command):
+    _code, out, err = run_cli(command, tty="stderr")
+    assert f"agentid {command[0]}:" in err and f"agentid {command[0]}:" not in out
+    _code, _out, err = run_cli(command)
+    assert f"agentid {command[0]}:" not in err
 
 
 def test_progress_under_no_color_draws_without_colour():
