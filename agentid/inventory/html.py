@@ -42,6 +42,7 @@ ROW = 26
 COLUMN_X = (10, 370, 720)
 NODE_WIDTH = (300, 290, 200)
 TOP = 40
+MAX_SPACING = 3
 #: Above this many identities the picture starts folded (one click opens it).
 GRAPH_OPEN_LIMIT = 60
 
@@ -89,7 +90,7 @@ tr[hidden] { display: none; }
 .sens-internal { color: #1565c0; } .sens-public { color: #2e7d32; }
 .okta { color: #6a1b9a; font-weight: 600; }
 details.graph > summary { cursor: pointer; font-size: 1.2rem; font-weight: 700; margin: 12px 0 6px; }
-#graph-box { max-width: 100%; overflow-x: auto; }
+#graph-box { max-width: 100%; max-height: 80vh; overflow: auto; }
 svg text { font-size: 12px; font-family: inherit; }
 svg .dim { opacity: 0.15; }
 .legend span { margin-right: 14px; }
@@ -331,7 +332,9 @@ def render_svg(records: list[dict[str, Any]]) -> str:
     position: dict[str, tuple[float, float, float]] = {}  # id -> (x_left, x_right, y_centre)
 
     def place(column: int, ids: list[str]) -> None:
-        spacing = (rows * ROW) / max(len(ids), 1)
+        # Spread evenly over the height, but no further apart than MAX_SPACING rows: with a thousand identities the
+        # few scopes and domains stay together at the top, in one screen, instead of one per screen.
+        spacing = min((rows * ROW) / max(len(ids), 1), MAX_SPACING * ROW)
         for index, node_id in enumerate(ids):
             y = TOP + spacing * index + spacing / 2
             position[node_id] = (COLUMN_X[column], COLUMN_X[column] + NODE_WIDTH[column], y)
