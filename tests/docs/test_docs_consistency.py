@@ -240,3 +240,18 @@ def test_every_relative_link_resolves(path: Path):
         elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
             broken.append(f"{target}: no heading `#{anchor}` in {resolved.relative_to(REPO)}")
     assert not broken, f"{path.relative_to(REPO)}:\n" + "\n".join(broken)
+
+
+# --- CI secrets ----------------------------------------------------------------------------------------------------
+def test_the_secrets_the_workflows_read_are_the_ones_the_docs_ask_for():
+    """An admin sets up what docs/ci.md and the README list; a workflow reading a secret they do not mention would
+    fail (or skip) on a fresh repository."""
+    read = {
+        name
+        for path in sorted((REPO / ".github" / "workflows").glob("*.yml"))
+        for name in re.findall(r"secrets\.([A-Z][A-Z0-9_]*)", path.read_text(encoding="utf-8"))
+    } - {"GITHUB_TOKEN"}  # GitHub provides it
+    assert read, "no workflow reads a secret: the pattern is out of date"
+    for doc in (REPO / "docs" / "ci.md", REPO / "README.md"):
+        named = set(re.findall(r"`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`", doc.read_text(encoding="utf-8")))
+        assert read <= named, f"{doc.relative_to(REPO)} does not ask for the secrets {sorted(read - named)}"
