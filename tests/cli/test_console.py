@@ -30,10 +30,18 @@ ESCAPE = "\x1b["
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-79]|9[0-7]|38;[0-9;]+)m")
 
 
+@pytest.fixture(autouse=True)
+def _in_the_sample_repository(repo, monkeypatch):
+    """Commands run in the tests' repository (conftest's ``repo``), never on whatever registry the tree holds."""
+    monkeypatch.chdir(repo)
+
+
 def run_cli(
-    args: list[str], *, tty: str | None = None, env: dict[str, str] | None = None, cwd: Path = REPO
+    args: list[str], *, tty: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> tuple[int, str, str]:
-    """Run ``agentid ARGS``; ``tty`` ("stdout" or "stderr") is connected to a pseudo-terminal of 120x40."""
+    """Run ``agentid ARGS`` in ``cwd`` (default: the current directory); ``tty`` ("stdout" or "stderr") is
+    connected to a pseudo-terminal of 120x40."""
+    cwd = cwd or Path.cwd()
     environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM", "COLUMNS")}
     environment.update({"TERM": "xterm-256color", **(env or {})})
     command = [sys.executable, "-m", "agentid.cli.main", *args]
@@ -163,8 +171,7 @@ def test_quiet_prints_only_findings(capsys):
         ["plan", "--stack", "dev", *PINNED],
     ],
 )
-def test_quiet_prints_nothing_when_nothing_is_wrong(capsys, monkeypatch, command):
-    monkeypatch.chdir(REPO)
+def test_quiet_prints_nothing_when_nothing_is_wrong(capsys, command):
     assert main([*command, "-q"]) == 0
     assert capsys.readouterr().out == ""
 
@@ -175,8 +182,7 @@ def test_quiet_validate_still_prints_findings_and_fails(capsys):
     assert ": error: " in out and "files," not in out
 
 
-def test_quiet_leaves_machine_formats_whole(capsys, monkeypatch):
-    monkeypatch.chdir(REPO)
+def test_quiet_leaves_machine_formats_whole(capsys):
     assert main(["check", "--registry-only", *PINNED, "--format", "json", "-q"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["agents"] == 6
     assert main(["plan", "--stack", "dev", *PINNED, "--format", "json", "-q"]) == 0
@@ -184,8 +190,7 @@ def test_quiet_leaves_machine_formats_whole(capsys, monkeypatch):
 
 
 # --- the demo's plan summary --------------------------------------------------------------------------------------
-def test_plan_summary_is_one_line_per_agent(capsys, monkeypatch):
-    monkeypatch.chdir(REPO)
+def test_plan_summary_is_one_line_per_agent(capsys):
     assert main(["plan", "--stack", "dev", "--summary", *PINNED]) == 0
     out = capsys.readouterr().out
     assert len(out.splitlines()) < 25, out

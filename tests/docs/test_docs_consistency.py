@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 
 from agentid.cli.main import COMMANDS, cli
+from tests import conftest
 from tests.conftest import REPO
+
+#: The stack files the docs describe: the tests' sample repository's where conftest names one (``STACKS``), not a
+#: company's live ones (which may add settings of their own).
+STACK_ROOT: Path = getattr(conftest, "STACKS", REPO)
 
 DOCS = [REPO / "README.md", REPO / "agents" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 #: Where else commands are written down for people or machines to run.
@@ -126,7 +131,7 @@ def okta_provider_keys() -> set[str]:
 
 
 def stack_files() -> list[Path]:
-    return sorted(REPO.glob("Pulumi.*.yaml"))
+    return sorted(STACK_ROOT.glob("Pulumi.*.yaml"))
 
 
 def stack_keys(path: Path) -> set[tuple[str, str]]:
