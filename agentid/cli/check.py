@@ -22,7 +22,7 @@ from agentid.cli.common import (
     today_option,
     write_output,
 )
-from agentid.cli.console import colour_for, progress, quiet_option
+from agentid.cli.console import colour_for, complete_stacks, progress, quiet_option
 from agentid.findings import Finding, Severity, has_blocking, sorted_findings
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Registry
@@ -45,7 +45,11 @@ class CheckRun:
 
 @click.command()
 @registry_options
-@click.option("--stack", help="Judge this stack (its Pulumi.<stack>.yaml and offline plan). Default: every stack.")
+@click.option(
+    "--stack",
+    shell_complete=complete_stacks,
+    help="Judge this stack (its Pulumi.<stack>.yaml and offline plan). Default: every stack.",
+)
 @today_option
 @click.option(
     "--format",

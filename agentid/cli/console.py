@@ -70,6 +70,14 @@ def make_console(
     )
 
 
+def complete_stacks(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for ``--stack``: the stacks the repository configures (its ``Pulumi.<stack>.yaml`` files)."""
+    from agentid.cli.common import find_root
+
+    names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in find_root().glob("Pulumi.*.yaml"))
+    return [name for name in names if name.startswith(incomplete)]
+
+
 # --- --quiet -------------------------------------------------------------------------------------------------------
 _QUIET_KEY = "agentid.quiet"
 

@@ -12,7 +12,15 @@ from typing import Any
 import click
 
 from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options
-from agentid.cli.console import colour_for, findings_text, is_quiet, make_console, progress, quiet_option
+from agentid.cli.console import (
+    colour_for,
+    complete_stacks,
+    findings_text,
+    is_quiet,
+    make_console,
+    progress,
+    quiet_option,
+)
 from agentid.findings import sorted_findings
 
 #: Input values longer than this are shortened in the table (JWK moduli); ``--format json`` shows them whole.
@@ -136,7 +144,13 @@ def _report_findings(findings: Iterable[Any], headline: str) -> None:
 
 @click.command()
 @registry_options
-@click.option("--stack", default="dev", show_default=True, help="Stack to plan: reads Pulumi.<stack>.yaml.")
+@click.option(
+    "--stack",
+    default="dev",
+    show_default=True,
+    shell_complete=complete_stacks,
+    help="Stack to plan: reads Pulumi.<stack>.yaml.",
+)
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),

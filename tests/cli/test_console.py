@@ -226,3 +226,6 @@ def test_completion_completes_commands_and_choices():
     assert run_cli([], env=env)[1].split() == ["plain,check"]
     env.update({"COMP_WORDS": "agentid check --format ", "COMP_CWORD": "3"})
     assert run_cli([], env=env)[1].split() == ["plain,text", "plain,json", "plain,sarif", "plain,junit"]
+    env.update({"COMP_WORDS": "agentid plan --stack ", "COMP_CWORD": "3"})
+    stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in Path.cwd().glob("Pulumi.*.yaml"))
+    assert stacks and run_cli([], env=env)[1].split() == [f"plain,{s}" for s in stacks], "--stack completes stacks"
