@@ -223,3 +223,15 @@ def test_a_thousand_agents_keep_the_search_at_the_top(browser, page1000, shots):
         "Array.from(document.querySelectorAll('#inventory tbody tr')).filter(r => !r.hidden).map(r => r.dataset.agent)"
     )
     assert visible == [first]
+
+
+def test_a_thousand_rows_sort_by_a_click(browser, page1000):
+    load(browser, page1000)
+    risks = [int(v) for v in column_values(browser, 1)]
+    assert risks == sorted(risks, reverse=True) and risks[0] == 3 and risks[-1] == 0, "riskiest first by default"
+    browser.evaluate("window.scrollTo(0, 0)")
+    browser.click(*header_centre(browser, 0))
+    names = agents_in_order(browser)
+    assert len(names) == 1000 and names == sorted(names, key=lambda n: n.lower()), names[:5]
+    browser.click(*header_centre(browser, 0))
+    assert agents_in_order(browser) == names[::-1]
