@@ -131,7 +131,9 @@ class Steps:
         if self._started:
             self._progress.advance(self._task)
         self._started = True
-        self._progress.update(self._task, description=description)
+        from rich.markup import escape  # a path or git ref is text, never rich markup
+
+        self._progress.update(self._task, description=escape(description))
 
 
 def progress_enabled() -> bool:
@@ -152,6 +154,7 @@ def progress(title: str, *, total: int | None = None) -> Iterator[Steps]:
     if total:
         columns += [BarColumn(), MofNCompleteColumn()]
     columns.append(TimeElapsedColumn())
-    with Progress(*columns, console=make_console(stderr=True, live=True), transient=True) as bar:
+    # stdout is the report: never captured into the display (only stderr messages are drawn above it)
+    with Progress(*columns, console=make_console(stderr=True, live=True), transient=True, redirect_stdout=False) as bar:
         task = bar.add_task("starting", total=total)
         yield Steps(bar, task)

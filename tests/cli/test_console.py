@@ -12,6 +12,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -138,6 +139,14 @@ def test_other_long_commands_show_progress_on_a_terminal_only(command):
     assert f"agentid {command[0]}:" in err and f"agentid {command[0]}:" not in out
     _code, _out, err = run_cli(command)
     assert f"agentid {command[0]}:" not in err
+
+
+def test_progress_shows_a_path_as_text_not_markup(tmp_path):
+    """A path or git ref in a step is shown as written: rich markup in it (``[/bold]``) would crash the display."""
+    agents = tmp_path / "[/bold]agents"
+    shutil.copytree(Path.cwd() / "agents", agents)
+    code, out, err = run_cli(["validate", "--agents", str(agents)], tty="stderr")
+    assert code == 0 and "valid (0 errors" in out and "[/bold]agents" in err, err[-500:]
 
 
 def test_progress_under_no_color_draws_without_colour():
