@@ -1,5 +1,5 @@
 # The two commands a newcomer runs (see README.md):
-#   make demo   set up, then validate, check and plan the sample agents offline (no credentials)
+#   make demo   set up, then validate, check and plan the sample agents offline (no credentials), in summary
 #   make test   set up, then run the whole test suite
 .PHONY: demo test setup lint bench
 
@@ -9,7 +9,7 @@ setup:
 demo: setup
 	.venv/bin/agentid validate
 	.venv/bin/agentid check --stack dev
-	.venv/bin/agentid plan --stack dev
+	.venv/bin/agentid plan --stack dev --summary
 
 test:
 	@scripts/setup --lint --browser --checkov

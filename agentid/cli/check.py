@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from agentid.cli.common import (
     today_option,
     write_output,
 )
+from agentid.cli.console import colour_for, complete_stacks, progress, quiet_option
 from agentid.findings import Finding, Severity, has_blocking, sorted_findings
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Registry
@@ -46,7 +45,11 @@ class CheckRun:
 
 @click.command()
 @registry_options
-@click.option("--stack", help="Judge this stack (its Pulumi.<stack>.yaml and offline plan). Default: every stack.")
+@click.option(
+    "--stack",
+    shell_complete=complete_stacks,
+    help="Judge this stack (its Pulumi.<stack>.yaml and offline plan). Default: every stack.",
+)
 @today_option
 @click.option(
     "--format",
@@ -72,6 +75,7 @@ class CheckRun:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Organisation limits. Default: policies/settings.yaml at the repository root.",
 )
+@quiet_option
 def check(
     paths: RepoPaths,
     stack: str | None,
@@ -101,22 +105,25 @@ def check(
     with cyclic_gc_paused() if registry_only else contextlib.nullcontext():
         stacks = _stacks(paths.root, stack)
         settings = _settings(paths.root, settings_file)
-        result = load_or_exit(paths)
-        run = run_check(
-            result.registry,
-            result.findings,
-            today=today,
-            stacks=stacks,
-            explicit_stack=stack,
-            settings=settings,
-            root=paths.root,
-            registry_only=registry_only,
-            files=len(result.files),
-        )
+        with progress("agentid check", total=2 + (0 if registry_only else len(stacks))) as steps:
+            steps(f"reading {paths.agents}")
+            result = load_or_exit(paths)
+            run = run_check(
+                result.registry,
+                result.findings,
+                today=today,
+                stacks=stacks,
+                explicit_stack=stack,
+                settings=settings,
+                root=paths.root,
+                registry_only=registry_only,
+                files=len(result.files),
+                steps=steps,
+            )
         if run.plan_note:
             click.echo(f"agentid: {run.plan_note}", err=True)
-        # Colour only for a person at a terminal, and never when they opt out (https://no-color.org).
-        colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        # Colour only for a person at a terminal, and never when they opt out (agentid.cli.console).
+        colour = output is None and colour_for()
         write_output(render(run, output_format, colour=colour), output)
         status = EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
         del result, run
@@ -167,8 +174,10 @@ def run_check(
     root: Path,
     registry_only: bool,
     files: int,
+    steps: Callable[[str], None] = lambda _step: None,
 ) -> CheckRun:
-    """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan."""
+    """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan (each
+    phase announced to ``steps``, the progress display)."""
     from policies.engine import (
         evaluate,
         load_known_environments,
@@ -188,11 +197,12 @@ def run_check(
         "stack_shards": load_stack_shards(root),
         "known_environments": load_known_environments(root),
     }
+    steps(f"{len(registry)} agents: registry rules")
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None
     resource_count: int | None = None  # None: no plan was judged (registry rules only)
     if not registry_only:
-        plans, plan_note, plan_findings = _plans(registry, stacks, today, root)
+        plans, plan_note, plan_findings = _plans(registry, stacks, today, root, steps)
         if plans:
             resource_count = sum(len(resources) for _stack, resources in plans)
         # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.
@@ -232,7 +242,11 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 
 
 def _plans(
-    registry: Registry, stacks: Sequence[str], today: dt.date, root: Path
+    registry: Registry,
+    stacks: Sequence[str],
+    today: dt.date,
+    root: Path,
+    steps: Callable[[str], None] = lambda _step: None,
 ) -> tuple[list[tuple[str, Any]], str | None, list[Finding]]:
     """Build each stack's offline plan. The plan module is imported here, only when needed: it loads Pulumi."""
     try:
@@ -246,6 +260,7 @@ def _plans(
     plans: list[tuple[str, Any]] = []
     failures: list[Finding] = []
     for stack in stacks:
+        steps(f"offline plan of stack {stack}")
         try:
             plan = build_plan(registry, stack, today=today, root=root)
         except Exception as exc:  # a broken plan is a finding that fails the gate, not a traceback
@@ -298,9 +313,9 @@ def render(run: CheckRun, output_format: str, *, colour: bool) -> str:
 
         per_agent = [m.id for m in metas if m.kind in (RuleKind.REGISTRY, RuleKind.REGISTRY_WIDE)]
         return junit.render(findings, metas, [a.name for a in run.registry], per_agent_rules=per_agent)
-    from agentid.output import text
+    from agentid.cli.console import findings_text
 
-    return text.render(findings, summary_line(run), colour=colour)
+    return findings_text(findings, summary_line(run), colour=colour)
 
 
 def summary_line(run: CheckRun) -> str:

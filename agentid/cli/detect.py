@@ -308,7 +308,9 @@ def detect(
         document["label_id_mismatches"] = [m.to_dict() for m in mismatches]
         click.echo(json.dumps(document, indent=2))
     else:
-        click.echo(_render_text(report, colour=sys.stdout.isatty(), mismatches=mismatches), nl=False)
+        from agentid.cli.console import colour_for
+
+        click.echo(_render_text(report, colour=colour_for(), mismatches=mismatches), nl=False)
     unread = next((p for p in report.problems if p.fatal), None)
     if unread is not None:
         # Lines were not analysed: exiting 0 (or 1) would say the whole file was judged. The report above still

@@ -69,10 +69,10 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
         unchecked = f"; {len(unloaded)} definition(s) could not be checked" if unloaded else ""
         click.echo(f"Nothing due within {within} days of {today} ({len(result.registry)} agents checked{unchecked}).")
     else:
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
+        from agentid.cli.console import make_console
         from agentid.output.inert import log_text
 
         table = Table(title=f"Due within {within} days of {today}", title_justify="left")
@@ -88,5 +88,5 @@ def expiring(paths: RepoPaths, today: dt.date, within: int, output_format: str) 
                 Text(log_text(", ".join(item.owners))),
                 Text(log_text(item.file)),
             )
-        Console(width=160, soft_wrap=False).print(table)
+        make_console().print(table)
     return EXIT_FINDINGS if items or unloaded else EXIT_OK

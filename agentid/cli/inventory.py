@@ -50,9 +50,12 @@ def inventory(paths: RepoPaths, today: dt.date, output_format: str, output: Path
       agentid inventory --format html --output inventory.html
       agentid inventory --format csv --today 2026-12-01 > inventory.csv
     """
+    from agentid.cli.console import progress
     from agentid.inventory import build_inventory, render
 
-    result = load_or_exit(paths)
+    with progress("agentid inventory") as steps:  # on a terminal's stderr only
+        steps(f"reading {paths.agents}")
+        result = load_or_exit(paths)
     unloaded = report_unloaded("inventory", result)
     write_output(render(build_inventory(result.registry, today), output_format), output)
     return EXIT_FINDINGS if unloaded else EXIT_OK

@@ -5,14 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 import click
 
 from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options
+from agentid.cli.console import (
+    colour_for,
+    complete_stacks,
+    findings_text,
+    is_quiet,
+    make_console,
+    progress,
+    quiet_option,
+)
 from agentid.findings import sorted_findings
-from agentid.output import text
 from agentid.output.inert import log_text
 
 #: Input values longer than this are shortened in the table (JWK moduli); ``--format json`` shows them whole.
@@ -49,11 +58,10 @@ def _inputs_cell(inputs: dict[str, Any]) -> Any:
 
 def render_table(plan: Any, *, colour: bool) -> str:
     """Resources grouped by owning agent (shared resources first), one rich table per group."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(record=True, width=None if colour else 160, force_terminal=colour, no_color=not colour)
+    console = _capture_console(colour)
     groups: dict[str | None, list[Any]] = {}
     for resource in plan.resources:
         groups.setdefault(resource.agent, []).append(resource)
@@ -77,6 +85,52 @@ def render_table(plan: Any, *, colour: bool) -> str:
     return captured.get()
 
 
+def _capture_console(colour: bool) -> Any:
+    """A console whose output is captured as text: coloured for a terminal, else plain at 160 columns."""
+    from rich.console import Console
+
+    if colour:
+        return make_console(record=True)
+    return Console(record=True, width=160, force_terminal=False, no_color=True, soft_wrap=False, highlight=False)
+
+
+def _kind(type_token: str) -> str:
+    """How ``--summary`` names a resource type: the token's last part (``okta:auth/serverPolicy:ServerPolicy``
+    → ``ServerPolicy``)."""
+    return type_token.rsplit(":", 1)[-1]
+
+
+def render_summary(plan: Any, *, colour: bool) -> str:
+    """One row per agent: its identities and how many Okta resources of each kind (components, which deploy
+    nothing themselves, left out); then the plan's summary line."""
+    from rich.table import Table
+
+    console = _capture_console(colour)
+    groups: dict[str | None, list[Any]] = {}
+    for resource in plan.resources:
+        groups.setdefault(resource.agent, []).append(resource)
+    table = Table(expand=False)
+    table.add_column("agent", no_wrap=True, style="bold")
+    table.add_column("identities", justify="right")
+    table.add_column("Okta resources", justify="right")
+    table.add_column("of which", overflow="fold")
+    for agent, resources in groups.items():
+        okta = [r for r in resources if r.type.startswith("okta:")]
+        apps = sum(1 for r in okta if r.type == "okta:app/oAuth:OAuth")
+        kinds = Counter(_kind(r.type) for r in okta)
+        held = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+        aws = sum(1 for r in resources if r.type.startswith(("aws:", "pulumi:providers:aws")))
+        if aws:
+            held += f"; {aws} AWS resources (detections)"
+        table.add_row("(shared)" if agent is None else agent, str(apps), str(len(okta)), held)
+    with console.capture() as captured:
+        console.print(f"stack {plan.stack}: what each agent deploys")
+        console.print(table)
+        console.print(_summary(plan))
+        console.print(f"Every resource with its inputs: agentid plan --stack {plan.stack} (or --format json).")
+    return captured.get()
+
+
 def _summary(plan: Any) -> str:
     custom = [r for r in plan.resources if r.type.startswith("okta:")]
     aws = [r for r in plan.resources if r.type.startswith(("aws:", "pulumi:providers:aws"))]
@@ -96,12 +150,18 @@ def _summary(plan: Any) -> str:
 
 def _report_findings(findings: Iterable[Any], headline: str) -> None:
     ordered = sorted_findings(findings)
-    click.echo(text.render(ordered, headline, colour=sys.stderr.isatty()), err=True, nl=False)
+    click.echo(findings_text(ordered, headline, colour=colour_for(sys.stderr)), err=True, nl=False)
 
 
 @click.command()
 @registry_options
-@click.option("--stack", default="dev", show_default=True, help="Stack to plan: reads Pulumi.<stack>.yaml.")
+@click.option(
+    "--stack",
+    default="dev",
+    show_default=True,
+    shell_complete=complete_stacks,
+    help="Stack to plan: reads Pulumi.<stack>.yaml.",
+)
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -114,9 +174,15 @@ def _report_findings(findings: Iterable[Any], headline: str) -> None:
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
-    help="table for reviewers, json for tools.",
+    help="table for reviewers, json for tools (always every resource and input).",
 )
-def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format: str) -> int:
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="One line per agent (identities, resources by kind) instead of every resource's inputs.",
+)
+@quiet_option
+def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format: str, summary: bool) -> int:
     """Show every Okta resource a stack would deploy, without credentials or network.
 
     Runs the same Pulumi program as `pulumi preview` under the Pulumi SDK's mock engine with the stack's
@@ -130,10 +196,13 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
     Examples:
       agentid plan
       agentid plan --stack prod --today 2026-12-21
+      agentid plan --stack dev --summary                # one line per agent
       agentid plan --format json > plan.json
     """
     from agentid.plan import PlanError, StackNotFoundError, build_plan, read_stack_file
 
+    if summary and output_format == "json":
+        raise click.UsageError("--summary shortens the table; --format json always lists every resource. Use one.")
     try:
         stack_file = read_stack_file(paths.root, stack)
     except StackNotFoundError as exc:
@@ -142,24 +211,31 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
         click.echo(f"agentid plan: error: {exc}", err=True)
         return EXIT_FINDINGS
     when = _resolve_today(today, stack_file.config, stack)
-    result = load_or_exit(paths)
-    if not result.ok:
-        errors = sum(1 for f in result.findings if f.severity == "error")
-        _report_findings(
-            result.findings,
-            f"agentid plan: the agent definitions are invalid ({errors} errors); nothing was planned. "
-            "Fix them and re-run (`agentid validate` lists the same findings).",
-        )
-        return EXIT_FINDINGS
-    try:
-        planned = build_plan(result.registry, stack, today=when, root=paths.root)
-    except PlanError as exc:
-        click.echo(f"agentid plan: error: {exc}", err=True)
-        return EXIT_FINDINGS
+    with progress("agentid plan", total=2) as steps:
+        steps(f"reading {paths.agents}")
+        result = load_or_exit(paths)
+        if not result.ok:
+            errors = sum(1 for f in result.findings if f.severity == "error")
+            _report_findings(
+                result.findings,
+                f"agentid plan: the agent definitions are invalid ({errors} errors); nothing was planned. "
+                "Fix them and re-run (`agentid validate` lists the same findings).",
+            )
+            return EXIT_FINDINGS
+        steps(f"offline plan of stack {stack} ({len(result.registry)} agents)")
+        try:
+            planned = build_plan(result.registry, stack, today=when, root=paths.root)
+        except PlanError as exc:
+            click.echo(f"agentid plan: error: {exc}", err=True)
+            return EXIT_FINDINGS
     if output_format == "json":
         click.echo(json.dumps(planned.to_dict(), indent=2))
+    elif is_quiet():
+        pass  # planned without findings: nothing to print, exit 0 says it
+    elif summary:
+        click.echo(render_summary(planned, colour=colour_for()), nl=False)
     else:
-        click.echo(render_table(planned, colour=sys.stdout.isatty()), nl=False)
+        click.echo(render_table(planned, colour=colour_for()), nl=False)
     # What pulumi-okta would refuse at `pulumi preview`/`pulumi up`: the plan is shown, and the run fails.
     from agentid.conformance import plan_findings
 

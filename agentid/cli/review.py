@@ -76,6 +76,7 @@ def review(
       agentid review --base origin/main --head HEAD --format json
       agentid review --base "$BASE_SHA" --output review.md  # then post review.md as the PR comment
     """
+    from agentid.cli.console import progress
     from agentid.output.text import problem_line
     from agentid.registry import CatalogError
     from agentid.review import GitError, build_review, open_repo, render_json, render_markdown
@@ -83,16 +84,18 @@ def review(
 
     try:
         repo = open_repo(paths.root, paths.agents, paths.catalog)
-        result = build_review(
-            repo,
-            base_ref,
-            head_ref,
-            today=today,
-            agents_dir=paths.agents,
-            catalog_file=paths.catalog,
-            root=paths.root,
-            with_plan=not no_plan,
-        )
+        with progress("agentid review") as steps:  # on a terminal's stderr only (agentid.cli.console)
+            steps(f"{base_ref} → {head_ref}" + ("" if no_plan else ": registries and offline plans"))
+            result = build_review(
+                repo,
+                base_ref,
+                head_ref,
+                today=today,
+                agents_dir=paths.agents,
+                catalog_file=paths.catalog,
+                root=paths.root,
+                with_plan=not no_plan,
+            )
     except GitError as exc:
         raise click.UsageError(str(exc)) from None
     except CatalogError as exc:

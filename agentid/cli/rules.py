@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -40,12 +39,11 @@ def rules(output_format: str) -> int:
 
 
 def _table(metas: list) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(
-        file=sys.stdout, width=None if sys.stdout.isatty() else 160, no_color=not sys.stdout.isatty(), soft_wrap=False
-    )
+    from agentid.cli.console import make_console
+
+    console = make_console()  # colour on a terminal unless NO_COLOR; 160 columns off one
     table = Table(show_lines=False, expand=False)
     for column in ("id", "severity", "nhi", "kind", "title"):
         table.add_column(column, overflow="fold")

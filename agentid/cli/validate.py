@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options, summary_counts
+from agentid.cli.console import colour_for, findings_text, progress, quiet_option
 from agentid.findings import has_blocking, sorted_findings
-from agentid.output import jsonout, text
+from agentid.output import jsonout
 
 
 @click.command()
@@ -21,6 +20,7 @@ from agentid.output import jsonout, text
     show_default=True,
     help="text for people, json for tools.",
 )
+@quiet_option
 def validate(paths: RepoPaths, output_format: str) -> int:
     """Check every agent definition against the schema and the catalog.
 
@@ -33,7 +33,9 @@ def validate(paths: RepoPaths, output_format: str) -> int:
       agentid validate --format json > findings.json
       agentid validate --agents tests/fixtures/agents/invalid   # exit 1: one finding per kind of bad input
     """
-    result = load_or_exit(paths)
+    with progress("agentid validate") as steps:
+        steps(f"reading {paths.agents}")
+        result = load_or_exit(paths)
     findings = sorted_findings(result.findings)
     counts = summary_counts(findings)
     summary = {**counts, "files": len(result.files), "agents": len(result.registry)}
@@ -45,5 +47,5 @@ def validate(paths: RepoPaths, output_format: str) -> int:
             f"{len(result.files)} files, {len(result.registry)} agents: {status} "
             f"({counts['errors']} errors, {counts['warnings']} warnings)"
         )
-        click.echo(text.render(findings, line, colour=sys.stdout.isatty()), nl=False)
+        click.echo(findings_text(findings, line, colour=colour_for()), nl=False)
     return EXIT_FINDINGS if has_blocking(findings) else EXIT_OK

@@ -148,6 +148,8 @@ def runnable(command: str) -> list[str] | None:
     if any(command == known or command.startswith(known + " ") for known in NOT_RUN):
         return []
     program = words[0] if words else ""
+    if command.startswith('eval "$(_AGENTID_COMPLETE=') and command.endswith(' .venv/bin/agentid)"'):
+        return [command]  # shell completion: the script must generate and load in bash
     if program in {".venv/bin/agentid", "cat"} or (program == "git" and words[1] in {"switch", "add", "commit"}):
         return [command]
     return None

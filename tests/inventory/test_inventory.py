@@ -183,3 +183,21 @@ def _cells(row: str) -> list[str]:
     tokens = MarkdownIt("commonmark").enable("table").parse(header + row + "\n")
     inline = [t for t in tokens if t.type == "inline"][width:]
     return ["".join(c.content for c in t.children or []).replace("\u200d", "") for t in inline]
+
+
+def test_html_graph_draws_okta_management_edges_and_rows_start_riskiest(sample_registry):
+    """The picture's edges from an identity to its Okta management scopes and admin roles (without a browser: the
+    browser test checks they are drawn)."""
+    from agentid.inventory.html import _graph_model, by_risk
+
+    inventory = build_inventory(sample_registry, TODAY)
+    *_nodes, edges = _graph_model(inventory["agents"])
+    okta = {(source, target, dashed, kind) for source, target, dashed, _agents, kind in edges if kind != "scope"}
+    reader = "a:okta-user-auditor--directory-reader"
+    assert (reader, "o:okta.users.read", True, "okta-scope") in okta
+    assert (reader, "r:READ_ONLY_ADMIN", True, "okta-role") in okta
+    assert ("o:okta.users.read", "d:@okta", False, "reach") in okta
+    order = [r["name"] for r in by_risk(inventory["agents"])]
+    assert order[:2] == ["hr-onboarding-assistant", "okta-user-auditor"] and order[-1] == "meeting-summarizer"
+    page = render(inventory, "html")
+    assert '<th scope="col" data-type="number" aria-sort="descending"><button type="button">risk</button>' in page

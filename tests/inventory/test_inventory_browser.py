@@ -34,6 +34,7 @@ def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        "--disable-quic",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
@@ -73,7 +74,7 @@ def test_page_loads_without_errors_and_search_filters_rows(page, tmp_path):
 
     filtered = chromium(tmp_path / "profile", "--dump-dom", page.as_uri() + "#q=restricted")
     assert filtered.returncode == 0, filtered.stderr[-2000:]
-    assert visible_agents(filtered.stdout) == ["finance-reconciler", "hr-onboarding-assistant"]
+    assert visible_agents(filtered.stdout) == ["hr-onboarding-assistant", "finance-reconciler"]  # riskiest first
     assert "2 of 6 agents" in filtered.stdout
     # The picture dims what the search excludes, and restricted data stays highlighted.
     assert re.search(r'<g data-agents="support-triage" data-node="a:support-triage" class="dim">', filtered.stdout)
