@@ -23,6 +23,13 @@ from agentid.findings import Finding, Severity
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry import forkmap
 from agentid.registry import schema as schema_mod
+from agentid.registry.controls import describe, refused_characters
+from agentid.registry.leaks import (
+    PEM_MARK,
+    PRIVATE_JWK_MEMBERS,  # noqa: F401 (re-exported: front-ends import it from here)
+    find_private_material,
+    pem_headers,
+)
 from agentid.registry.model import (
     Access,
     Agent,
@@ -46,8 +53,6 @@ from agentid.registry.yamlsafe import Position, YamlDocument, YamlReadError, loa
 
 _new_tuple = tuple.__new__
 
-#: JWK members that carry private key material (RFC 7517/7518). Their values never leave the loader.
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 AGENT_SUFFIX = ".yaml"
 
@@ -173,10 +178,12 @@ def load_catalog(path: Path, *, root: Path | None = None) -> Catalog:
         raise CatalogError(
             [_finding(p.rule, p.message, file, p.position, remediation=p.remediation) for p in exc.problems]
         ) from None
+    control = control_findings(doc, file, None)
     problems = schema_mod.validate(doc, schema_mod.validator_for(str(CATALOG_SCHEMA_PATH)))
-    if problems:
+    if problems or control:
         raise CatalogError(
-            [_finding("load.catalog", p.message, file, p.position, remediation=p.remediation) for p in problems]
+            control
+            + [_finding("load.catalog", p.message, file, p.position, remediation=p.remediation) for p in problems]
         )
     scopes = {
         name: ScopeInfo(name, entry["description"], entry["domain"], Sensitivity(entry["sensitivity"]))
@@ -190,32 +197,6 @@ def load_catalog(path: Path, *, root: Path | None = None) -> Catalog:
 
 
 # --------------------------------------------------------------------------------------------------- one file
-
-
-def _strip_private_members(doc: YamlDocument) -> dict[tuple[Any, ...], tuple[str, ...]]:
-    """Remove private JWK members before anything else sees them; return their names by key path."""
-    found: dict[tuple[Any, ...], tuple[str, ...]] = {}
-    data = doc.data
-
-    def scan(credentials: Any, path: tuple[Any, ...]) -> None:
-        if not isinstance(credentials, dict) or not isinstance(credentials.get("keys"), list):
-            return
-        for index, key in enumerate(credentials["keys"]):
-            if not isinstance(key, dict):
-                continue
-            names = tuple(name for name in PRIVATE_JWK_MEMBERS if name in key)
-            for name in names:
-                del key[name]
-            if names:
-                found[(*path, "keys", index)] = names
-
-    scan(data.get("credentials"), ("credentials",))
-    plugins = data.get("plugins")
-    if isinstance(plugins, list):
-        for index, plugin in enumerate(plugins):
-            if isinstance(plugin, dict):
-                scan(plugin.get("credentials"), ("plugins", index, "credentials"))
-    return found
 
 
 def _credentials(
@@ -295,7 +276,9 @@ def _name_pattern() -> re.Pattern[str]:
     """The schema's pattern for ``name``: the schema stays the single description of the format."""
     from policies import AGENT_SCHEMA_PATH
 
-    return re.compile(schema_mod.validator_for(str(AGENT_SCHEMA_PATH)).schema["properties"]["name"]["pattern"])
+    return schema_mod.python_pattern(
+        schema_mod.validator_for(str(AGENT_SCHEMA_PATH)).schema["properties"]["name"]["pattern"]
+    )
 
 
 def valid_agent_name(name: str) -> bool:
@@ -401,10 +384,7 @@ def load_agent_bytes(
     try:
         doc = load_bytes(raw)
     except YamlReadError as exc:
-        return None, [
-            _finding(p.rule, p.message, file, p.position, agent=expected_name, remediation=p.remediation)
-            for p in exc.problems
-        ]
+        return None, _unreadable_findings(exc, raw, file, expected_name)
     return load_agent_document(
         doc, file, expected_name=expected_name, schema_path=schema_path or str(AGENT_SCHEMA_PATH)
     )
@@ -466,8 +446,15 @@ def _check_document(
                 remediation="Start from `agentid new NAME --purpose P --owner EMAIL` or copy a file from agents/.",
             )
         ]
-    private = _strip_private_members(doc)
+    private = find_private_material(doc)
     validator = schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH))
+    name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
+    control = control_findings(doc, file, name)
+    if control:  # refused before the schema, whose `$` lets a final newline through on the jsonschema path
+        outcome = _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
+        if isinstance(outcome, _Checked):
+            return _private_key_findings(private, doc, file, name) + control
+        return sorted(outcome + control, key=lambda f: (f.line or 0, f.column or 0))
     if validator.surely_valid(doc.data):  # the verdict for most files, asked once (validate() would ask again)
         return _Checked(doc, private)
     if not explain:
@@ -512,26 +499,87 @@ def _model_of(checked: _Checked, file: str, expected_name: str | None) -> tuple[
 def _private_key_findings(
     private: Mapping[tuple[Any, ...], tuple[str, ...]], doc: YamlDocument, file: str, agent: str | None
 ) -> list[Finding]:
-    """Private JWK members are reported by name only: the value must never reach a log, a report or a PR comment."""
+    """Private key material is reported by member name or PEM header only: the value must never reach a log, a
+    report or a PR comment."""
     findings = []
-    for path, names in sorted(private.items(), key=lambda item: doc.position_of(item[0]).line):
+    for path, names in private.items():
+        if path and path[0] == PEM_MARK:
+            findings.append(_pem_finding(names[0], file, Position(path[1], path[2]), agent))
+            continue
         members = ", ".join(f"`{name}`" for name in names)
+        position = doc.position_of(path)
         findings.append(
-            Finding(
-                rule=PRIVATE_KEY_RULE,
-                severity=Severity.ERROR,
-                message=f"{schema_mod.dotted(path)} contains private key material ({members}); "
+            _private_finding(
+                f"{schema_mod.dotted(path)} contains private key material ({members}); "
                 "only public keys belong in an agent definition",
-                file=file,
-                line=doc.position_of(path).line,
-                column=doc.position_of(path).column,
-                agent=agent,
-                remediation="Delete the private members from the file and its git history, and rotate the key: "
-                "anyone who read this file or its history holds the agent's credential.",
-                nhi=("NHI2",),
+                file,
+                position,
+                agent,
             )
         )
-    return findings
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0))
+
+
+def _pem_finding(header: str, file: str, position: Position, agent: str | None) -> Finding:
+    return _private_finding(
+        f"line {position.line} holds a PEM private key block (`{header}`); "
+        "only public keys belong in an agent definition",
+        file,
+        position,
+        agent,
+    )
+
+
+def _private_finding(message: str, file: str, position: Position, agent: str | None) -> Finding:
+    return Finding(
+        rule=PRIVATE_KEY_RULE,
+        severity=Severity.ERROR,
+        message=message,
+        file=file,
+        line=position.line,
+        column=position.column,
+        agent=agent,
+        remediation="Delete the private key material from the file and its git history, and rotate the key: "
+        "anyone who read this file or its history holds the agent's credential.",
+        nhi=("NHI2",),
+    )
+
+
+def _unreadable_findings(exc: YamlReadError, raw: bytes, file: str, agent: str | None) -> list[Finding]:
+    """A file that is not YAML still must not hide a pasted private key: the PEM check reads the text itself."""
+    findings = [
+        _finding(p.rule, p.message, file, p.position, agent=agent, remediation=p.remediation) for p in exc.problems
+    ]
+    text = raw.decode("utf-8", errors="replace") if b"-----" in raw else ""
+    return [_pem_finding(header, file, position, agent) for position, header in pem_headers(text)] + findings
+
+
+def control_findings(doc: YamlDocument, file: str, agent: str | None) -> list[Finding]:
+    """A finding for each key or string holding a control character (see :mod:`agentid.registry.controls`)."""
+    findings = []
+    for path, is_key, character in refused_characters(doc.data):
+        where = schema_mod.dotted(path)
+        if character == "\n" and not is_key:
+            fix = (
+                "A trailing newline comes from a `|` or `>` block: write `>-` (folds lines, no final newline) or put "
+                "the value on one line; agent files hold one-line text."
+            )
+        else:
+            fix = (
+                "Remove it. Agent files hold one-line text: escapes in double quotes (`\\n`, `\\t`, `\\e`, "
+                "`\\x1b`, `\\u202e`) and tabs inside quotes produce such characters."
+            )
+        findings.append(
+            _finding(
+                "load.control-character",
+                f"{'the key ' if is_key else ''}`{where}` contains the control character {describe(character)}",
+                file,
+                doc.position_of(path, key=is_key),
+                agent=agent,
+                remediation=fix,
+            )
+        )
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0))
 
 
 # --------------------------------------------------------------------------------------------------- registry
@@ -696,10 +744,7 @@ def _check_agent_file(item: tuple[Path, str]) -> _Checked | _Unexplained | list[
     try:
         doc = load_bytes(raw)
     except YamlReadError as exc:
-        return [
-            _finding(p.rule, p.message, file, p.position, agent=path.stem, remediation=p.remediation)
-            for p in exc.problems
-        ]
+        return _unreadable_findings(exc, raw, file, path.stem)
     return _check_document(doc, file, expected_name=path.stem, explain=False)
 
 

@@ -211,10 +211,6 @@ FALLBACKS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         _both(_drop("team"), _set(15.5, "access", "token_lifetime_minutes")),
     ),
     "an integer beyond 64 bits": ("meeting-summarizer", _set(2**70, "profile", "max_tokens_per_hour")),
-    "a name with a trailing newline (Python's $ matches before it)": (
-        "meeting-summarizer",
-        _set("meeting-summarizer\n", "name"),
-    ),
     "whitespace only Python counts as whitespace": (
         "meeting-summarizer",
         _both(_drop("team"), _set("https://keys.example.com/a\x1cb", "credentials", "jwks_uri")),
