@@ -12,7 +12,7 @@ import difflib
 import errno
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
@@ -559,7 +559,7 @@ def control_findings(doc: YamlDocument, file: str, agent: str | None) -> list[Fi
     findings = []
     for path, is_key, character in refused_characters(doc.data):
         where = schema_mod.dotted(path)
-        if character == "\n" and not is_key:
+        if character == "\n" and not is_key and _trailing_newline_only(doc.data, path):
             fix = (
                 "A trailing newline comes from a `|` or `>` block: write `>-` (folds lines, no final newline) or put "
                 "the value on one line; agent files hold one-line text."
@@ -582,6 +582,12 @@ def control_findings(doc: YamlDocument, file: str, agent: str | None) -> list[Fi
     return sorted(findings, key=lambda f: (f.line or 0, f.column or 0))
 
 
+def _trailing_newline_only(data: Any, path: tuple[Any, ...]) -> bool:
+    for part in path:
+        data = data[part]
+    return isinstance(data, str) and data.endswith("\n") and refused_characters(data[:-1]) == []
+
+
 # --------------------------------------------------------------------------------------------------- registry
 
 
@@ -594,7 +600,9 @@ def cross_file_checks(agents: Iterable[Agent], catalog: Catalog) -> list[Finding
     """Problems that make the registry inconsistent: duplicate names, unknown purposes and scopes."""
     findings: list[Finding] = []
     by_folded: dict[str, Agent] = {}
+    identities: dict[str, tuple[Agent, int | None]] = {}
     for agent in agents:
+        findings.extend(_identity_collisions(agent, identities))
         folded = agent.name.casefold()
         if folded in by_folded:
             other = by_folded[folded]
@@ -631,6 +639,41 @@ def cross_file_checks(agents: Iterable[Agent], catalog: Catalog) -> list[Finding
     return findings
 
 
+def _identity_collisions(agent: Agent, seen: dict[str, tuple[Agent, int | None]]) -> Iterator[Finding]:
+    """Identity names (an agent's name, ``<agent>--<plugin>`` for its plugins: :meth:`Plugin.identity_name`) are
+    unique across every agent and plugin: each names an Okta app, its label, its Pulumi resources and its client id.
+    An agent called ``support-triage--knowledge-base`` and the plugin ``knowledge-base`` of ``support-triage`` would
+    be one identity twice. Agent-against-agent is ``load.duplicate-name``, a plugin twice in one file is
+    ``load.duplicate-plugin``; this reports every other pair, in the file read later, naming both places."""
+    own: list[tuple[str, int | None]] = [(agent.name, None)]
+    own += [(plugin.identity_name(agent.name), index) for index, plugin in enumerate(agent.plugins)]
+    for identity, index in own:
+        folded = identity.casefold()
+        first = seen.get(folded)
+        if first is None:
+            seen[folded] = (agent, index)
+            continue
+        other, other_index = first
+        if other.name.casefold() == agent.name.casefold():
+            continue  # two agents of one name (load.duplicate-name), or one plugin twice (load.duplicate-plugin)
+        path = ("name",) if index is None else ("plugins", index, "name")
+        other_path = ("name",) if other_index is None else ("plugins", other_index, "name")
+        yield _finding(
+            "load.duplicate-identity",
+            f"identity `{identity}` ({_identity_kind(agent, index)}) is also {_identity_kind(other, other_index)} "
+            f"at {other.file}:{_at(other, *other_path).line}",
+            agent.file,
+            _at(agent, *path),
+            agent=agent.name,
+            remediation="Identity names are unique across agents and plugins (a plugin's is `<agent>--<plugin>`): "
+            "rename the agent or the plugin. Avoid `--` in agent names: it is the plugin separator.",
+        )
+
+
+def _identity_kind(agent: Agent, index: int | None) -> str:
+    return f"agent `{agent.name}`" if index is None else f"plugin `{agent.plugins[index].name}` of `{agent.name}`"
+
+
 def _at(agent: Agent, *path: str | int) -> Position:
     return Position(agent.line(*path) or 1, agent.source.column(*path) or 1)
 
@@ -652,17 +695,20 @@ def agent_files(agents_dir: Path) -> list[Path]:
     return [path for path, _symlink in _agent_entries(agents_dir)]
 
 
-def _agent_entries(agents_dir: Path) -> list[tuple[Path, bool]]:
+def _agent_entries(agents_dir: Path, *, dangling: bool = False) -> list[tuple[Path, bool]]:
     """Each definition's path and whether it is a symlink, sorted by name (the same order as by path: they share one
     parent). ``os.scandir`` knows a file's type from the directory listing itself, where ``Path.is_file`` and
-    ``Path.is_symlink`` cost two system calls per file: more than reading a small file."""
+    ``Path.is_symlink`` cost two system calls per file: more than reading a small file. With ``dangling``, symlinks
+    that lead nowhere (or to a directory) are listed too: the loader reports them rather than skipping them."""
     found: list[tuple[str, bool]] = []
     with os.scandir(agents_dir) as listing:
         for entry in listing:
             name = entry.name
             dot = name.rfind(".")  # Path.suffix, spelled out
-            if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml") and _is_file(entry):
-                found.append((name, entry.is_symlink()))
+            if 0 < dot < len(name) - 1 and name[dot:] in (".yaml", ".yml"):
+                symlink = entry.is_symlink()
+                if (dangling and symlink) or _is_file(entry):
+                    found.append((name, symlink))
     found.sort()
     return [(agents_dir / name, symlink) for name, symlink in found]
 
@@ -687,11 +733,46 @@ def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -
     catalog = load_catalog(catalog_path, root=root)
     if not agents_dir.is_dir():
         raise FileNotFoundError(agents_dir)
-    entries = _agent_entries(agents_dir)
-    base = _display_base(agents_dir, root)  # as display_paths_in(), knowing already which entries are symlinks
-    paths = [path for path, _symlink in entries]
-    files = [display_path(path, root) if symlink else _shown_in(base, path) for path, symlink in entries]
-    return assemble_registry(catalog, load_agent_files(paths, files), files)
+    entries = _agent_entries(agents_dir, dangling=True)
+    base = _display_base(agents_dir, root)  # as display_paths_in(); a symlink is shown where it is, not its target
+    files = [_shown_in(base, path) for path, _symlink in entries]
+    regular = [(path, file) for (path, symlink), file in zip(entries, files, strict=True) if not symlink]
+    loaded = iter(load_agent_files([path for path, _ in regular], [file for _, file in regular]))
+    outcomes = [
+        (None, [_symlink_finding(path, file, root)]) if symlink else next(loaded)
+        for (path, symlink), file in zip(entries, files, strict=True)
+    ]
+    return assemble_registry(catalog, outcomes, files)
+
+
+def _symlink_finding(path: Path, file: str, root: Path | None) -> Finding:
+    """A symlink under ``agents/`` is refused wherever it points: one file is one identity, reviewed as that file.
+
+    Outside the repository, it deploys what no pull request shows (and a checkout may not even have); dangling, it
+    silently dropped an identity; inside, it makes two files (two names) of one definition, and a change to the target
+    changes both identities in a diff that shows only one. The finding names the link, never reads the target."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        where = "which leads nowhere (dangling or looping)"
+    else:
+        inside = root is not None and resolved.is_relative_to(root.resolve())
+        where = "inside the repository" if inside else "outside the repository"
+        where = f"which points {where}"
+    shown = target if len(target) <= 120 else target[:117] + "..."
+    return _finding(
+        "load.symlink",
+        f"agent file is a symbolic link (to `{shown}`) {where}; agent files must be regular files",
+        file,
+        Position(1, 1),
+        agent=path.stem,
+        remediation=f"Replace the link with the definition itself (`git rm {file}` and add the real file), or "
+        "delete it if that identity should not exist.",
+    )
 
 
 #: Below this many files one process loads them all: a worker's start-up would cost more than it saves.

@@ -314,10 +314,6 @@ def _translate_withheld(error: ValidationError | FastError, doc: YamlDocument, p
     """:func:`_translate` for a value that must not be quoted: the same messages, with the value described instead."""
     where = dotted(path)
     instance = error.instance
-    quotes_no_value = error.validator in ("required", "const", False, "false") or error.schema is False
-    if quotes_no_value or (isinstance(error.schema, dict) and error.schema.get("x-message")):
-        yield from _translate_shown(error, doc, path)
-        return
     if error.validator == "additionalProperties" and not _secret_place(path):
         yield from _translate_shown(error, doc, path)  # names the keys, which are not values; suggests the right one
         return
@@ -330,6 +326,10 @@ def _translate_withheld(error: ValidationError | FastError, doc: YamlDocument, p
                 doc.position_of((*path, key), key=True),
                 f"Known keys here: {', '.join(known)}." if known else "",
             )
+        return
+    quotes_no_value = error.validator in ("required", "const", False, "false") or error.schema is False
+    if quotes_no_value or (isinstance(error.schema, dict) and error.schema.get("x-message")):
+        yield from _translate_shown(error, doc, path)
         return
     shown = _withheld(instance)
     message = str(error.message)
