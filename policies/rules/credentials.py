@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from agentid.findings import Severity
@@ -70,6 +71,17 @@ def shared_key(registry: Registry, ctx: RuleContext) -> Iterator[tuple[Agent, Vi
         identities = sorted({identity for _a, identity, _p, _k in uses})
         if len(identities) < 2:
             continue
+        if len(identities) > SHARED_PER_HOLDER_MAX:
+            agent, identity, path, kid = _group_holder(uses, "shared-key")
+            yield (
+                agent,
+                Violation(
+                    f"key `{kid}` (thumbprint {thumbprint[:12]}…) is held by {len(identities):,} identities: "
+                    f"{_listed(identities)}",
+                    path,
+                ),
+            )
+            continue
         for agent, identity, path, kid in uses:
             others = [other for other in identities if other != identity]
             yield (
@@ -80,6 +92,30 @@ def shared_key(registry: Registry, ctx: RuleContext) -> Iterator[tuple[Agent, Vi
                     path,
                 ),
             )
+
+
+#: Up to this many identities sharing one key or one jwks_uri, each gets a finding of its own naming the others:
+#: every file is annotated where it is changed, and each agent's own waiver applies to its own finding. Beyond it,
+#: the group is one finding listing the first :data:`GROUP_LISTED` identities and a count: 3,000 agents sharing one
+#: jwks_uri printed every pair (454 MB) before.
+SHARED_PER_HOLDER_MAX = 10
+GROUP_LISTED = 10
+
+
+def _listed(identities: list[str]) -> str:
+    shown = ", ".join(f"`{identity}`" for identity in identities[:GROUP_LISTED])
+    rest = len(identities) - GROUP_LISTED
+    return shown + (f" and {rest:,} more" if rest > 0 else "")
+
+
+def _group_holder(uses: list[Any], rule_id: str) -> Any:
+    """Who a group finding is filed under: the first holder (by identity) whose agent has no waiver naming the rule,
+    so no single agent's waiver hides the whole group; the first holder when every agent has one."""
+    ordered = sorted(uses, key=lambda use: use[1])
+    for use in ordered:
+        if not any(waiver.rule == rule_id for waiver in use[0].waivers):
+            return use
+    return ordered[0]
 
 
 def normalise_uri(uri: str) -> str:
@@ -108,7 +144,15 @@ def shared_jwks_uri(registry: Registry, ctx: RuleContext) -> Iterator[tuple[Agen
             if credentials.jwks_uri:
                 holders[normalise_uri(credentials.jwks_uri)].append((agent, identity, (*path, "jwks_uri")))
     for uri, uses in holders.items():
-        if len({identity for _a, identity, _p in uses}) < 2:
+        identities = sorted({identity for _a, identity, _p in uses})
+        if len(identities) < 2:
+            continue
+        if len(identities) > SHARED_PER_HOLDER_MAX:
+            agent, _identity, path = _group_holder(uses, "shared-jwks-uri")
+            yield (
+                agent,
+                Violation(f"jwks_uri {uri} is used by {len(identities):,} identities: {_listed(identities)}", path),
+            )
             continue
         for agent, identity, path in uses:
             others = sorted({other for _a, other, _p in uses if other != identity})
