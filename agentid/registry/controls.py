@@ -32,10 +32,15 @@ _REFUSED_JSON = re.compile(rb"\\[nrtbfu]|\x7f|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae
 _NAMES = {"\t": "tab", "\n": "line feed", "\r": "carriage return", "\x1b": "escape", "\x00": "null"}
 
 
-def refused_characters(data: Any) -> list[tuple[Path, bool, str]]:
-    """Each key or string holding a refused character: (path, whether the key itself, the first such character)."""
+def refused_characters(data: Any, serialised: bytes | None = None) -> list[tuple[Path, bool, str]]:
+    """Each key or string holding a refused character: (path, whether the key itself, the first such character).
+
+    ``serialised`` is ``orjson.dumps(data)`` when the caller has it already (the schema's fast verdict needs it too).
+    """
     try:
-        if _REFUSED_JSON.search(orjson.dumps(data)) is None:
+        if serialised is None:
+            serialised = orjson.dumps(data)
+        if not _maybe_refused(serialised):
             return []
     except (TypeError, orjson.JSONEncodeError):  # not JSON to orjson (huge integers): walk it
         pass
@@ -53,6 +58,19 @@ def refused_characters(data: Any) -> list[tuple[Path, bool, str]]:
         elif isinstance(node, str) and (match := REFUSED.search(node)):
             found.append((path, False, match.group()))
     return found
+
+
+def _maybe_refused(serialised: bytes) -> bool:
+    """:data:`_REFUSED_JSON` in ``serialised``, by substring scans first: a valid document has no backslash (JSON
+    escapes) and usually no byte of the refused non-ASCII ranges, and ``in`` costs a tenth of the expression."""
+    if (
+        b"\\" not in serialised
+        and b"\x7f" not in serialised
+        and b"\xc2" not in serialised
+        and b"\xe2" not in serialised
+    ):
+        return False
+    return _REFUSED_JSON.search(serialised) is not None
 
 
 def describe(character: str) -> str:

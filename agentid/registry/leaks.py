@@ -60,20 +60,29 @@ def find_private_material(doc: YamlDocument) -> dict[tuple[Any, ...], tuple[str,
 def _walk_credentials(data: dict[str, Any], found: dict[tuple[Any, ...], tuple[str, ...]]) -> int:
     """Scan the agent's and each plugin's ``credentials``; the number of mappings with ``kty`` seen there."""
     seen = 0
-    if "credentials" in data:
-        seen += _walk(data["credentials"], ("credentials",), True, found)
+    blocks = [(data.get("credentials"), ("credentials",))]
     plugins = data.get("plugins")
     if type(plugins) is list:
-        for index, plugin in enumerate(plugins):
-            if type(plugin) is dict and "credentials" in plugin:
-                seen += _walk(plugin["credentials"], ("plugins", index, "credentials"), True, found)
+        blocks += [
+            (plugin.get("credentials"), ("plugins", index, "credentials"))
+            for index, plugin in enumerate(plugins)
+            if type(plugin) is dict
+        ]
+    for block, path in blocks:
+        kind = type(block)
+        if kind is dict or kind is list:
+            seen += _walk(block, path, True, found)
+        elif kind is str and ":" in block:
+            _embedded(block, path, found)
     return seen
 
 
 def _walk(node: Any, path: Path, in_credentials: bool, found: dict[tuple[Any, ...], tuple[str, ...]]) -> int:
-    kind = type(node)
+    """Strip and record private members under ``node``; the number of mappings with ``kty`` seen. Strings are looked
+    at here, by their parent, only when they could hold a member written as text (under credentials, with a colon):
+    one call per value would cost more than the rest of the walk."""
     seen = 0
-    if kind is dict:
+    if type(node) is dict:
         if "kty" in node:
             seen = 1
         if (in_credentials or seen) and not _PRIVATE.isdisjoint(node):
@@ -81,18 +90,24 @@ def _walk(node: Any, path: Path, in_credentials: bool, found: dict[tuple[Any, ..
             for name in names:
                 del node[name]
             found[path] = names
-        for key, value in node.items():
-            if type(value) in (dict, list) or (in_credentials and type(value) is str):
-                seen += _walk(value, (*path, key), in_credentials or key == "credentials", found)
-    elif kind is list:
-        for index, value in enumerate(node):
-            if type(value) in (dict, list) or (in_credentials and type(value) is str):
-                seen += _walk(value, (*path, index), in_credentials, found)
-    elif kind is str and in_credentials and path not in found:
-        members = {match.group(1) for match in _EMBEDDED_MEMBER.finditer(node)}
-        if members:
-            found[path] = tuple(name for name in PRIVATE_JWK_MEMBERS if name in members)
+        children: Any = node.items()
+    else:
+        children = enumerate(node)
+    for key, value in children:
+        kind = type(value)
+        if kind is dict or kind is list:
+            seen += _walk(value, (*path, key), in_credentials or key == "credentials", found)
+        elif kind is str and in_credentials and ":" in value:  # no member written as a key without a colon
+            _embedded(value, (*path, key), found)
     return seen
+
+
+def _embedded(text: str, path: Path, found: dict[tuple[Any, ...], tuple[str, ...]]) -> None:
+    if path in found:
+        return
+    members = {match.group(1) for match in _EMBEDDED_MEMBER.finditer(text)}
+    if members:
+        found[path] = tuple(name for name in PRIVATE_JWK_MEMBERS if name in members)
 
 
 def pem_headers(text: str) -> list[tuple[Position, str]]:

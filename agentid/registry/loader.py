@@ -19,6 +19,8 @@ from itertools import repeat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import orjson
+
 from agentid.findings import Finding, Severity
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry import forkmap
@@ -449,13 +451,17 @@ def _check_document(
     private = find_private_material(doc)
     validator = schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH))
     name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
-    control = control_findings(doc, file, name)
+    try:
+        serialised: bytes | None = orjson.dumps(doc.data)  # read by the character check and the schema's verdict
+    except (TypeError, orjson.JSONEncodeError):  # not plain JSON (huge integers): each check finds its own way
+        serialised = None
+    control = control_findings(doc, file, name, serialised)
     if control:  # refused before the schema, whose `$` lets a final newline through on the jsonschema path
         outcome = _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
         if isinstance(outcome, _Checked):
             return _private_key_findings(private, doc, file, name) + control
         return sorted(outcome + control, key=lambda f: (f.line or 0, f.column or 0))
-    if validator.surely_valid(doc.data):  # the verdict for most files, asked once (validate() would ask again)
+    if serialised is not None and validator.surely_valid(doc.data, serialised):  # the verdict for most files
         return _Checked(doc, private)
     if not explain:
         return _Unexplained(doc, private)
@@ -554,10 +560,10 @@ def _unreadable_findings(exc: YamlReadError, raw: bytes, file: str, agent: str |
     return [_pem_finding(header, file, position, agent) for position, header in pem_headers(text)] + findings
 
 
-def control_findings(doc: YamlDocument, file: str, agent: str | None) -> list[Finding]:
+def control_findings(doc: YamlDocument, file: str, agent: str | None, serialised: bytes | None = None) -> list[Finding]:
     """A finding for each key or string holding a control character (see :mod:`agentid.registry.controls`)."""
     findings = []
-    for path, is_key, character in refused_characters(doc.data):
+    for path, is_key, character in refused_characters(doc.data, serialised):
         where = schema_mod.dotted(path)
         if character == "\n" and not is_key and _trailing_newline_only(doc.data, path):
             fix = (

@@ -93,12 +93,13 @@ class CompiledSchema:
         validator_class = validators.extend(Draft202012Validator, {"pattern": _pattern_keyword})
         return validator_class(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)  # type: ignore[return-value]
 
-    def surely_valid(self, data: Any) -> bool:
-        """True when the fast validator accepts ``data`` and the reference validator is known to agree."""
+    def surely_valid(self, data: Any, serialised: bytes | None = None) -> bool:
+        """True when the fast validator accepts ``data`` and the reference validator is known to agree.
+        ``serialised`` is ``orjson.dumps(data)`` when the caller has it already."""
         if self.fast is None:
             return False
         try:
-            if _divergent(orjson.dumps(data)):
+            if _divergent(serialised if serialised is not None else orjson.dumps(data)):
                 return False
             return bool(self.fast.is_valid(data))
         except Exception:  # values the Rust side cannot take (huge integers, NaN): the reference path decides

@@ -361,10 +361,10 @@ def test_each_valid_file_is_judged_by_the_fast_engine_once(monkeypatch, tmp_path
     asked: list[int] = []
     original = schema_mod.CompiledSchema.surely_valid
 
-    def counted(self: schema_mod.CompiledSchema, data: Any) -> bool:
+    def counted(self: schema_mod.CompiledSchema, data: Any, serialised: bytes | None = None) -> bool:
         if self is AGENT:
             asked.append(1)
-        return original(self, data)
+        return original(self, data, serialised)
 
     monkeypatch.setattr(schema_mod.CompiledSchema, "surely_valid", counted)
     monkeypatch.setenv("AGENTID_LOAD_WORKERS", "1")
