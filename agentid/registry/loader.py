@@ -767,15 +767,21 @@ def _symlink_finding(path: Path, file: str, root: Path | None) -> Finding:
         where = "which leads nowhere (dangling or looping)"
     else:
         inside = root is not None and resolved.is_relative_to(root.resolve())
-        where = "inside the repository" if inside else "outside the repository"
-        where = f"which points {where}"
+        where = f"which points {'inside' if inside else 'outside'} the repository"
+    return symlink_finding(file, target, where)
+
+
+def symlink_finding(file: str, target: str, where: str = "") -> Finding:
+    """The finding for an agent file that is a symbolic link (on disk, or stored as one in git)."""
+    target = "".join(char if char.isprintable() else "?" for char in target)
     shown = target if len(target) <= 120 else target[:117] + "..."
     return _finding(
         "load.symlink",
-        f"agent file is a symbolic link (to `{shown}`) {where}; agent files must be regular files",
+        f"agent file is a symbolic link (to `{shown}`){' ' + where if where else ''}; "
+        "agent files must be regular files",
         file,
         Position(1, 1),
-        agent=path.stem,
+        agent=PurePosixPath(file).stem,
         remediation=f"Replace the link with the definition itself (`git rm {file}` and add the real file), or "
         "delete it if that identity should not exist.",
     )

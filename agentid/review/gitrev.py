@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agentid.registry import CatalogError, LoadResult, load_agent_bytes, load_catalog
-from agentid.registry.loader import AGENT_SUFFIX, assemble_registry
+from agentid.registry.loader import AGENT_SUFFIX, assemble_registry, symlink_finding
 
 
 class GitError(Exception):
@@ -64,17 +64,18 @@ class GitRepo:
                 "branch too (actions/checkout with fetch-depth: 0, or `git fetch origin main`)."
             ) from None
 
-    def list_agent_blobs(self, commit: str) -> list[tuple[str, str]]:
-        """``(path, blob id)`` of every ``*.yaml``/``*.yml`` directly under the agents directory at ``commit``."""
+    def list_agent_blobs(self, commit: str) -> list[tuple[str, str, bool]]:
+        """``(path, blob id, is a symlink)`` of every ``*.yaml``/``*.yml`` directly under the agents directory at
+        ``commit``. A symbolic link (mode 120000) is a blob holding its target's path: the loader refuses it."""
         out = self.git("ls-tree", "-z", commit, "--", f"{self.agents_dir}/")
         entries = []
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, path = record.decode("utf-8", "surrogateescape").partition("\t")
-            _mode, kind, blob = meta.split()
+            mode, kind, blob = meta.split()
             if kind == "blob" and PurePosixPath(path).suffix in (".yaml", ".yml"):
-                entries.append((path, blob))
+                entries.append((path, blob, mode == "120000"))
         return sorted(entries)
 
     def read_blobs(self, blobs: Sequence[str]) -> list[bytes]:
@@ -140,12 +141,14 @@ def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> L
                 ) from None
         catalog = dataclasses.replace(catalog, file=repo.catalog_file)
     entries = repo.list_agent_blobs(commit)
-    contents = repo.read_blobs([blob for _path, blob in entries])
-    files = [path for path, _blob in entries]
+    contents = repo.read_blobs([blob for _path, blob, _link in entries])
+    files = [path for path, _blob, _link in entries]
     loaded = (
-        load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
-        for path, raw in zip(files, contents, strict=True)
-        if PurePosixPath(path).suffix == AGENT_SUFFIX
+        (None, [symlink_finding(path, raw.decode("utf-8", "replace"), "stored in git")])
+        if link
+        else load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
+        for (path, _blob, link), raw in zip(entries, contents, strict=True)
+        if PurePosixPath(path).suffix == AGENT_SUFFIX or link
     )
     return assemble_registry(catalog, loaded, files)
 

@@ -415,3 +415,20 @@ def test_validate_exits_1_on_a_dangling_symlink(tmp_path, capsys):
     out, _ = capsys.readouterr()
     assert code == 1
     assert [f["rule"] for f in json.loads(out)["findings"]] == ["load.symlink"]
+
+
+def test_a_symlink_stored_in_git_is_refused_by_the_review(tmp_path, monkeypatch, capsys):
+    """`agentid review --head REV` reads files from git, where a symlink is a blob holding its target's path."""
+    from tests.review.gitrepo import GitWorkspace
+
+    workspace = GitWorkspace(tmp_path / "repo")
+    monkeypatch.chdir(workspace.root)
+    base = workspace.git("rev-parse", "HEAD")
+    outside = tmp_path / "elsewhere.yaml"
+    shutil.copy(HOSTILE / "collision" / "support-triage--knowledge-base.yaml", outside)
+    os.symlink(outside, workspace.root / "agents" / "support-triage--knowledge-base.yaml")
+    head = workspace.commit("Link an agent defined elsewhere")
+    main(["review", *PINNED, "--base", base, "--head", head, "--no-plan", "--format", "json"])
+    out, _err = capsys.readouterr()
+    assert "load.symlink" in out and "stored in git" in out
+    assert "support-triage--knowledge-base" not in json.dumps(json.loads(out)["changes"])  # never loaded as an agent
