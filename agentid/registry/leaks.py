@@ -123,6 +123,27 @@ def pem_headers(text: str) -> list[tuple[Position, str]]:
     return found
 
 
+#: A line that writes a private member as a key (YAML or JSON): what a front-end quoting source lines must not quote.
+_MEMBER_LINE = re.compile(r"""(?:^|[\s{,\[-])\\?["']?(?:d|p|q|dp|dq|qi|oth|k)\\?["']?[ \t]*:""")
+_PEM_END = re.compile(r"-----\s*END[ \t]", re.I)
+
+
+def secret_lines(text: str) -> set[int]:
+    """1-based numbers of the lines that may hold private key material: a PEM block (header to footer) or a private
+    member written as a key. Generous on purpose (prose such as "step d: reconcile" counts): it only tells a
+    front-end which source lines not to quote (checkov copies the failing block's lines into its reports)."""
+    found: set[int] = set()
+    in_pem = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if _PEM_HEADER.search(line):
+            in_pem = True
+        if in_pem or _MEMBER_LINE.search(line):
+            found.add(number)
+        if in_pem and _PEM_END.search(line):
+            in_pem = False
+    return found
+
+
 def holds_secret_text(value: Any) -> bool:
     """Whether a value must not be echoed even outside ``credentials``: a string holding a PEM private key or a
     private JWK member written as text."""
