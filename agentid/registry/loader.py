@@ -533,10 +533,11 @@ def _pem_finding(header: str, file: str, position: Position, agent: str | None) 
         file,
         position,
         agent,
+        pem=True,
     )
 
 
-def _private_finding(message: str, file: str, position: Position, agent: str | None) -> Finding:
+def _private_finding(message: str, file: str, position: Position, agent: str | None, *, pem: bool = False) -> Finding:
     return Finding(
         rule=PRIVATE_KEY_RULE,
         severity=Severity.ERROR,
@@ -545,8 +546,8 @@ def _private_finding(message: str, file: str, position: Position, agent: str | N
         line=position.line,
         column=position.column,
         agent=agent,
-        remediation="Delete the private key material from the file and its git history, and rotate the key: "
-        "anyone who read this file or its history holds the agent's credential.",
+        remediation=f"Delete the {'PEM block' if pem else 'private members'} from the file and its git history, and "
+        "rotate the key: anyone who read this file or its history holds the agent's credential.",
         nhi=("NHI2",),
     )
 
