@@ -35,6 +35,7 @@ STACK_DETECTIONS_KEY = "agentid:detections"
 LOADER_NHI: Mapping[str, tuple[str, ...]] = {
     "load.unknown-scope": ("NHI5",),
     "load.duplicate-name": ("NHI9",),
+    "load.duplicate-identity": ("NHI9",),
     "load.duplicate-kid": ("NHI9",),
 }
 

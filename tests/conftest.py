@@ -19,7 +19,7 @@ from hypothesis import settings
 
 # Hypothesis is deterministic unless asked otherwise: the same examples on every run and machine, no example database
 # (a failure seen once must be reproducible from the code alone). HYPOTHESIS_PROFILE=explore searches randomly.
-settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 

@@ -12,17 +12,26 @@ import difflib
 import errno
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import orjson
+
 from agentid.findings import Finding, Severity
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry import forkmap
 from agentid.registry import schema as schema_mod
+from agentid.registry.controls import describe, refused_characters
+from agentid.registry.leaks import (
+    PEM_MARK,
+    PRIVATE_JWK_MEMBERS,  # noqa: F401 (re-exported: front-ends import it from here)
+    find_private_material,
+    pem_headers,
+)
 from agentid.registry.model import (
     Access,
     Agent,
@@ -46,8 +55,6 @@ from agentid.registry.yamlsafe import Position, YamlDocument, YamlReadError, loa
 
 _new_tuple = tuple.__new__
 
-#: JWK members that carry private key material (RFC 7517/7518). Their values never leave the loader.
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 AGENT_SUFFIX = ".yaml"
 
@@ -173,10 +180,12 @@ def load_catalog(path: Path, *, root: Path | None = None) -> Catalog:
         raise CatalogError(
             [_finding(p.rule, p.message, file, p.position, remediation=p.remediation) for p in exc.problems]
         ) from None
+    control = control_findings(doc, file, None)
     problems = schema_mod.validate(doc, schema_mod.validator_for(str(CATALOG_SCHEMA_PATH)))
-    if problems:
+    if problems or control:
         raise CatalogError(
-            [_finding("load.catalog", p.message, file, p.position, remediation=p.remediation) for p in problems]
+            control
+            + [_finding("load.catalog", p.message, file, p.position, remediation=p.remediation) for p in problems]
         )
     scopes = {
         name: ScopeInfo(name, entry["description"], entry["domain"], Sensitivity(entry["sensitivity"]))
@@ -190,32 +199,6 @@ def load_catalog(path: Path, *, root: Path | None = None) -> Catalog:
 
 
 # --------------------------------------------------------------------------------------------------- one file
-
-
-def _strip_private_members(doc: YamlDocument) -> dict[tuple[Any, ...], tuple[str, ...]]:
-    """Remove private JWK members before anything else sees them; return their names by key path."""
-    found: dict[tuple[Any, ...], tuple[str, ...]] = {}
-    data = doc.data
-
-    def scan(credentials: Any, path: tuple[Any, ...]) -> None:
-        if not isinstance(credentials, dict) or not isinstance(credentials.get("keys"), list):
-            return
-        for index, key in enumerate(credentials["keys"]):
-            if not isinstance(key, dict):
-                continue
-            names = tuple(name for name in PRIVATE_JWK_MEMBERS if name in key)
-            for name in names:
-                del key[name]
-            if names:
-                found[(*path, "keys", index)] = names
-
-    scan(data.get("credentials"), ("credentials",))
-    plugins = data.get("plugins")
-    if isinstance(plugins, list):
-        for index, plugin in enumerate(plugins):
-            if isinstance(plugin, dict):
-                scan(plugin.get("credentials"), ("plugins", index, "credentials"))
-    return found
 
 
 def _credentials(
@@ -295,7 +278,9 @@ def _name_pattern() -> re.Pattern[str]:
     """The schema's pattern for ``name``: the schema stays the single description of the format."""
     from policies import AGENT_SCHEMA_PATH
 
-    return re.compile(schema_mod.validator_for(str(AGENT_SCHEMA_PATH)).schema["properties"]["name"]["pattern"])
+    return schema_mod.python_pattern(
+        schema_mod.validator_for(str(AGENT_SCHEMA_PATH)).schema["properties"]["name"]["pattern"]
+    )
 
 
 def valid_agent_name(name: str) -> bool:
@@ -401,10 +386,7 @@ def load_agent_bytes(
     try:
         doc = load_bytes(raw)
     except YamlReadError as exc:
-        return None, [
-            _finding(p.rule, p.message, file, p.position, agent=expected_name, remediation=p.remediation)
-            for p in exc.problems
-        ]
+        return None, _unreadable_findings(exc, raw, file, expected_name)
     return load_agent_document(
         doc, file, expected_name=expected_name, schema_path=schema_path or str(AGENT_SCHEMA_PATH)
     )
@@ -466,9 +448,20 @@ def _check_document(
                 remediation="Start from `agentid new NAME --purpose P --owner EMAIL` or copy a file from agents/.",
             )
         ]
-    private = _strip_private_members(doc)
+    private = find_private_material(doc)
     validator = schema_mod.validator_for(schema_path or str(AGENT_SCHEMA_PATH))
-    if validator.surely_valid(doc.data):  # the verdict for most files, asked once (validate() would ask again)
+    name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
+    try:
+        serialised: bytes | None = orjson.dumps(doc.data)  # read by the character check and the schema's verdict
+    except (TypeError, orjson.JSONEncodeError):  # not plain JSON (huge integers): each check finds its own way
+        serialised = None
+    control = control_findings(doc, file, name, serialised)
+    if control:  # refused before the schema, whose `$` lets a final newline through on the jsonschema path
+        outcome = _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
+        if isinstance(outcome, _Checked):
+            return _private_key_findings(private, doc, file, name) + control
+        return sorted(outcome + control, key=lambda f: (f.line or 0, f.column or 0))
+    if serialised is not None and validator.surely_valid(doc.data, serialised):  # the verdict for most files
         return _Checked(doc, private)
     if not explain:
         return _Unexplained(doc, private)
@@ -512,26 +505,94 @@ def _model_of(checked: _Checked, file: str, expected_name: str | None) -> tuple[
 def _private_key_findings(
     private: Mapping[tuple[Any, ...], tuple[str, ...]], doc: YamlDocument, file: str, agent: str | None
 ) -> list[Finding]:
-    """Private JWK members are reported by name only: the value must never reach a log, a report or a PR comment."""
+    """Private key material is reported by member name or PEM header only: the value must never reach a log, a
+    report or a PR comment."""
     findings = []
-    for path, names in sorted(private.items(), key=lambda item: doc.position_of(item[0]).line):
+    for path, names in private.items():
+        if path and path[0] == PEM_MARK:
+            findings.append(_pem_finding(names[0], file, Position(path[1], path[2]), agent))
+            continue
         members = ", ".join(f"`{name}`" for name in names)
+        position = doc.position_of(path)
         findings.append(
-            Finding(
-                rule=PRIVATE_KEY_RULE,
-                severity=Severity.ERROR,
-                message=f"{schema_mod.dotted(path)} contains private key material ({members}); "
+            _private_finding(
+                f"{schema_mod.dotted(path)} contains private key material ({members}); "
                 "only public keys belong in an agent definition",
-                file=file,
-                line=doc.position_of(path).line,
-                column=doc.position_of(path).column,
-                agent=agent,
-                remediation="Delete the private members from the file and its git history, and rotate the key: "
-                "anyone who read this file or its history holds the agent's credential.",
-                nhi=("NHI2",),
+                file,
+                position,
+                agent,
             )
         )
-    return findings
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0))
+
+
+def _pem_finding(header: str, file: str, position: Position, agent: str | None) -> Finding:
+    return _private_finding(
+        f"line {position.line} holds a PEM private key block (`{header}`); "
+        "only public keys belong in an agent definition",
+        file,
+        position,
+        agent,
+        pem=True,
+    )
+
+
+def _private_finding(message: str, file: str, position: Position, agent: str | None, *, pem: bool = False) -> Finding:
+    return Finding(
+        rule=PRIVATE_KEY_RULE,
+        severity=Severity.ERROR,
+        message=message,
+        file=file,
+        line=position.line,
+        column=position.column,
+        agent=agent,
+        remediation=f"Delete the {'PEM block' if pem else 'private members'} from the file and its git history, and "
+        "rotate the key: anyone who read this file or its history holds the agent's credential.",
+        nhi=("NHI2",),
+    )
+
+
+def _unreadable_findings(exc: YamlReadError, raw: bytes, file: str, agent: str | None) -> list[Finding]:
+    """A file that is not YAML still must not hide a pasted private key: the PEM check reads the text itself."""
+    findings = [
+        _finding(p.rule, p.message, file, p.position, agent=agent, remediation=p.remediation) for p in exc.problems
+    ]
+    text = raw.decode("utf-8", errors="replace") if b"-----" in raw else ""
+    return [_pem_finding(header, file, position, agent) for position, header in pem_headers(text)] + findings
+
+
+def control_findings(doc: YamlDocument, file: str, agent: str | None, serialised: bytes | None = None) -> list[Finding]:
+    """A finding for each key or string holding a control character (see :mod:`agentid.registry.controls`)."""
+    findings = []
+    for path, is_key, character in refused_characters(doc.data, serialised):
+        where = schema_mod.dotted(path)
+        if character == "\n" and not is_key and _trailing_newline_only(doc.data, path):
+            fix = (
+                "A trailing newline comes from a `|` or `>` block: write `>-` (folds lines, no final newline) or put "
+                "the value on one line; agent files hold one-line text."
+            )
+        else:
+            fix = (
+                "Remove it. Agent files hold one-line text: escapes in double quotes (`\\n`, `\\t`, `\\e`, "
+                "`\\x1b`, `\\u202e`) and tabs inside quotes produce such characters."
+            )
+        findings.append(
+            _finding(
+                "load.control-character",
+                f"{'the key ' if is_key else ''}`{where}` contains the control character {describe(character)}",
+                file,
+                doc.position_of(path, key=is_key),
+                agent=agent,
+                remediation=fix,
+            )
+        )
+    return sorted(findings, key=lambda f: (f.line or 0, f.column or 0))
+
+
+def _trailing_newline_only(data: Any, path: tuple[Any, ...]) -> bool:
+    for part in path:
+        data = data[part]
+    return isinstance(data, str) and data.endswith("\n") and refused_characters(data[:-1]) == []
 
 
 # --------------------------------------------------------------------------------------------------- registry
@@ -546,7 +607,9 @@ def cross_file_checks(agents: Iterable[Agent], catalog: Catalog) -> list[Finding
     """Problems that make the registry inconsistent: duplicate names, unknown purposes and scopes."""
     findings: list[Finding] = []
     by_folded: dict[str, Agent] = {}
+    identities: dict[str, tuple[Agent, int | None]] = {}
     for agent in agents:
+        findings.extend(_identity_collisions(agent, identities))
         folded = agent.name.casefold()
         if folded in by_folded:
             other = by_folded[folded]
@@ -583,6 +646,41 @@ def cross_file_checks(agents: Iterable[Agent], catalog: Catalog) -> list[Finding
     return findings
 
 
+def _identity_collisions(agent: Agent, seen: dict[str, tuple[Agent, int | None]]) -> Iterator[Finding]:
+    """Identity names (an agent's name, ``<agent>--<plugin>`` for its plugins: :meth:`Plugin.identity_name`) are
+    unique across every agent and plugin: each names an Okta app, its label, its Pulumi resources and its client id.
+    An agent called ``support-triage--knowledge-base`` and the plugin ``knowledge-base`` of ``support-triage`` would
+    be one identity twice. Agent-against-agent is ``load.duplicate-name``, a plugin twice in one file is
+    ``load.duplicate-plugin``; this reports every other pair, in the file read later, naming both places."""
+    own: list[tuple[str, int | None]] = [(agent.name, None)]
+    own += [(plugin.identity_name(agent.name), index) for index, plugin in enumerate(agent.plugins)]
+    for identity, index in own:
+        folded = identity.casefold()
+        first = seen.get(folded)
+        if first is None:
+            seen[folded] = (agent, index)
+            continue
+        other, other_index = first
+        if other.name.casefold() == agent.name.casefold():
+            continue  # two agents of one name (load.duplicate-name), or one plugin twice (load.duplicate-plugin)
+        path = ("name",) if index is None else ("plugins", index, "name")
+        other_path = ("name",) if other_index is None else ("plugins", other_index, "name")
+        yield _finding(
+            "load.duplicate-identity",
+            f"identity `{identity}` ({_identity_kind(agent, index)}) is also {_identity_kind(other, other_index)} "
+            f"at {other.file}:{_at(other, *other_path).line}",
+            agent.file,
+            _at(agent, *path),
+            agent=agent.name,
+            remediation="Identity names are unique across agents and plugins (a plugin's is `<agent>--<plugin>`): "
+            "rename the agent or the plugin. Avoid `--` in agent names: it is the plugin separator.",
+        )
+
+
+def _identity_kind(agent: Agent, index: int | None) -> str:
+    return f"agent `{agent.name}`" if index is None else f"plugin `{agent.plugins[index].name}` of `{agent.name}`"
+
+
 def _at(agent: Agent, *path: str | int) -> Position:
     return Position(agent.line(*path) or 1, agent.source.column(*path) or 1)
 
@@ -610,19 +708,22 @@ _DEFINITION_SUFFIXES = (".yaml", ".yml")
 MISPLACED_RULE = "load.subfolder"
 
 
-def _agent_entries(agents_dir: Path) -> tuple[list[tuple[Path, bool]], list[Path]]:
+def _agent_entries(agents_dir: Path, *, dangling: bool = False) -> tuple[list[tuple[Path, bool]], list[Path]]:
     """Each definition's path and whether it is a symlink, sorted by name (the same order as by path: they share one
     parent); and the subdirectories to look into for misplaced definitions. ``os.scandir`` knows a file's type from
     the directory listing itself, where ``Path.is_file`` and ``Path.is_symlink`` cost two system calls per file:
-    more than reading a small file."""
+    more than reading a small file. With ``dangling``, symlinks that lead nowhere (or to a directory) are listed too:
+    the loader reports them rather than skipping them."""
     found: list[tuple[str, bool]] = []
     folders: list[str] = []
     with os.scandir(agents_dir) as listing:
         for entry in listing:
             name = entry.name
             dot = name.rfind(".")  # Path.suffix, spelled out
-            if 0 < dot < len(name) - 1 and name[dot:] in _DEFINITION_SUFFIXES and _is_file(entry):
-                found.append((name, entry.is_symlink()))
+            if 0 < dot < len(name) - 1 and name[dot:] in _DEFINITION_SUFFIXES:
+                symlink = entry.is_symlink()
+                if (dangling and symlink) or _is_file(entry):
+                    found.append((name, symlink))
             elif not name.startswith(".") and _is_dir(entry):
                 folders.append(name)
     found.sort()
@@ -697,18 +798,58 @@ def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -
     catalog = load_catalog(catalog_path, root=root)
     if not agents_dir.is_dir():
         raise FileNotFoundError(agents_dir)
-    entries, folders = _agent_entries(agents_dir)
-    base = _display_base(agents_dir, root)  # as display_paths_in(), knowing already which entries are symlinks
-    paths = [path for path, _symlink in entries]
-    files = [display_path(path, root) if symlink else _shown_in(base, path) for path, symlink in entries]
-    loaded = load_agent_files(paths, files)
+    entries, folders = _agent_entries(agents_dir, dangling=True)
+    base = _display_base(agents_dir, root)  # as display_paths_in(); a symlink is shown where it is, not its target
+    files = [_shown_in(base, path) for path, _symlink in entries]
+    regular = [(path, file) for (path, symlink), file in zip(entries, files, strict=True) if not symlink]
+    loaded = iter(load_agent_files([path for path, _ in regular], [file for _, file in regular]))
+    outcomes = [
+        (None, [_symlink_finding(path, file, root)]) if symlink else next(loaded)
+        for (path, symlink), file in zip(entries, files, strict=True)
+    ]
     if folders:
         shown_dir = base if base is not None else agents_dir.as_posix()
         for path in misplaced_definitions(folders):
             file = display_path(path, root)
             files.append(file)
-            loaded.append((None, [misplaced_finding(file, shown_dir)]))
-    return assemble_registry(catalog, loaded, files)
+            outcomes.append((None, [misplaced_finding(file, shown_dir)]))
+    return assemble_registry(catalog, outcomes, files)
+
+
+def _symlink_finding(path: Path, file: str, root: Path | None) -> Finding:
+    """A symlink under ``agents/`` is refused wherever it points: one file is one identity, reviewed as that file.
+
+    Outside the repository, it deploys what no pull request shows (and a checkout may not even have); dangling, it
+    silently dropped an identity; inside, it makes two files (two names) of one definition, and a change to the target
+    changes both identities in a diff that shows only one. The finding names the link, never reads the target."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        where = "which leads nowhere (dangling or looping)"
+    else:
+        inside = root is not None and resolved.is_relative_to(root.resolve())
+        where = f"which points {'inside' if inside else 'outside'} the repository"
+    return symlink_finding(file, target, where)
+
+
+def symlink_finding(file: str, target: str, where: str = "") -> Finding:
+    """The finding for an agent file that is a symbolic link (on disk, or stored as one in git)."""
+    target = "".join(char if char.isprintable() else "?" for char in target)
+    shown = target if len(target) <= 120 else target[:117] + "..."
+    return _finding(
+        "load.symlink",
+        f"agent file is a symbolic link (to `{shown}`){' ' + where if where else ''}; "
+        "agent files must be regular files",
+        file,
+        Position(1, 1),
+        agent=PurePosixPath(file).stem,
+        remediation=f"Replace the link with the definition itself (`git rm {file}` and add the real file), or "
+        "delete it if that identity should not exist.",
+    )
 
 
 #: Below this many files one process loads them all: a worker's start-up would cost more than it saves.
@@ -753,10 +894,7 @@ def _check_agent_file(item: tuple[Path, str]) -> _Checked | _Unexplained | list[
     try:
         doc = load_bytes(raw)
     except YamlReadError as exc:
-        return [
-            _finding(p.rule, p.message, file, p.position, agent=path.stem, remediation=p.remediation)
-            for p in exc.problems
-        ]
+        return _unreadable_findings(exc, raw, file, path.stem)
     return _check_document(doc, file, expected_name=path.stem, explain=False)
 
 

@@ -35,6 +35,12 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _MISSING = object()
 
 
+def python_pattern(pattern: str) -> re.Pattern[str]:
+    from agentid.registry.schema import python_pattern as compiled  # the schema module is loaded by now
+
+    return compiled(pattern)
+
+
 @dataclass(frozen=True, slots=True)
 class FastError:
     """The attributes of ``jsonschema.exceptions.ValidationError`` that the translation reads, with the same
@@ -213,7 +219,7 @@ def _const(value: Any, instance: Any, _subschema: dict[str, Any]) -> str | None:
 
 
 def _pattern(value: Any, instance: Any, _subschema: dict[str, Any]) -> str | None:
-    if type(instance) is not str or type(value) is not str or re.search(value, instance):
+    if type(instance) is not str or type(value) is not str or python_pattern(value).search(instance):
         return None
     return f"{instance!r} does not match {value!r}"
 

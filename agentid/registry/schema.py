@@ -88,17 +88,22 @@ class CompiledSchema:
 
     @cached_property
     def full(self) -> Draft202012Validator:
-        """The reference validator (``jsonschema``) with date checking: the verdict and the errors we translate."""
-        from jsonschema import Draft202012Validator
+        """The reference validator (``jsonschema``) with date checking: the verdict and the errors we translate.
 
-        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        Its ``pattern`` reads ``$`` as the end of the text (``\\Z``), as ECMA-262 and jsonschema_rs do: Python's ``$``
+        also matches before a final newline, so ``name: "x\\n"`` passed here and failed there."""
+        from jsonschema import Draft202012Validator, validators
 
-    def surely_valid(self, data: Any) -> bool:
-        """True when the fast validator accepts ``data`` and the reference validator is known to agree."""
+        validator_class = validators.extend(Draft202012Validator, {"pattern": _pattern_keyword})
+        return validator_class(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)  # type: ignore[return-value]
+
+    def surely_valid(self, data: Any, serialised: bytes | None = None) -> bool:
+        """True when the fast validator accepts ``data`` and the reference validator is known to agree.
+        ``serialised`` is ``orjson.dumps(data)`` when the caller has it already."""
         if self.fast is None:
             return False
         try:
-            if _divergent(orjson.dumps(data)):
+            if _divergent(serialised if serialised is not None else orjson.dumps(data)):
                 return False
             return bool(self.fast.is_valid(data))
         except Exception:  # values the Rust side cannot take (huge integers, NaN): the reference path decides
@@ -122,6 +127,35 @@ class CompiledSchema:
                 if worded is not None:
                     return worded
         return self.iter_errors(data)
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[ValidationError]:
+    """jsonschema's ``pattern`` keyword, with ``$`` meaning the end of the text (see :func:`python_pattern`)."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not python_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@lru_cache(maxsize=256)
+def python_pattern(pattern: str) -> re.Pattern[str]:
+    """A schema ``pattern`` compiled for Python with ECMA-262's ``$``: the end of the text, never "before a final
+    newline" (``\\Z``). Every unescaped ``$`` outside a character class is rewritten."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return re.compile("".join(out))
 
 
 def _portable_patterns(schema: Any) -> bool:
@@ -265,10 +299,52 @@ def _misplaced(key: str, path: Path, root_schema: Any) -> Path | None:
     return near[0] if len(near) == 1 else None
 
 
+#: A key name shown as is in "unknown key" messages under ``credentials`` (anything longer may be a pasted value).
+_SHOWABLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,23}", re.ASCII)
+
+
+def _secret_place(path: Path) -> bool:
+    """Values under a ``credentials`` block are never echoed: a private key pasted in any shape must not reach a log,
+    a report or a PR comment through an error message."""
+    return "credentials" in path
+
+
+def _echoable(value: Any) -> bool:
+    """Whether an error message may quote ``value`` outside ``credentials``: not when any text in it holds a private
+    key (a PEM block, a JWK written as JSON). Asked only of values in error, never of a valid document."""
+    from agentid.registry.leaks import holds_secret_text
+
+    if isinstance(value, dict):
+        return all(_echoable(key) and _echoable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_echoable(item) for item in value)
+    return not holds_secret_text(value)
+
+
+def _withheld(value: Any) -> str:
+    """How a message names a value it must not quote."""
+    if isinstance(value, dict):
+        return "a mapping (not shown)"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''} (not shown)"
+    if isinstance(value, str):
+        return f"a text of {len(value)} characters (not shown)"
+    return f"a {type(value).__name__} (not shown)"
+
+
 def _translate(
     error: ValidationError | FastError, doc: YamlDocument, root_schema: Any = None
 ) -> Iterator[SchemaProblem]:
     path: Path = tuple(error.absolute_path)
+    if _secret_place(path) or not _echoable(error.instance):
+        yield from _translate_withheld(error, doc, path, root_schema)
+    else:
+        yield from _translate_shown(error, doc, path, root_schema)
+
+
+def _translate_shown(
+    error: ValidationError | FastError, doc: YamlDocument, path: Path, root_schema: Any = None
+) -> Iterator[SchemaProblem]:
     where = dotted(path)
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -371,6 +447,45 @@ def _fallback_fix(error: ValidationError | FastError) -> str:
         bound = f"at least {low}" if low is not None else f"at most {high}"
         return _fix(f"Use a value {bound}", error.schema)
     return _fix(_SEE_README, error.schema)
+
+
+def _translate_withheld(
+    error: ValidationError | FastError, doc: YamlDocument, path: Path, root_schema: Any = None
+) -> Iterator[SchemaProblem]:
+    """:func:`_translate` for a value that must not be quoted: the same messages, with the value described instead."""
+    where = dotted(path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and not _secret_place(path):
+        yield from _translate_shown(
+            error, doc, path, root_schema
+        )  # names the keys, which are not values; suggests the right one
+        return
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        known = _known_keys(error.schema)
+        for key in (key for key in instance if key not in error.schema.get("properties", {})):
+            shown = f"`{key}`" if isinstance(key, str) and _SHOWABLE_KEY.fullmatch(key) else "(name not shown)"
+            yield SchemaProblem(
+                f"unknown key {shown} in `{where}`",
+                doc.position_of((*path, key), key=True),
+                f"Known keys here: {', '.join(known)}." if known else "",
+            )
+        return
+    quotes_no_value = error.validator in ("required", "const", False, "false") or error.schema is False
+    if quotes_no_value or (isinstance(error.schema, dict) and error.schema.get("x-message")):
+        yield from _translate_shown(error, doc, path, root_schema)
+        return
+    shown = _withheld(instance)
+    message = str(error.message)
+    quoted = repr(instance)
+    if message.startswith(quoted):
+        message = shown + message[len(quoted) :]
+    else:
+        message = f"{shown} fails the schema's `{error.validator}` check"
+    if error.validator == "pattern":
+        message = f"{shown} does not have the expected form"
+    if len(message) > 200:
+        message = message[:197] + "..."
+    yield SchemaProblem(f"{where}: {message}{_type_hint(error)}", doc.position_of(path), _fallback_fix(error))
 
 
 def validate(doc: YamlDocument, validator: CompiledSchema) -> list[SchemaProblem]:

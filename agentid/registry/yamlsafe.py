@@ -14,6 +14,7 @@ reader builds plain Python values straight from libyaml's event stream instead:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -64,6 +65,12 @@ def _plain_tag(value: str) -> str:
 _RESOLVER = yaml.resolver.Resolver()
 
 _INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+
+#: The only numbers agent files hold: plain decimal integers, read alike by YAML 1.1 (PyYAML), YAML 1.2 (editors,
+#: the yaml-language-server) and JSON. ``0120`` (octal 80 in YAML 1.1, 120 in 1.2), ``0x78``, ``1_2_0``, ``2:00``
+#: (sexagesimal 120 in YAML 1.1, a string in 1.2) and ``15.0`` (a float) are refused with the number to write.
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
 
 #: The tag of plain scalars seen before, read inline by :func:`parse` (cheaper than a call into the lru_cache);
 #: bounded so a stream of distinct values cannot grow it without limit.
@@ -101,6 +108,8 @@ class YamlDocument:
     data: Any
     positions: dict[Path, Position] = field(default_factory=dict)
     keys: dict[Path, Position] = field(default_factory=dict)
+    #: the text the document was parsed from (comments included): what checks for pasted secrets read
+    text: str = ""
 
     def position_of(self, path: Path, *, key: bool = False) -> Position:
         """Where ``path`` is, or its nearest recorded ancestor: a missing value is reported at its parent."""
@@ -195,9 +204,39 @@ def _scalar_value(loader: Any, event: Any, problems: list[YamlProblem]) -> Any:
         return event.value
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
     try:
-        return loader.construct_object(node)
+        value = loader.construct_object(node)
     except (ValueError, OverflowError, yaml.YAMLError):
         return event.value
+    if (tag == _INT and not _DECIMAL.fullmatch(event.value)) or tag == _FLOAT:
+        problems.append(_number_problem(event.value, value, _position(event.start_mark)))
+    return value
+
+
+def _number_problem(text: str, value: Any, position: Position) -> YamlProblem:
+    """``text`` is a number YAML 1.1 reads as ``value`` but that is not a plain decimal integer."""
+    shown = text if len(text) <= 24 else text[:21] + "..."
+    digits = text.lstrip("+-")
+    meant: Any
+    if digits.isdigit() and digits[0] == "0":  # 0120: the writer most likely meant the decimal number
+        meant = int(text)
+        reading = f"YAML 1.1 reads it as the octal number {value}, YAML 1.2 editors as {meant}"
+    elif digits.isdigit():  # +120
+        meant = int(text)
+        reading = "a number starts with a digit or `-`"
+    elif isinstance(value, float):
+        meant = int(value) if value == value and value not in (float("inf"), float("-inf")) else None
+        reading = "it is a decimal fraction, not a whole number"
+    else:
+        meant = value
+        reading = f"YAML 1.1 reads it as {value}; YAML 1.2 editors read it differently"
+    fix = f"write {meant}" if meant is not None else "write a whole number in plain digits"
+    return YamlProblem(
+        "load.number",
+        f"`{shown}` is not a plain decimal integer: {reading}",
+        position,
+        f"Where a number is meant, {fix} (digits only: no leading zero, `0x`, `_`, `:` or decimal point); "
+        "where text is meant, put it in quotes.",
+    )
 
 
 def _alias(problems: list[YamlProblem], position: Position) -> YamlReadError:
@@ -224,7 +263,7 @@ def _key_problem(value: Any, position: Position) -> YamlProblem:
 def parse(text: str) -> YamlDocument:
     """Parse one YAML document strictly. Raises :class:`YamlReadError` listing every problem found."""
     problems: list[YamlProblem] = []
-    doc = YamlDocument(data=None)
+    doc = YamlDocument(data=None, text=text)
     stack: list[_Frame] = []
     documents = 0
     have_root = False
@@ -308,8 +347,8 @@ def parse(text: str) -> YamlDocument:
                         if tag == _INT and len(value) < 19 and value.isascii() and value.isdigit():
                             if value[0] != "0" or value == "0":
                                 value = int(value)  # what construct_yaml_int does with plain decimal digits
-                            else:
-                                value = _scalar_value(loader, event, problems)  # 017 is octal in YAML 1.1
+                            else:  # 017 is octal in YAML 1.1: refused with the number to write
+                                value = _scalar_value(loader, event, problems)
                         elif tag != _STR and tag != _TIMESTAMP:  # timestamps stay text (see _scalar_value)
                             value = _scalar_value(loader, event, problems)
                 # The two common cases inline (a new key, a value under a key or in a list); attach() does the rest.

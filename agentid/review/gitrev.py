@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agentid.registry import CatalogError, LoadResult, load_agent_bytes, load_catalog
-from agentid.registry.loader import AGENT_SUFFIX, assemble_registry, misplaced_finding, suffix_finding
+from agentid.registry.loader import AGENT_SUFFIX, assemble_registry, misplaced_finding, suffix_finding, symlink_finding
 
 
 class GitError(Exception):
@@ -64,13 +64,14 @@ class GitRepo:
                 "branch too (actions/checkout with fetch-depth: 0, or `git fetch origin main`)."
             ) from None
 
-    def list_agent_blobs(self, commit: str) -> list[tuple[str, str]]:
-        """``(path, blob id)`` of every ``*.yaml``/``*.yml`` directly under the agents directory at ``commit``."""
+    def list_agent_blobs(self, commit: str) -> list[tuple[str, str, bool]]:
+        """``(path, blob id, is a symlink)`` of every ``*.yaml``/``*.yml`` directly under the agents directory at
+        ``commit``. A symbolic link (mode 120000) is a blob holding its target's path: the loader refuses it."""
         return self._agent_blobs(commit)[0]
 
-    def _agent_blobs(self, commit: str) -> tuple[list[tuple[str, str]], list[str]]:
-        """The definitions directly under the agents directory at ``commit`` (``(path, blob id)``), and the paths of
-        ``*.yaml``/``*.yml`` files in its subfolders (misplaced: the loader reports them, as on disk)."""
+    def _agent_blobs(self, commit: str) -> tuple[list[tuple[str, str, bool]], list[str]]:
+        """The definitions directly under the agents directory at ``commit`` (``(path, blob id, is a symlink)``), and
+        the paths of ``*.yaml``/``*.yml`` files in its subfolders (misplaced: the loader reports them, as on disk)."""
         out = self.git("ls-tree", "-r", "-z", commit, "--", f"{self.agents_dir}/")
         top = PurePosixPath(self.agents_dir)
         entries, nested = [], []
@@ -78,12 +79,12 @@ class GitRepo:
             if not record:
                 continue
             meta, _, path = record.decode("utf-8", "surrogateescape").partition("\t")
-            _mode, kind, blob = meta.split()
+            mode, kind, blob = meta.split()
             where = PurePosixPath(path)
             if kind != "blob" or where.suffix not in (".yaml", ".yml"):
                 continue
             if where.parent == top:
-                entries.append((path, blob))
+                entries.append((path, blob, mode == "120000"))
             elif not any(part.startswith(".") for part in where.relative_to(top).parts[:-1]):
                 nested.append(path)
         return sorted(entries), sorted(nested)
@@ -151,13 +152,15 @@ def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> L
                 ) from None
         catalog = dataclasses.replace(catalog, file=repo.catalog_file)
     entries, nested = repo._agent_blobs(commit)
-    contents = repo.read_blobs([blob for _path, blob in entries])
-    files = [path for path, _blob in entries]
+    contents = repo.read_blobs([blob for _path, blob, _link in entries])
+    files = [path for path, _blob, _link in entries]
     loaded = [
-        load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
+        (None, [symlink_finding(path, raw.decode("utf-8", "replace"), "stored in git")])
+        if link
+        else load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
         if PurePosixPath(path).suffix == AGENT_SUFFIX
         else (None, [suffix_finding(path)])
-        for path, raw in zip(files, contents, strict=True)
+        for (path, _blob, link), raw in zip(entries, contents, strict=True)
     ]
     # As on disk: a definition in a subfolder of agents/ is reported, never silently left out.
     loaded.extend((None, [misplaced_finding(path, repo.agents_dir)]) for path in nested)

@@ -43,6 +43,7 @@ from checkov.yaml_doc.base_yaml_check import BaseYamlCheck  # noqa: E402
 from checkov.yaml_doc.enums import BlockType  # noqa: E402
 
 from agentid.findings import Finding, Severity  # noqa: E402
+from agentid.registry.leaks import secret_lines  # noqa: E402
 from agentid.registry.loader import PRIVATE_JWK_MEMBERS, display_path, load_registry  # noqa: E402
 from agentid.registry.model import Registry  # noqa: E402
 from policies import DEFAULT_CATALOG_PATH  # noqa: E402
@@ -129,10 +130,14 @@ def redacted_block(block: dict[str, Any], path: Path, line: int | None, secrets:
     """``block``, or when the lines checkov would quote from it hold a private key value, the nearest lines at or
     above ``line`` that hold none. checkov copies the quoted lines (lines start..end+1) into its console output,
     SARIF and JUnit; a leaked key must not be copied into CI logs and code-scanning alerts as well."""
-    if not secrets:
-        return block
-    text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    text = raw.splitlines()
+    # The values found in checkov's parse, and every line the loader's leak scan marks: a PEM block (in a comment too)
+    # or a private member written in a shape the parse above does not see (`keys` as a mapping, JSON text).
     tainted = {number for number, content in enumerate(text, 1) if any(value in content for value in secrets)}
+    tainted |= secret_lines(raw)
+    if not tainted:
+        return block
     start, end = block.get(MARKERS[0], 1), block.get(MARKERS[1], len(text))
     if not tainted & set(range(start, end + 2)):
         return block
@@ -140,6 +145,17 @@ def redacted_block(block: dict[str, Any], path: Path, line: int | None, secrets:
     while first > 1 and (first in tainted or first + 1 in tainted):
         first -= 1
     return {MARKERS[0]: first, MARKERS[1]: first}
+
+
+def _quotes_secret_lines(scanned_file: str) -> bool:
+    """Whether the file holds lines the loader's leak scan marks (a PEM block, a private member in any shape): a
+    skipped result quotes the whole document, so nothing in such a file is skipped."""
+    for candidate in (Path(scanned_file), Path(scanned_file.lstrip("/"))):
+        try:
+            return bool(secret_lines(candidate.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    return False
 
 
 class AgentFileCheck(BaseYamlCheck):
@@ -165,7 +181,7 @@ class AgentFileCheck(BaseYamlCheck):
         skip_info: Any,
     ) -> Any:
         """checkov's run, with ``# checkov:skip`` honoured only where :meth:`skippable` allows it."""
-        if skip_info and not self.skippable(entity_configuration):
+        if skip_info and (not self.skippable(entity_configuration) or _quotes_secret_lines(scanned_file)):
             skip_info = None
         return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
 

@@ -24,7 +24,10 @@ from policies.rules.base import RuleContext, RuleKind, Violation, rule
     nhi=("NHI2",),
     rationale="A private JWK member (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`, `k`) in a reviewed file is a leaked "
     "credential: everyone with read access to the repository, and its history, can act as the agent. The loader "
-    "strips the values before anything else sees them, so findings name the members, never their values.",
+    "finds them in any shape under `credentials` (a list, a mapping, nested lists, JSON or YAML pasted as text) "
+    "and in any mapping with a `kty`, and a PEM private key block (`-----BEGIN ... PRIVATE KEY-----`) anywhere in "
+    "the file, comments included, is the same finding. The values are stripped before anything else sees them, "
+    "so findings name the members or the PEM header, never a value.",
     remediation="Delete the private members from the file and its git history, and rotate the key: anyone who read "
     "this file or its history holds the agent's credential.",
     kind=RuleKind.REGISTRY,
@@ -71,15 +74,28 @@ def shared_key(registry: Registry, ctx: RuleContext) -> Iterator[tuple[Agent, Vi
         if len(identities) < 2:
             continue
         for agent, identity, path, kid in uses:
-            others = [other for other in identities if other != identity]
             yield (
                 agent,
                 Violation(
                     f"key `{kid}` of `{identity}` (thumbprint {thumbprint[:12]}…) is also held by "
-                    f"{', '.join(f'`{o}`' for o in others)}",
+                    f"{_others(identities, identity)}",
                     path,
                 ),
             )
+
+
+#: How many of the other holders a shared-key or shared-jwks-uri finding names; the rest are counted. Every holder
+#: still gets its finding (its file is annotated, its own waiver applies), but the report grows with the number of
+#: holders, not with its square: 3,000 agents sharing one jwks_uri printed every pair (454 MB) before.
+OTHERS_LISTED = 10
+
+
+def _others(identities: list[str], identity: str) -> str:
+    """The sorted holders other than ``identity``: the first :data:`OTHERS_LISTED` named, then a count."""
+    others = [other for other in identities if other != identity]
+    shown = ", ".join(f"`{other}`" for other in others[:OTHERS_LISTED])
+    rest = len(others) - OTHERS_LISTED
+    return shown + (f" and {rest:,} more" if rest > 0 else "")
 
 
 def normalise_uri(uri: str) -> str:
@@ -110,13 +126,11 @@ def shared_jwks_uri(registry: Registry, ctx: RuleContext) -> Iterator[tuple[Agen
     for uri, uses in holders.items():
         if len({identity for _a, identity, _p in uses}) < 2:
             continue
+        identities = sorted({identity for _a, identity, _p in uses})
         for agent, identity, path in uses:
-            others = sorted({other for _a, other, _p in uses if other != identity})
             yield (
                 agent,
-                Violation(
-                    f"jwks_uri {uri} of `{identity}` is also used by {', '.join(f'`{o}`' for o in others)}", path
-                ),
+                Violation(f"jwks_uri {uri} of `{identity}` is also used by {_others(identities, identity)}", path),
             )
 
 

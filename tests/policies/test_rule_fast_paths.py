@@ -12,13 +12,22 @@ import ipaddress
 import json
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentid.registry.model import Jwk
-from policies.rules.credentials import _NUMERIC_LABEL, _is_ip_address
+from policies.rules.credentials import _is_ip_address
 from policies.rules.owners import _normalised
-from policies.rules.scopes import _WILDCARD_WORDS, wildcard_reason
+from policies.rules.scopes import wildcard_reason
+
+# The references' constants are written out here, not imported from the modules under test: an oracle that reads the
+# code's own tables agrees with any change to them.
+#: Scope segments that name everything (docs/rules.md, `scope-wildcard`).
+WILDCARD_WORDS = {"*", "all", "any", "every", "everything"}
+#: WHATWG URL standard, "ends in a number checker" (https://url.spec.whatwg.org/#ends-in-a-number-checker): a host
+#: whose last label is ASCII digits, or `0x`/`0X` and hex digits (an IPv4 number), is an IPv4 address.
+NUMERIC_LABEL = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
 
 # Text that leans towards the characters each fast path special-cases.
 TRICKY = st.text(alphabet=st.sampled_from(list("ab.:_+-/*?0x9 \t\u00a0\u2003\u001c\u0085Ééf[]%")), max_size=16)
@@ -39,7 +48,7 @@ def reference_wildcard_reason(scope: str) -> str | None:
     segments = re.split(r"[.:/]", scope)
     if any(segment == "" for segment in segments):
         return "has an empty segment"
-    if any(segment.casefold() in _WILDCARD_WORDS for segment in segments):
+    if any(segment.casefold() in WILDCARD_WORDS for segment in segments):
         return "names everything rather than one permission"
     return None
 
@@ -48,7 +57,7 @@ def reference_is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
-        return bool(host) and _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]) is not None
+        return bool(host) and NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]) is not None
     return True
 
 
@@ -68,6 +77,39 @@ def test_owner_names_normalise_as_before(name):
 def test_wildcard_reasons_are_unchanged(scope):
     assert wildcard_reason(scope) == reference_wildcard_reason(scope)
     assert wildcard_reason(scope) == reference_wildcard_reason(scope)  # the remembered answer too
+
+
+@pytest.mark.parametrize(
+    ("host", "is_ip"),
+    [  # WHATWG URL standard host parsing: these are IPv4 addresses to a URL parser, whatever they look like
+        ("127.1", True),
+        ("2130706433", True),
+        ("0x7f.0.0.1", True),
+        ("keys.example.0x", True),
+        ("keys.example.com", False),
+        ("keys.example.com1", False),
+        ("::1", True),
+        ("keys-2026.example.com", False),
+    ],
+)
+def test_ip_address_detection_against_the_url_standard(host, is_ip):
+    assert _is_ip_address(host) is is_ip
+
+
+@pytest.mark.parametrize(
+    ("scope", "reason"),
+    [
+        ("tickets.read", None),
+        ("tickets.*", "contains a wildcard"),
+        ("tickets.all", "names everything rather than one permission"),
+        ("ALL", "names everything rather than one permission"),
+        ("tickets..read", "has an empty segment"),
+        ("tickets.read all", "contains whitespace"),
+        ("", "is empty"),
+    ],
+)
+def test_wildcard_reasons_written_out(scope, reason):
+    assert wildcard_reason(scope) == reason
 
 
 def test_wildcard_reasons_on_realistic_scopes():

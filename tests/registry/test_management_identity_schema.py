@@ -7,6 +7,8 @@ is refused with the schema's own wording (`x-message`) at the line of that `scop
 
 from __future__ import annotations
 
+# jsonschema_rs is pinned (requirements.lock): without it this module must fail, not skip and look green.
+import jsonschema_rs  # noqa: F401
 import pytest
 
 from agentid.registry import schema as schema_mod
@@ -15,8 +17,6 @@ from agentid.registry.rs_errors import FastError
 from agentid.registry.yamlsafe import load_bytes
 from policies import AGENT_SCHEMA_PATH
 from tests.conftest import FIXTURES
-
-pytest.importorskip("jsonschema_rs", reason="the fast path needs jsonschema_rs (pinned in requirements.lock)")
 
 AGENT = schema_mod.validator_for(str(AGENT_SCHEMA_PATH))
 OKTA = FIXTURES / "policies" / "okta-identities"

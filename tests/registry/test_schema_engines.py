@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+# jsonschema_rs is pinned (requirements.lock): without it this module must fail, not skip and look green.
+import jsonschema_rs  # noqa: F401
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,8 +19,6 @@ from agentid.registry import schema as schema_mod
 from agentid.registry.yamlsafe import load_bytes
 from policies import AGENT_SCHEMA_PATH
 from tests.conftest import AGENTS_DIR
-
-pytest.importorskip("jsonschema_rs", reason="the fast path needs jsonschema_rs (pinned in requirements.lock)")
 
 COMPILED = schema_mod.validator_for(str(AGENT_SCHEMA_PATH))
 SAMPLES = {path.stem: load_bytes(path.read_bytes()) for path in sorted(AGENTS_DIR.glob("*.yaml"))}

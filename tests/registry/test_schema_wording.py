@@ -215,10 +215,6 @@ FALLBACKS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         _both(_drop("team"), _set(15.5, "access", "token_lifetime_minutes")),
     ),
     "an integer beyond 64 bits": ("meeting-summarizer", _set(2**70, "profile", "max_tokens_per_hour")),
-    "a name with a trailing newline (Python's $ matches before it)": (
-        "meeting-summarizer",
-        _set("meeting-summarizer\n", "name"),
-    ),
     "whitespace only Python counts as whitespace": (
         "meeting-summarizer",
         _both(_drop("team"), _set("https://keys.example.com/a\x1cb", "credentials", "jwks_uri")),
@@ -369,10 +365,10 @@ def test_each_valid_file_is_judged_by_the_fast_engine_once(monkeypatch, tmp_path
     asked: list[int] = []
     original = schema_mod.CompiledSchema.surely_valid
 
-    def counted(self: schema_mod.CompiledSchema, data: Any) -> bool:
+    def counted(self: schema_mod.CompiledSchema, data: Any, serialised: bytes | None = None) -> bool:
         if self is AGENT:
             asked.append(1)
-        return original(self, data)
+        return original(self, data, serialised)
 
     monkeypatch.setattr(schema_mod.CompiledSchema, "surely_valid", counted)
     monkeypatch.setenv("AGENTID_LOAD_WORKERS", "1")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -54,9 +55,12 @@ def test_plain_scalars_resolve_like_pyyaml(tokens: list[str]):
 def test_an_empty_plain_value_is_null_and_a_repeated_one_keeps_its_type():
     """The reader remembers plain scalars' tags across files: the second file must read exactly like the first."""
     for _ in range(2):
-        data = parse("name: \nmax_tokens_per_hour: 120\nteam: 0017\nreview_by: 2027-03-01\nflag: yes\n").data
-        assert data == {"name": None, "max_tokens_per_hour": 120, "team": 15, "review_by": "2027-03-01", "flag": True}
+        data = parse("name: \nmax_tokens_per_hour: 120\nteam: 17\nreview_by: 2027-03-01\nflag: yes\n").data
+        assert data == {"name": None, "max_tokens_per_hour": 120, "team": 17, "review_by": "2027-03-01", "flag": True}
         assert type(data["max_tokens_per_hour"]) is int
+        # a non-decimal number is refused every time, not only the first time its tag is worked out
+        with pytest.raises(YamlReadError, match="not a plain decimal integer"):
+            parse("team: 0017\n")
 
 
 def test_nested_collections_keep_their_positions():
