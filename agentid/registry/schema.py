@@ -456,9 +456,8 @@ def _translate_withheld(
     where = dotted(path)
     instance = error.instance
     if error.validator == "additionalProperties" and not _secret_place(path):
-        yield from _translate_shown(
-            error, doc, path, root_schema
-        )  # names the keys, which are not values; suggests the right one
+        # names the keys, which are not values; suggests the right one
+        yield from _translate_shown(error, doc, path, root_schema)
         return
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         known = _known_keys(error.schema)
