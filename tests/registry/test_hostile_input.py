@@ -144,7 +144,7 @@ PEM_CASES = {
 
 @pytest.mark.parametrize("fixture", sorted(PEM_CASES))
 def test_a_pem_private_key_anywhere_is_the_same_finding(fixture):
-    """Comments too: a key in a comment is in git history like any other line (docs/security-input.md)."""
+    """Comments too: a key in a comment is in git history like any other line (docs/security.md)."""
     line, header = PEM_CASES[fixture]
     _agent, findings = load_one(_text(HOSTILE / f"{fixture}.yaml"), fixture)
     private = [f for f in findings if f.rule == "private-key-material"]
