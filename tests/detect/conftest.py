@@ -18,6 +18,10 @@ AFTER_EXPIRY = dt.date(2026, 12, 21)
 ORG = "acme"
 EVENT_SOURCE_NAME = "agentid-prod"
 EVENT_SOURCE = f"aws.partner/okta.com/{ORG}/{EVENT_SOURCE_NAME}"
+#: The gateways of finance-reconciler's network zone, as a stack's agentid:networkZones declares them; by name and by
+#: the id the registry named before zones had names (agentid.detect.stackconfig resolves both the same way).
+ZONE_GATEWAYS = {"finance-batch": ("203.0.113.0/24",), "nzo1finance0batch0zone": ("203.0.113.0/24",)}
+AUTH_SERVERS = ("agents",)
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -27,7 +31,13 @@ def load_event(name: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def detection_set(sample_registry) -> DetectionSet:
     """Every sample agent, judged the day after incident-responder expired, with the synthetic deployer."""
-    return build_detection_set(sample_registry, today=AFTER_EXPIRY, deployer_ids=[DEPLOYER_ID])
+    return build_detection_set(
+        sample_registry,
+        today=AFTER_EXPIRY,
+        deployer_ids=[DEPLOYER_ID],
+        zone_gateways=ZONE_GATEWAYS,
+        auth_servers=AUTH_SERVERS,
+    )
 
 
 #: fixture -> the single-event detections (EventBridge rules) it must trigger, judged with :func:`detection_set`.

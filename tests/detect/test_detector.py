@@ -155,13 +155,17 @@ def test_an_event_without_uuid_is_still_judged(detection_set):
     [
         ("app.oauth2.credentials.lifecycle.create", ["identity-tampering"]),
         # an admin role assigned to (or removed from) an agent's app: the deployer's OauthRoleAssignment is expected
-        ("app.oauth2.client.privilege.grant", ["identity-tampering"]),
+        ("app.oauth2.client.privilege.grant", ["agent-api-grant"]),
+        ("app.oauth2.admin.consent.grant", ["agent-api-grant"]),
         ("app.oauth2.client.privilege.revoke", ["identity-tampering"]),
         ("policy.rule.update", ["identity-tampering"]),
+        ("policy.lifecycle.update", ["identity-tampering"]),
         ("oauth2.scope.updated", ["identity-tampering"]),
         ("oauth2.as.updated", ["identity-tampering"]),
         ("oauth2.claim.created", ["identity-tampering"]),
-        ("app.oauth2.client.read_client_secret", []),
+        ("app.oauth2.trusted_server.add", ["trusted-server-change"]),
+        ("zone.update", ["network-zone-change"]),
+        ("app.oauth2.client.read_secret", []),  # a look-alike of the real event type
     ],
 )
 def test_the_detector_watches_the_same_change_families_as_the_rules(detection_set, event_type, expected):

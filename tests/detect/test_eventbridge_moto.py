@@ -126,7 +126,7 @@ NEAR_MISSES = {
     "expired-agent-refused": ("grant-incident-responder-after-expiry", lambda e: e["outcome"].update(result="FAILURE")),
     "tamper-lookalike-event-type": (
         "app-update-by-admin",
-        lambda e: e.update(eventType="app.oauth2.client.read_client_secret"),
+        lambda e: e.update(eventType="app.oauth2.client.read_secret"),
     ),
     "log-stream-lookalike": ("log-stream-deactivated", lambda e: e.update(eventType="system.log_stream.read")),
 }
@@ -143,8 +143,12 @@ def test_near_misses_reach_no_rule(bus, case):
 TAMPER_EVENT_TYPES = {
     "app.oauth2.client.lifecycle.deactivate": "identity-tampering",
     "app.oauth2.credentials.lifecycle.create": "identity-tampering",
-    "app.oauth2.client.privilege.grant": "identity-tampering",
+    "app.oauth2.client.privilege.grant": "agent-api-grant",
+    "app.oauth2.admin.consent.grant": "agent-api-grant",
     "policy.rule.update": "identity-tampering",
+    "policy.lifecycle.deactivate": "identity-tampering",
+    "app.oauth2.trusted_server.delete": "trusted-server-change",
+    "zone.make_blacklist": "network-zone-change",
     "oauth2.scope.updated": "identity-tampering",
     "oauth2.as.deactivated": "identity-tampering",
     "oauth2.claim.updated": "identity-tampering",
