@@ -201,7 +201,7 @@ def test_the_public_eventbridge_envelope_is_read_and_judged():
     events, problems = read_events(orjson.dumps(okta) + b"\n")
     assert problems == [] and [e.raw["uuid"] for e in events] == ["test_uuid"]
     detections = DetectionSet(
-        (_identity("test_client_app_id", "okta-log-reader", {"okta.users.read"}),), dt.date.today()
+        (_identity("test_client_app_id", "okta-log-reader", {"okta.users.read"}),), dt.date(2022, 7, 19)
     )
     assert [a.detection for a in detect_bytes(orjson.dumps(okta) + b"\n", detections).alerts] == ["weak-client-auth"]
 
