@@ -276,3 +276,23 @@ def test_a_synthetic_day_fires_the_same_single_event_alerts_in_eventbridge_and_o
     assert fired == planted, f"missed {sorted(planted - fired)}, false alarms {sorted(fired - planted)}"
     offline = detect_bytes(b"\n".join(json.dumps(e).encode() for e in day.events), detection_set)
     assert {(a.detection, a.key) for a in offline.alerts if a.detection in single_event} == fired
+
+
+def test_no_rule_claims_to_judge_scopes(patterns):
+    """EventBridge cannot split Okta's "a, b, c" string: no pattern pretends to (docs/detections.md says where the
+    scope detection runs instead)."""
+    assert "Scopes" not in json.dumps(patterns)
+
+
+def test_weak_client_auth_needs_the_field_and_an_agent(bus):
+    secret = load_event("grant-meeting-summarizer-client-secret")
+    assert deliver(bus, secret) == {"weak-client-auth"}
+    assert deliver(bus, _mutated("grant-meeting-summarizer-client-secret", _drop_client_auth)) == set()
+    not_agent = _mutated(
+        "grant-meeting-summarizer-client-secret", lambda e: e["actor"].update(displayName="Expense portal")
+    )
+    assert "weak-client-auth" not in deliver(bus, not_agent)
+
+
+def _drop_client_auth(event: dict[str, Any]) -> None:
+    del event["debugContext"]["debugData"]["clientAuthType"]
