@@ -120,6 +120,7 @@ def _detection_set(
             client_ids = merge_client_ids(client_ids_files, identity_names(agents))
         except ClientIdError as exc:
             raise click.UsageError(str(exc)) from None
+    stack_config = _stack_config(paths.root, stack)
     return build_detection_set(
         registry,
         today=today,
@@ -127,7 +128,22 @@ def _detection_set(
         client_ids=client_ids,
         deployer_ids=deployer_ids,
         allowed_client_ids=allowed_clients,
+        zone_gateways=stack_config.zone_gateways,
+        auth_servers=stack_config.auth_servers,
     )
+
+
+def _stack_config(root: Path, stack: str | None):
+    """The stack's network zone gateways and authorization server (``Pulumi.<stack>.yaml``), for the network and
+    tampering detections; nothing without --stack."""
+    from agentid.detect.stackconfig import DetectionStackConfig, StackConfigError, load_detection_config, stack_file
+
+    if not stack:
+        return DetectionStackConfig()
+    try:
+        return load_detection_config(stack_file(root, stack))
+    except StackConfigError as exc:
+        raise click.UsageError(f"{exc}. Fix the stack file (see docs/detections.md).") from None
 
 
 def _sharded_hint(root: Path, stack: str) -> str:
@@ -145,6 +161,7 @@ def _sharded_hint(root: Path, stack: str) -> str:
 
 
 #: Options that choose what the registry path builds; a compiled profile has already fixed every one of them.
+#: (The stack's network zones and authorization server come with --stack, from Pulumi.<stack>.yaml.)
 _REGISTRY_OPTIONS = {
     "stack": "--stack",
     "client_ids_files": "--client-ids",
@@ -217,6 +234,15 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
     "the registry: no agents/ checkout needed. Not combinable with --stack, --client-ids, --deployer-id, "
     "--allow-client, --agents or --catalog.",
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="JSON state of the sources (IP, ASN) each identity got tokens from, read and then rewritten atomically: "
+    "a source not in it raises first-seen-source. A file that does not exist yet is created (the first run only "
+    "records).",
+)
 @detection_options
 @registry_options
 @today_option
@@ -234,6 +260,7 @@ def detect(
     paths: RepoPaths,
     events: str,
     profile_file: Path | None,
+    baseline_file: Path | None,
     stack: str | None,
     client_ids_files: tuple[Path, ...],
     deployer_ids: tuple[str, ...],
@@ -244,8 +271,11 @@ def detect(
     """Find agents acting outside their declared profile in Okta System Log events.
 
     Applies every detection (shadow agents, refused tokens, bad credentials, expired agents, tampering, log stream
-    changes, tokens per hour, active hours, scopes outside the profile). Events are judged in time order, as Okta
-    delivers out of order. Malformed lines are reported on standard error
+    changes, secret reads, API grants, non-JWT client authentication, API tokens, trusted servers, network zones,
+    tokens per hour, active hours, scopes outside the profile, IPs outside the agent's zones; first-seen sources
+    with --baseline). With --stack, the zones' gateways and the authorization server come from
+    Pulumi.<stack>.yaml. Events are judged in time order, as Okta delivers out of order. Malformed lines are
+    reported on standard error
     with their line number and skipped. Expiry is judged on each event's own date; --today sets the date the
     generated rules are for, so it changes nothing here.
 
@@ -269,11 +299,17 @@ def detect(
       pulumi stack output --json > outputs.json
       agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa5pulumi0deployer7 --format json
       agentid detect --events okta-2026-12-01.jsonl --profile detection-profile.json
+      agentid detect --events okta-2026-12-02.jsonl --profile detection-profile.json --baseline sources.json
     """
+    from agentid.detect.baseline import BaselineError, load_baseline
     from agentid.detect.detector import detect_events
 
     if profile_file is not None:
         _refuse_registry_options(ctx, profile_file)
+    try:
+        baseline = load_baseline(baseline_file) if baseline_file is not None else None
+    except BaselineError as exc:
+        raise click.UsageError(f"--baseline {exc}") from None
     source, name = _open_input(events)
     with contextlib.nullcontext(source) if events == "-" else source:  # standard input is not ours to close
         if profile_file is not None:
@@ -281,9 +317,15 @@ def detect(
         else:
             detections = _detection_set("detect", paths, today, stack, client_ids_files, deployer_ids, allowed_clients)
         try:
-            report = detect_events(source, detections)
+            report = detect_events(source, detections, baseline=baseline)
         except OSError as exc:
             raise click.UsageError(f"--events {events}: reading it failed: {exc.strerror or exc}") from None
+    if baseline is not None:
+        try:
+            baseline.save()
+        except BaselineError as exc:
+            raise click.UsageError(f"--baseline {exc}") from None
+
     from agentid.detect.mismatch import split_label_mismatches
 
     # A "shadow" grant labelled as a registered identity is a label/id mismatch (wrong --client-ids, or an app
@@ -423,11 +465,11 @@ def detections(
     """Write the generated Sigma rules and EventBridge patterns for a SIEM team or a review.
 
     One Sigma file per detection (per identity where the profile sets a threshold or hours), valid for pySigma
-    (`sigma convert -t splunk`), and the six EventBridge patterns the stack deploys. The EventBridge patterns
-    recognise agents by their Okta app label prefix (`agentid:`; `agentid:expired:` for expired agents), never by
-    client id, so they do not change when an agent is added; the Sigma rules match client ids. --client-ids with
-    the stack's outputs is required so the Sigma rules and the profile name real clients; --offline-ids instead uses
-    placeholder ids (a demo, a test) and marks the Sigma rules `status: experimental`.
+    (`sigma convert -t splunk`), and the EventBridge patterns the stack deploys (one per single-event detection).
+    The EventBridge patterns recognise agents by their Okta app label prefix (`agentid:`; `agentid:expired:` for
+    expired agents), never by client id, so they do not change when an agent is added; the Sigma rules match client
+    ids. --client-ids with the stack's outputs is required so the Sigma rules and the profile name real clients;
+    --offline-ids instead uses placeholder ids (a demo, a test) and marks the Sigma rules `status: experimental`.
 
     --profile FILE writes the same detections compiled for `agentid detect --profile FILE`, which then needs no
     registry: the deploy job writes it after `pulumi up`, with the stack's outputs as --client-ids. It records the

@@ -12,27 +12,38 @@ set lookups keyed by client id, all precomputed in :class:`Detector`.
 
 from __future__ import annotations
 
+import ipaddress
 from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
 from agentid.detect.definitions import (
+    API_GRANT_EVENT_TYPES,
+    API_TOKEN_EVENT_TYPES,
     CLIENT_CREDENTIALS,
     DETECTIONS,
     GRANT_EVENT_TYPES,
     INVALID_CREDENTIALS_EVENT_TYPES,
     LOG_STREAM_PREFIX,
+    PRIVATE_KEY_JWT,
     REFUSED_EVENT_TYPES,
+    SECRET_READ_EVENT_TYPES,
     TAMPER_PREFIXES,
+    TRUSTED_SERVER_PREFIX,
+    ZONE_PREFIX,
     DetectionSet,
     IdentityProfile,
 )
 from agentid.detect.events import Event, EventRecord, Problem, iter_events, iter_line_range, split_lines
+from agentid.detect.labels import AGENT_LABEL_PREFIX
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.forkmap import available_workers, fork_map
+
+if TYPE_CHECKING:
+    from agentid.detect.baseline import Baseline
 
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -135,13 +146,15 @@ def _actor_name(actor: Any, actor_id: str | None) -> str:
 
 
 def _scopes(event: dict[str, Any]) -> list[str]:
-    """``debugData.requestedScopes``: a space-separated string in Okta's log (a list is accepted too)."""
+    """``debugData.requestedScopes``: Okta writes ``"a, b, c"`` (comma and space, as public samples show); a
+    space-separated string or a list is accepted too."""
     return _scopes_of(_dig(event, "debugContext", "debugData", "requestedScopes"))
 
 
 def _scopes_of(value: Any) -> list[str]:
+    """Scope names of a ``requestedScopes``/``grantedScopes`` value: split on commas and whitespace."""
     if isinstance(value, str):
-        return value.split()
+        return value.replace(",", " ").split()
     if isinstance(value, list):
         return [s for s in value if isinstance(s, str)]
     return []
@@ -159,6 +172,10 @@ class _Client:
     #: ``requestedScopes`` strings already seen to lie wholly inside the declared scopes: the same few strings
     #: arrive thousands of times, and splitting each again would be most of a grant's cost
     inside: set[str]
+    #: the gateway networks of the agent's zones, parsed once (empty: no network detection for this identity)
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    #: ``client.ipAddress`` strings already found inside ``networks`` (agents call from a few addresses)
+    inside_ips: set[str] = field(default_factory=set)
 
 
 #: One rate-limit entry per counted grant: (published, order of arrival among unique events, uuid, line). The
@@ -288,6 +305,8 @@ class Tally:
     variants: dict[str, list[_Copy]]
     unique: int
     duplicates: int
+    #: with a baseline only: (client id, "ip" | "asn", value) -> the earliest grant from it, as a rate entry
+    sources: dict[tuple[str, str, str], _Counted] = field(default_factory=dict)
 
     def merge(self, later: Tally) -> None:
         """Add the tally of the run that follows this one in the input, as if one run had read both.
@@ -316,6 +335,11 @@ class Tally:
         self.seen.update(later.seen)
         for uuid, copies in later.variants.items():
             self.variants.setdefault(uuid, []).extend(copies)
+        for source, entry in later.sources.items():
+            if entry[1] in dropped:
+                continue  # a redelivery's source is its original's, already here
+            if source not in self.sources or entry[:2] < self.sources[source][:2]:
+                self.sources[source] = entry
         self.unique += later.unique - len(dropped)
         self.duplicates += later.duplicates + len(dropped)
 
@@ -334,8 +358,10 @@ class Detector:
     tests/detect/test_equivalence.py holds this to the sort-everything-first reference on generated traffic.
     """
 
-    def __init__(self, detections: DetectionSet):
+    def __init__(self, detections: DetectionSet, baseline: Baseline | None = None):
         self.detections = detections
+        #: the sources earlier runs saw (``--baseline``); None: the first-seen detection is off
+        self.baseline = baseline
         self._known = frozenset(detections.known_client_ids)
         self._deployers = frozenset(detections.deployer_ids)
         self._grant = frozenset(GRANT_EVENT_TYPES)
@@ -347,8 +373,27 @@ class Detector:
                 profile.expires.isoformat() if profile.expires else None,
                 _active_minutes(profile.active_table),
                 set(),
+                tuple(ipaddress.ip_network(cidr, strict=False) for cidr in profile.networks),
             )
             for client_id, profile in detections.by_client_id.items()
+        }
+        #: what an admin event's target may be called when it is an agent's identity, access policy (named after
+        #: the identity), policy rule (``<identity> client credentials``), the agents' authorization server or one
+        #: of their custom scopes: an edit of anything else is not tampering with agents
+        self._agent_targets = frozenset(
+            {
+                *detections.by_client_id,
+                *detections.auth_servers,
+                *(p.identity for p in detections.identities),
+                *(f"{p.identity} client credentials" for p in detections.identities),
+                *(s for p in detections.identities for s in p.scopes if not s.startswith("okta.")),
+            }
+        )
+        #: admin events judged by exact type: event type -> detection
+        self._admin = {
+            **dict.fromkeys(SECRET_READ_EVENT_TYPES, "client-secret-read"),
+            **dict.fromkeys(API_GRANT_EVENT_TYPES, "agent-api-grant"),
+            **dict.fromkeys(API_TOKEN_EVENT_TYPES, "api-token-created"),
         }
 
     def run(self, events: Iterable[Event], problems: Iterable[Problem] = ()) -> Report:
@@ -362,8 +407,11 @@ class Detector:
 
     def report(self, tally: Tally) -> Report:
         """The report once every event is judged: the aggregated alerts and the hourly rate alerts in time order,
-        and a conflict for every uuid that arrived with more than one content."""
+        and a conflict for every uuid that arrived with more than one content. With a baseline, the sources never
+        seen before are alerted and added to it (the caller saves it)."""
         alerts = [group.alert() for group in tally.alerts.groups.values()] + self._rate_alerts(tally.counted)
+        if self.baseline is not None:
+            alerts += self._first_seen_alerts(tally.sources)
         alerts.sort(key=lambda a: (a.published, _SEVERITY_ORDER.get(a.severity, 9), a.detection, a.key))
         conflicts = sorted(
             (_conflict(uuid, tally.seen[uuid], copies) for uuid, copies in tally.variants.items()),
@@ -381,7 +429,9 @@ class Detector:
         variants: dict[str, list[_Copy]] = {}
         alerts = _Alerts(track)
         counted: dict[tuple[str, str], list[_Counted]] = {}
+        sources: dict[tuple[str, str, str], _Counted] | None = {} if self.baseline is not None else None
         clients = self._clients
+        admin = self._admin
         grant_types, refused_types, invalid_types = self._grant, self._refused, self._invalid
         unique = duplicates = 0
         for record in records:
@@ -430,6 +480,15 @@ class Detector:
                 requested = debug.get("requestedScopes") if isinstance(debug, dict) else None
                 if requested.__class__ is not str or requested not in client.inside:
                     self._judge_scopes(record, client, requested, alerts)
+                # Where Okta records how the client authenticated (public samples: debugData.clientAuthType); an
+                # event without it cannot be judged and raises nothing.
+                auth = debug.get("clientAuthType") if isinstance(debug, dict) else None
+                if auth is not None and auth != PRIVATE_KEY_JWT:
+                    alerts.append(self._weak_auth(record, client.profile, auth))
+                if client.networks or sources is not None:
+                    self._judge_source(record, client, entry, sources, alerts)
+            elif event_type in admin:
+                self._judge_admin(record, admin[event_type], alerts)
             elif event_type in refused_types:
                 self._judge_refused(record, alerts)
             elif event_type in invalid_types:
@@ -450,7 +509,11 @@ class Detector:
                         actor=actor_id,
                     )
                 )
-        return Tally(alerts, problems, counted, seen, variants, unique, duplicates)
+            elif event_type.startswith(TRUSTED_SERVER_PREFIX):
+                self._judge_admin(record, "trusted-server-change", alerts)
+            elif event_type.startswith(ZONE_PREFIX):
+                self._judge_admin(record, "network-zone-change", alerts)
+        return Tally(alerts, problems, counted, seen, variants, unique, duplicates, sources or {})
 
     def _rate_alerts(self, counted: dict[tuple[str, str], list[_Counted]]) -> list[Alert]:
         """One alert per client and UTC hour over budget, naming the grant that crossed it in time order (ties in
@@ -563,19 +626,28 @@ class Detector:
                 )
             )
 
+    def _agent_target(self, raw: dict[str, Any]) -> bool:
+        """Whether one of the event's targets is an agent's app (client id or ``agentid:`` label), its access policy
+        or rule (by name), one of the agents' scopes or their authorization server (name or id)."""
+        target = raw.get("target")
+        known = self._agent_targets
+        for item in target if isinstance(target, list) else ():
+            if not isinstance(item, dict):
+                continue
+            for key in ("id", "displayName", "alternateId"):
+                value = item.get(key)
+                if isinstance(value, str) and (value in known or value.startswith(AGENT_LABEL_PREFIX)):
+                    return True
+        return False
+
     def _judge_tampering(self, record: EventRecord, alerts: _Alerts) -> None:
         raw = record[1]
         event_type = raw["eventType"]
         actor = raw.get("actor")
         actor_id = _actor_id(actor)
-        if actor_id in self._deployers:
+        if actor_id in self._deployers or not self._agent_target(raw):
             return
-        target = raw.get("target")
-        targets = [
-            t.get("displayName") or t.get("id")
-            for t in (target if isinstance(target, list) else ())
-            if isinstance(t, dict)
-        ]
+        targets = _target_names(raw)
         alerts.append(
             self._alert(
                 "identity-tampering",
@@ -589,6 +661,122 @@ class Detector:
                 targets=targets,
             )
         )
+
+    def _judge_admin(self, record: EventRecord, detection: str, alerts: _Alerts) -> None:
+        """An admin event of the new blind spots: who may do it, and whether it must name an agent as target."""
+        raw = record[1]
+        event_type = raw["eventType"]
+        actor = raw.get("actor")
+        actor_id = _actor_id(actor)
+        # Reading an agent app's secret or creating an API token is suspicious whoever does it: the deployer never
+        # needs either (agent apps have no secret; it authenticates with its own service app).
+        if detection not in ("client-secret-read", "api-token-created") and actor_id in self._deployers:
+            return
+        if detection in ("client-secret-read", "agent-api-grant") and not self._agent_target(raw):
+            return
+        targets = _target_names(raw)
+        alerts.append(
+            self._alert(
+                detection,
+                record,
+                None,
+                None,
+                f"{event_type} by {_actor_name(actor, actor_id)}"
+                + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
+                event_type=event_type,
+                actor=actor_id,
+                targets=targets,
+            )
+        )
+
+    def _weak_auth(self, record: EventRecord, profile: IdentityProfile, auth: Any) -> Alert:
+        return self._alert(
+            "weak-client-auth",
+            record,
+            profile,
+            profile.client_id,
+            f"{profile.identity}: token granted to a client that authenticated with {auth!s:.60}, not "
+            f"{PRIVATE_KEY_JWT}",
+            client_auth_type=str(auth)[:60],
+        )
+
+    def _judge_source(
+        self,
+        record: EventRecord,
+        client: _Client,
+        entry: _Counted,
+        sources: dict[tuple[str, str, str], _Counted] | None,
+        alerts: _Alerts,
+    ) -> None:
+        """The grant's source: outside the agent's zones (when it declares gateways), and, with a baseline, the
+        earliest grant from each IP and ASN (judged against the baseline once all events are read)."""
+        raw = record[1]
+        client_info = raw.get("client")
+        ip = client_info.get("ipAddress") if isinstance(client_info, dict) else None
+        ip = ip if isinstance(ip, str) and ip else None
+        if client.networks and ip is not None and ip not in client.inside_ips:
+            try:
+                address = ipaddress.ip_address(ip)
+            except ValueError:
+                address = None
+            if address is not None and any(address in network for network in client.networks):
+                client.inside_ips.add(ip)
+            else:
+                profile = client.profile
+                alerts.append(
+                    self._alert(
+                        "token-outside-network-zone",
+                        record,
+                        profile,
+                        profile.client_id,
+                        f"{profile.identity}: token requested from {ip:.60}, outside its zones' gateways "
+                        f"{', '.join(profile.networks)}",
+                        ip=ip[:60],
+                        networks=list(profile.networks),
+                    )
+                )
+        if sources is None:
+            return
+        client_id = client.profile.client_id
+        security = raw.get("securityContext")
+        asn = security.get("asNumber") if isinstance(security, dict) else None
+        for kind, value in (("ip", ip), ("asn", str(asn) if type(asn) is int and asn > 0 else None)):
+            if value is None:
+                continue
+            key = (client_id, kind, value)
+            known = sources.get(key)
+            if known is None or entry[:2] < known[:2]:
+                sources[key] = entry
+
+    def _first_seen_alerts(self, sources: dict[tuple[str, str, str], _Counted]) -> list[Alert]:
+        """One alert per identity and source (IP or ASN) the baseline has not seen, at its earliest grant; every
+        source is then recorded. An identity the baseline does not know yet is only recorded (its first run)."""
+        baseline = self.baseline
+        assert baseline is not None
+        alerts = []
+        for (client_id, kind, value), (published, _order, uuid, line) in sorted(
+            sources.items(), key=lambda item: item[1][:2]
+        ):
+            profile = self._clients[client_id].profile
+            if baseline.knows(client_id) and not baseline.has(client_id, kind, value):
+                what = "IP address" if kind == "ip" else "autonomous system (ASN)"
+                alerts.append(
+                    Alert(
+                        detection="first-seen-source",
+                        message=f"{profile.identity}: first token from {what} {value:.60} (not in the baseline)",
+                        published=published,
+                        key=f"{client_id}/{kind}/{value}",
+                        client_id=client_id,
+                        identity=profile.identity,
+                        agent=profile.agent,
+                        uuid=uuid,
+                        line=line,
+                        details={kind: value[:60]},
+                    )
+                )
+        for client_id, kind, value in sources:
+            baseline.add(client_id, self._clients[client_id].profile.identity, kind, value)
+        return alerts
 
     def _judge_scopes(self, record: EventRecord, client: _Client, requested: Any, alerts: _Alerts) -> None:
         profile = client.profile
@@ -624,6 +812,13 @@ def _conflict(uuid: str, first: _Copy, copies: list[_Copy]) -> Problem:
     )
 
 
+def _target_names(raw: dict[str, Any]) -> list[Any]:
+    target = raw.get("target")
+    return [
+        t.get("displayName") or t.get("id") for t in (target if isinstance(target, list) else ()) if isinstance(t, dict)
+    ]
+
+
 def _actor_id(actor: Any) -> str | None:
     """``actor.id`` when it is a string; a malformed id must not reach a set lookup (a list is unhashable)."""
     actor_id = actor.get("id") if isinstance(actor, dict) else None
@@ -640,6 +835,7 @@ def detect_events(
     *,
     workers: int | None = None,
     split_min_bytes: int = SPLIT_MIN_BYTES,
+    baseline: Baseline | None = None,
 ) -> Report:
     """Read ``source`` (bytes, or a binary file streamed as it is read; any supported shape) and run every detection:
     the CLI's and the benchmark's entry point.
@@ -649,7 +845,7 @@ def detect_events(
     tallies merged in file order: the report is the one a single reader gives (tests/detect/test_equivalence.py).
     """
     with cyclic_gc_paused():  # see agentid.gcpause: the uuids seen and the grants counted stay alive to the end
-        detector = Detector(detections)
+        detector = Detector(detections, baseline)
         count = available_workers() if workers is None else workers
         split = split_lines(source, count, split_min_bytes) if count > 1 else None
         if split is not None:
@@ -695,18 +891,19 @@ def _encode_tally(tally: Tally) -> tuple[Any, ...]:
         tally.variants,
         tally.unique,
         tally.duplicates,
+        tally.sources,
     )
 
 
 def _decode_tally(encoded: tuple[Any, ...]) -> Tally:
-    groups, raised, problems, counted, seen, variants, unique, duplicates = encoded
+    groups, raised, problems, counted, seen, variants, unique, duplicates, sources = encoded
     alerts = _Alerts(raised is not None)
     alerts.raised = raised
     for key, first, first_at, count, last, sample in groups:
         group = _Group(Alert(*first), first_at[1])
         group.count, group.last, group.sample = count, last, sample
         alerts.groups[key] = group
-    return Tally(alerts, [Problem(*p) for p in problems], counted, seen, variants, unique, duplicates)
+    return Tally(alerts, [Problem(*p) for p in problems], counted, seen, variants, unique, duplicates, sources)
 
 
 def detect_bytes(data: bytes, detections: DetectionSet) -> Report:

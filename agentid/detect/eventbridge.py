@@ -4,13 +4,21 @@ Okta's log stream puts each System Log event on the partner event bus as ``detai
 ``aws.partner/okta.com/<org>/<event source name>``, with the LogEvent in ``detail``. Each detection becomes one
 pattern over that envelope.
 
+**What a pattern cannot do.** EventBridge matches whole values (or a prefix, suffix, wildcard): it cannot split a
+string. Okta writes ``debugData.requestedScopes`` as one string, ``"a, b, c"``, so "a scope outside the agent's
+set" is not expressible, whatever the separator; that detection (``scope-outside-profile``) is Sigma's (a regex
+that accepts commas and spaces) and the offline detector's, and EventBridge still hears the refusal Okta logs for a
+scope the policy does not grant (``token-refused``). Per-agent values (scopes, network zones, client ids) would
+also make one rule per agent, against the constant rule count below. Nor can the tested operators reach into the
+``target`` array of an admin event, so the admin-change rules cannot tell an agent's app or policy from another.
+
 **Agents are recognised by their app label, never by client id.** Every agent app is labelled
 ``agentid:<identity>`` (``agentid:expired:<identity>`` once expired, :mod:`agentid.detect.labels`), and Okta names
 the client of a token request in ``actor.displayName`` (its label) and ``actor.id`` (its client id). So the
 per-agent detections test ``actor.displayName`` with one ``prefix``, and the shadow-agent rule is "a
 client-credentials grant whose ``actor.displayName`` is ``anything-but`` that prefix and whose ``actor.id`` is
 ``anything-but`` the allowed non-agent clients". The patterns depend on the stack's configuration only (event source,
-deployer and allowed ids), not on the registry: a constant 6 rules, whose patterns never change when an agent is
+deployer and allowed ids), not on the registry: a constant 12 rules, whose patterns never change when an agent is
 added or removed, and which need no client id Output from the deploy. The offline detector and the Sigma rules still
 judge by client id (a SIEM has no pattern limit); docs/detections.md says what each catches that the other does not.
 
@@ -34,14 +42,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentid.detect.definitions import (
+    API_GRANT_EVENT_TYPES,
+    API_TOKEN_EVENT_TYPES,
     CLIENT_CREDENTIALS,
     DETAIL_TYPE,
     GRANT_EVENT_TYPES,
     INVALID_CREDENTIALS_EVENT_TYPES,
     LOG_STREAM_PREFIX,
     PARTNER_SOURCE_PREFIX,
+    PRIVATE_KEY_JWT,
     REFUSED_EVENT_TYPES,
+    SECRET_READ_EVENT_TYPES,
     TAMPER_PREFIXES,
+    TRUSTED_SERVER_PREFIX,
+    ZONE_PREFIX,
     DetectionSet,
 )
 from agentid.detect.labels import AGENT_LABEL_PREFIX, EXPIRED_LABEL_PREFIX
@@ -97,7 +111,7 @@ def _values(values: Iterable[str]) -> list[str]:
 
 
 def build_patterns(inputs: PatternInputs) -> dict[str, dict[str, Any]]:
-    """detection id -> EventBridge pattern, for every single-event detection (always the same six)."""
+    """detection id -> EventBridge pattern, for every single-event detection (always the same twelve)."""
     agent = [{"prefix": AGENT_LABEL_PREFIX}]
     patterns: dict[str, dict[str, Any]] = {
         "token-refused": _envelope(
@@ -134,12 +148,36 @@ def build_patterns(inputs: PatternInputs) -> dict[str, dict[str, Any]]:
             "actor": {"displayName": [{"prefix": EXPIRED_LABEL_PREFIX}]},
         },
     )
-    tamper: dict[str, Any] = {"eventType": [{"prefix": prefix} for prefix in TAMPER_PREFIXES]}
+    not_deployer: dict[str, Any] = {}
     if inputs.deployer_ids:
-        tamper["actor"] = {"id": [{"anything-but": _values(inputs.deployer_ids)}]}
-    patterns["identity-tampering"] = _envelope(inputs, tamper)
+        not_deployer["actor"] = {"id": [{"anything-but": _values(inputs.deployer_ids)}]}
+    # The target of an admin change is an array of objects (``target[].id``/``displayName``), which the operators
+    # tested here cannot express: these rules fire on every such change by anyone but the deployer, agent or not
+    # (the offline detector and Sigma, which see the target, alert only on the agents').
+    patterns["identity-tampering"] = _envelope(
+        inputs, {"eventType": [{"prefix": prefix} for prefix in TAMPER_PREFIXES], **not_deployer}
+    )
     # Any actor: Okta itself deactivates a failing stream, and that is exactly the change to hear about.
     patterns["log-stream-change"] = _envelope(inputs, {"eventType": [{"prefix": LOG_STREAM_PREFIX}]})
+    # Any actor: agent apps have no secret to read, and the deployer never needs an SSWS token.
+    patterns["client-secret-read"] = _envelope(inputs, {"eventType": list(SECRET_READ_EVENT_TYPES)})
+    patterns["api-token-created"] = _envelope(inputs, {"eventType": list(API_TOKEN_EVENT_TYPES)})
+    patterns["agent-api-grant"] = _envelope(inputs, {"eventType": list(API_GRANT_EVENT_TYPES), **not_deployer})
+    patterns["trusted-server-change"] = _envelope(
+        inputs, {"eventType": [{"prefix": TRUSTED_SERVER_PREFIX}], **not_deployer}
+    )
+    patterns["network-zone-change"] = _envelope(inputs, {"eventType": [{"prefix": ZONE_PREFIX}], **not_deployer})
+    # A grant to an agent (by label) whose client authenticated otherwise than with a signed JWT. ``anything-but``
+    # never matches a missing field, so an event without clientAuthType raises nothing, as offline.
+    patterns["weak-client-auth"] = _envelope(
+        inputs,
+        {
+            "eventType": list(GRANT_EVENT_TYPES),
+            "outcome": {"result": ["SUCCESS"]},
+            "actor": {"displayName": agent},
+            "debugContext": {"debugData": {"clientAuthType": [{"anything-but": [PRIVATE_KEY_JWT]}]}},
+        },
+    )
     return patterns
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any, NoReturn
@@ -31,7 +32,8 @@ from agentid.detect.definitions import DetectionSet, IdentityProfile
 #: The ``format`` member every profile carries, so another JSON file is recognised as not a profile at once.
 PROFILE_FORMAT = "agentid-detection-profile"
 #: Bumped whenever a member is added, removed or changes meaning: a reader refuses any other version.
-PROFILE_VERSION = 1
+#: Version 2 added ``auth_servers`` and each identity's ``networks`` (its zones' gateway CIDRs).
+PROFILE_VERSION = 2
 
 TOP_LEVEL_KEYS = frozenset(
     {
@@ -43,11 +45,22 @@ TOP_LEVEL_KEYS = frozenset(
         "registry_digest",
         "deployer_ids",
         "allowed_client_ids",
+        "auth_servers",
         "identities",
     }
 )
 IDENTITY_KEYS = frozenset(
-    {"identity", "agent", "client_id", "scopes", "max_tokens_per_hour", "active_hours_utc", "expires", "file"}
+    {
+        "identity",
+        "agent",
+        "client_id",
+        "scopes",
+        "max_tokens_per_hour",
+        "active_hours_utc",
+        "expires",
+        "file",
+        "networks",
+    }
 )
 #: The registry schema's pattern for ``profile.active_hours_utc`` (an end of 24:00 is allowed).
 _ACTIVE_HOURS = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$")
@@ -84,6 +97,7 @@ def profile_document(detections: DetectionSet, *, agentid_version: str, digest: 
         "registry_digest": digest,
         "deployer_ids": list(detections.deployer_ids),
         "allowed_client_ids": list(detections.allowed_client_ids),
+        "auth_servers": list(detections.auth_servers),
         "identities": [
             {
                 "identity": p.identity,
@@ -94,6 +108,7 @@ def profile_document(detections: DetectionSet, *, agentid_version: str, digest: 
                 "active_hours_utc": p.active_hours_utc,
                 "expires": p.expires.isoformat() if p.expires else None,
                 "file": p.file,
+                "networks": list(p.networks),
             }
             for p in detections.identities
         ],
@@ -175,6 +190,7 @@ def profile_from_document(document: Any, path: object = "<profile>") -> Detectio
         stack=stack,
         deployer_ids=_okta_ids(path, "deployer_ids", document["deployer_ids"], PRINCIPAL_PREFIXES),
         allowed_client_ids=_okta_ids(path, "allowed_client_ids", document["allowed_client_ids"], CLIENT_PREFIXES),
+        auth_servers=_strings(path, "auth_servers", document["auth_servers"]),
     )
 
 
@@ -221,6 +237,12 @@ def _identity(path: object, index: int, raw: Any) -> IdentityProfile:
     if problem is not None:
         _fail(path, f"{where}.client_id: {problem}")
     expires = raw["expires"]
+    networks = _strings(path, f"{where}.networks", raw["networks"])
+    for cidr in networks:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            _fail(path, f"not a detection profile: {where}.networks holds {cidr!r}, not a CIDR")
     return IdentityProfile(
         identity=raw["identity"],
         agent=raw["agent"],
@@ -230,6 +252,7 @@ def _identity(path: object, index: int, raw: Any) -> IdentityProfile:
         active_hours_utc=hours,
         expires=None if expires is None else _date(path, f"{where}.expires", expires),
         file=raw["file"],
+        networks=networks,
     )
 
 

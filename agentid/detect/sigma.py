@@ -12,8 +12,13 @@ written per identity, because every identity has its own profile:
   ``published`` is an ISO 8601 UTC string (``2026-12-01T14:03:22.123Z``), so the window is a regular expression over
   it (``published|re``) listing the hours and minutes *outside* the window. Tests check the expression against the
   profile for every minute of the day.
-* **scopes outside the set**: ``requestedScopes`` is a space-separated string, so a negative look-ahead regex finds a
-  scope that is not one of the declared ones (PCRE in Splunk, and Python ``re`` for pySigma's validation).
+* **scopes outside the set**: ``requestedScopes`` is one string, which Okta writes ``"a, b, c"`` (public samples:
+  tests/fixtures/detect/public/README.md); a negative look-ahead regex, splitting on commas and whitespace alike,
+  finds a scope that is not one of the declared ones (PCRE in Splunk, and Python ``re`` for pySigma's validation).
+* **network zones**: a grant whose ``client.ipAddress`` is in none of the identity's zone gateways (``|cidr``).
+* **admin changes** name their target in ``target[]``; Sigma's ``target.id`` / ``target.displayName`` match any
+  element, so tampering, secret reads and API grants are limited to the agents' apps (client id or ``agentid:``
+  label), policies and rules (named after the identity), custom scopes and authorization server.
 
 Rule ids are UUIDv5 of (detection, identity): stable across runs, so a SIEM updates a rule instead of duplicating it.
 
@@ -34,16 +39,23 @@ from collections.abc import Iterable
 import yaml
 
 from agentid.detect.definitions import (
+    API_GRANT_EVENT_TYPES,
+    API_TOKEN_EVENT_TYPES,
     CLIENT_CREDENTIALS,
     DETECTIONS,
     GRANT_EVENT_TYPES,
     INVALID_CREDENTIALS_EVENT_TYPES,
     LOG_STREAM_PREFIX,
+    PRIVATE_KEY_JWT,
     REFUSED_EVENT_TYPES,
+    SECRET_READ_EVENT_TYPES,
     TAMPER_PREFIXES,
+    TRUSTED_SERVER_PREFIX,
+    ZONE_PREFIX,
     DetectionSet,
     IdentityProfile,
 )
+from agentid.detect.labels import AGENT_LABEL_PREFIX
 
 _NAMESPACE = uuid.UUID("6f1d3c2e-8a4b-5c9d-9e0f-a1b2c3d4e5f6")
 LOGSOURCE = {"product": "okta", "service": "okta"}
@@ -94,9 +106,11 @@ def minutes_regex(minutes: Iterable[int]) -> str | None:
 
 
 def outside_scopes_regex(scopes: Iterable[str]) -> str:
-    """A regex matching a space-separated scope list that contains at least one scope not in ``scopes``."""
+    """A regex matching a scope list (``"a, b, c"`` as Okta writes it, or ``"a b c"``) that contains at least one scope
+    not in ``scopes``: a scope starts at the beginning or after a comma or whitespace, and is allowed only if one of
+    the declared names ends at the next comma, whitespace or end."""
     allowed = "|".join(re.escape(s) for s in sorted(scopes))
-    return rf"(?:^| )(?!(?:{allowed})(?: |$))[^ ]+"
+    return rf"(?:^|[\s,])(?!(?:{allowed})(?:[\s,]|$))[^\s,]+"
 
 
 def _rule(
@@ -171,6 +185,20 @@ def identity_rules(profile: IdentityProfile) -> dict[str, list[dict[str, object]
                 },
             )
         ]
+    if profile.networks:
+        rules["token-outside-network-zone"] = [
+            _rule(
+                "token-outside-network-zone",
+                profile.identity,
+                f"{profile.identity} obtained a token from outside {', '.join(profile.networks)}",
+                f"{DETECTIONS['token-outside-network-zone'].description} Identity: {who}.",
+                {
+                    "selection": _grants_of(profile),
+                    "inside_zones": {"client.ipAddress|cidr": list(profile.networks)},
+                    "condition": "selection and not inside_zones",
+                },
+            )
+        ]
     rules["scope-outside-profile"] = [
         _rule(
             "scope-outside-profile",
@@ -238,13 +266,60 @@ def registry_rules(detections: DetectionSet) -> dict[str, list[dict[str, object]
                 "condition": "selection",
             },
         )
-    tamper: dict[str, object] = {"selection": {"eventType|startswith": list(TAMPER_PREFIXES)}, "condition": "selection"}
-    if detections.deployer_ids:
-        tamper["deployer"] = {"actor.id": _literals(detections.deployer_ids)}
-        tamper["condition"] = "selection and not deployer"
-    single("identity-tampering", tamper)
+    agent_target = _agent_target(detections)
+
+    def admin(detection: str, selection: dict[str, object], *, on_agents: bool, by_anyone: bool) -> None:
+        block: dict[str, object] = {"selection": selection}
+        condition = "selection"
+        if on_agents:
+            block["agent_target"] = agent_target
+            condition += " and agent_target"
+        if detections.deployer_ids and not by_anyone:
+            block["deployer"] = {"actor.id": _literals(detections.deployer_ids)}
+            condition += " and not deployer"
+        block["condition"] = condition
+        single(detection, block)
+
+    admin("identity-tampering", {"eventType|startswith": list(TAMPER_PREFIXES)}, on_agents=True, by_anyone=False)
     single("log-stream-change", {"selection": {"eventType|startswith": LOG_STREAM_PREFIX}, "condition": "selection"})
+    admin("client-secret-read", {"eventType": list(SECRET_READ_EVENT_TYPES)}, on_agents=True, by_anyone=True)
+    admin("agent-api-grant", {"eventType": list(API_GRANT_EVENT_TYPES)}, on_agents=True, by_anyone=False)
+    admin("api-token-created", {"eventType": list(API_TOKEN_EVENT_TYPES)}, on_agents=False, by_anyone=True)
+    admin("trusted-server-change", {"eventType|startswith": TRUSTED_SERVER_PREFIX}, on_agents=False, by_anyone=False)
+    admin("network-zone-change", {"eventType|startswith": ZONE_PREFIX}, on_agents=False, by_anyone=False)
+    if ids:
+        single(
+            "weak-client-auth",
+            {
+                "selection": {"eventType": list(GRANT_EVENT_TYPES), "outcome.result": "SUCCESS", "actor.id": ids},
+                # Only events that say how the client authenticated (as offline and in EventBridge).
+                "auth_recorded": {"debugContext.debugData.clientAuthType|exists": True},
+                "signed_jwt": {"debugContext.debugData.clientAuthType": PRIVATE_KEY_JWT},
+                "condition": "selection and auth_recorded and not signed_jwt",
+            },
+        )
     return rules
+
+
+def _agent_target(detections: DetectionSet) -> list[dict[str, object]]:
+    """Sigma's "one of the event's targets is an agent's": its app (client id or label), its policy (the identity's
+    name) or rule (``<identity> client credentials``), a custom scope of theirs, or the agents' server."""
+    names = sorted(
+        {
+            *(p.identity for p in detections.identities),
+            *(f"{p.identity} client credentials" for p in detections.identities),
+            *(s for p in detections.identities for s in p.scopes if not s.startswith("okta.")),
+            *detections.auth_servers,
+        }
+    )
+    ids = sorted({*detections.client_ids, *detections.auth_servers})
+    alternatives: list[dict[str, object]] = [{"target.displayName|startswith": AGENT_LABEL_PREFIX}]
+    if ids:
+        alternatives.append({"target.id": _literals(ids)})
+    if names:  # names and ids are literal values: a `*` in one must not become a wildcard matching everyone
+        alternatives.append({"target.displayName": _literals(names)})
+        alternatives.append({"target.alternateId": _literals(names)})
+    return alternatives
 
 
 def generate(detections: DetectionSet) -> dict[str, str]:

@@ -18,6 +18,7 @@ whole day is shuffled (Okta's stream is at-least-once and unordered).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import random
 import uuid as uuid_mod
 from dataclasses import dataclass
@@ -72,8 +73,10 @@ class _Builder:
             },
         }
 
-    def _base(self, event_type: str, published: str, actor: dict[str, Any], message: str) -> dict[str, Any]:
-        ip = f"10.{self.rng.randrange(256)}.{self.rng.randrange(256)}.{self.rng.randrange(1, 255)}"
+    def _base(
+        self, event_type: str, published: str, actor: dict[str, Any], message: str, ip: str | None = None
+    ) -> dict[str, Any]:
+        ip = ip or f"10.{self.rng.randrange(256)}.{self.rng.randrange(256)}.{self.rng.randrange(1, 255)}"
         request_id = f"{self.rng.getrandbits(64):016x}"
         return {
             "actor": actor,
@@ -128,8 +131,13 @@ class _Builder:
         *,
         refused_reason: str | None = None,
         org_server: bool = False,
+        ip: str | None = None,
+        client_auth: str = "private_key_jwt",
     ) -> dict[str, Any]:
-        """A client-credentials token grant (or its refusal) at the custom server, or the org server for okta.*."""
+        """A client-credentials token grant (or its refusal) at the custom server, or the org server for okta.*.
+
+        Scope lists are written as Okta writes them, ``"a, b, c"`` (see tests/fixtures/detect/public/), and the
+        client's authentication in ``debugData.clientAuthType``, where public samples carry it."""
         prefix = "app.oauth2.token.grant" if org_server else "app.oauth2.as.token.grant"
         refused = refused_reason is not None
         event = self._base(
@@ -137,6 +145,7 @@ class _Builder:
             self.at(minute),
             self.client_actor(client_id, name),
             "OAuth2 access token request failed" if refused else "OAuth2 access token is granted",
+            ip,
         )
         path = "/oauth2/v1/token" if org_server else f"/oauth2/{AUTH_SERVER_ID}/v1/token"
         event["debugContext"]["debugData"].update(
@@ -144,8 +153,8 @@ class _Builder:
                 "requestUri": path,
                 "url": f"{path}?",
                 "grantType": "client_credentials",
-                "requestedScopes": " ".join(scopes),
-                "clientAuthType": "private_key_jwt",
+                "requestedScopes": ", ".join(scopes),
+                "clientAuthType": client_auth,
             }
         )
         if refused:
@@ -153,7 +162,7 @@ class _Builder:
             event["severity"] = "WARN"
             event["legacyEventType"] = f"{prefix}_failure"
         else:
-            event["debugContext"]["debugData"].update({"grantedScopes": " ".join(scopes), "expiresIn": "900"})
+            event["debugContext"]["debugData"].update({"grantedScopes": ", ".join(scopes), "expiresIn": "900"})
             event["legacyEventType"] = f"{prefix}.access_token_success"
             event["target"] = [
                 {
@@ -217,6 +226,14 @@ def _app_target(profile: IdentityProfile) -> dict[str, Any]:
     }
 
 
+def _ip_in(profile: IdentityProfile, rng: random.Random) -> str | None:
+    """An address inside the identity's first zone gateway, or None (any address) when it declares none."""
+    if not profile.networks:
+        return None
+    network = ipaddress.ip_network(profile.networks[0], strict=False)
+    return str(network[rng.randrange(network.num_addresses)])
+
+
 def _custom(profile: IdentityProfile) -> list[str]:
     """The identity's custom authorization-server scopes, sorted: its declared scopes but the Okta management ones
     (which only the org server mints, and a management identity holds nothing else)."""
@@ -250,7 +267,11 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
                 minute = b.rng.choice(minutes)
                 # A management identity (Okta scopes only) asks the org server every time.
                 if org_scopes and (not custom or b.rng.random() < 0.3):
-                    events.append(b.token_event(profile.client_id, label, minute, org_scopes, org_server=True))
+                    events.append(
+                        b.token_event(
+                            profile.client_id, label, minute, org_scopes, org_server=True, ip=_ip_in(profile, b.rng)
+                        )
+                    )
                 else:
                     events.append(
                         b.token_event(
@@ -258,6 +279,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
                             label,
                             minute,
                             sorted(b.rng.sample(custom, b.rng.randint(1, len(custom)))),
+                            ip=_ip_in(profile, b.rng),
                         )
                     )
     deployer = b.client_actor(DEPLOYER_ID, "agentid-deployer")
@@ -304,7 +326,9 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     burst_hour = next(h for h in range(24) if all(busy.is_active_minute(h * 60 + m) for m in range(60)))
     for _ in range(busy.max_tokens_per_hour + 8):
         minute = burst_hour * 60 + b.rng.randrange(60)
-        events.append(b.token_event(busy.client_id, app_label(busy.identity), minute, _custom(busy)))
+        events.append(
+            b.token_event(busy.client_id, app_label(busy.identity), minute, _custom(busy), ip=_ip_in(busy, b.rng))
+        )
     planted.add(("token-rate-exceeded", f"{day.isoformat()}T{burst_hour:02d}:00:00Z"))
 
     night = next(p for p in live if p.inactive_minutes() and p.identity != busy.identity)
@@ -317,6 +341,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
             off_minute,
             sorted(night.scopes)[:1],
             org_server=not _custom(night),
+            ip=_ip_in(night, b.rng),
         ),
     )
 
@@ -334,6 +359,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
             minute,
             [*sorted(refused.scopes)[:1], "payroll.read"],
             refused_reason="no_matching_scope",
+            ip=_ip_in(refused, b.rng),
         ),
     )
     after_ten = [p for p in live if any(p.active_table[10 * 60 :])]
@@ -342,7 +368,11 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     plant(
         ("scope-outside-profile",),
         b.token_event(
-            drifted.client_id, app_label(drifted.identity), minute, [*sorted(drifted.scopes), "calendar.delete"]
+            drifted.client_id,
+            app_label(drifted.identity),
+            minute,
+            [*sorted(drifted.scopes), "calendar.delete"],
+            ip=_ip_in(drifted, b.rng),
         ),
     )
     creds = by_name.get("hr-onboarding-assistant") or live[-1]
@@ -360,6 +390,7 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
                 16 * 60 + 4,
                 sorted(expired[0].scopes)[:1],
                 org_server=not _custom(expired[0]),
+                ip=_ip_in(expired[0], b.rng),
             ),
         )
     admin = b.user_actor(ADMIN_USER_ID, "j.doe.admin@example.com")
@@ -396,6 +427,96 @@ def synthetic_day(detections: DetectionSet, *, day: dt.date, seed: int = 2026120
     )
     stream["outcome"] = {"result": "SUCCESS", "reason": "Log stream deactivated after repeated delivery failures"}
     plant(("log-stream-change",), stream)
+
+    # --- the blind spots of issue 14: secrets, grants, client authentication, tokens, trust, zones, networks ----
+    app = _app_target(live[0])
+    plant(
+        ("client-secret-read",),
+        b.admin_change("app.oauth2.client.read_client_secret", admin, 22 * 60 + 12, app),
+    )
+    plant(
+        ("agent-api-grant",),
+        b.admin_change(
+            "app.oauth2.admin.consent.grant",
+            admin,
+            22 * 60 + 14,
+            app,
+        ),
+    )
+    plant(
+        ("api-token-created",),
+        b.admin_change(
+            "system.api_token.create",
+            admin,
+            22 * 60 + 16,
+            {"id": "00T1rogue0token0x7q2", "type": "Token", "alternateId": "unknown", "displayName": "ci-backdoor"},
+        ),
+    )
+    plant(
+        ("trusted-server-change",),
+        b.admin_change(
+            "app.oauth2.trusted_server.add",
+            admin,
+            22 * 60 + 18,
+            {"id": AUTH_SERVER_ID, "type": "AuthorizationServer", "alternateId": AUTH_SERVER_NAME, "displayName": "x"},
+        ),
+    )
+    plant(
+        ("network-zone-change",),
+        b.admin_change(
+            "zone.update",
+            admin,
+            22 * 60 + 20,
+            {"id": "nzo1finance0batch0zone", "type": "NetworkZone", "alternateId": "unknown", "displayName": "batch"},
+        ),
+    )
+    # The deployer's own policy change is normal traffic (the near miss of the tampering detection).
+    events.append(
+        b.admin_change(
+            "policy.lifecycle.update",
+            deployer,
+            610,
+            {
+                "id": "00p1agents0policy0",
+                "type": "PolicyEntity",
+                "alternateId": "unknown",
+                "displayName": live[0].identity,
+            },
+        )
+    )
+    # One more grant in an hour that held at most half the budget: no rate alert, whatever the hour.
+    weak = next(
+        (
+            p
+            for p in live
+            if p.max_tokens_per_hour >= 4
+            and _custom(p)
+            and p.identity not in (busy.identity, night.identity)
+            and any(p.active_table[11 * 60 :])
+        ),
+        None,
+    )
+    if weak is not None:
+        minute = next(m for m in range(11 * 60, 1440) if weak.is_active_minute(m))
+        plant(
+            ("weak-client-auth",),
+            b.token_event(
+                weak.client_id,
+                app_label(weak.identity),
+                minute,
+                _custom(weak)[:1],
+                ip=_ip_in(weak, b.rng),
+                client_auth="client_secret_basic",
+            ),
+        )
+    zoned = next((p for p in live if p.networks and _custom(p)), None)
+    minute = next((m for m in range(1440) if zoned and zoned.is_active_minute(m) and m // 60 != burst_hour), None)
+    if zoned is not None and minute is not None:
+        # An active minute outside the burst hour: one more grant there stays within the hourly budget.
+        plant(
+            ("token-outside-network-zone",),
+            b.token_event(zoned.client_id, app_label(zoned.identity), minute, _custom(zoned)[:1], ip="198.51.100.23"),
+        )
 
     # --- delivery: at-least-once and unordered ---------------------------------------------------------------
     delivered = list(events) + [e for e in events if b.rng.random() < 0.05]

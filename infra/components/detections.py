@@ -11,7 +11,7 @@ that owns the stream (a single stack, or the core stack of a sharded environment
   ``agentid:detections.targetArn`` (its resource policy must let ``events.amazonaws.com`` publish to it).
 
 The rules recognise agents by their app label prefix (:mod:`agentid.detect.labels`), never by client id, so they
-take no input from the agents' apps: always six rules, whose patterns are plain strings known at preview and do not
+take no input from the agents' apps: always twelve rules, whose patterns are plain strings known at preview and do not
 change when an agent is added or removed (:func:`agentid.detect.eventbridge.build_patterns`, the same function the
 tests and ``agentid detections`` call). Only the configured deployer and allowed ids can make a pattern longer than
 ``agentid:detections.maxPatternChars``; that fails the program with the rule's name before AWS's PutRule would.

@@ -18,6 +18,10 @@ AFTER_EXPIRY = dt.date(2026, 12, 21)
 ORG = "acme"
 EVENT_SOURCE_NAME = "agentid-prod"
 EVENT_SOURCE = f"aws.partner/okta.com/{ORG}/{EVENT_SOURCE_NAME}"
+#: The gateways of finance-reconciler's network zone, as a stack's agentid:networkZones declares them; by name and by
+#: the id the registry named before zones had names (agentid.detect.stackconfig resolves both the same way).
+ZONE_GATEWAYS = {"finance-batch": ("203.0.113.0/24",), "nzo1finance0batch0zone": ("203.0.113.0/24",)}
+AUTH_SERVERS = ("agents",)
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -27,7 +31,13 @@ def load_event(name: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def detection_set(sample_registry) -> DetectionSet:
     """Every sample agent, judged the day after incident-responder expired, with the synthetic deployer."""
-    return build_detection_set(sample_registry, today=AFTER_EXPIRY, deployer_ids=[DEPLOYER_ID])
+    return build_detection_set(
+        sample_registry,
+        today=AFTER_EXPIRY,
+        deployer_ids=[DEPLOYER_ID],
+        zone_gateways=ZONE_GATEWAYS,
+        auth_servers=AUTH_SERVERS,
+    )
 
 
 #: fixture -> the single-event detections (EventBridge rules) it must trigger, judged with :func:`detection_set`.
@@ -45,12 +55,39 @@ EVENTBRIDGE_EXPECTED: dict[str, set[str]] = {
     "app-update-by-deployer": set(),
     "log-stream-deactivated": {"log-stream-change"},
     "user-sso": set(),
+    # Issue 14's blind spots: each firing fixture and its near miss (shaped after tests/fixtures/detect/public/).
+    "secret-read-agent-app": {"client-secret-read"},
+    "secret-read-other-app": {"client-secret-read"},
+    "policy-update-agent-policy": {"identity-tampering"},
+    "policy-update-other-policy": {"identity-tampering"},
+    "app-update-other-app-by-admin": {"identity-tampering"},
+    "api-scope-grant-agent-app": {"agent-api-grant"},
+    "api-scope-grant-other-app": {"agent-api-grant"},
+    "api-token-create": {"api-token-created"},
+    "api-token-revoke": set(),
+    "trusted-server-add-by-admin": {"trusted-server-change"},
+    "trusted-server-add-by-deployer": set(),
+    "zone-update-by-admin": {"network-zone-change"},
+    "zone-update-by-deployer": set(),
+    "grant-meeting-summarizer-client-secret": {"weak-client-auth"},
+    "grant-finance-reconciler-inside-zone": set(),
+    "grant-finance-reconciler-outside-zone": set(),
 }
 
 #: The offline detector also applies the aggregate/time detections to the same events.
 DETECTOR_EXTRA: dict[str, set[str]] = {
     "grant-refused-no-matching-scope": {"scope-outside-profile"},
     "grant-okta-user-auditor-org-server": {"scope-outside-profile"},
+    "grant-finance-reconciler-outside-zone": {"token-outside-network-zone"},
+}
+
+#: What EventBridge raises and the offline detector (and Sigma) do not: an admin change's target is an array of
+#: objects the EventBridge rules cannot look into, so they alert on every app, policy or grant, agent or not.
+EVENTBRIDGE_ONLY: dict[str, set[str]] = {
+    "secret-read-other-app": {"client-secret-read"},
+    "policy-update-other-policy": {"identity-tampering"},
+    "app-update-other-app-by-admin": {"identity-tampering"},
+    "api-scope-grant-other-app": {"agent-api-grant"},
 }
 
 

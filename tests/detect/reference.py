@@ -10,6 +10,7 @@ is the specification that tests/detect/test_equivalence.py holds :mod:`agentid.d
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import re
 from dataclasses import dataclass, replace
@@ -18,13 +19,18 @@ from typing import Any
 import orjson
 
 from agentid.detect.definitions import (
+    API_GRANT_EVENT_TYPES,
+    API_TOKEN_EVENT_TYPES,
     CLIENT_CREDENTIALS,
     DETAIL_TYPE,
     GRANT_EVENT_TYPES,
     INVALID_CREDENTIALS_EVENT_TYPES,
     LOG_STREAM_PREFIX,
     REFUSED_EVENT_TYPES,
+    SECRET_READ_EVENT_TYPES,
     TAMPER_PREFIXES,
+    TRUSTED_SERVER_PREFIX,
+    ZONE_PREFIX,
     DetectionSet,
     IdentityProfile,
 )
@@ -215,7 +221,7 @@ def _actor_name(actor: Any, actor_id: str | None) -> str:
 def _scopes(event: dict[str, Any]) -> list[str]:
     value = _dig(event, "debugContext", "debugData", "requestedScopes")
     if isinstance(value, str):
-        return value.split()
+        return re.split(r"[\s,]+", value.strip(" \t\n\r\f\v,")) if value.strip(" \t\n\r\f\v,") else []
     if isinstance(value, list):
         return [s for s in value if isinstance(s, str)]
     return []
@@ -255,6 +261,41 @@ def _is_active(profile: IdentityProfile, minute: int) -> bool:
     if lo < hi:
         return lo <= minute < hi
     return minute >= lo or minute < hi
+
+
+def _targets(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    target = raw.get("target")
+    return [t for t in (target if isinstance(target, list) else ()) if isinstance(t, dict)]
+
+
+def _names_an_agent(raw: dict[str, Any], detections: DetectionSet) -> bool:
+    """An agent's app (client id, ``agentid:`` label), its policy or rule (by name), a custom scope of the agents or
+    their authorization server, among the event's targets."""
+    names = set(detections.by_client_id) | set(detections.auth_servers)
+    for p in detections.identities:
+        names |= {p.identity, f"{p.identity} client credentials"} | {s for s in p.scopes if not s.startswith("okta.")}
+    for target in _targets(raw):
+        for key in ("id", "displayName", "alternateId"):
+            value = target.get(key)
+            if isinstance(value, str) and (value in names or value.startswith("agentid:")):
+                return True
+    return False
+
+
+def _admin_alert(detection: str, event: Event, actor: Any, actor_id: str | None) -> Alert:
+    event_type = event.raw["eventType"]
+    targets = [t.get("displayName") or t.get("id") for t in _targets(event.raw)]
+    return _alert(
+        detection,
+        event,
+        None,
+        None,
+        f"{event_type} by {_actor_name(actor, actor_id)}"
+        + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
+        event_type=event_type,
+        actor=actor_id,
+        targets=targets,
+    )
 
 
 def judge(events: list[Event], problems: list[Problem], detections: DetectionSet) -> Report:
@@ -337,6 +378,47 @@ def judge(events: list[Event], problems: list[Problem], detections: DetectionSet
             if hourly[bucket] == profile.max_tokens_per_hour + 1:
                 crossings[bucket] = (event, profile)
             alerts.extend(_scope_alerts(event, profile))
+            auth = _dig(raw, "debugContext", "debugData", "clientAuthType")
+            if auth is not None and auth != "private_key_jwt":
+                message = (
+                    f"{profile.identity}: token granted to a client that authenticated with {auth!s:.60}, not "
+                    "private_key_jwt"
+                )
+                alerts.append(
+                    _alert("weak-client-auth", event, profile, actor_id, message, client_auth_type=str(auth)[:60])
+                )
+            ip = _dig(raw, "client", "ipAddress")
+            if profile.networks and isinstance(ip, str) and ip:
+                try:
+                    inside = any(
+                        ipaddress.ip_address(ip) in ipaddress.ip_network(n, strict=False) for n in profile.networks
+                    )
+                except ValueError:
+                    inside = False
+                if not inside:
+                    message = (
+                        f"{profile.identity}: token requested from {ip:.60}, outside its zones' gateways "
+                        f"{', '.join(profile.networks)}"
+                    )
+                    alerts.append(
+                        _alert(
+                            "token-outside-network-zone",
+                            event,
+                            profile,
+                            actor_id,
+                            message,
+                            ip=ip[:60],
+                            networks=list(profile.networks),
+                        )
+                    )
+        elif event_type in SECRET_READ_EVENT_TYPES:
+            if _names_an_agent(raw, detections):
+                alerts.append(_admin_alert("client-secret-read", event, actor, actor_id))
+        elif event_type in API_GRANT_EVENT_TYPES:
+            if actor_id not in deployers and _names_an_agent(raw, detections):
+                alerts.append(_admin_alert("agent-api-grant", event, actor, actor_id))
+        elif event_type in API_TOKEN_EVENT_TYPES:
+            alerts.append(_admin_alert("api-token-created", event, actor, actor_id))
         elif event_type in REFUSED_EVENT_TYPES:
             if profile is not None and result == "FAILURE":
                 reason = outcome.get("reason") if isinstance(outcome, dict) else None
@@ -348,7 +430,7 @@ def judge(events: list[Event], problems: list[Problem], detections: DetectionSet
                 message = f"{profile.identity}: a token request failed client authentication"
                 alerts.append(_alert("invalid-client-credentials", event, profile, actor_id, message))
         elif event_type.startswith(TAMPER_PREFIXES):
-            if actor_id not in deployers:
+            if actor_id not in deployers and _names_an_agent(raw, detections):
                 target = raw.get("target")
                 targets = [
                     t.get("displayName") or t.get("id")
@@ -375,6 +457,10 @@ def judge(events: list[Event], problems: list[Problem], detections: DetectionSet
             alerts.append(
                 _alert("log-stream-change", event, None, None, message, event_type=event_type, actor=actor_id)
             )
+        elif event_type.startswith(TRUSTED_SERVER_PREFIX) and actor_id not in deployers:
+            alerts.append(_admin_alert("trusted-server-change", event, actor, actor_id))
+        elif event_type.startswith(ZONE_PREFIX) and actor_id not in deployers:
+            alerts.append(_admin_alert("network-zone-change", event, actor, actor_id))
     for bucket, (event, profile) in crossings.items():
         count = hourly[bucket]
         hour = event.published[:13] + ":00:00Z"

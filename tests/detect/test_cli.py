@@ -131,4 +131,4 @@ def test_detections_writes_valid_sigma_and_patterns_and_prunes_stale_files(run, 
     assert offline_client_id("incident-responder") not in json.dumps(written)
     inactive_sigma = (out_dir / "sigma" / "inactive-agent-token.yml").read_text()
     assert offline_client_id("incident-responder") in inactive_sigma
-    assert "6 EventBridge" in out and "not by client id" in out, out
+    assert "12 EventBridge" in out and "not by client id" in out, out

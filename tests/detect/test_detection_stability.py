@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from agentid.detect.definitions import EVENT_DETECTIONS
 from agentid.plan import Plan, build_plan
 from agentid.registry.model import Registry
 from tests.detect.test_pulumi_detections import EVENTBRIDGE_WITH_DETECTIONS, _small
@@ -26,7 +27,8 @@ def _detection_resources(plan: Plan) -> dict[str, tuple]:
     """name -> everything that would make the engine update or replace a resource of the Detections component
     (names, not URNs, so that two stacks compare)."""
     mine = {r.name: r for r in plan.resources if r.parent == "detections" or r.name == "detections"}
-    assert len(mine) == 1 + 1 + 1 + 6 + 6, f"component, provider, bus, 6 rules, 6 targets: {sorted(mine)}"
+    rules = len(EVENT_DETECTIONS)
+    assert len(mine) == 1 + 1 + 1 + 2 * rules, f"component, provider, bus, {rules} rules and targets: {sorted(mine)}"
     return {name: (r.type, r.parent, r.inputs, plan.options_of(r)) for name, r in mine.items()}
 
 

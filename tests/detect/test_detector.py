@@ -11,7 +11,7 @@ import pytest
 
 from agentid.detect.detector import Detector, detect_bytes
 from agentid.detect.events import normalise_published, read_events
-from tests.detect.conftest import DETECTOR_EXTRA, EVENT_SOURCE, EVENTBRIDGE_EXPECTED, load_event
+from tests.detect.conftest import DETECTOR_EXTRA, EVENT_SOURCE, EVENTBRIDGE_EXPECTED, EVENTBRIDGE_ONLY, load_event
 
 
 def jsonl(events: list[dict[str, Any]]) -> bytes:
@@ -24,9 +24,12 @@ def detections_of(report) -> list[str]:
 
 @pytest.mark.parametrize("fixture", sorted(EVENTBRIDGE_EXPECTED))
 def test_detector_agrees_with_the_eventbridge_rules_on_each_fixture(detection_set, fixture):
-    """Same definitions: the single-event detections fire exactly where the EventBridge rules do (moto test)."""
+    """Same definitions: the single-event detections fire where the EventBridge rules do (moto test), except on the
+    admin changes to something that is not an agent's, which only the detector can tell apart (the near misses)."""
     report = detect_bytes(jsonl([load_event(fixture)]), detection_set)
-    expected = EVENTBRIDGE_EXPECTED[fixture] | DETECTOR_EXTRA.get(fixture, set())
+    expected = (EVENTBRIDGE_EXPECTED[fixture] | DETECTOR_EXTRA.get(fixture, set())) - EVENTBRIDGE_ONLY.get(
+        fixture, set()
+    )
     assert set(detections_of(report)) == expected, fixture
     assert not report.problems
 
@@ -156,13 +159,17 @@ def test_an_event_without_uuid_is_still_judged(detection_set):
     [
         ("app.oauth2.credentials.lifecycle.create", ["identity-tampering"]),
         # an admin role assigned to (or removed from) an agent's app: the deployer's OauthRoleAssignment is expected
-        ("app.oauth2.client.privilege.grant", ["identity-tampering"]),
+        ("app.oauth2.client.privilege.grant", ["agent-api-grant"]),
+        ("app.oauth2.admin.consent.grant", ["agent-api-grant"]),
         ("app.oauth2.client.privilege.revoke", ["identity-tampering"]),
         ("policy.rule.update", ["identity-tampering"]),
+        ("policy.lifecycle.update", ["identity-tampering"]),
         ("oauth2.scope.updated", ["identity-tampering"]),
         ("oauth2.as.updated", ["identity-tampering"]),
         ("oauth2.claim.created", ["identity-tampering"]),
-        ("app.oauth2.client.read_client_secret", []),
+        ("app.oauth2.trusted_server.add", ["trusted-server-change"]),
+        ("zone.update", ["network-zone-change"]),
+        ("app.oauth2.client.read_secret", []),  # a look-alike of the real event type
     ],
 )
 def test_the_detector_watches_the_same_change_families_as_the_rules(detection_set, event_type, expected):

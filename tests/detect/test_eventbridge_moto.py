@@ -126,7 +126,7 @@ NEAR_MISSES = {
     "expired-agent-refused": ("grant-incident-responder-after-expiry", lambda e: e["outcome"].update(result="FAILURE")),
     "tamper-lookalike-event-type": (
         "app-update-by-admin",
-        lambda e: e.update(eventType="app.oauth2.client.read_client_secret"),
+        lambda e: e.update(eventType="app.oauth2.client.read_secret"),
     ),
     "log-stream-lookalike": ("log-stream-deactivated", lambda e: e.update(eventType="system.log_stream.read")),
 }
@@ -143,8 +143,12 @@ def test_near_misses_reach_no_rule(bus, case):
 TAMPER_EVENT_TYPES = {
     "app.oauth2.client.lifecycle.deactivate": "identity-tampering",
     "app.oauth2.credentials.lifecycle.create": "identity-tampering",
-    "app.oauth2.client.privilege.grant": "identity-tampering",
+    "app.oauth2.client.privilege.grant": "agent-api-grant",
+    "app.oauth2.admin.consent.grant": "agent-api-grant",
     "policy.rule.update": "identity-tampering",
+    "policy.lifecycle.deactivate": "identity-tampering",
+    "app.oauth2.trusted_server.delete": "trusted-server-change",
+    "zone.make_blacklist": "network-zone-change",
     "oauth2.scope.updated": "identity-tampering",
     "oauth2.as.deactivated": "identity-tampering",
     "oauth2.claim.updated": "identity-tampering",
@@ -272,3 +276,23 @@ def test_a_synthetic_day_fires_the_same_single_event_alerts_in_eventbridge_and_o
     assert fired == planted, f"missed {sorted(planted - fired)}, false alarms {sorted(fired - planted)}"
     offline = detect_bytes(b"\n".join(json.dumps(e).encode() for e in day.events), detection_set)
     assert {(d, key) for d, key in event_keys(offline) if d in single_event} == fired
+
+
+def test_no_rule_claims_to_judge_scopes(patterns):
+    """EventBridge cannot split Okta's "a, b, c" string: no pattern pretends to (docs/detections.md says where the
+    scope detection runs instead)."""
+    assert "Scopes" not in json.dumps(patterns)
+
+
+def test_weak_client_auth_needs_the_field_and_an_agent(bus):
+    secret = load_event("grant-meeting-summarizer-client-secret")
+    assert deliver(bus, secret) == {"weak-client-auth"}
+    assert deliver(bus, _mutated("grant-meeting-summarizer-client-secret", _drop_client_auth)) == set()
+    not_agent = _mutated(
+        "grant-meeting-summarizer-client-secret", lambda e: e["actor"].update(displayName="Expense portal")
+    )
+    assert "weak-client-auth" not in deliver(bus, not_agent)
+
+
+def _drop_client_auth(event: dict[str, Any]) -> None:
+    del event["debugContext"]["debugData"]["clientAuthType"]

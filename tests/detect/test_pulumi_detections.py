@@ -2,7 +2,7 @@
 
 Small registries on purpose (the mock engine costs a few ms per resource). The patterns must be exactly what
 :func:`build_patterns` makes of the stack's configuration, with no client id in them (agents are recognised by their
-app label), so the real deploy gets the same six rules whatever Okta mints.
+app label), so the real deploy gets the same twelve rules whatever Okta mints.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from agentid.detect.definitions import EVENT_DETECTIONS
 from agentid.detect.eventbridge import PatternInputs, build_patterns, unsafe_constructs
 from agentid.detect.labels import EXPIRED_LABEL_PREFIX, app_label
 from agentid.plan import build_plan
@@ -63,16 +64,8 @@ def test_rules_and_targets_for_every_single_event_detection(plan):
     targets = {r.name: r for r in plan.of_type("aws:cloudwatch/eventTarget:EventTarget")}
     detections = sorted(name.removeprefix("detections-") for name in rules)
     # incident-responder expired on 2026-12-20: its app is INACTIVE, so a grant to it gets its own rule.
-    assert detections == sorted(
-        [
-            "identity-tampering",
-            "inactive-agent-token",
-            "invalid-client-credentials",
-            "log-stream-change",
-            "shadow-agent-token",
-            "token-refused",
-        ]
-    )
+    assert detections == sorted(d.id for d in EVENT_DETECTIONS)
+    assert len(detections) == 12
     for detection in detections:
         rule, target = rules[f"detections-{detection}"], targets[f"detections-{detection}-target"]
         assert rule.parent == "detections" and target.parent == "detections", rule.urn

@@ -1,4 +1,4 @@
-"""Detections for registries of hundreds of agents: the EventBridge rules stay six, constant patterns within AWS's
+"""Detections for registries of hundreds of agents: the EventBridge rules stay twelve, constant patterns within AWS's
 size quota whatever the registry (agents are matched by app label); only the configured id lists can overflow it,
 which fails the plan naming the rule; the Sigma shadow rule (by client id) converts at scale; and the quota rule.
 
@@ -85,7 +85,7 @@ def _stack(limit: int, extra: str = "") -> str:
     return EVENTBRIDGE_WITH_DETECTIONS + f"    maxPatternChars: {limit}\n" + extra
 
 
-def test_mocked_program_declares_six_rules_for_twenty_agents_within_a_low_limit(sample_registry, tmp_path):
+def test_mocked_program_declares_one_rule_per_detection_for_twenty_agents_within_a_low_limit(sample_registry, tmp_path):
     """20 agents (6 resources each under the mock engine), patterns capped at 600 characters: one rule and one
     target per detection, shadow rule included (it no longer grows with the registry), and the quota rule agrees."""
     registry = synthetic_registry(sample_registry, 20, environment="test")

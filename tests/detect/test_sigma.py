@@ -143,9 +143,35 @@ def test_the_hand_oracle_reads_windows_as_the_schema_says():
 SCOPES = ["tickets.read", "tickets.write", "crm.accounts.read", "docs.public.read", "payroll.read", "tickets.reader"]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.sets(st.sampled_from(SCOPES), min_size=1), st.lists(st.sampled_from(SCOPES), max_size=5))
-def test_scope_regex_agrees_with_set_logic(allowed, requested):
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sets(st.sampled_from(SCOPES), min_size=1),
+    st.lists(st.sampled_from(SCOPES), max_size=5),
+    # Okta's ", " (public samples) first; a bare comma or a space as some exports write them.
+    st.sampled_from([", ", ",", " ", " , "]),
+)
+def test_scope_regex_agrees_with_set_logic(allowed, requested, separator):
     expression = re.compile(sigma.outside_scopes_regex(allowed))
-    text = " ".join(requested)
+    text = separator.join(requested)
     assert bool(expression.search(text)) is bool(set(requested) - allowed), (allowed, text)
+
+
+def test_tampering_secret_and_grant_rules_name_the_agents_targets(splunk, detection_set):
+    for name in ("identity-tampering.yml", "client-secret-read.yml", "agent-api-grant.yml"):
+        (query,) = splunk[name]
+        assert 'target.displayName="agentid:*"' in query, name
+        assert "meeting-summarizer client credentials" in query, name  # the policy rule infra names
+        assert '"agents"' in query, name  # the stack's authorization server
+    (secret,) = splunk["client-secret-read.yml"]
+    assert "NOT actor.id" not in secret, "a secret read is news whoever reads it"
+
+
+def test_weak_auth_and_network_rules(splunk, detection_set):
+    (weak,) = splunk["weak-client-auth.yml"]
+    assert "debugContext.debugData.clientAuthType=*" in weak
+    assert 'NOT debugContext.debugData.clientAuthType="private_key_jwt"' in weak
+    (zones,) = splunk["finance-reconciler/token-outside-network-zone.yml"]
+    assert 'NOT client.ipAddress="203.0.113.0/24"' in zones
+    assert "meeting-summarizer/token-outside-network-zone.yml" not in splunk, "no zones, no rule"
+    for name in ("api-token-created.yml", "trusted-server-change.yml", "network-zone-change.yml"):
+        assert name in splunk

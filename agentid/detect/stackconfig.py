@@ -1,0 +1,115 @@
+"""What the detections need from a stack's ``Pulumi.<stack>.yaml``: its network zones' gateways and its authorization
+server, read without the Pulumi engine (``agentid detect --stack`` and ``agentid detections --stack`` run offline).
+
+The stack file resolves the zone names agent files give (the lead's convention, docs/deploying.md)::
+
+    agentid:networkZones:
+      finance-batch:
+        id: nzo1x2y3z4a5b6c7d8e9      # this org's zone id
+        gateways: ["203.0.113.0/24"]   # optional: the zone's gateway CIDRs; detections use them
+
+Only ``gateways`` matter here: an identity whose zones declare none gets no network detection. A zone is found by
+its name or by its id, so a registry that still names zones by id keeps working. The authorization server's
+``name`` (or ``id``, when the stack reuses one) tells the tampering detection which server is the agents'.
+
+Each value is checked for what this reader uses (a mapping, strings, CIDRs); a bad one is a :class:`StackConfigError`
+naming the file and key. The full check of the stack file is the deploy's (``infra/config.py``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+NAMESPACE = "agentid"
+
+
+class StackConfigError(ValueError):
+    """The stack file cannot give the detections what they need; the message names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionStackConfig:
+    #: zone name (and zone id) -> its gateway CIDRs, normalised (``ipaddress.ip_network(..., strict=False)``)
+    zone_gateways: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the agents' authorization server: its name and/or id
+    auth_servers: tuple[str, ...] = ()
+
+
+def _config(data: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {}
+    config = data.get("config")
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise StackConfigError(f"{path}: `config` must be a mapping")
+    return config
+
+
+def _unwrap(value: Any) -> Any:
+    """Pulumi writes structured values either plainly or as ``{value: ...}``."""
+    if isinstance(value, dict) and set(value) == {"value"}:
+        return value["value"]
+    return value
+
+
+def parse_network_zones(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """``agentid:networkZones`` -> zone name and id -> gateway CIDRs."""
+    value = _unwrap(value)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise StackConfigError(f"{where}: {NAMESPACE}:networkZones must map zone names to {{id, gateways}}")
+    result: dict[str, tuple[str, ...]] = {}
+    for name, zone in value.items():
+        key = f"{where}: {NAMESPACE}:networkZones.{name}"
+        if not isinstance(zone, dict):
+            raise StackConfigError(f"{key} must be a mapping such as {{id: nzo..., gateways: [203.0.113.0/24]}}")
+        gateways = zone.get("gateways") or []
+        if not isinstance(gateways, list) or not all(isinstance(g, str) for g in gateways):
+            raise StackConfigError(f"{key}.gateways must be a list of CIDRs such as 203.0.113.0/24")
+        cidrs = []
+        for gateway in gateways:
+            try:
+                cidrs.append(str(ipaddress.ip_network(gateway.strip(), strict=False)))
+            except ValueError:
+                raise StackConfigError(f"{key}.gateways: {gateway!r} is not an IP address or CIDR") from None
+        normalised = tuple(sorted(set(cidrs)))
+        result[str(name)] = normalised
+        zone_id = zone.get("id")
+        if isinstance(zone_id, str) and zone_id:
+            result[zone_id] = normalised
+    return result
+
+
+def load_detection_config(path: Path) -> DetectionStackConfig:
+    """Read ``path`` (a ``Pulumi.<stack>.yaml``); a missing file gives an empty configuration."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return DetectionStackConfig()
+    except OSError as exc:
+        raise StackConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise StackConfigError(f"{path}: not valid YAML ({exc})") from None
+    config = _config(data, path)
+    zones = parse_network_zones(config.get(f"{NAMESPACE}:networkZones"), str(path))
+    server = _unwrap(config.get(f"{NAMESPACE}:authorizationServer"))
+    names: list[str] = []
+    if isinstance(server, dict):
+        names = [v for k in ("name", "id") if isinstance(v := server.get(k), str) and v]
+    return DetectionStackConfig(zone_gateways=zones, auth_servers=tuple(sorted(set(names))))
+
+
+def stack_file(root: Path, stack: str) -> Path:
+    return root / f"Pulumi.{stack}.yaml"
+
+
+__all__ = ["DetectionStackConfig", "StackConfigError", "load_detection_config", "parse_network_zones", "stack_file"]
