@@ -217,3 +217,17 @@ def run_in_repo(monkeypatch, capsys):
         return code, out, err
 
     return invoke
+
+
+def test_the_compiled_profile_carries_networks_and_the_authorization_server(detection_set):
+    from agentid.detect.profile import PROFILE_VERSION, ProfileError, profile_document, profile_from_document
+
+    document = profile_document(detection_set, agentid_version="test", digest="sha256:0")
+    assert document["version"] == PROFILE_VERSION == 2
+    assert document["auth_servers"] == ["agents"]
+    again = profile_from_document(json.loads(json.dumps(document)))
+    assert again.identities == detection_set.identities and again.auth_servers == detection_set.auth_servers
+    finance = next(i for i in document["identities"] if i["identity"] == "finance-reconciler")
+    finance["networks"] = ["203.0.113.0/99"]
+    with pytest.raises(ProfileError, match="not a CIDR"):
+        profile_from_document(document)

@@ -42,10 +42,11 @@ def test_table_groups_resources_by_agent(capsys):
     assert "okta:auth/serverPolicyRule:ServerPolicyRule" in out and "support-triage--knowledge-base-app" in out
     # 12 scopes + server + log stream, 8 custom-scope identities x (app, policy, rule), and the management identity
     # okta-user-auditor--directory-reader: app, 1 Okta API scope grant, 1 admin role assignment (READ_ONLY_ADMIN) = 41.
-    # Plus the Detections component (issue 6): provider, partner bus, 6 rules + 6 targets = 14 AWS, 15 declarations
-    # (always 6 rules: they match agents by app label, so inactive-agent-token exists before any agent expires).
-    assert "stack dev as of 2026-12-01: 41 Okta resources in 67 declarations" in out, out.splitlines()[-1]
-    assert "14 AWS resources for detections" in out, out.splitlines()[-1]
+    # Plus the Detections component (issues 6, 14): provider, partner bus, 12 rules + 12 targets = 26 AWS, 27
+    # declarations (always one rule per single-event detection: they match agents by app label, so
+    # inactive-agent-token exists before any agent expires).
+    assert "stack dev as of 2026-12-01: 41 Okta resources in 79 declarations" in out, out.splitlines()[-1]
+    assert "26 AWS resources for detections" in out, out.splitlines()[-1]
 
 
 def test_expired_agent_is_called_out(capsys):
