@@ -108,6 +108,15 @@ def test_a_profile_with_a_wildcard_is_refused(detection_set):
         profile_from_document(document)
 
 
+def _leaf_items(detection):
+    """Every detection item of a Sigma detection, nested alternatives (a list of maps) included."""
+    for item in detection.detection_items:
+        if hasattr(item, "detection_items"):
+            yield from _leaf_items(item)
+        else:
+            yield item
+
+
 def test_sigma_carries_every_id_literally(detection_set):
     """Whatever reaches a rule (a DetectionSet built directly, past every entry check) is matched literally by pySigma
     and by its Splunk output, as EventBridge matches it."""
@@ -120,14 +129,12 @@ def test_sigma_carries_every_id_literally(detection_set):
     names = ("identity-tampering.yml", "shadow-agent-token.yml", f"{identities[0].identity}/scope-outside-profile.yml")
     for name in names:
         (rule,) = [r for r in SigmaCollection.from_yaml(files[name]).rules if r.detection]
-        values = [
-            value
-            for detection in rule.detection.detections.values()
-            for item in detection.detection_items
-            if item.field == "actor.id"
-            for value in item.value
-        ]
+        items = [item for detection in rule.detection.detections.values() for item in _leaf_items(detection)]
+        values = [value for item in items if item.field == "actor.id" for value in item.value]
         assert values and not any(value.contains_special() for value in values), name
+        plain = [i for i in items if not any("Startswith" in m.__name__ for m in i.modifiers)]  # prefix: a wildcard
+        every = [v for item in plain for v in item.value if hasattr(v, "contains_special")]
+        assert not any(v.contains_special() for v in every), f"{name}: a value is a wildcard"
         assert {str(v).replace("\\", "") for v in values} & {"*", "0oa?", "0oa*?"}, name
     (query,) = SplunkBackend().convert(SigmaCollection.from_yaml(files["identity-tampering.yml"]))
     assert 'NOT actor.id="\\*"' in query, query

@@ -11,6 +11,7 @@ feeds the rate correlation is held to a direct definition (a successful grant by
 from __future__ import annotations
 
 import copy
+import ipaddress
 import re
 from typing import Any
 
@@ -24,7 +25,7 @@ from sigma.conditions import (
     ConditionOR,
 )
 from sigma.rule import SigmaRule
-from sigma.types import SigmaRegularExpression, SigmaString
+from sigma.types import SigmaCIDRExpression, SigmaExists, SigmaRegularExpression, SigmaString
 
 from agentid.detect import sigma
 from agentid.detect.detector import detect_bytes
@@ -33,12 +34,19 @@ from tests.detect.conftest import EVENTBRIDGE_EXPECTED, load_event
 
 
 def _field(event: dict[str, Any], path: str) -> Any:
-    value: Any = event
+    """The field's value; through a list of objects (Okta's ``target``), the list of their values, as SIEMs
+    flatten an array into a multi-value field."""
+    values: list[Any] = [event]
     for key in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
+        step: list[Any] = []
+        for value in values:
+            for item in value if isinstance(value, list) else (value,):
+                if isinstance(item, dict) and item.get(key) is not None:
+                    step.append(item[key])
+        values = step
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values
 
 
 def _pattern(regexp: Any) -> str:
@@ -47,6 +55,10 @@ def _pattern(regexp: Any) -> str:
 
 
 def _matches_value(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, SigmaExists):  # |exists: the field is there (any value), or is not
+        return (actual is not None) == expected.exists
+    if isinstance(actual, list):  # a multi-value field matches when one of its values does
+        return any(_matches_value(expected, one) for one in actual)
     if isinstance(actual, bool) or not isinstance(actual, str | int | float):
         return False
     text = str(actual)
@@ -54,6 +66,11 @@ def _matches_value(expected: Any, actual: Any) -> bool:
         return re.search(_pattern(expected.regexp), text) is not None
     if isinstance(expected, SigmaString):  # plain values: whole value, case-insensitive, * and ? wildcards
         return re.fullmatch(_pattern(expected.to_regex().regexp), text, re.IGNORECASE) is not None
+    if isinstance(expected, SigmaCIDRExpression):  # |cidr: the address inside the network
+        try:
+            return ipaddress.ip_address(text) in expected.network
+        except ValueError:
+            return False
     raise AssertionError(f"value type {type(expected).__name__} not supported by this evaluator: extend it")
 
 
