@@ -7,12 +7,14 @@ stack's offline plan succeeds, every agent's owners approve its file through COD
 that do not depend on particular agents run. tests/ci/test_adopted_registry.py runs this module on a changed registry
 (samples deleted, a new agent added) and on an empty one.
 
-Dates are judged as CI's policy gate judges them: as of today, or of ``AGENTID_TODAY`` (YYYY-MM-DD) when it is set.
+Dates are judged on a pinned day (tests.conftest.TODAY), or on ``AGENTID_TODAY`` (YYYY-MM-DD) when it is set: a
+test suite must not turn red because the calendar moved. Judging the registry as of the real today (an overdue
+access review, a lapsed waiver) is the policy gate's job: the pull-request and deploy workflows run `agentid check`
+without --today. To see what the gate will say on a given day, run with AGENTID_TODAY=YYYY-MM-DD.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -21,12 +23,12 @@ import pytest
 
 from agentid.cli.main import main
 from agentid.plan.stackfile import available_stacks
-from tests.conftest import REPO
+from tests.conftest import REPO, TODAY
 
 AGENTS = REPO / "agents"
 CATALOG = REPO / "policies" / "catalog.yaml"
 STACKS = available_stacks(REPO)
-DAY = os.environ.get("AGENTID_TODAY") or dt.datetime.now(dt.UTC).date().isoformat()
+DAY = os.environ.get("AGENTID_TODAY") or TODAY.isoformat()
 
 #: README commands whose outcome holds for any registry (their outputs go to a temporary directory); `{stack}`
 #: means every stack. Each must stay documented in README.md or the Makefile's demo.
