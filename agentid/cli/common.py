@@ -164,3 +164,14 @@ def summary_counts(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, i
     warnings = sum(1 for f in findings if f.severity == "warning" and not f.waived)
     waived = sum(1 for f in findings if f.waived)
     return {"errors": errors, "warnings": warnings, "waived": waived}
+
+
+#: ``--format text|json`` for the commands whose output is a report for people or a document for tools.
+text_or_json_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools.",
+)

@@ -23,6 +23,7 @@ from agentid.cli.common import (
     load_or_exit,
     refuse_unloaded,
     registry_options,
+    text_or_json_option,
     today_option,
 )
 from agentid.detect.clientids import (
@@ -246,14 +247,7 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
 @detection_options
 @registry_options
 @today_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools.",
-)
+@text_or_json_option
 @click.pass_context
 def detect(
     ctx: click.Context,

@@ -19,6 +19,7 @@ from agentid.cli.common import (
     load_or_exit,
     registry_options,
     report_unloaded,
+    text_or_json_option,
     today_option,
 )
 
@@ -27,14 +28,7 @@ from agentid.cli.common import (
 @click.argument("name")
 @registry_options
 @today_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools.",
-)
+@text_or_json_option
 @click.option(
     "--no-plan",
     is_flag=True,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options, summary_counts
+from agentid.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    summary_counts,
+    text_or_json_option,
+)
 from agentid.cli.console import colour_for, findings_text, progress, quiet_option
 from agentid.findings import has_blocking, sorted_findings
 from agentid.output import jsonout
@@ -12,14 +20,7 @@ from agentid.output import jsonout
 
 @click.command()
 @registry_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools.",
-)
+@text_or_json_option
 @quiet_option
 def validate(paths: RepoPaths, output_format: str) -> int:
     """Check every agent definition against the schema and the catalog.

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from agentid.cli.main import main
 from agentid.detect.definitions import DetectionSet, build_detection_set
 from agentid.detect.synthetic import DEPLOYER_ID
 from tests.conftest import FIXTURES
@@ -103,3 +104,16 @@ def event_keys(report) -> set[tuple[str, str]]:
         assert alert.count == len(alert.sample), f"{alert.detection} of {alert.identity}: {alert.count} events"
         keys |= {(alert.detection, key) for key in alert.sample}
     return keys
+
+
+@pytest.fixture()
+def run(repo, monkeypatch, capsys):
+    """``run(*args)`` -> (exit status, stdout, stderr) of the CLI, run in the sample repository."""
+    monkeypatch.chdir(repo)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return invoke

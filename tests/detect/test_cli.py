@@ -5,28 +5,14 @@ from __future__ import annotations
 import json
 
 import orjson
-import pytest
 from sigma.collection import SigmaCollection
 
-from agentid.cli.main import main
 from agentid.detect.clientids import offline_client_id
 from agentid.detect.eventbridge import PatternInputs, build_patterns
 from agentid.detect.synthetic import DEPLOYER_ID
 from tests.detect.conftest import load_event
 
 TODAY = ["--today", "2026-12-21"]
-
-
-@pytest.fixture()
-def run(repo, monkeypatch, capsys):
-    monkeypatch.chdir(repo)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def write_events(tmp_path, *names: str, extra: bytes = b"") -> str:

@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentid.cli.main import main
 from agentid.detect.detector import Detector, detect_bytes, judge_in_parts
 from agentid.detect.events import split_lines
 from agentid.detect.synthetic import DEPLOYER_ID, SHADOW_CLIENT_ID
@@ -27,18 +26,6 @@ from tests.detect.conftest import load_event
 
 HOSTILE = FIXTURES / "detect" / "hostile"
 TODAY = ["--today", "2026-12-21"]
-
-
-@pytest.fixture()
-def run(repo, monkeypatch, capsys):
-    monkeypatch.chdir(repo)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def uuids_judged(report) -> set[str]:

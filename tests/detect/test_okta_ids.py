@@ -16,7 +16,6 @@ import pytest
 from sigma.backends.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
 
-from agentid.cli.main import main
 from agentid.detect import sigma
 from agentid.detect.clientids import CLIENT_PREFIXES, PRINCIPAL_PREFIXES, okta_id_problem
 from agentid.detect.definitions import DetectionSet
@@ -41,18 +40,6 @@ HOSTILE_IDS = [
     "0oa1gjh63g214q0Hq0g٤",  # an Arabic-Indic digit: str.isalnum() would accept it
     "",
 ]
-
-
-@pytest.fixture()
-def run(repo, monkeypatch, capsys):
-    monkeypatch.chdir(repo)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return invoke
 
 
 def test_okta_examples_are_ids_and_hostile_values_are_not():
