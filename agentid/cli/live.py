@@ -1,0 +1,205 @@
+"""``agentid discover`` and ``agentid drift``: the live org, read-only, judged against the registry.
+
+Both read the org with the read-only service app (``--org-url``/``OKTA_ORG_URL``, ``OKTA_CLIENT_ID``, the key in
+``OKTA_PRIVATE_KEY_FILE`` or ``OKTA_PRIVATE_KEY``; docs/adopting.md). Every value read from the org (labels, scope,
+policy and rule names) is shown through :mod:`agentid.output.inert`: an org admin chooses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from agentid.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    RepoPaths,
+    load_or_exit,
+    registry_options,
+    today_option,
+    write_output,
+)
+from agentid.findings import Finding, has_blocking, sorted_findings
+from agentid.output.inert import log_text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: how far back `discover` looks for each identity's last token
+ACTIVITY_DAYS = 30
+
+
+def org_options(func: F) -> F:
+    @click.option(
+        "--org-url",
+        envvar="OKTA_ORG_URL",
+        metavar="URL",
+        help="The Okta org, https://<org>.okta.com (or OKTA_ORG_URL). The credential: OKTA_CLIENT_ID and the "
+        "read-only app's private key in OKTA_PRIVATE_KEY_FILE (or OKTA_PRIVATE_KEY); see docs/adopting.md.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, org_url: str | None, **kwargs: Any) -> Any:
+        return func(*args, org_url=org_url, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def connect(org_url: str | None, **client_options: Any):
+    """An :class:`~agentid.okta.client.OktaClient` for the org, or a usage error saying what is missing."""
+    from agentid.okta.client import OktaClient
+    from agentid.okta.connection import check_org_url, load_credentials
+    from agentid.okta.errors import ConnectionSettingsError
+
+    try:
+        return OktaClient(check_org_url(org_url), load_credentials(), **client_options)
+    except ConnectionSettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def okta_failure(exc: Exception) -> click.exceptions.Exit:
+    click.echo(f"agentid: {log_text(exc)}", err=True)
+    return click.exceptions.Exit(EXIT_USAGE)
+
+
+def _fmt(values: Any) -> str:
+    return ", ".join(log_text(v) for v in values) or "-"
+
+
+def render_text(org: Any, judged: list[Any], found: list[Finding], *, colour: bool, heading: str) -> str:
+    from agentid.output.text import render_finding
+
+    lines = [heading]
+    for item in judged:
+        app = item.app
+        lines.append(
+            f"{item.status:<9} {log_text(app.label)}  ({log_text(app.kind)}, client {log_text(app.client_id)}, "
+            f"{log_text(app.status)}, auth {log_text(app.auth_method or '-')}, last token "
+            f"{log_text(app.last_token or 'none seen')})"
+        )
+        lines.append(
+            f"          grant types {_fmt(app.grant_types)}; Okta API scopes {_fmt(app.okta_api_scopes)}; "
+            f"admin roles {_fmt(app.admin_roles)}"
+        )
+        for policy in app.policies:
+            for rule in policy.rules:
+                lifetime = rule.lifetime_minutes if rule.lifetime_minutes is not None else "?"
+                lines.append(
+                    f"          policy {log_text(policy.server_name)}/{log_text(policy.name)} rule "
+                    f"{log_text(rule.name)}: scopes {_fmt(rule.scopes)}, {lifetime} min, {log_text(rule.status)}"
+                )
+    for finding in sorted_findings(found):
+        lines.append(render_finding(finding, colour=colour))
+    counts: dict[str, int] = {}
+    for item in judged:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    errors = sum(1 for f in found if f.severity.value == "error")
+    lines.append(
+        f"{len(judged)} identities that can mint tokens ("
+        + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        + f"): {errors} finding(s)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _render(org: Any, judged: list[Any], found: list[Finding], output_format: str, heading: str, **extra: Any) -> str:
+    from agentid.okta.compare import RULES, to_json
+
+    if output_format == "json":
+        return to_json(org, judged, found, **extra)
+    if output_format == "sarif":
+        from agentid.output.sarif import render
+
+        return render(sorted_findings(found), list(RULES.values()))
+    return render_text(org, judged, found, colour=sys.stdout.isatty(), heading=heading)
+
+
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, sarif for code scanning.",
+)
+output_option = click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the report here instead of stdout."
+)
+
+
+@click.command()
+@org_options
+@click.option("--stack", default=None, help="Judge drift against the definitions this stack deploys (default: all).")
+@click.option(
+    "--since",
+    default=None,
+    metavar="TIME",
+    help=f"Look for each identity's last token since this ISO time (default: {ACTIVITY_DAYS} days before --today).",
+)
+@registry_options
+@today_option
+@format_option
+@output_option
+def discover(
+    org_url: str | None,
+    stack: str | None,
+    since: str | None,
+    paths: RepoPaths,
+    today: dt.date,
+    output_format: str,
+    output: Path | None,
+) -> int:
+    """List every non-human identity in the org that can mint tokens, and classify it.
+
+    Service apps (client credentials) and API service integrations, with grant types, client authentication (a
+    client secret in use is a finding), Okta API scopes, admin roles, the custom authorization-server policies and
+    rules that include each (scopes, token lifetime), status and last token. Each is managed (labelled
+    `agentid:<identity>` and in the registry), drifted (managed, but the org differs from its definition), shadow
+    (not in the registry), orphaned (labelled `agentid:` without a definition) or the reader agentid signs in with.
+
+    Exit status: 0 nothing found, 1 a shadow agent, drift, an orphan or a client secret, 2 usage error or the org
+    could not be read.
+
+    \b
+    Examples:
+      export OKTA_ORG_URL=https://example.okta.com OKTA_CLIENT_ID=0oa... OKTA_PRIVATE_KEY_FILE=~/.okta/reader.pem
+      agentid discover
+      agentid discover --stack prod --format sarif --output discover.sarif
+    """
+    from agentid.okta.compare import desired_from_registry, findings, judge
+    from agentid.okta.errors import OktaError
+    from agentid.okta.live import read_org
+
+    result = load_or_exit(paths)
+    client = connect(org_url)
+    since = since or f"{today - dt.timedelta(days=ACTIVITY_DAYS)}T00:00:00.000Z"
+    try:
+        org = read_org(client, activity_since=since, reader_client_id=client._credentials.client_id)
+    except OktaError as exc:
+        raise okta_failure(exc) from None
+    desired = desired_from_registry(result.registry, today, stack)
+    judged, _missing = judge(org, desired)
+    found = findings(judged, desired=desired)
+    heading = f"org {log_text(org.org_url)}: non-human identities (last tokens since {log_text(since)})"
+    write_output(_render(org, judged, found, output_format, heading, since=since), output)
+    return EXIT_FINDINGS if has_blocking(found) else EXIT_OK
+
+
+def our_server(root: Path, stack: str) -> tuple[str | None, str | None]:
+    """(id, name) of the stack's authorization server from ``agentid:authorizationServer`` in its stack file."""
+    from agentid.plan.stackfile import read_stack_file
+
+    value = read_stack_file(root, stack).config.get("agentid:authorizationServer") or "{}"
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    return data.get("id"), data.get("name")
