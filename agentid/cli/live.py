@@ -203,3 +203,77 @@ def our_server(root: Path, stack: str) -> tuple[str | None, str | None]:
     if not isinstance(data, dict):
         data = {}
     return data.get("id"), data.get("name")
+
+
+@click.command()
+@click.option("--stack", required=True, help="The stack whose org and offline plan are compared (Pulumi.<stack>.yaml).")
+@org_options
+@registry_options
+@today_option
+@format_option
+@output_option
+def drift(
+    stack: str,
+    org_url: str | None,
+    paths: RepoPaths,
+    today: dt.date,
+    output_format: str,
+    output: Path | None,
+) -> int:
+    """Compare the live org with the stack's offline plan: what changed in Okta that the registry did not.
+
+    Reports policies or rules on the stack's authorization server that no definition declares, clients added to an
+    agent's policy, scopes and token lifetimes changed, Okta API scopes or admin roles no definition declares, apps
+    labelled `agentid:` that no definition holds, apps deactivated or reactivated by hand, and declared identities
+    missing from the org (a warning). `pulumi refresh` cannot see most of these: Pulumi does not manage an extra rule.
+    Shadow apps (no `agentid:` label) are `agentid discover`'s business.
+
+    Exit status: 0 no drift, 1 drift, 2 usage error or the org could not be read.
+
+    \b
+    Examples:
+      agentid drift --stack prod
+      agentid drift --stack dev --format json --output drift-dev.json
+    """
+    from agentid.okta.compare import DRIFTED, ORPHANED, desired_from_plan, findings, judge, server_drift
+    from agentid.okta.errors import OktaError
+    from agentid.okta.live import read_org
+    from agentid.plan import PlanError, build_plan
+
+    result = load_or_exit(paths)
+    if not result.ok:
+        from agentid.cli.common import refuse_unloaded
+
+        refuse_unloaded("drift", result, "the plan would leave them out and their apps would read as drift")
+    try:
+        plan = build_plan(result.registry, stack, today=today, root=paths.root)
+    except PlanError as exc:
+        raise click.UsageError(f"cannot plan stack {stack}: {exc}") from None
+    files = {agent.name: agent.file for agent in result.registry}
+    desired = desired_from_plan(plan, files)
+    client = connect(org_url)
+    try:
+        org = read_org(client, reader_client_id=client._credentials.client_id, activity_since=None)
+    except OktaError as exc:
+        raise okta_failure(exc) from None
+    server_id, server_name = our_server(paths.root, stack)
+    server = next(
+        (
+            s
+            for s in org.servers
+            if (server_id and s.get("id") == server_id) or (server_name and s.get("name") == server_name)
+        ),
+        None,
+    )
+    judged, missing = judge(org, desired)
+    judged = [j for j in judged if j.status in (DRIFTED, ORPHANED) or (j.identity and j.app.uses_secret)]
+    extra = server_drift(org, str(server["id"]), desired) if server else []
+    if server is None:
+        extra.append(
+            f"authorization server {server_id or server_name} of stack {stack} is not in the org: "
+            "`pulumi up` has not run, or it was deleted or renamed"
+        )
+    found = findings(judged, missing, extra, desired=desired)
+    heading = f"org {log_text(org.org_url)} against the offline plan of stack {log_text(stack)}"
+    write_output(_render(org, judged, found, output_format, heading, stack=stack), output)
+    return EXIT_FINDINGS if has_blocking(found) else EXIT_OK
