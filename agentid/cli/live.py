@@ -63,6 +63,19 @@ def connect(org_url: str | None, **client_options: Any):
         raise click.UsageError(str(exc)) from None
 
 
+def stack_org_url(root: Path, stack: str) -> str | None:
+    """The org a stack deploys to (``okta:orgName`` and ``okta:baseUrl`` in its stack file), when --org-url is not
+    given: drift and import read the very org the stack's ``pulumi up`` writes to."""
+    from agentid.plan.stackfile import PlanError, read_stack_file
+
+    try:
+        config = read_stack_file(root, stack).config
+    except PlanError:
+        return None
+    org, base = config.get("okta:orgName"), config.get("okta:baseUrl")
+    return f"https://{org}.{base}" if isinstance(org, str) and isinstance(base, str) and org and base else None
+
+
 def okta_failure(exc: Exception) -> click.exceptions.Exit:
     click.echo(f"agentid: {log_text(exc)}", err=True)
     return click.exceptions.Exit(EXIT_USAGE)
@@ -180,7 +193,7 @@ def discover(
     client = connect(org_url)
     since = since or f"{today - dt.timedelta(days=ACTIVITY_DAYS)}T00:00:00.000Z"
     try:
-        org = read_org(client, activity_since=since, reader_client_id=client._credentials.client_id)
+        org = read_org(client, activity_since=since, reader_client_id=client.client_id)
     except OktaError as exc:
         raise okta_failure(exc) from None
     desired = desired_from_registry(result.registry, today, stack)
@@ -226,7 +239,8 @@ def drift(
     agent's policy, scopes and token lifetimes changed, Okta API scopes or admin roles no definition declares, apps
     labelled `agentid:` that no definition holds, apps deactivated or reactivated by hand, and declared identities
     missing from the org (a warning). `pulumi refresh` cannot see most of these: Pulumi does not manage an extra rule.
-    Shadow apps (no `agentid:` label) are `agentid discover`'s business.
+    Shadow apps (no `agentid:` label) are `agentid discover`'s business. Without --org-url (or OKTA_ORG_URL) the
+    org is the stack's own (okta:orgName and okta:baseUrl in Pulumi.<stack>.yaml).
 
     Exit status: 0 no drift, 1 drift, 2 usage error or the org could not be read.
 
@@ -251,9 +265,9 @@ def drift(
         raise click.UsageError(f"cannot plan stack {stack}: {exc}") from None
     files = {agent.name: agent.file for agent in result.registry}
     desired = desired_from_plan(plan, files)
-    client = connect(org_url)
+    client = connect(org_url or stack_org_url(paths.root, stack))
     try:
-        org = read_org(client, reader_client_id=client._credentials.client_id, activity_since=None)
+        org = read_org(client, reader_client_id=client.client_id, activity_since=None)
     except OktaError as exc:
         raise okta_failure(exc) from None
     server_id, server_name = our_server(paths.root, stack)

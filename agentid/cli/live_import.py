@@ -19,7 +19,7 @@ import click
 import yaml
 
 from agentid.cli.common import EXIT_OK, EXIT_USAGE, RepoPaths, registry_options, today_option
-from agentid.cli.live import connect, okta_failure, org_options, our_server
+from agentid.cli.live import connect, okta_failure, org_options, our_server, stack_org_url
 from agentid.output.inert import log_text
 
 #: JWK members an agent definition holds (public ones; policies/agent.schema.json)
@@ -188,9 +188,9 @@ def import_apps(
         read_stack_file(paths.root, stack)
     except StackNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
-    client = connect(org_url)
+    client = connect(org_url or stack_org_url(paths.root, stack))
     try:
-        org = read_org(client, reader_client_id=client._credentials.client_id)
+        org = read_org(client, reader_client_id=client.client_id)
     except OktaError as exc:
         raise okta_failure(exc) from None
     server_id, server_name = our_server(paths.root, stack)

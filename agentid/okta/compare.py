@@ -16,6 +16,7 @@ from typing import Any
 from agentid.detect.labels import AGENT_LABEL_PREFIX, EXPIRED_LABEL_PREFIX, app_label
 from agentid.findings import Finding, Severity
 from agentid.okta.live import LiveApp, LiveOrg
+from agentid.output.inert import log_text
 
 MANAGED, DRIFTED, SHADOW, ORPHANED, READER = "managed", "drifted", "shadow", "orphaned", "reader"
 
@@ -324,14 +325,23 @@ def findings(
     *,
     desired: Mapping[str, Desired] | None = None,
 ) -> list[Finding]:
-    """The judgements as findings (text, JSON and SARIF render these); the message quotes org values as they are
-    (renderers make them inert)."""
+    """The judgements as findings (text, JSON and SARIF render these). Messages quote org values (labels, policy,
+    rule and scope names an Okta admin chose): each message is made inert here, once, so SARIF and JSON carry no
+    control character or workflow command either (the text renderer's second pass leaves inert text as it is)."""
     out: list[Finding] = []
 
     def add(rule: str, message: str, agent: str | None = None, file: str | None = None) -> None:
         meta = RULES[rule]
         out.append(
-            Finding(rule, meta.severity, message, file=file, agent=agent, remediation=meta.remediation, nhi=meta.nhi)
+            Finding(
+                rule,
+                meta.severity,
+                log_text(message),
+                file=file,
+                agent=agent,
+                remediation=meta.remediation,
+                nhi=meta.nhi,
+            )
         )
 
     desired = desired or {}

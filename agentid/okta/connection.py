@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 from agentid.okta.errors import ConnectionSettingsError
 
 #: What agentid reads, and nothing more (docs/adopting.md lists them for the service app).
-READ_SCOPES = ("okta.apps.read", "okta.authorizationServers.read", "okta.logs.read", "okta.roles.read")
+READ_SCOPES = (
+    "okta.apps.read",
+    "okta.authorizationServers.read",
+    "okta.logs.read",
+    "okta.oauthIntegrations.read",
+    "okta.roles.read",
+)
 
 ORG_URL_ENV = "OKTA_ORG_URL"
 CLIENT_ID_ENV = "OKTA_CLIENT_ID"

@@ -206,19 +206,22 @@ def read_org(client: OktaClient, *, activity_since: str | None = None, reader_cl
         if not isinstance(raw, dict):
             continue
         integration_id = str(raw.get("id", ""))
-        if integration_id in known:
+        # Its OAuth client is linked, not embedded: `_links.client.href` ends with the client id.
+        href = _dig(raw, "_links", "client", "href")
+        client_id = href.rstrip("/").rsplit("/", 1)[-1] if isinstance(href, str) and href else integration_id
+        if client_id in known:
             continue
         org.apps.append(
             LiveApp(
                 id=integration_id,
-                client_id=integration_id,
+                client_id=client_id,
                 label=str(raw.get("name", "")),
                 status="ACTIVE",
                 kind=API_SERVICE_INTEGRATION,
                 grant_types=(CLIENT_CREDENTIALS,),
                 auth_method="client_secret_basic",
                 okta_api_scopes=tuple(sorted(_strings(raw.get("grantedScopes")))),
-                last_token=tokens.get(integration_id),
+                last_token=tokens.get(client_id),
             )
         )
     org.apps.sort(key=lambda a: (a.label, a.client_id))

@@ -108,6 +108,23 @@ def role(role_type: str) -> dict[str, Any]:
     }
 
 
+def api_service_integration(integration_id: str, name: str, client_id: str, scopes: list[str]) -> dict[str, Any]:
+    """An API service integration as GET /integrations/api/v1/api-services returns it (APIServiceIntegrationInstance):
+    its OAuth client is linked, not embedded."""
+    return {
+        "id": integration_id,
+        "type": name.lower().replace(" ", "_"),
+        "name": name,
+        "createdAt": CREATED,
+        "createdBy": "00u0admin00000000001",
+        "grantedScopes": scopes,
+        "_links": {
+            "client": {"href": f"https://example-dev.okta.com/oauth2/v1/clients/{client_id}"},
+            "self": {"href": f"https://example-dev.okta.com/integrations/api/v1/api-services/{integration_id}"},
+        },
+    }
+
+
 def server(server_id: str, name: str, audience: str, org_url: str) -> dict[str, Any]:
     return {
         "id": server_id,
@@ -207,6 +224,7 @@ class OrgState:
     policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     logs: list[dict[str, Any]] = field(default_factory=list)
+    integrations: list[dict[str, Any]] = field(default_factory=list)
     #: client id -> public JWKs the token endpoint accepts assertions from
     client_keys: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: client id -> the Okta API scopes it may request at the token endpoint
@@ -373,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(seg) == 7 and seg[4] == "policies" and seg[6] == "rules":
             return s.rules.get(seg[5]) if any(p["id"] == seg[5] for p in s.policies.get(seg[3], [])) else None
         if seg == ["integrations", "api", "v1", "api-services"]:
-            return []
+            return s.integrations
         if seg == ["api", "v1", "logs"]:
             events = sorted(s.logs, key=lambda e: e["published"])
             if "since" in query:

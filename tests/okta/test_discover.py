@@ -119,3 +119,37 @@ def test_missing_credentials_say_what_to_set(org, reader_env, capsys, monkeypatc
     monkeypatch.delenv(missing)
     status, _, err = discover(capsys)
     assert status == 2 and missing in err
+
+
+def test_api_service_integration_is_listed_by_its_client(org, org_state, reader_env, capsys):
+    org_state.integrations.append(
+        e.api_service_integration("0oa0integration00001", "Acme Log Sync", "0oa0acmelogsync0001", ["okta.logs.read"])
+    )
+    org_state.logs.append(e.token_event("0oa0acmelogsync0001", "Acme Log Sync", "2026-11-29T23:00:00.000Z"))
+    status, out, _ = discover(capsys, "--format", "json")
+    assert status == 1
+    sync = by_label(json.loads(out))["Acme Log Sync"]
+    assert (sync["kind"], sync["classification"], sync["client_id"]) == (
+        "API service integration",
+        "shadow",
+        "0oa0acmelogsync0001",
+    )
+    assert sync["okta_api_scopes"] == ["okta.logs.read"] and sync["last_token"] == "2026-11-29T23:00:00.000Z"
+
+
+def test_sarif_is_valid_and_inert(org, org_state, reader_env, capsys):
+    import jsonschema
+
+    from tests.conftest import FIXTURES
+
+    org_state.apps.append(
+        e.service_app("0oahostile0000000001", "evil\n::error::forged\x1b[2J", auth_method="client_secret_post")
+    )
+    status, out, _ = discover(capsys, "--format", "sarif")
+    assert status == 1
+    sarif = json.loads(out)
+    schema = json.loads((FIXTURES / "policies" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    assert texts and all("\x1b" not in t and "\n" not in t for t in texts), texts
+    assert any("evil \\::error::forged\\x1b[2J" in t or "evil ::error::forged\\x1b[2J" in t for t in texts), texts

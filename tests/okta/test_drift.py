@@ -75,3 +75,20 @@ def test_text_report(org, org_state, reader_env, capsys):
     status = main(["drift", "--stack", "dev", "--today", TODAY.isoformat()])
     out = capsys.readouterr().out
     assert status == 1 and "[live.drift]" in out and "drifted   agentid:finance-reconciler" in out
+
+
+def test_the_org_defaults_to_the_stack_s_own(org, reader_env, capsys, monkeypatch):
+    """Without --org-url or OKTA_ORG_URL, drift reads the org the stack deploys to (okta:orgName/baseUrl)."""
+    monkeypatch.delenv("OKTA_ORG_URL")
+    seen = []
+
+    def refuse(*args, **kwargs):
+        seen.append(args[1])
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(
+        "agentid.okta.client.urllib.request.urlopen", lambda request, timeout: refuse(None, request.full_url)
+    )
+    status, _, err = drift(capsys)
+    assert status == 2 and seen == ["https://example-dev.okta.com/oauth2/v1/token"]
+    assert "cannot reach example-dev.okta.com" in err

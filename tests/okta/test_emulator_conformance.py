@@ -35,6 +35,9 @@ def check(name: str, items: list) -> None:
 def client(org, reader_key, org_state):
     add_shadow_app(org_state)
     org_state.logs.append(e.token_event("0oa1", "agentid:finance-reconciler", "2026-11-30T01:00:00.000Z"))
+    org_state.integrations.append(
+        e.api_service_integration("0oa0integration00001", "Acme Log Sync", "0oa0acmelogsync0001", ["okta.logs.read"])
+    )
     key = PrivateKey(reader_key.as_pem(private=True).decode())
     return OktaClient(org.url, Credentials(READER_ID, key, scopes=tuple(READ_SCOPES)))
 
@@ -56,6 +59,7 @@ def test_every_served_object_matches_okta_s_schemas(client, org_state):
     check("AuthorizationServerPolicy", policies)
     check("AuthorizationServerPolicyRule", [r for p in policies for r in client.list_rules(SERVER_ID, p["id"])])
     check("LogEvent", [ev for page in client.log_pages(since="2026-11-01T00:00:00Z") for ev in page])
+    check("APIServiceIntegrationInstance", client.list_api_service_integrations())
 
 
 def test_error_bodies_match_okta_s_error_schema(client, org_state):
