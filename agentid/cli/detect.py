@@ -185,7 +185,7 @@ def _profile_set(profile: Path) -> DetectionSet:
 def _pull_okta(org_url: str | None, since: str | None, until: str | None, cursor_file: Path | None) -> tuple[Any, Any]:
     """The org's System Log from the cursor (else --since) as JSON lines, and where to save the cursor."""
     from agentid.cli.live import connect, okta_failure
-    from agentid.okta.errors import OktaError
+    from agentid.okta.errors import READ_ERRORS
     from agentid.okta.logs import Cursor, CursorError, pull
 
     client = connect(org_url)
@@ -197,7 +197,7 @@ def _pull_okta(org_url: str | None, since: str | None, until: str | None, cursor
         raise click.UsageError("--okta needs --since TIME for the first run (later runs continue from --cursor FILE)")
     try:
         return pull(client, since=since, until=until, cursor=cursor), cursor_file
-    except OktaError as exc:
+    except READ_ERRORS as exc:
         raise okta_failure(exc) from None
 
 

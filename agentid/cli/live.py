@@ -186,7 +186,7 @@ def discover(
       agentid discover --stack prod --format sarif --output discover.sarif
     """
     from agentid.okta.compare import desired_from_registry, findings, judge
-    from agentid.okta.errors import OktaError
+    from agentid.okta.errors import READ_ERRORS
     from agentid.okta.live import read_org
 
     result = load_or_exit(paths)
@@ -194,7 +194,7 @@ def discover(
     since = since or f"{today - dt.timedelta(days=ACTIVITY_DAYS)}T00:00:00.000Z"
     try:
         org = read_org(client, activity_since=since, reader_client_id=client.client_id)
-    except OktaError as exc:
+    except READ_ERRORS as exc:
         raise okta_failure(exc) from None
     desired = desired_from_registry(result.registry, today, stack)
     judged, _missing = judge(org, desired)
@@ -250,7 +250,7 @@ def drift(
       agentid drift --stack dev --format json --output drift-dev.json
     """
     from agentid.okta.compare import DRIFTED, ORPHANED, desired_from_plan, findings, judge, server_drift
-    from agentid.okta.errors import OktaError
+    from agentid.okta.errors import READ_ERRORS
     from agentid.okta.live import read_org
     from agentid.plan import PlanError, build_plan
 
@@ -268,7 +268,7 @@ def drift(
     client = connect(org_url or stack_org_url(paths.root, stack))
     try:
         org = read_org(client, reader_client_id=client.client_id, activity_since=None)
-    except OktaError as exc:
+    except READ_ERRORS as exc:
         raise okta_failure(exc) from None
     server_id, server_name = our_server(paths.root, stack)
     server = next(

@@ -177,7 +177,7 @@ def import_apps(
     Examples:
       agentid import 0oa8f2invoicexport7 --stack prod --owner maria.lopez@example.com --purpose reconciliation
     """
-    from agentid.okta.errors import OktaError
+    from agentid.okta.errors import READ_ERRORS
     from agentid.okta.live import read_org
     from agentid.plan.stackfile import StackNotFoundError, read_stack_file
     from agentid.registry import load_agent_bytes
@@ -191,7 +191,7 @@ def import_apps(
     client = connect(org_url or stack_org_url(paths.root, stack))
     try:
         org = read_org(client, reader_client_id=client.client_id)
-    except OktaError as exc:
+    except READ_ERRORS as exc:
         raise okta_failure(exc) from None
     server_id, server_name = our_server(paths.root, stack)
     server = next(

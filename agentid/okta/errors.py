@@ -41,6 +41,8 @@ class OktaError(Exception):
         advice = _ADVICE.get(code or "") or {401: _ADVICE["E0000011"], 403: _ADVICE["E0000006"]}.get(status)
         if code == "invalid_client":
             advice = _ADVICE["E0000004"]
+        elif code in ("invalid_dpop_proof", "use_dpop_nonce"):
+            advice = "the app requires DPoP, which agentid does not send: clear 'Require DPoP' on the reader app"
         elif code == "invalid_scope":
             advice = "the service app is not granted the scopes asked for: grant them (docs/adopting.md)"
         if advice:
@@ -50,3 +52,7 @@ class OktaError(Exception):
 
 class ConnectionSettingsError(ValueError):
     """The org URL or the credentials are missing or unusable (a usage error, exit 2)."""
+
+
+#: what a command reading the org catches and reports as one line (exit 2): the key is parsed lazily, at sign-in
+READ_ERRORS = (OktaError, ConnectionSettingsError)

@@ -169,11 +169,13 @@ def last_tokens(client: OktaClient, since: str | None) -> dict[str, str]:
 
 
 def read_org(client: OktaClient, *, activity_since: str | None = None, reader_client_id: str | None = None) -> LiveOrg:
-    """Read every non-human identity of the org and what it may do (about 3 requests per identity)."""
+    """Read every non-human identity of the org and what it may do (about 3 requests per identity), with each
+    one's last token since ``activity_since`` (left out when ``None``)."""
     org = LiveOrg(org_url=client.org_url, reader_client_id=reader_client_id, activity_since=activity_since)
     org.servers = client.list_authorization_servers()
     org.policies = read_policies(client, org.servers)
-    tokens = last_tokens(client, activity_since)
+    # The System Log only when asked (discover): drift and import need no last-token times.
+    tokens = last_tokens(client, activity_since) if activity_since is not None else {}
     for raw in client.list_apps():
         if not isinstance(raw, dict) or not _is_token_minting_app(raw):
             continue

@@ -153,3 +153,22 @@ def test_sarif_is_valid_and_inert(org, org_state, reader_env, capsys):
     texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
     assert texts and all("\x1b" not in t and "\n" not in t for t in texts), texts
     assert any("evil \\::error::forged\\x1b[2J" in t or "evil ::error::forged\\x1b[2J" in t for t in texts), texts
+
+
+def test_a_key_file_that_is_not_a_key_is_a_usage_error_naming_the_file_not_its_content(
+    org, reader_env, capsys, tmp_path, monkeypatch
+):
+    bad = tmp_path / "reader.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXNhdXNhZ2U=\n-----END PRIVATE KEY-----\n")
+    monkeypatch.setenv("OKTA_PRIVATE_KEY_FILE", str(bad))
+    status, out, err = discover(capsys)
+    assert status == 2 and f"file {bad}" in err and "not a PEM private key" in err
+    assert "c2VjcmV0LXNhdXNhZ2U" not in out + err
+
+
+def test_the_reader_key_never_reaches_the_output(org, org_state, reader_env, reader_key, capsys):
+    add_shadow_app(org_state)
+    body = reader_key.as_pem(private=True).decode().splitlines()[1]
+    for fmt in ("text", "json", "sarif"):
+        _, out, err = discover(capsys, "--format", fmt)
+        assert body not in out + err
