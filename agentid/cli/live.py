@@ -148,7 +148,12 @@ output_option = click.option(
 
 @click.command()
 @org_options
-@click.option("--stack", default=None, help="Judge drift against the definitions this stack deploys (default: all).")
+@click.option(
+    "--stack",
+    default=None,
+    help="Judge against the definitions this stack deploys, in its org unless --org-url says otherwise "
+    "(default: every definition).",
+)
 @click.option(
     "--since",
     default=None,
@@ -190,7 +195,7 @@ def discover(
     from agentid.okta.live import read_org
 
     result = load_or_exit(paths)
-    client = connect(org_url)
+    client = connect(org_url or (stack_org_url(paths.root, stack) if stack else None))
     since = since or f"{today - dt.timedelta(days=ACTIVITY_DAYS)}T00:00:00.000Z"
     try:
         org = read_org(client, activity_since=since, reader_client_id=client.client_id)
