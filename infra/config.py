@@ -57,6 +57,9 @@ DEFAULT_SERVER_DESCRIPTION = "Issues short-lived access tokens to registered AI 
 #: A zone's name as agent files write it (access.network_zones) and an Okta network zone id.
 ZONE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
 ZONE_ID = re.compile(r"nzo[A-Za-z0-9]{5,40}")
+ADOPT_KEY = "adopt"
+#: Okta object ids: letters and digits (an app's client id may be longer and hold more characters; see _CLIENT_ID)
+_OKTA_ID = re.compile(r"[A-Za-z0-9]{6,40}")
 NETWORK_ZONES_KEY = "networkZones"
 
 
@@ -122,6 +125,23 @@ class DetectionsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Adoption:
+    """``agentid:adopt.<identity>``: existing Okta objects this identity takes over with Pulumi's ``import`` option
+    instead of creating new ones (written by ``agentid import``; docs/adopting.md). The app keeps its client id.
+
+    ``label`` is the app's current label: Pulumi imports only when the declared inputs match the live object, so
+    the app keeps it while adopted, and removing the entry after the adopting ``pulumi up`` relabels it
+    ``agentid:<identity>`` in place. ``policy`` and ``rule`` are adopted on the stack's authorization server:
+    ``server`` is its id (``pulumi stack output authorizationServerId``), or the id the stack reuses."""
+
+    app: str
+    label: str | None = None
+    server: str | None = None
+    policy: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StackConfig:
     """Everything the program needs to know about one stack. Secrets are not held here (see ``splunkHecToken``)."""
 
@@ -137,6 +157,8 @@ class StackConfig:
     shard: ShardConfig = dataclasses.field(default_factory=ShardConfig)
     #: ``agentid:networkZones`` by zone name
     network_zones: Mapping[str, NetworkZone] = dataclasses.field(default_factory=dict)
+    #: ``agentid:adopt`` by identity name
+    adopt: Mapping[str, Adoption] = dataclasses.field(default_factory=dict)
 
     @property
     def org_url(self) -> str:
@@ -303,6 +325,47 @@ def parse_network_zones(value: Any, stack: str) -> dict[str, NetworkZone]:
     return zones
 
 
+def parse_adopt(value: Any, stack: str, server: AuthorizationServerConfig) -> dict[str, Adoption]:
+    """``agentid:adopt``: identity -> {app, label, policy, rule} of existing Okta objects to import."""
+    key = ADOPT_KEY
+    if value is None:
+        return {}
+    data = _mapping(value, stack, key, "{invoice-export: {app: 0oa..., policy: 00p..., rule: 0pr...}}")
+    adopted: dict[str, Adoption] = {}
+    for name, entry in data.items():
+        where = f"{_where(stack, key)}.{name}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where} must be a mapping such as {{app: 0oa..., policy: 00p..., rule: 0pr...}}")
+        _unknown_fields(entry, {"app", "label", "server", "policy", "rule"}, stack, f"{key}.{name}")
+        ids = {}
+        for field_name in ("app", "server", "policy", "rule"):
+            found = entry.get(field_name)
+            if found is not None and (not isinstance(found, str) or not _OKTA_ID.fullmatch(found)):
+                raise ConfigError(f"{where}.{field_name} must be an Okta id (letters and digits), not {found!r}")
+            ids[field_name] = found
+        if not ids["app"]:
+            raise ConfigError(f"{where}.app is required: the id of the app to adopt (its client id)")
+        if bool(ids["policy"]) != bool(ids["rule"]):
+            raise ConfigError(f"{where}: adopt the policy and its rule together (set both `policy` and `rule`)")
+        if server.reuses_existing and ids["server"] and ids["server"] != server.existing_id:
+            raise ConfigError(
+                f"{where}.server is {ids['server']}, but the stack uses server {server.existing_id}: a policy can be "
+                "adopted only on the stack's own authorization server; drop `server`, `policy` and `rule`"
+            )
+        if ids["policy"] and not (ids["server"] or server.reuses_existing):
+            raise ConfigError(
+                f"{where}.server is required with `policy`: the id of the stack's authorization server "
+                "(`pulumi stack output authorizationServerId`)"
+            )
+        label = entry.get("label")
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            raise ConfigError(f"{where}.label must be the app's current label (text)")
+        adopted[str(name)] = Adoption(
+            app=ids["app"], label=label, server=ids["server"], policy=ids["policy"], rule=ids["rule"]
+        )
+    return adopted
+
+
 def parse_detections(value: Any, stack: str) -> DetectionsConfig:
     key = "detections"
     if value is None:
@@ -393,17 +456,19 @@ def parse_stack_config(stack: str, okta: Mapping[str, Any], agentid: Mapping[str
                 f"Pulumi.{stack}.yaml: okta:{key} is not set; run `pulumi config set okta:{key} <value>` "
                 "(orgName is the part before .okta.com, baseUrl is okta.com, oktapreview.com or okta-emea.com)"
             )
+    authorization_server = parse_authorization_server(agentid.get("authorizationServer"), stack)
     return StackConfig(
         stack=stack,
         org_name=str(org_name),
         base_url=str(base_url),
-        authorization_server=parse_authorization_server(agentid.get("authorizationServer"), stack),
+        authorization_server=authorization_server,
         log_stream=parse_log_stream(agentid.get("logStream"), stack),
         max_token_lifetime_minutes=parse_max_token_minutes(agentid.get("maxTokenLifetimeMinutes"), stack),
         detections=parse_detections(agentid.get("detections"), stack),
         today=parse_today(agentid.get("today"), stack),
         shard=_parse_shard(agentid.get(SHARD_KEY), stack),
         network_zones=parse_network_zones(agentid.get(NETWORK_ZONES_KEY), stack),
+        adopt=parse_adopt(agentid.get(ADOPT_KEY), stack, authorization_server),
     )
 
 
@@ -420,7 +485,7 @@ def load_stack_config() -> StackConfig:
 
     okta, agentid = pulumi.Config("okta"), pulumi.Config(NAMESPACE)
     objects = {}
-    for key in ("authorizationServer", "logStream", "detections", SHARD_KEY, NETWORK_ZONES_KEY):
+    for key in ("authorizationServer", "logStream", "detections", SHARD_KEY, NETWORK_ZONES_KEY, ADOPT_KEY):
         try:
             objects[key] = agentid.get_object(key)
         except Exception as exc:  # pulumi raises ConfigTypeError on malformed JSON

@@ -147,6 +147,14 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
         scope_resources = {scope: core for spec in all_specs for scope in spec.scopes}
         shared_outputs = {key: core.require_output(key) for key in CORE_OUTPUTS}
 
+    declared_names = {spec.name for spec in all_specs}
+    unknown = sorted(set(config.adopt) - declared_names)
+    if unknown:
+        raise ProgramError(
+            f"{config.file}: {NAMESPACE}:adopt names {', '.join(unknown)}, which stack `{config.stack}` does not "
+            "deploy (an identity is an agent name, or <agent>--<plugin>); fix the name or add the stack to the "
+            "agent's environments"
+        )
     after: pulumi.Resource | None = None
     for agent in agents:
         identity = AgentIdentity(
@@ -158,6 +166,8 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
                 org_url=config.org_url,
                 plugins=plugin_specs[agent.name],
                 after=after,
+                adopt=config.adopt,
+                existing_server_id=config.authorization_server.existing_id,
             ),
         )
         after = identity.last_priority_resource

@@ -200,6 +200,25 @@ def _profile_set(profile: Path) -> DetectionSet:
         raise click.UsageError(f"--profile {exc}") from None
 
 
+def _pull_okta(org_url: str | None, since: str | None, until: str | None, cursor_file: Path | None) -> tuple[Any, Any]:
+    """The org's System Log from the cursor (else --since) as JSON lines, and where to save the cursor."""
+    from agentid.cli.live import connect, okta_failure
+    from agentid.okta.errors import READ_ERRORS
+    from agentid.okta.logs import Cursor, CursorError, pull
+
+    client = connect(org_url)
+    try:
+        cursor = Cursor.load(cursor_file, client.org_url) if cursor_file is not None else None
+    except CursorError as exc:
+        raise click.UsageError(f"--cursor {exc}") from None
+    if cursor is None and since is None:
+        raise click.UsageError("--okta needs --since TIME for the first run (later runs continue from --cursor FILE)")
+    try:
+        return pull(client, since=since, until=until, cursor=cursor), cursor_file
+    except READ_ERRORS as exc:
+        raise okta_failure(exc) from None
+
+
 def _open_input(events: str) -> tuple[BinaryIO, str]:
     """The events as a binary stream: the detector reads JSON lines as it goes, so a large export is never held
     whole in memory. Opened before the registry is loaded, so a wrong path is reported at once."""
@@ -222,9 +241,24 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
 @click.command()
 @click.option(
     "--events",
-    required=True,
+    default=None,
     metavar="FILE|-",
     help="Okta System Log events: JSON lines, a JSON array (as /api/v1/logs returns), or EventBridge envelopes.",
+)
+@click.option(
+    "--okta",
+    "from_okta",
+    is_flag=True,
+    help="Pull the events from the org's /api/v1/logs instead of --events (read-only app: docs/adopting.md).",
+)
+@click.option("--org-url", envvar="OKTA_ORG_URL", metavar="URL", help="With --okta: the org (or OKTA_ORG_URL).")
+@click.option("--since", metavar="TIME", help="With --okta: the first event time (ISO 8601) when no cursor exists.")
+@click.option("--until", metavar="TIME", help="With --okta: stop before this time (default: read to the newest event).")
+@click.option(
+    "--cursor",
+    "cursor_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --okta: where the position is kept between runs (read, then saved once the events are judged).",
 )
 @click.option(
     "--profile",
@@ -252,7 +286,12 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
 def detect(
     ctx: click.Context,
     paths: RepoPaths,
-    events: str,
+    events: str | None,
+    from_okta: bool,
+    org_url: str | None,
+    since: str | None,
+    until: str | None,
+    cursor_file: Path | None,
     profile_file: Path | None,
     baseline_file: Path | None,
     stack: str | None,
@@ -283,6 +322,11 @@ def detect(
     content is the same (counted once); with other content it is judged as an event of its own and reported as a
     conflicting duplicate.
 
+    With --okta the events are pulled from the org's /api/v1/logs with the read-only app (docs/adopting.md):
+    --since for the first run, --until to bound it, --cursor FILE to continue where the last run stopped (each event
+    is judged once: the run re-reads its starting instant and drops what the previous run saw; the cursor is saved
+    only after judging). Pages follow Link rel=next; a 429 waits for X-Rate-Limit-Reset.
+
     Exit status: 0 no alert, 1 alerts, a label/id mismatch or a definition that fails to load (nothing is judged),
     2 usage error or an events file that could not be read to its end (the report then covers the events before
     the break).
@@ -294,6 +338,7 @@ def detect(
       agentid detect --events - --stack prod --client-ids outputs.json --deployer-id 0oa5pulumi0deployer7 --format json
       agentid detect --events okta-2026-12-01.jsonl --profile detection-profile.json
       agentid detect --events okta-2026-12-02.jsonl --profile detection-profile.json --baseline sources.json
+      agentid detect --okta --since 2026-12-01T00:00:00Z --cursor state/okta-log.cursor --profile detection-profile.json
     """
     from agentid.detect.baseline import BaselineError, load_baseline
     from agentid.detect.detector import detect_events
@@ -304,8 +349,19 @@ def detect(
         baseline = load_baseline(baseline_file) if baseline_file is not None else None
     except BaselineError as exc:
         raise click.UsageError(f"--baseline {exc}") from None
-    source, name = _open_input(events)
-    with contextlib.nullcontext(source) if events == "-" else source:  # standard input is not ours to close
+    pulled = None
+    if from_okta:
+        if events is not None:
+            raise click.UsageError("pass --events FILE or --okta, not both")
+        pulled, cursor_path = _pull_okta(org_url, since, until, cursor_file)
+        source, name = pulled.data, "okta:/api/v1/logs"
+    else:
+        if events is None:
+            raise click.UsageError("pass --events FILE (or - for standard input), or --okta to read the org's log")
+        if any(v is not None for v in (since, until, cursor_file)):
+            raise click.UsageError("--since, --until and --cursor go with --okta")
+        source, name = _open_input(events)
+    with contextlib.nullcontext(source) if events in ("-", None) else source:  # standard input is not ours to close
         if profile_file is not None:
             detections = _profile_set(profile_file)
         else:
@@ -347,6 +403,14 @@ def detect(
         from agentid.cli.console import colour_for
 
         click.echo(_render_text(report, colour=colour_for(), mismatches=mismatches), nl=False)
+    if pulled is not None:
+        click.echo(
+            f"agentid detect: read {pulled.events} event(s) from the org"
+            + (f", {pulled.redelivered} already judged by the previous run" if pulled.redelivered else ""),
+            err=True,
+        )
+        if cursor_path is not None and pulled.cursor is not None:
+            pulled.cursor.save(cursor_path)  # only now: a run that failed before judging is read again
     unread = next((p for p in report.problems if p.fatal), None)
     if unread is not None:
         # Lines were not analysed: exiting 0 (or 1) would say the whole file was judged. The report above still

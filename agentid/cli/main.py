@@ -28,6 +28,9 @@ COMMANDS: dict[str, str] = {
     "inventory": "agentid.cli.inventory:inventory",
     "review-report": "agentid.cli.review_report:review_report",
     "show": "agentid.cli.show:show",
+    "discover": "agentid.cli.live:discover",
+    "drift": "agentid.cli.live:drift",
+    "import": "agentid.cli.live_import:import_apps",
 }
 
 

@@ -73,10 +73,12 @@ def render_table(plan: Any, *, colour: bool) -> str:
             table.add_column("name", no_wrap=True, style="bold")
             table.add_column("parent", no_wrap=True)
             table.add_column("inputs", overflow="fold")
+            adopted = plan.adopted() if hasattr(plan, "adopted") else {}
             for resource in resources:
+                name = resource.name + (f"\n(adopts {adopted[resource.name]})" if resource.name in adopted else "")
                 table.add_row(
                     Text(log_text(resource.type)),
-                    Text(log_text(resource.name)),
+                    Text("\n".join(log_text(line) for line in name.split("\n"))),
                     Text(log_text(resource.parent or "")),
                     _inputs_cell(dict(resource.inputs)),
                 )
@@ -145,6 +147,11 @@ def _summary(plan: Any) -> str:
         line += f"; expired, deployed INACTIVE: {', '.join(inactive)}"
     if aws:
         line += f"; {len(aws)} AWS resources for detections"
+    adopted = plan.adopted() if hasattr(plan, "adopted") else {}
+    if adopted:
+        line += f"; adopts {len(adopted)} existing object(s) by id (agentid:adopt): " + ", ".join(
+            f"{name} <- {ident}" for name, ident in adopted.items()
+        )
     return line
 
 

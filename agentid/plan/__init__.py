@@ -62,6 +62,8 @@ class ResourceOptionsSeen:
     depends_on: tuple[str, ...]
     ignore_changes: tuple[str, ...]
     additional_secret_outputs: tuple[str, ...]
+    #: the ``import`` option: the existing Okta object this resource adopts (``agentid:adopt``), else ``None``
+    import_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,22 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``agentid plan --format json``."""
-        return {"stack": self.stack, "resources": [r.to_dict() for r in self.resources]}
+        resources = []
+        for r in self.resources:
+            entry = r.to_dict()
+            seen = self.options.get(r.urn)
+            if seen is not None and seen.import_id:
+                entry["import"] = seen.import_id  # adopted, not created (agentid:adopt)
+            resources.append(entry)
+        return {"stack": self.stack, "resources": resources}
+
+    def adopted(self) -> dict[str, str]:
+        """Logical name -> id of every existing Okta object the plan adopts (the ``import`` option)."""
+        return {
+            r.name: seen.import_id
+            for r in self.resources
+            if (seen := self.options.get(r.urn)) is not None and seen.import_id
+        }
 
 
 def _planned(registrations: tuple[Registration, ...], owners: Mapping[str, str]) -> list[PlannedResource]:
@@ -200,6 +217,7 @@ def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) ->
                 depends_on=tuple(sorted(urn.rsplit("::", 1)[-1] for urn in r.dependencies)),
                 ignore_changes=r.ignore_changes,
                 additional_secret_outputs=r.additional_secret_outputs,
+                import_id=r.import_id or None,
             )
             for r in result.registrations
         }

@@ -43,6 +43,8 @@ class Registration:
     ignore_changes: tuple[str, ...]
     additional_secret_outputs: tuple[str, ...]
     unknown_inputs: tuple[str, ...]
+    #: the ``import`` resource option: the id of an existing object the resource adopts ("" when it creates one)
+    import_id: str = ""
 
 
 def _to_plain(value: Any, path: str, unknown: list[str]) -> Any:
@@ -182,6 +184,7 @@ def _registration(request: Any, urn: str) -> Registration:
         ignore_changes=tuple(request.ignoreChanges),
         additional_secret_outputs=tuple(request.additionalSecretOutputs),
         unknown_inputs=unknown,
+        import_id=request.importId,
     )
 
 
@@ -241,10 +244,11 @@ def _make_mocks() -> Any:
                 # sized for Okta's ids, and `agentid detect` and the synthetic traffic use the same ids.
                 from agentid.detect.clientids import offline_client_id
 
-                outputs["clientId"] = offline_client_id(args.name.removesuffix("-app"))
+                # An adopted app (the `import` option) keeps its client id: Okta's app id is the client id.
+                outputs["clientId"] = args.resource_id or offline_client_id(args.name.removesuffix("-app"))
             elif args.typ == "okta:auth/server:Server":
                 outputs["issuer"] = f"<{args.name}.issuer>"
-            return f"<{args.name}.id>", outputs
+            return args.resource_id or f"<{args.name}.id>", outputs
 
         def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
             # The program must not depend on reading the live org: the offline plan could only invent the answer.

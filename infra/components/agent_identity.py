@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_okta as okta
@@ -108,6 +109,10 @@ class AgentIdentityArgs:
     org_url: str
     plugins: Sequence[IdentitySpec] = ()
     after: pulumi.Resource | None = None
+    #: ``agentid:adopt`` (infra.config.Adoption by identity name): existing objects to import instead of creating
+    adopt: Mapping[str, Any] = field(default_factory=dict)
+    #: the stack's reused authorization server id (policies and rules are imported as ``<server>/<policy>[/<rule>]``)
+    existing_server_id: str | None = None
 
 
 def admin_role_resource_name(identity: str, role: str) -> str:
@@ -132,12 +137,16 @@ class AgentIdentity(pulumi.ComponentResource):
         spec = args.spec
         child = pulumi.ResourceOptions(parent=self)
         credentials = spec.credentials
+        # Adopting an existing app (`agentid import`, docs/adopting.md): Pulumi's `import` option takes the object
+        # over instead of creating one, so the client id the running agent holds is kept. The import succeeds only
+        # when the declared inputs match the object: the app keeps its current label until the entry is removed.
+        adoption = args.adopt.get(spec.name)
 
         self.app = okta.app.OAuth(
             f"{name}-app",
             # `agentid:<identity>` (`agentid:expired:` once expired): EventBridge recognises agents by this prefix
             # in actor.displayName, so its rules never list client ids (agentid/detect/labels.py).
-            label=app_label(spec.name, expired=not spec.active),
+            label=(adoption.label if adoption and adoption.label else app_label(spec.name, expired=not spec.active)),
             type="service",
             grant_types=list(GRANT_TYPES),
             response_types=["token"],
@@ -161,8 +170,14 @@ class AgentIdentity(pulumi.ComponentResource):
                 if spec.network_zones
                 else None
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, import_=adoption.app) if adoption else child,
         )
+        policy_import = rule_import = None
+        adopt_server = (adoption.server or args.existing_server_id) if adoption else None
+        if adoption and adoption.policy and adopt_server:
+            # pulumi-okta's import ids: `<server>/<policy>` and `<server>/<policy>/<rule>`
+            policy_import = f"{adopt_server}/{adoption.policy}"
+            rule_import = f"{policy_import}/{adoption.rule}"
 
         #: the last policy rule of this identity's creation chain (its plugins' come after its own); an identity
         #: without custom scopes declares none and passes on the rule it was given
@@ -188,6 +203,7 @@ class AgentIdentity(pulumi.ComponentResource):
                     # Okta re-sorts priorities to 1..N whenever a policy is inserted; the order is irrelevant here
                     # (one client per policy), so reading back another number must not become an update.
                     ignore_changes=["priority"],
+                    import_=policy_import,
                 ),
             )
 
@@ -204,6 +220,7 @@ class AgentIdentity(pulumi.ComponentResource):
                     parent=self,
                     # Okta rejects a rule naming a scope the server does not have yet: wait for its scopes.
                     depends_on=[args.scope_resources[scope] for scope in spec.scopes],
+                    import_=rule_import,
                 ),
             )
             self.last_priority_resource = self.rule
@@ -244,6 +261,8 @@ class AgentIdentity(pulumi.ComponentResource):
                     scope_resources=args.scope_resources,
                     org_url=args.org_url,
                     after=self.last_priority_resource,
+                    adopt=args.adopt,
+                    existing_server_id=args.existing_server_id,
                 ),
                 opts=child,
             )
