@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "inventory": "agentid.cli.inventory:inventory",
     "review-report": "agentid.cli.review_report:review_report",
     "show": "agentid.cli.show:show",
+    "rightsize": "agentid.cli.rightsize:rightsize",
 }
 
 
