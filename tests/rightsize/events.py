@@ -59,7 +59,7 @@ def event(identity_or_client: str, published: str, scopes: str, *, event_type: s
         "client": {"ipAddress": "10.77.202.167"},
         "displayMessage": "OAuth2 access token is granted" if ok else "OAuth2 access token request",
         "eventType": event_type,
-        "outcome": {"result": "SUCCESS", "reason": None} if ok else {"result": "FAILURE", "reason": "no_matching_scope"},
+        "outcome": {"result": "SUCCESS" if ok else "FAILURE", "reason": None if ok else "no_matching_scope"},
         "published": published,
         "debugContext": {"debugData": data},
         "uuid": str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{identity_or_client}/{published}/{event_type}")),
@@ -103,9 +103,12 @@ def month() -> list[dict]:
             ok=False,
         ),
         event(
-            "meeting-summarizer", "2026-11-20T09:07:00.000Z", "transcripts.read, hr.records.read",
-            event_type=CUSTOM_REFUSED, ok=False,
-        ),  # fmt: skip
+            "meeting-summarizer",
+            "2026-11-20T09:07:00.000Z",
+            "transcripts.read, hr.records.read",
+            event_type=CUSTOM_REFUSED,
+            ok=False,
+        ),
         event("0oaUnregistered0Agnt1", "2026-11-12T12:00:00.000Z", "tickets.read"),
     ]
     return events
