@@ -40,6 +40,7 @@ from agentid.output.inert import log_text
     "`agentid detect`). Without it the offline placeholder ids are used (tests, demos).",
 )
 @click.option("--stack", help="Only the agents this stack deploys (their `environments` name it).")
+@click.option("--team", help="Only the agents of this team (their `team`): one pull request per team.")
 @click.option(
     "--days",
     type=click.IntRange(1, 366),
@@ -75,6 +76,7 @@ def rightsize(
     events: tuple[str, ...],
     client_ids_files: tuple[Path, ...],
     stack: str | None,
+    team: str | None,
     days: int,
     min_coverage: int,
     output_format: str,
@@ -127,13 +129,21 @@ def rightsize(
                 f"no agent names stack {stack!r} in its environments; pass one of: {', '.join(named) or 'none'}"
             )
         client_ids = None
+        everyone = agents
+        if team:
+            agents = tuple(agent for agent in agents if agent.team == team)
+            if not agents:
+                teams = sorted({agent.team for agent in everyone})
+                raise click.UsageError(f"no agent has team {team!r}; pass one of: {', '.join(teams) or 'none'}")
         if client_ids_files:
             try:
-                client_ids = merge_client_ids(client_ids_files, identity_names(agents))
+                client_ids = merge_client_ids(client_ids_files, identity_names(everyone))
             except ClientIdError as exc:
                 raise click.UsageError(str(exc)) from None
         detections = build_detection_set(registry, today=today, stack=stack, client_ids=client_ids)
-        collector = UsageCollector(detections.identities, Window(today, days))
+        wanted = set(identity_names(agents))
+        profiles = [p for p in detections.identities if p.identity in wanted]
+        collector = UsageCollector(profiles, Window(today, days))
         for source, name in opened:
             try:
                 collector.read(source, name)
@@ -156,6 +166,7 @@ def rightsize(
     report = analyse(
         usage, agents, stack=stack, min_coverage=min_coverage / 100, waiver_max_days=settings.waiver_max_days
     )
+    _reviewers(paths, report)
     if output_format == "json":
         import json
 
@@ -167,6 +178,19 @@ def rightsize(
     if write and report.proposals:
         _write(paths, agents, report)
     return EXIT_FINDINGS if report.proposals else EXIT_OK
+
+
+def _reviewers(paths: RepoPaths, report) -> None:
+    """Each identity's owners as GitHub handles (policies/owners.yaml, as CODEOWNERS has them), for the pull request
+    the scheduled workflow opens; an unreadable map or an unmapped owner adds no reviewer."""
+    from agentid.review.codeowners import OwnersMapError, load_owners_map
+
+    try:
+        owners = load_owners_map(paths.root / "policies" / "owners.yaml")
+    except OwnersMapError:
+        return
+    for entry in report.identities:
+        entry.reviewers = [owners.handles[o.casefold()] for o in entry.owners if o.casefold() in owners.handles]
 
 
 def _write(paths: RepoPaths, agents, report) -> None:

@@ -73,6 +73,8 @@ class IdentityReport:
     file: str
     client_id: str
     is_agent: bool
+    team: str
+    owners: list[str]
     tokens: int
     refusals: int
     dormant: bool
@@ -90,12 +92,17 @@ class IdentityReport:
     renewal_interval_p99_minutes: int | None
     token_lifetime_minutes: int
     proposed: list[Proposal] = field(default_factory=list)
+    #: the owners' GitHub handles (policies/owners.yaml), for the pull request's reviewers
+    reviewers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "identity": self.identity,
             "agent": self.agent,
             "file": self.file,
+            "team": self.team,
+            "owners": self.owners,
+            "reviewers": self.reviewers,
             "client_id": self.client_id,
             "tokens": self.tokens,
             "refusals": self.refusals,
@@ -240,6 +247,8 @@ def _identity_report(agent, plugin, index, used: IdentityUsage, keeps, plugin_sc
         file=agent.file,
         client_id=profile.client_id,
         is_agent=index == 0,
+        team=agent.team,
+        owners=list(agent.owners),
         tokens=used.tokens,
         refusals=used.refusals,
         dormant=used.tokens == 0,

@@ -261,3 +261,13 @@ def test_hostile_names_in_events_never_reach_the_output(capsys, tmp_path, output
     status, out, _err = run(capsys, "--format", output_format, events=path)
     assert status == 1
     assert "\n::" not in out and not out.startswith("::")
+
+
+def test_team_selects_one_teams_agents_with_their_reviewers(capsys):
+    """The scheduled workflow opens one pull request per team, its owners (as CODEOWNERS maps them) as reviewers."""
+    status, document = report(capsys, "--team", "people-operations")
+    assert status == 1
+    assert {e["agent"] for e in document["identities"]} == {"hr-onboarding-assistant"}
+    hr = by_identity(document)["hr-onboarding-assistant"]
+    assert hr["team"] == "people-operations" and hr["reviewers"] == ["@aisha-khan", "@dmoreau"]
+    assert run(capsys, "--team", "payroll")[0] == 2
