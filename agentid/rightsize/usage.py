@@ -52,14 +52,9 @@ class Window:
         """The first day after the window (``today``), as ``YYYY-MM-DD``: a day string below it is inside."""
         return self.today.isoformat()
 
-    def contains(self, published: str) -> bool:
-        day = published[:10]
-        return self.first_day <= day < self.end_day
-
-    def minute_index(self, published: str) -> int:
-        """The minute of the window ``published`` (normalised, inside the window) falls in, from 0."""
-        day = dt.date.fromisoformat(published[:10])
-        return (day - self.start).days * MINUTES_PER_DAY + int(published[11:13]) * 60 + int(published[14:16])
+    def day_offsets(self) -> dict[str, int]:
+        """``YYYY-MM-DD`` of each day of the window -> its first minute in the window (a dict lookup per event)."""
+        return {(self.start + dt.timedelta(days=n)).isoformat(): n * MINUTES_PER_DAY for n in range(self.days)}
 
     def to_dict(self) -> dict[str, Any]:
         return {"start": f"{self.first_day}T00:00:00Z", "end": f"{self.end_day}T00:00:00Z", "days": self.days}
@@ -125,6 +120,7 @@ class UsageCollector:
         self._seen: dict[str, int | set[int]] = {}
         self._grant = frozenset(GRANT_EVENT_TYPES)
         self._refused = frozenset(REFUSED_EVENT_TYPES)
+        self._days = window.day_offsets()
 
     def read(self, source: bytes | BinaryIO, name: str) -> None:
         problems: list[Problem] = []
@@ -152,8 +148,9 @@ class UsageCollector:
     def add(self, published: str, raw: dict[str, Any]) -> None:
         usage = self.usage
         usage.events += 1
-        if not self.window.contains(published):
-            return
+        day = self._days.get(published[:10])
+        if day is None:
+            return  # outside the window
         if self._duplicate(raw):
             usage.duplicates += 1
             return
@@ -181,7 +178,7 @@ class UsageCollector:
             identity.tokens += 1
             hour = published[:13]
             identity.hourly[hour] = identity.hourly.get(hour, 0) + 1
-            identity.mark(self.window.minute_index(published))
+            identity.mark(day + int(published[11:13]) * 60 + int(published[14:16]))
         elif not granted and result == "FAILURE":
             identity.refusals += 1
             identity.refused.update(scopes_of(debug.get("requestedScopes")))
