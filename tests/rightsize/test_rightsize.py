@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -271,3 +272,15 @@ def test_team_selects_one_teams_agents_with_their_reviewers(capsys):
     hr = by_identity(document)["hr-onboarding-assistant"]
     assert hr["team"] == "people-operations" and hr["reviewers"] == ["@aisha-khan", "@dmoreau"]
     assert run(capsys, "--team", "payroll")[0] == 2
+
+
+def test_a_keep_reason_is_inert_in_the_pull_request_body(capsys, tmp_path, monkeypatch):
+    """The reason is an agent author's text, shown in a pull request the workflow opens: no mention, no HTML."""
+    root = fixture_repo(tmp_path / "repo")
+    monkeypatch.chdir(root)
+    reason = "Quarterly close only; ask @example-org/finance <img src=x onerror=alert(1)> [here](https://evil.example)"
+    _keep(root / "agents" / "hr-onboarding-assistant.yaml", "hr.onboarding.write", reason, "2027-01-31")
+    status, out, _err = run(capsys, "--format", "markdown")
+    assert status == 1 and "Kept on purpose" in out
+    assert "@example-org/finance" not in out, "a mention would notify the team"
+    assert not re.search(r"(?<!\\)<img", out) and not re.search(r"(?<!\\)\]\(https://evil", out)
