@@ -361,8 +361,8 @@ def _agent_proposals(agent: Agent, reports: list[tuple[IdentityReport, IdentityU
                 ("profile", "max_tokens_per_hour"),
                 budget,
                 proposed,
-                f"busiest hour {peak} tokens, 99th percentile {p99} (hours with tokens, every identity of the "
-                f"agent); {HEADROOM}x headroom, never below the peak",
+                f"busiest hour {peak} token{'' if peak == 1 else 's'}, 99th percentile {p99} (hours with tokens, "
+                f"every identity of the agent); {HEADROOM}x headroom, never below the peak",
             )
         )
     hours = {h for r in active for h in r.observed_hours}

@@ -80,13 +80,16 @@ def render_markdown(report: RightsizeReport) -> str:
             "Each change below is a **reduction** (the review comment classes it so). A scope Okta granted or was "
             "asked for in the window is never proposed; scopes kept on purpose (`keep`) are listed.",
             "",
-            "| agent file | identity | change | why |",
-            "| --- | --- | --- | --- |",
+            "| agent file | identity | change | with `--write` | why |",
+            "| --- | --- | --- | --- | --- |",
         ]
         for r in report.identities:
             for p in r.proposed:
                 change = _change(p, md_code)
-                out.append(f"| {md_code(r.file)} | {md_code(p.identity)} | {change} | {md_text(p.reason)} |")
+                applied = "edited" if p.applies else "owners decide"
+                out.append(
+                    f"| {md_code(r.file)} | {md_code(p.identity)} | {change} | {applied} | {md_text(p.reason)} |"
+                )
         out.append("")
     kept = [(r, k) for r in report.identities for k in r.kept_scopes]
     if kept:

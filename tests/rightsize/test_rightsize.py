@@ -156,7 +156,9 @@ def test_markdown_is_a_pull_request_body_with_inert_text(capsys):
     status, out, _err = run(capsys, "--format", "markdown")
     assert status == 1
     assert out.startswith("## Rightsize `prod`")
-    assert "| `agents/hr-onboarding-assistant.yaml` | `hr-onboarding-assistant` | remove `hr.onboarding.write`" in out
+    row = "| `agents/hr-onboarding-assistant.yaml` | `hr-onboarding-assistant` | remove `hr.onboarding.write` from "
+    assert row + "`access.scopes` | edited |" in out
+    assert "| offboard `incident-responder`: remove its file" in out and "| owners decide |" in out
     assert "**reduction**" in out
 
 
