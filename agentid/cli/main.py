@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "discover": "agentid.cli.live:discover",
     "drift": "agentid.cli.live:drift",
     "import": "agentid.cli.live_import:import_apps",
+    "rightsize": "agentid.cli.rightsize:rightsize",
 }
 
 

@@ -151,13 +151,17 @@ def _scopes(event: dict[str, Any]) -> list[str]:
     return _scopes_of(_dig(event, "debugContext", "debugData", "requestedScopes"))
 
 
-def _scopes_of(value: Any) -> list[str]:
-    """Scope names of a ``requestedScopes``/``grantedScopes`` value: split on commas and whitespace."""
+def scopes_of(value: Any) -> list[str]:
+    """Scope names of a ``requestedScopes``/``grantedScopes`` value: split on commas and whitespace (public: the
+    detector and ``agentid rightsize`` read scope lists the same way)."""
     if isinstance(value, str):
         return value.replace(",", " ").split()
     if isinstance(value, list):
         return [s for s in value if isinstance(s, str)]
     return []
+
+
+_scopes_of = scopes_of  # the name tests and older callers use
 
 
 @dataclass(slots=True)
@@ -205,10 +209,14 @@ _Copy = tuple[int, int, int | None, int | None]
 _GroupKey = tuple[str, Any]
 
 
-def _content_digest(raw: dict[str, Any]) -> int:
+def content_digest(raw: dict[str, Any]) -> int:
     """The content of an event, for telling a redelivery (the same event again) from another event reusing its uuid.
-    orjson writes a parsed event back in the order it was read: redeliveries of one event compare equal."""
+    orjson writes a parsed event back in the order it was read: redeliveries of one event compare equal. Public:
+    ``agentid rightsize`` deduplicates the same way."""
     return hash(orjson.dumps(raw))
+
+
+_content_digest = content_digest
 
 
 class _Group:

@@ -38,6 +38,7 @@ from agentid.registry.model import (
     Catalog,
     Credentials,
     Jwk,
+    Keep,
     Lifecycle,
     LifecycleKind,
     Plugin,
@@ -268,6 +269,10 @@ def build_agent(
         waivers=tuple(
             Waiver(w["rule"], w["reason"], w["approved_by"], dt.date.fromisoformat(w["expires"]), index)
             for index, w in enumerate(data.get("waivers", ()))
+        ),
+        keep=tuple(
+            Keep(k["scope"], k["reason"], dt.date.fromisoformat(k["until"]), index)
+            for index, k in enumerate(data.get("keep", ()))
         ),
         source=source,
     )

@@ -278,6 +278,21 @@ class Waiver:
 
 
 @dataclass(frozen=True, slots=True)
+class Keep:
+    """A scope kept on purpose although ``agentid rightsize`` may find it unused (a quarterly job, a break-glass
+    path): never proposed for removal while ``until`` has not passed. Reviewed like a waiver (rule
+    ``keep-entry-reviewed``): a lapsed entry or a placeholder reason protects nothing and is a finding."""
+
+    scope: str
+    reason: str
+    until: dt.date
+    index: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scope": self.scope, "reason": self.reason, "until": self.until.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
     """One registered agent: a first-class non-human identity with accountable owners."""
 
@@ -293,6 +308,8 @@ class Agent:
     profile: Profile
     plugins: tuple[Plugin, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    #: scopes kept on purpose (top-level ``keep``): rightsize never proposes removing them while the entry holds
+    keep: tuple[Keep, ...] = ()
     source: Source = field(default_factory=lambda: Source("<memory>"), compare=False)
 
     @property

@@ -199,6 +199,7 @@ class _AgentComparer:
         self.credentials("credentials", self.head.name, self.base.credentials, self.head.credentials)
         self.plugins()
         self.waivers()
+        self.keeps()
         self.lifecycle()
         self.owners()
         self.texts()
@@ -544,6 +545,46 @@ class _AgentComparer:
                 after.to_dict(),
                 ("waiver",) if longer else (),
             )
+
+    def keeps(self) -> None:
+        """A ``keep`` entry holds a scope `agentid rightsize` would propose removing: an exception, reviewed like a
+        waiver (added or extended: escalation; dropped: neutral, the scope itself is unchanged)."""
+        old = {k.scope: k for k in self.base.keep}
+        new = {k.scope: k for k in self.head.keep}
+        for scope in sorted(new.keys() - old.keys()):
+            entry = new[scope]
+            self.add(
+                "keep-added",
+                "keep",
+                Impact.ESCALATION,
+                WEIGHT_WAIVER,
+                f"keeps scope {scope} even if unused, until {entry.until}: {entry.reason}",
+                after=entry.to_dict(),
+                tags=("waiver",),
+            )
+        for scope in sorted(old.keys() - new.keys()):
+            self.add(
+                "keep-removed",
+                "keep",
+                Impact.NEUTRAL,
+                WEIGHT_WAIVER,
+                f"no longer keeps scope {scope} on purpose",
+                before=old[scope].to_dict(),
+            )
+        for scope in sorted(old.keys() & new.keys()):
+            before, after = old[scope], new[scope]
+            if before.to_dict() != after.to_dict():
+                longer = after.until > before.until
+                self.add(
+                    "keep-changed",
+                    "keep",
+                    Impact.ESCALATION if longer else Impact.NEUTRAL,
+                    WEIGHT_WAIVER,
+                    f"keep entry for scope {scope} changed (until {before.until} → {after.until})",
+                    before.to_dict(),
+                    after.to_dict(),
+                    ("waiver",) if longer else (),
+                )
 
     def lifecycle(self) -> None:
         old, new = self.base.lifecycle, self.head.lifecycle

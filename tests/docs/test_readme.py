@@ -28,7 +28,7 @@ from tests.conftest import REPO, TODAY, fixture_repo
 
 DOCS = [REPO / "README.md", REPO / "agents" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 #: what a temporary copy needs from the tool besides fixture_repo's (the sample registry comes from the fixtures)
-COPIED_FIXTURES = ["tests/fixtures/detect"]
+COPIED_FIXTURES = ["tests/fixtures/detect", "tests/fixtures/rightsize"]
 #: commands documented but deliberately not run here, and why
 NOT_RUN = {
     "make test": "runs this very suite (and scripts/setup); .ci/run runs it",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from agentid.registry.model import Credentials, Registry
+from agentid.registry.model import Credentials, Keep, Registry
 from agentid.resources import PlannedResource
 from policies.engine import default_settings, load_stack_limits
 from policies.rules import all_rules, get_rule
@@ -83,6 +83,11 @@ def _auditor_dev_only(r: Registry) -> Registry:
 
 def _auditor_waiver(rule: str, **kwargs) -> Build:
     return lambda r: b.with_agent(r, "okta-user-auditor", waivers=(b.waiver(rule, **kwargs),))
+
+
+def _keep(reason: str = "Written only in the January hiring wave, idle the rest of the year.", **kwargs) -> Build:
+    entry = {"scope": "hr.onboarding.write", "reason": reason, "until": b.days(60), **kwargs}
+    return lambda r: b.with_agent(r, "hr-onboarding-assistant", keep=(Keep(**entry),))
 
 
 def _reason(reason: str) -> Build:
@@ -334,6 +339,12 @@ CASES: dict[str, Case] = {
         _auditor_waiver("okta-management-scope", approved_by="security-lead@example.com"),
         "okta-user-auditor",
         "is approved by `Nina.Petrova@example.com`, an owner of `okta-user-auditor`",
+    ),
+    "keep-entry-reviewed": Case(
+        _keep("TODO: say why"),
+        _keep(until=b.days(0)),
+        "hr-onboarding-assistant",
+        "keep entry for `hr.onboarding.write` has a placeholder reason",
     ),
     "waiver-too-long": Case(
         _auditor_waiver("okta-management-scope", expires=b.days(91)),
@@ -660,3 +671,18 @@ def test_the_forbidden_admin_roles_are_an_organisation_setting(sample_registry):
         "APP_ADMIN",
         "API_ACCESS_MANAGEMENT_ADMIN",
     }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"until": b.days(-1)}, f"keep entry for `hr.onboarding.write` lapsed on {b.days(-1)}"),
+        ({"until": b.days(91)}, f"runs until {b.days(91)}, more than 90 days ahead"),
+        ({"scope": "payroll.read"}, "names `payroll.read`, which `hr-onboarding-assistant` does not declare"),
+    ],
+)
+def test_keep_entries_are_reviewed_like_waivers(sample_registry, changes, message):
+    """A keep entry past its date, longer than a waiver may run, or for a scope the file does not declare is a
+    finding (and rightsize does not honour it: tests/rightsize)."""
+    found = violations("keep-entry-reviewed", _keep(**changes)(sample_registry))
+    assert [m for _a, m in found if message in m], found
