@@ -18,6 +18,7 @@ from agentid.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     RepoPaths,
+    cache_option,
     load_or_exit,
     registry_options,
     summary_counts,
@@ -42,6 +43,8 @@ class CheckRun:
     stacks: tuple[str, ...]
     resources: int | None
     plan_note: str | None
+    #: how each stack's plan was built (agentid.plan.incremental.PlanMode): incremental or full, and why
+    plan_modes: tuple[Any, ...] = ()
 
 
 @click.command()
@@ -72,6 +75,7 @@ class CheckRun:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Organisation limits. Default: policies/settings.yaml at the repository root.",
 )
+@cache_option
 def check(
     paths: RepoPaths,
     stack: str | None,
@@ -80,11 +84,14 @@ def check(
     output: Path | None,
     registry_only: bool,
     settings_file: Path | None,
+    no_cache: bool,
 ) -> int:
     """Run every policy rule on the agent registry and on the offline plan of each stack.
 
     Reports loader problems, registry rules (owners, scopes, keys, lifecycle, waivers) and resource rules (what
     the Pulumi program would create). Waived findings are listed in their own tally.
+    Each stack's plan re-plans only the agents whose inputs changed since a cached plan (.agentid-cache/) and
+    reuses the rest; standard error says which it did and why. --no-cache plans every agent.
     Exit status: 0 no unwaived error, 1 unwaived errors, 2 usage error.
 
     \b
@@ -112,9 +119,12 @@ def check(
             root=paths.root,
             registry_only=registry_only,
             files=len(result.files),
+            use_cache=not no_cache,
         )
         if run.plan_note:
             click.echo(f"agentid: {run.plan_note}", err=True)
+        for mode in run.plan_modes:
+            click.echo(f"agentid: {mode.note()}", err=True)
         # Colour only for a person at a terminal, and never when they opt out (https://no-color.org).
         colour = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         write_output(render(run, output_format, colour=colour), output)
@@ -167,6 +177,7 @@ def run_check(
     root: Path,
     registry_only: bool,
     files: int,
+    use_cache: bool = True,
 ) -> CheckRun:
     """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan."""
     from policies.engine import (
@@ -191,8 +202,9 @@ def run_check(
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None
     resource_count: int | None = None  # None: no plan was judged (registry rules only)
+    modes: list[Any] = []
     if not registry_only:
-        plans, plan_note, plan_findings = _plans(registry, stacks, today, root)
+        plans, plan_note, plan_findings = _plans(registry, stacks, today, root, use_cache, modes)
         if plans:
             resource_count = sum(len(resources) for _stack, resources in plans)
         # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.
@@ -216,6 +228,7 @@ def run_check(
         stacks=tuple(stacks) if not registry_only else tuple(s for s in (explicit_stack,) if s),
         resources=resource_count,
         plan_note=plan_note,
+        plan_modes=tuple(modes),
     )
 
 
@@ -232,11 +245,12 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 
 
 def _plans(
-    registry: Registry, stacks: Sequence[str], today: dt.date, root: Path
+    registry: Registry, stacks: Sequence[str], today: dt.date, root: Path, use_cache: bool, modes: list[Any]
 ) -> tuple[list[tuple[str, Any]], str | None, list[Finding]]:
-    """Build each stack's offline plan. The plan module is imported here, only when needed: it loads Pulumi."""
+    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how). The plan
+    module is imported here, only when needed; Pulumi itself only when an identity must be planned."""
     try:
-        from agentid.plan import build_plan
+        from agentid.plan.incremental import PlanCache, build_plan_incremental
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("agentid.plan"):
             return [], "resource rules skipped: the offline plan (agentid.plan) is not installed", []
@@ -245,9 +259,11 @@ def _plans(
         return [], f"resource rules skipped: the offline plan (agentid.plan) cannot be built: {exc}", []
     plans: list[tuple[str, Any]] = []
     failures: list[Finding] = []
+    cache = PlanCache.for_root(root, enabled=use_cache)
     for stack in stacks:
         try:
-            plan = build_plan(registry, stack, today=today, root=root)
+            plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
+            modes.append(mode)
         except Exception as exc:  # a broken plan is a finding that fails the gate, not a traceback
             failures.append(
                 Finding(

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options
+from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, cache_option, load_or_exit, registry_options
 from agentid.findings import sorted_findings
 from agentid.output import text
 from agentid.output.inert import log_text
@@ -116,13 +116,16 @@ def _report_findings(findings: Iterable[Any], headline: str) -> None:
     show_default=True,
     help="table for reviewers, json for tools.",
 )
-def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format: str) -> int:
+@cache_option
+def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format: str, no_cache: bool) -> int:
     """Show every Okta resource a stack would deploy, without credentials or network.
 
     Runs the same Pulumi program as `pulumi preview` under the Pulumi SDK's mock engine with the stack's
     configuration, and prints each resource's type, logical name, parent and inputs (secrets masked).
     Every planned input is also held to pulumi-okta 7.0.1's own validators (agentid/conformance): an input the
     provider would refuse fails the run.
+    Identities whose inputs are unchanged since a cached plan are reused from .agentid-cache/ (the same resources
+    the whole program declares; standard error says which agents were planned); --no-cache plans all of them.
     Exit status: 0 planned, 1 invalid definitions or configuration or an input the provider refuses, 2 usage error
     (e.g. unknown stack).
 
@@ -132,7 +135,8 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
       agentid plan --stack prod --today 2026-12-21
       agentid plan --format json > plan.json
     """
-    from agentid.plan import PlanError, StackNotFoundError, build_plan, read_stack_file
+    from agentid.plan import PlanError, StackNotFoundError, read_stack_file
+    from agentid.plan.incremental import PlanCache, build_plan_incremental
 
     try:
         stack_file = read_stack_file(paths.root, stack)
@@ -152,10 +156,12 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
         )
         return EXIT_FINDINGS
     try:
-        planned = build_plan(result.registry, stack, today=when, root=paths.root)
+        cache = PlanCache.for_root(paths.root, enabled=not no_cache)
+        planned, mode = build_plan_incremental(result.registry, stack, today=when, root=paths.root, cache=cache)
     except PlanError as exc:
         click.echo(f"agentid plan: error: {exc}", err=True)
         return EXIT_FINDINGS
+    click.echo(f"agentid plan: {mode.note()}", err=True)
     if output_format == "json":
         click.echo(json.dumps(planned.to_dict(), indent=2))
     else:

@@ -169,7 +169,7 @@ def build_plan(
     def program() -> tuple[Any, Mapping[str, Any]]:
         config = load_stack_config()
         seen["max_token_lifetime_minutes"] = config.max_token_lifetime_minutes
-        declared = declare(registry, config, today, only=only)
+        declared = declare(registry, config, today) if only is None else declare(registry, config, today, only=only)
         return declared, declared.outputs
 
     try:

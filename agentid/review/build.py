@@ -27,6 +27,7 @@ def build_review(
     evaluator: Evaluator | None = None,
     engine_label: str | None = None,
     with_plan: bool = True,
+    use_cache: bool = True,
 ) -> Review:
     """Compare the registry at ``base_ref`` with ``head_ref`` (``None``: the working tree under ``agents_dir``).
 
@@ -59,6 +60,7 @@ def build_review(
             root=root,
             today=today,
             evaluator=evaluator,
+            use_cache=use_cache,
         )
         base_findings = _with_stack_findings(base_findings, plan.base_findings)
         head_findings = _with_stack_findings(head_findings, plan.head_findings)
