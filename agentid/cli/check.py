@@ -212,7 +212,7 @@ def run_check(
             r.meta.id for r in rules_for(with_resources=False)
         }
         for plan_stack, resources in plans:
-            on_plan = evaluate(registry, stack=plan_stack, resources=resources, **common)
+            on_plan = evaluate(registry, stack=plan_stack, resources=resources, plan_rules_only=True, **common)
             findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
         findings.extend(plan_findings)
         # Okta ids belong to one org: a zone id in two stack files means one of them points at the wrong org.

@@ -92,6 +92,8 @@ class PlanCache:
         self.directory = directory
         self.code = code or code_digest()
         self.base = directory / FORMAT / self.code[:32]
+        #: entries read or written by this process (a review plans two revisions that share most of them)
+        self._memo: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def for_root(cls, root: Path, *, enabled: bool = True) -> PlanCache | None:
@@ -111,10 +113,14 @@ class PlanCache:
     def get(self, key: str) -> dict[str, Any] | None:
         import orjson
 
+        if key in self._memo:
+            return self._memo[key]
         try:
-            return orjson.loads(self._path(key).read_bytes())
+            entry = orjson.loads(self._path(key).read_bytes())
         except (OSError, ValueError):
             return None
+        self._memo[key] = entry
+        return entry
 
     def put(self, key: str, entry: Mapping[str, Any]) -> None:
         """Write atomically (temporary file, then rename): readers never see half an entry. Failing to write is not
@@ -122,6 +128,7 @@ class PlanCache:
         import orjson
 
         path = self._path(key)
+        self._memo[key] = dict(entry)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not (self.directory / ".gitignore").exists():

@@ -25,6 +25,7 @@ from agentid.registry.model import Agent, Registry
 from agentid.review.findings import compare_findings
 from agentid.review.plandiff import diff_resources
 from policies.engine import evaluate, load_stack_limits
+from policies.rules.base import RuleKind, get_rule
 from tests.conftest import STACKS, TODAY
 
 SCOPES = (
@@ -183,6 +184,17 @@ def test_incremental_plan_findings_and_review_equal_the_full_ones(sample_registr
         # the findings of check, and the review's verdict (introduced and fixed findings, resource changes)
         head_findings = _findings(head, head_incremental, head_root)
         assert head_findings == _findings(head, head_full, head_root)
+        # what `check` keeps from a plan's evaluation, computed without running every registry rule again
+        plan_kinds = (RuleKind.RESOURCE, RuleKind.STACK)
+        only_plan = evaluate(
+            head,
+            today=today,
+            stack=stack,
+            resources=head_incremental.resources,
+            stack_token_limits=load_stack_limits(head_root),
+            plan_rules_only=True,
+        )
+        assert only_plan == [f for f in head_findings if (r := get_rule(f.rule)) and r.meta.kind in plan_kinds]
         base_findings = _findings(base, base_incremental, base_root)
         verdict = compare_findings(base_findings, head_findings)
         full_verdict = compare_findings(_findings(base, base_full, base_root), _findings(head, head_full, head_root))
