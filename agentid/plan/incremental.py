@@ -288,15 +288,20 @@ def build_plan_incremental(
         plan = build_plan(registry, stack, today=today, root=root)
         _store(cache, plan, keys, keys.agent_keys)
         return plan, PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
+    shared_planned = shared is None
     if missing or shared is None:
         partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
         _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
         with cyclic_gc_paused():
             shared = _shared_entry(partial)
             cached.update(_agent_entries(partial, keys, missing))
-    why = "the stack file, the program code and the other definitions are unchanged"
+    why = (
+        "the stack file and the program code are unchanged; the others' definitions and places in the policy chain too"
+    )
     if not missing:
         why = "every definition was planned before"
+    if shared_planned:
+        why += "; the shared resources planned again: the scopes the stack uses, or their catalog entries, changed"
     with cyclic_gc_paused():
         plan = _assemble(stack, today, shared, keys, cached)
     return plan, PlanMode(stack, True, len(keys.agents), len(missing), why)
