@@ -55,7 +55,7 @@ FORMAT = "plan-v1"
 
 #: The project's code the plan runs: any change here (or in the SDK or provider version) means a fresh cache.
 _CODE_PACKAGES = ("agentid", "infra")
-_SDK_DISTRIBUTIONS = ("pulumi", "pulumi-okta", "pulumi-aws")
+_SDK_DISTRIBUTIONS = ("pulumi", "pulumi-okta", "pulumi-aws", "protobuf", "grpcio")
 
 
 @functools.lru_cache(maxsize=1)

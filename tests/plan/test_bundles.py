@@ -89,7 +89,7 @@ def test_every_sample_agent_has_an_expected_bundle(sample_registry):
 
 
 def _zone_ids(stack: str) -> dict[str, str]:
-    config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    config = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
     return {name: zone["id"] for name, zone in config.get("agentid:networkZones", {}).items()}
 
 
