@@ -40,6 +40,14 @@ ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("floor_orjson_one", "orjson parse floor on a one-event file", None),
     ("detect_profile_one", "`agentid detect --profile` on a one-event file (start-up + reading the profile)", None),
     ("detect_one", "`agentid detect --agents` on a one-event file (start-up + loading N agents)", None),
+    ("pr_agent_registry", "PR editing one agent: `agentid check --registry-only` (same registry)", None),
+    ("pr_agent_restore", "PR editing one agent: restore the main branch's plan cache (hard links)", None),
+    ("pr_agent_check", f"PR editing one agent: `agentid check --stack {STACK}` (incremental)", "pr_agent_registry"),
+    ("pr_agent_review", "PR editing one agent: `agentid review --base` (incremental)", "pr_agent_registry"),
+    ("pr_catalog_registry", "PR editing the catalog: `agentid check --registry-only`", None),
+    ("pr_catalog_restore", "PR editing the catalog: restore the plan cache", None),
+    ("pr_catalog_check", f"PR editing the catalog: `agentid check --stack {STACK}`", "pr_catalog_registry"),
+    ("pr_catalog_review", "PR editing the catalog: `agentid review --base`", "pr_catalog_registry"),
 )
 
 
@@ -147,12 +155,16 @@ def _value(target: Target) -> str:
         return "—"
     if target.name.startswith(("agents over", "N+1")):
         return f"{int(target.value):,}"
+    if target.name.endswith("MB"):
+        return f"{target.value:.0f} MB"
     return f"{target.value:.2f}×"
 
 
 def _limit(target: Target) -> str:
     if target.name.startswith(("agents over", "N+1")):
         return f"{int(target.limit)}"
+    if target.name.endswith("MB"):
+        return f"≤ {target.limit:g} MB"
     return f"{'≥' if target.higher_is_better else '≤'} {target.limit:g}×"
 
 
@@ -237,6 +249,21 @@ def fact_lines(result: SizeResult) -> list[str]:
             f"- checkov missed {facts.get('checkov_missed', 0)} planted violations and failed "
             f"{facts.get('checkov_false_failures', 0)} valid files (YAML syntax errors are parse errors in checkov)."
         )
+    if "pr_agent_edited" in facts:
+        out.append(
+            f"- Pull request: the main branch's `agentid check` (every stack, full plans filling the cache) took "
+            f"{facts.get('pr_main_run_s', 0):.0f} s, untimed in the targets; the PR rewords "
+            f"`{facts['pr_agent_edited']}`'s description. What the PR's commands said about their plans:"
+        )
+        for key in (
+            "pr_agent_check_modes",
+            "pr_agent_review_modes",
+            "pr_catalog_check_modes",
+            "pr_catalog_review_modes",
+        ):
+            out.extend(f"  - `{key.removesuffix('_modes')}`: {line}" for line in facts.get(key, []))
+        if "pr_catalog_scope" in facts:
+            out.append(f"- The catalog PR rewords the description of scope `{facts['pr_catalog_scope']}`.")
     if "detect_events" in facts:
         out.append(
             f"- Event file: {facts['detect_events']:,} Okta System Log events "

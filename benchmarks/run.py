@@ -13,6 +13,9 @@ import datetime as dt
 import json
 import math
 import os
+import re
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -80,6 +83,8 @@ class Settings:
     checkov_max_files: int = 2000
     detect_events: int = 200_000
     python: Path = Path(sys.executable)
+    #: only the groups a pull request waits for (registry-only check, incremental check and review): a subset run
+    pr_only: bool = False
 
 
 def _agentid(settings: Settings) -> list[str]:
@@ -278,6 +283,12 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
 
     _step(result, "YAML floor and check --registry-only (mixed and valid sets)", check_group)
 
+    _step(result, "pull request: check --stack + review --base, one agent edited and the catalog edited",
+          lambda: _pull_request(result, work, valid, settings, env))  # fmt: skip
+    if settings.pr_only:
+        result.targets = targets_for(result)
+        return result
+
     plan_json = work / "plan.json"
     plan_json.unlink(missing_ok=True)  # a plan left by an earlier run must not stand in for one that failed
     valid_agents = str(work / "valid" / "agents")
@@ -362,6 +373,117 @@ def bench_size(n: int, settings: Settings) -> SizeResult:
     )
     result.targets = targets_for(result)
     return result
+
+
+# --------------------------------------------------------------------------------------------------- pull request
+
+#: The files a registry repository holds besides agents/ (copied from this repository into the PR's repository).
+_PR_REPO_FILES = ("Pulumi.yaml", "policies/catalog.yaml", "policies/settings.yaml", "policies/owners.yaml")
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Benchmark",
+    "GIT_AUTHOR_EMAIL": "benchmark@example.com",
+    "GIT_COMMITTER_NAME": "Benchmark",
+    "GIT_COMMITTER_EMAIL": "benchmark@example.com",
+    "GIT_AUTHOR_DATE": "2026-11-30T09:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-11-30T09:00:00+00:00",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {**os.environ, **_GIT_ENV}
+    return subprocess.run(["git", "-C", str(repo), *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def pr_repository(target: Path, agents: Path) -> tuple[Path, str]:
+    """A git repository holding ``agents`` and this repository's stack files, catalog and settings, committed once
+    (the base a pull request is reviewed against). Returns the repository and the base commit."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in (*_PR_REPO_FILES, *(p.name for p in sorted(REPO.glob("Pulumi.*.yaml")))):
+        if (REPO / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, target / name)
+    shutil.copytree(agents, target / "agents")
+    _git(target, "init", "--quiet", "--initial-branch=main")
+    _git(target, "add", "-A")
+    _git(target, "commit", "--quiet", "-m", "Registry at the base of the pull request")
+    return target, _git(target, "rev-parse", "HEAD").strip()
+
+
+def _edit_agent(repo: Path, name: str) -> None:
+    """The pull request: one agent's description reworded (its app, policy and rule change; nothing else does)."""
+    path = repo / "agents" / f"{name}.yaml"
+    text = path.read_text(encoding="utf-8")
+    edited, count = re.subn(r"(?m)^description: ", "description: Reworded. ", text, count=1)
+    if count != 1:
+        raise ValueError(f"{path}: no top-level description to edit")
+    path.write_text(edited, encoding="utf-8")
+
+
+def _edit_catalog(repo: Path) -> str:
+    """The other pull request: the description of the first catalog scope reworded (the authorization server's
+    scope changes; every agent's inputs stay as they were)."""
+    path = repo / "policies" / "catalog.yaml"
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r"(?m)^  ([a-z][\w.-]*):\n    description: ", text)
+    if match is None:
+        raise ValueError(f"{path}: no scope description to edit")
+    path.write_text(text[: match.end()] + "Reworded. " + text[match.end() :], encoding="utf-8")
+    return match.group(1)
+
+
+def _pull_request(result: SizeResult, work: Path, valid: Manifest, settings: Settings, env: dict[str, str]) -> None:
+    """What a pull request waits for, side by side with ``check --registry-only`` on the same registry.
+
+    The main branch's CI run leaves its plan cache (agentid/plan/incremental.py) for pull requests to restore (CI
+    keeps ``.agentid-cache/`` with actions/cache): that run, ``agentid check`` on the base, is done once here,
+    untimed. Each timed round then restores that cache (a hard-link copy, timed apart as ``pr_restore``), runs
+    ``check --stack prod`` on the edited working tree and ``review --base`` (which reuses what the check planned).
+    """
+    m = result.measurements
+    today = settings.today.isoformat()
+    agentid = _agentid(settings)
+    repo, base = pr_repository(work / "pr", work / "valid" / "agents")
+    warm, cache = work / "pr-cache-main", work / "pr-cache"
+    shutil.rmtree(warm, ignore_errors=True)
+    pr_env = {**env, "AGENTID_CACHE_DIR": str(warm)}
+    started = dt.datetime.now(dt.UTC)
+    run_once((*agentid, "check", "--today", today, "--format", "json"), cwd=repo, env=pr_env, ok_status=(0, 1))
+    result.facts["pr_main_run_s"] = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    run_env = {**env, "AGENTID_CACHE_DIR": str(cache)}
+    restore = ("sh", "-c", 'rm -rf "$1" && cp -al "$2" "$1"', "restore", str(cache), str(warm))
+
+    def group(prefix: str) -> None:
+        commands = [
+            Command(f"{prefix}_registry", "agentid check --registry-only (the same registry)",
+                    (*agentid, "check", "--registry-only", "--today", today, "--format", "json"), (0, 1)),
+            Command(f"{prefix}_restore", "restore the main branch's plan cache (hard-link copy)", restore),
+            Command(f"{prefix}_check", f"agentid check --stack {STACK}",
+                    (*agentid, "check", "--stack", STACK, "--today", today, "--format", "json"), (0, 1)),
+            Command(f"{prefix}_review", "agentid review --base (after the check)",
+                    (*agentid, "review", "--base", base, "--today", today, "--format", "json"), (0, 1)),
+        ]  # fmt: skip
+        m.update(measure_interleaved(commands, repeat=settings.repeat, warm_up=True, cwd=repo, env=run_env))
+        check_err = m[f"{prefix}_check"].last.stderr.decode("utf-8", "replace")
+        result.facts[f"{prefix}_check_modes"] = [line for line in check_err.splitlines() if "plan" in line]
+        review = json.loads(m[f"{prefix}_review"].last.stdout)
+        result.facts[f"{prefix}_review_modes"] = review["plan"].get("modes", [])
+        result.facts[f"{prefix}_review_changes"] = len(review["plan"]["changes"])
+        problems = verify_findings(valid, _check_findings(m[f"{prefix}_check"].last.stdout))
+        result.facts[f"{prefix}_check_verified"] = not problems
+        result.problems.extend(f"{prefix} check --stack {STACK}: {p}" for p in problems[:10])
+
+    prod_agents = [a.name for a in valid.agents]
+    edited = prod_agents[len(prod_agents) // 2]
+    _edit_agent(repo, edited)
+    result.facts["pr_agent_edited"] = edited
+    group("pr_agent")
+    _git(repo, "checkout", "--quiet", "--", "agents")
+    result.facts["pr_catalog_scope"] = _edit_catalog(repo)
+    group("pr_catalog")
 
 
 def _detect(result: SizeResult, work: Path, settings: Settings, env: dict[str, str]) -> None:
@@ -507,6 +629,23 @@ def targets_for(result: SizeResult) -> list[Target]:
                           _per_event(m, "detect_profile", "detect_profile_one"), 2.0,
                           detail="`detect --profile` and the floor, both minus their one-event run: start-up and "
                           "profile load excluded"))  # fmt: skip
+    reg_pr = seconds("pr_agent_registry")
+    pr_pair = [m[k] for k in ("pr_agent_check", "pr_agent_review") if k in m]
+    pair_s = sum(x.seconds for x in pr_pair) if len(pr_pair) == 2 else None
+    targets.append(Target("PR editing one agent: check --stack + review --base ≤ 3× check --registry-only",
+                          pair_s / reg_pr if pair_s is not None and reg_pr else None, 3.0,
+                          detail=(f"{pair_s:.2f} s vs {reg_pr:.2f} s; " if pair_s is not None and reg_pr else "")
+                          + "the main branch's plan cache restored (restore timed apart)"))  # fmt: skip
+    targets.append(Target("PR editing one agent: peak memory ≤ 500 MB",
+                          max(x.peak_rss_mib for x in pr_pair) * 1.048576 if len(pr_pair) == 2 else None, 500.0,
+                          detail="MB (10^6 bytes), the larger of the two commands"))  # fmt: skip
+    cat_pair = [m[k] for k in ("pr_catalog_check", "pr_catalog_review") if k in m]
+    reg_cat = seconds("pr_catalog_registry")
+    cat_s = sum(x.seconds for x in cat_pair) if len(cat_pair) == 2 else None
+    targets.append(Target("PR editing the catalog: check --stack + review --base vs check --registry-only",
+                          cat_s / reg_cat if cat_s is not None and reg_cat else None, 3.0, informational=True,
+                          detail="informational" + (f": {cat_s:.2f} s, peak {max(x.peak_rss_mib for x in cat_pair):.0f}"
+                          " MiB" if cat_s is not None else "")))  # fmt: skip
     return targets
 
 

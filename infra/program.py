@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pulumi
 
 from agentid.registry.model import Agent, Registry, ScopeInfo
 from agentid.stack import CORE_OUTPUTS, in_shard
-from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs, IdentitySpec
+from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs
 from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
 from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig, check_splunk_token
 from infra.sdk_workarounds import install as install_sdk_workarounds
+from infra.spec import IdentitySpec, chain_tail
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
 DETECTIONS_NAME = "detections"
@@ -82,11 +84,19 @@ def resolve_network_zones(agent: Agent, config: StackConfig) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared:
+def declare(
+    registry: Registry, config: StackConfig, today: dt.date, *, only: Collection[str] | None = None
+) -> Declared:
     """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack.
 
     With ``agentid:shard`` (agentid/stack.py) a core stack declares only the shared resources (server, scopes, log
     stream) and a member stack only its share of the environment's agents, against the core's server.
+
+    ``only`` (the incremental offline plan, :mod:`agentid.plan.incremental`; never ``pulumi preview``/``up``) declares
+    the shared resources and only the identities of the agents named, each exactly as the whole program declares
+    it: every agent is still resolved and checked (zones, scopes), and the policy creation chain still runs
+    through the agents left out, whose last rule is read (``ServerPolicyRule.get``, not registered) where a declared
+    policy must wait for it.
     """
     # The policy creation chain is as long as the registry; see infra/sdk_workarounds.py.
     install_sdk_workarounds()
@@ -156,7 +166,18 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
             "agent's environments"
         )
     after: pulumi.Resource | None = None
+    #: the logical name of the resource ``after`` is, whether declared in this run or not (``only``)
+    after_name: str | None = None
     for agent in agents:
+        chain = [agent_specs[agent.name], *plugin_specs[agent.name]]
+        if only is not None and agent.name not in only:
+            tail = chain_tail(chain, after_name)
+            if tail != after_name:
+                after, after_name = None, tail
+            continue
+        if after is None and after_name is not None:
+            after = _chain_link(after_name)
+        after_name = chain_tail(chain, after_name)
         identity = AgentIdentity(
             agent.name,
             AgentIdentityArgs(
@@ -183,6 +204,14 @@ def declare(registry: Registry, config: StackConfig, today: dt.date) -> Declared
     if shard.deploys_agents():
         declared.outputs["clientIds"] = client_ids
     return declared
+
+
+def _chain_link(name: str) -> pulumi.Resource:
+    """The policy rule ``name`` of an identity this (partial) run does not declare, as a read: a policy declared
+    after it depends on it by name, as in the whole program, and nothing is registered for it."""
+    import pulumi_okta as okta
+
+    return okta.auth.ServerPolicyRule.get(name, f"<{name}.id>")
 
 
 def _specs(agents: tuple[Agent, ...] | list[Agent], today: dt.date) -> list[IdentitySpec]:

@@ -213,6 +213,13 @@ def rules_for(*, with_resources: bool) -> list[Rule]:
     return [r for r in all_rules() if r.meta.kind in kinds]
 
 
+def _plan_only_rules() -> list[Rule]:
+    """What ``evaluate(..., plan_rules_only=True)`` runs: the resource and stack rules, and the registry rules whose
+    findings supersede a plan rule's (:data:`SUPERSEDED_PLAN_FINDINGS`), without which the plan finding would stay."""
+    superseding = {registry_rule for _plan, registry_rule in SUPERSEDED_PLAN_FINDINGS}
+    return [r for r in all_rules() if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK) or r.meta.id in superseding]
+
+
 def evaluate(
     registry: Registry,
     *,
@@ -224,9 +231,14 @@ def evaluate(
     stack_pattern_limits: Mapping[str, int] | None = None,
     stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
     known_environments: frozenset[str] | None = None,
+    plan_rules_only: bool = False,
 ) -> list[Finding]:
     """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order.
-    ``stack_shards`` is :func:`load_stack_shards`'s answer (sharded stacks' environments, member stacks)."""
+    ``stack_shards`` is :func:`load_stack_shards`'s answer (sharded stacks' environments, member stacks).
+
+    ``plan_rules_only`` (with ``resources``): only the resource and stack rules' findings, exactly those the full
+    evaluation reports, without running every registry rule again (``agentid check`` has already run them once).
+    """
     environments, members = stack_shards or ({}, frozenset())
     limits = dict(stack_token_limits or {})
     ctx = RuleContext(
@@ -245,7 +257,12 @@ def evaluate(
     # Rules read a registry of up to millions of objects and build little: the cyclic collector would only re-scan
     # the registry (see agentid.gcpause).
     with cyclic_gc_paused():
-        for rule in rules_for(with_resources=resources is not None):
+        rules = (
+            _plan_only_rules()
+            if plan_rules_only and resources is not None
+            else rules_for(with_resources=resources is not None)
+        )
+        for rule in rules:
             try:
                 findings.extend(_run(rule, registry, resources or (), ctx))
             except Exception as exc:  # one broken rule must not hide every other finding
@@ -258,7 +275,11 @@ def evaluate(
                         "output.",
                     )
                 )
-        return sorted_findings(apply_waivers(_drop_superseded(findings), registry, ctx))
+        judged = sorted_findings(apply_waivers(_drop_superseded(findings), registry, ctx))
+        if plan_rules_only and resources is not None:
+            plan_kinds = (RuleKind.RESOURCE, RuleKind.STACK)
+            judged = [f for f in judged if (r := get_rule(f.rule)) is not None and r.meta.kind in plan_kinds]
+        return judged
 
 
 def _drop_superseded(findings: list[Finding]) -> list[Finding]:

@@ -127,3 +127,6 @@ def _away_from_the_live_registry(request, monkeypatch):
         return
     monkeypatch.chdir(request.getfixturevalue("sample_repo_copy"))
     monkeypatch.setattr("policies.engine.SETTINGS_PATH", SETTINGS)
+    # The plan cache (.agentid-cache/, agentid/plan/incremental.py) is keyed on the program's code: a test that
+    # patches the program must not fill or read a cache other tests share. Tests of the cache turn it back on.
+    monkeypatch.setenv("AGENTID_CACHE", "off")

@@ -16,13 +16,14 @@ from agentid.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     RepoPaths,
+    cache_option,
     load_or_exit,
     registry_options,
     summary_counts,
     today_option,
     write_output,
 )
-from agentid.cli.console import colour_for, complete_stacks, progress, quiet_option
+from agentid.cli.console import colour_for, complete_stacks, is_quiet, progress, quiet_option
 from agentid.findings import Finding, Severity, has_blocking, sorted_findings
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Registry
@@ -41,6 +42,8 @@ class CheckRun:
     stacks: tuple[str, ...]
     resources: int | None
     plan_note: str | None
+    #: how each stack's plan was built (agentid.plan.incremental.PlanMode): incremental or full, and why
+    plan_modes: tuple[Any, ...] = ()
 
 
 @click.command()
@@ -76,6 +79,7 @@ class CheckRun:
     help="Organisation limits. Default: policies/settings.yaml at the repository root.",
 )
 @quiet_option
+@cache_option
 def check(
     paths: RepoPaths,
     stack: str | None,
@@ -84,11 +88,14 @@ def check(
     output: Path | None,
     registry_only: bool,
     settings_file: Path | None,
+    no_cache: bool,
 ) -> int:
     """Run every policy rule on the agent registry and on the offline plan of each stack.
 
     Reports loader problems, registry rules (owners, scopes, keys, lifecycle, waivers) and resource rules (what
     the Pulumi program would create). Waived findings are listed in their own tally.
+    Each stack's plan re-plans only the agents whose inputs changed since a cached plan (.agentid-cache/) and
+    reuses the rest; standard error says which it did and why. --no-cache plans every agent.
     Exit status: 0 no unwaived error, 1 unwaived errors, 2 usage error.
 
     \b
@@ -119,9 +126,13 @@ def check(
                 registry_only=registry_only,
                 files=len(result.files),
                 steps=steps,
+                use_cache=not no_cache,
             )
         if run.plan_note:
             click.echo(f"agentid: {run.plan_note}", err=True)
+        if not is_quiet():
+            for mode in run.plan_modes:
+                click.echo(f"agentid: {mode.note()}", err=True)
         # Colour only for a person at a terminal, and never when they opt out (agentid.cli.console).
         colour = output is None and colour_for()
         write_output(render(run, output_format, colour=colour), output)
@@ -175,6 +186,7 @@ def run_check(
     registry_only: bool,
     files: int,
     steps: Callable[[str], None] = lambda _step: None,
+    use_cache: bool = True,
 ) -> CheckRun:
     """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan (each
     phase announced to ``steps``, the progress display)."""
@@ -201,8 +213,9 @@ def run_check(
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None
     resource_count: int | None = None  # None: no plan was judged (registry rules only)
+    modes: list[Any] = []
     if not registry_only:
-        plans, plan_note, plan_findings = _plans(registry, stacks, today, root, steps)
+        plans, plan_note, plan_findings = _plans(registry, stacks, today, root, use_cache, modes, steps)
         if plans:
             resource_count = sum(len(resources) for _stack, resources in plans)
         # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.
@@ -210,7 +223,7 @@ def run_check(
             r.meta.id for r in rules_for(with_resources=False)
         }
         for plan_stack, resources in plans:
-            on_plan = evaluate(registry, stack=plan_stack, resources=resources, **common)
+            on_plan = evaluate(registry, stack=plan_stack, resources=resources, plan_rules_only=True, **common)
             findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
         findings.extend(plan_findings)
         # Okta ids belong to one org: a zone id in two stack files means one of them points at the wrong org.
@@ -226,6 +239,7 @@ def run_check(
         stacks=tuple(stacks) if not registry_only else tuple(s for s in (explicit_stack,) if s),
         resources=resource_count,
         plan_note=plan_note,
+        plan_modes=tuple(modes),
     )
 
 
@@ -246,11 +260,14 @@ def _plans(
     stacks: Sequence[str],
     today: dt.date,
     root: Path,
+    use_cache: bool,
+    modes: list[Any],
     steps: Callable[[str], None] = lambda _step: None,
 ) -> tuple[list[tuple[str, Any]], str | None, list[Finding]]:
-    """Build each stack's offline plan. The plan module is imported here, only when needed: it loads Pulumi."""
+    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how). The plan
+    module is imported here, only when needed; Pulumi itself only when an identity must be planned."""
     try:
-        from agentid.plan import build_plan
+        from agentid.plan.incremental import PlanCache, build_plan_incremental
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("agentid.plan"):
             return [], "resource rules skipped: the offline plan (agentid.plan) is not installed", []
@@ -259,10 +276,12 @@ def _plans(
         return [], f"resource rules skipped: the offline plan (agentid.plan) cannot be built: {exc}", []
     plans: list[tuple[str, Any]] = []
     failures: list[Finding] = []
+    cache = PlanCache.for_root(root, enabled=use_cache)
     for stack in stacks:
         steps(f"offline plan of stack {stack}")
         try:
-            plan = build_plan(registry, stack, today=today, root=root)
+            plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
+            modes.append(mode)
         except Exception as exc:  # a broken plan is a finding that fails the gate, not a traceback
             failures.append(
                 Finding(

@@ -68,6 +68,17 @@ def registry_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def cache_option(func: F) -> F:
+    """``--no-cache``: plan every identity, neither reading nor writing the plan cache (agentid/plan/incremental.py)."""
+    return click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Plan every identity in full: do not reuse or store plan results in .agentid-cache/ "
+        "(AGENTID_CACHE=off does the same).",
+    )(func)
+
+
 def today_option(func: F) -> F:
     """``--today``: every date-dependent judgement takes the date as input so tests and CI runs are reproducible."""
     return click.option(

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, load_or_exit, registry_options
+from agentid.cli.common import EXIT_FINDINGS, EXIT_OK, RepoPaths, cache_option, load_or_exit, registry_options
 from agentid.cli.console import (
     colour_for,
     complete_stacks,
@@ -189,13 +189,18 @@ def _report_findings(findings: Iterable[Any], headline: str) -> None:
     help="One line per agent (identities, resources by kind) instead of every resource's inputs.",
 )
 @quiet_option
-def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format: str, summary: bool) -> int:
+@cache_option
+def plan(
+    paths: RepoPaths, stack: str, today: dt.datetime | None, output_format: str, summary: bool, no_cache: bool
+) -> int:
     """Show every Okta resource a stack would deploy, without credentials or network.
 
     Runs the same Pulumi program as `pulumi preview` under the Pulumi SDK's mock engine with the stack's
     configuration, and prints each resource's type, logical name, parent and inputs (secrets masked).
     Every planned input is also held to pulumi-okta 7.0.1's own validators (agentid/conformance): an input the
     provider would refuse fails the run.
+    Identities whose inputs are unchanged since a cached plan are reused from .agentid-cache/ (the same resources
+    the whole program declares; standard error says which agents were planned); --no-cache plans all of them.
     Exit status: 0 planned, 1 invalid definitions or configuration or an input the provider refuses, 2 usage error
     (e.g. unknown stack).
 
@@ -206,7 +211,8 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
       agentid plan --stack dev --summary                # one line per agent
       agentid plan --format json > plan.json
     """
-    from agentid.plan import PlanError, StackNotFoundError, build_plan, read_stack_file
+    from agentid.plan import PlanError, StackNotFoundError, read_stack_file
+    from agentid.plan.incremental import PlanCache, build_plan_incremental
 
     if summary and output_format == "json":
         raise click.UsageError("--summary shortens the table; --format json always lists every resource. Use one.")
@@ -231,10 +237,13 @@ def plan(paths: RepoPaths, stack: str, today: dt.datetime | None, output_format:
             return EXIT_FINDINGS
         steps(f"offline plan of stack {stack} ({len(result.registry)} agents)")
         try:
-            planned = build_plan(result.registry, stack, today=when, root=paths.root)
+            cache = PlanCache.for_root(paths.root, enabled=not no_cache)
+            planned, mode = build_plan_incremental(result.registry, stack, today=when, root=paths.root, cache=cache)
         except PlanError as exc:
             click.echo(f"agentid plan: error: {exc}", err=True)
             return EXIT_FINDINGS
+    if not is_quiet():
+        click.echo(f"agentid plan: {mode.note()}", err=True)
     if output_format == "json":
         click.echo(json.dumps(planned.to_dict(), indent=2))
     elif is_quiet():

@@ -12,6 +12,7 @@ from agentid.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     RepoPaths,
+    cache_option,
     registry_options,
     today_option,
     write_output,
@@ -48,6 +49,7 @@ from agentid.cli.common import (
     is_flag=True,
     help="Skip the offline plans (about a second per stack and revision): compare the registry only.",
 )
+@cache_option
 def review(
     paths: RepoPaths,
     today: dt.date,
@@ -57,6 +59,7 @@ def review(
     output: Path | None,
     fail_on_escalation: bool,
     no_plan: bool,
+    no_cache: bool,
 ) -> int:
     """Show what a change does to agents' privileges, and the policy findings it introduces or fixes.
 
@@ -64,7 +67,8 @@ def review(
     stack's offline plan (Pulumi.<stack>.yaml at each revision): Okta resources added, removed or changed per agent,
     with resource-rule findings in the introduced/fixed comparison. Each
     change is an escalation, a reduction or neutral; escalations come first (restricted data, Okta management
-    scopes and longer tokens lead).
+    scopes and longer tokens lead). Plans are incremental: the head re-plans only the agents whose inputs differ
+    from the base (or from .agentid-cache/), and says so; --no-cache leaves .agentid-cache/ alone.
 
     Exit status: 0 reviewed, 1 the change introduces a blocking finding, a definition fails to load at the head
     (its agent is not compared; never reported removed) or, with --fail-on-escalation, the change escalates,
@@ -95,6 +99,7 @@ def review(
                 catalog_file=paths.catalog,
                 root=paths.root,
                 with_plan=not no_plan,
+                use_cache=not no_cache,
             )
     except GitError as exc:
         raise click.UsageError(str(exc)) from None

@@ -166,12 +166,15 @@ def _planned(registrations: tuple[Registration, ...], owners: Mapping[str, str])
     return planned
 
 
-def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) -> Plan:
+def build_plan(
+    registry: Registry, stack: str, *, today: dt.date, root: Path, only: frozenset[str] | None = None
+) -> Plan:
     """Run the Pulumi program for ``stack`` (config from ``root/Pulumi.<stack>.yaml``) under the mock engine.
 
     Raises :class:`StackNotFoundError` when the stack has no configuration file and :class:`PlanError` when the
     configuration or the program cannot produce a complete plan. ``registry`` must be free of loader errors (see
-    :func:`plan_repository`, which checks).
+    :func:`plan_repository`, which checks). ``only`` plans the shared resources and only the agents named (see
+    :func:`infra.program.declare`); :mod:`agentid.plan.incremental` assembles the rest from its cache.
     """
     from agentid.detect.eventbridge import PatternTooLongError
     from infra.config import ConfigError, load_stack_config
@@ -183,7 +186,7 @@ def build_plan(registry: Registry, stack: str, *, today: dt.date, root: Path) ->
     def program() -> tuple[Any, Mapping[str, Any]]:
         config = load_stack_config()
         seen["max_token_lifetime_minutes"] = config.max_token_lifetime_minutes
-        declared = declare(registry, config, today)
+        declared = declare(registry, config, today) if only is None else declare(registry, config, today, only=only)
         return declared, declared.outputs
 
     try:

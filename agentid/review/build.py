@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from agentid.findings import Finding, Severity
 from agentid.registry import LoadResult, load_registry
+from agentid.registry.model import Agent
 from agentid.review.diff import diff_registries
 from agentid.review.findings import Evaluator, compare_findings, default_evaluator, identity, policy_findings
 from agentid.review.gitrev import GitRepo, load_registry_at
@@ -27,6 +28,7 @@ def build_review(
     evaluator: Evaluator | None = None,
     engine_label: str | None = None,
     with_plan: bool = True,
+    use_cache: bool = True,
 ) -> Review:
     """Compare the registry at ``base_ref`` with ``head_ref`` (``None``: the working tree under ``agents_dir``).
 
@@ -39,12 +41,18 @@ def build_review(
         evaluator, engine_label = default_evaluator()
     base_commit = repo.resolve(base_ref)
     head_commit = repo.resolve(head_ref) if head_ref is not None else None
-    base = load_registry_at(repo, base_commit, fallback_catalog=catalog_file)
     head: LoadResult
     if head_commit is None:
         head = load_registry(agents_dir, catalog_file, root=root)
     else:
         head = load_registry_at(repo, head_commit, fallback_catalog=catalog_file)
+    # A pull request changes a few files: the base's copy of every other file is the head's, parsed once.
+    base = load_registry_at(
+        repo,
+        base_commit,
+        fallback_catalog=catalog_file,
+        reuse=_reusable(head, agents_dir, repo.agents_dir) if head_commit is None else None,
+    )
     not_loaded = unloaded_agents(head)
     base_findings = policy_findings(base.registry, base.findings, evaluator, today=today)
     head_findings = policy_findings(head.registry, head.findings, evaluator, today=today)
@@ -59,6 +67,7 @@ def build_review(
             root=root,
             today=today,
             evaluator=evaluator,
+            use_cache=use_cache,
         )
         base_findings = _with_stack_findings(base_findings, plan.base_findings)
         head_findings = _with_stack_findings(head_findings, plan.head_findings)
@@ -74,6 +83,23 @@ def build_review(
         load_error_files=tuple(sorted({f.file for f in head.findings if f.severity is Severity.ERROR and f.file})),
         plan=plan,
     )
+
+
+def _reusable(head: LoadResult, agents_dir: Path, agents_in_repo: str) -> dict[str, tuple[bytes, Agent]]:
+    """The working tree's agents that loaded without a finding, by the path git lists their file under, with the
+    bytes they were loaded from (read again: a file that changed since is then simply parsed at the base)."""
+    troubled = {f.file for f in head.findings}
+    reusable: dict[str, tuple[bytes, Agent]] = {}
+    for agent in head.registry:
+        if agent.file in troubled:
+            continue
+        name = PurePosixPath(agent.file).name
+        try:
+            raw = (agents_dir / name).read_bytes()
+        except OSError:
+            continue
+        reusable[f"{agents_in_repo}/{name}" if agents_in_repo not in ("", ".") else name] = (raw, agent)
+    return reusable
 
 
 def _with_stack_findings(registry_findings: list[Finding], on_plans: tuple[Finding, ...]) -> list[Finding]:

@@ -14,12 +14,13 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from agentid.registry import CatalogError, LoadResult, load_agent_bytes, load_catalog
 from agentid.registry.loader import AGENT_SUFFIX, assemble_registry, misplaced_finding, suffix_finding, symlink_finding
+from agentid.registry.model import Agent
 
 
 class GitError(Exception):
@@ -131,11 +132,22 @@ def open_repo(root: Path, agents_dir: Path, catalog_file: Path) -> GitRepo:
     return GitRepo(top, relative(agents_dir), relative(catalog_file))
 
 
-def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> LoadResult:
+def load_registry_at(
+    repo: GitRepo,
+    commit: str,
+    *,
+    fallback_catalog: Path,
+    reuse: Mapping[str, tuple[bytes, Agent]] | None = None,
+) -> LoadResult:
     """The registry at ``commit``: every agent file through the strict loader, against the catalog of that commit.
 
     A commit that predates the catalog file is judged by ``fallback_catalog`` (today's catalog), which is the best
     available vocabulary. A broken catalog at the commit raises :class:`CatalogError` like the on-disk loader.
+
+    ``reuse`` maps a file's path (as git lists it) to bytes and the agent the loader made of them elsewhere (the
+    review's head): a file holding exactly those bytes here is not parsed again. Loading one file depends on its
+    bytes and path alone (the catalog is consulted afterwards, by :func:`assemble_registry`), so the agent is the
+    one parsing would give; only files that loaded without any finding are offered for reuse.
     """
     catalog_bytes = repo.show(commit, repo.catalog_file)
     if catalog_bytes is None:
@@ -154,9 +166,12 @@ def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> L
     entries, nested = repo._agent_blobs(commit)
     contents = repo.read_blobs([blob for _path, blob, _link in entries])
     files = [path for path, _blob, _link in entries]
+    reuse = reuse or {}
     loaded = [
         (None, [symlink_finding(path, raw.decode("utf-8", "replace"), "stored in git")])
         if link
+        else (_relocated(reuse[path][1], path), [])
+        if path in reuse and reuse[path][0] == raw
         else load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
         if PurePosixPath(path).suffix == AGENT_SUFFIX
         else (None, [suffix_finding(path)])
@@ -165,6 +180,13 @@ def load_registry_at(repo: GitRepo, commit: str, *, fallback_catalog: Path) -> L
     # As on disk: a definition in a subfolder of agents/ is reported, never silently left out.
     loaded.extend((None, [misplaced_finding(path, repo.agents_dir)]) for path in nested)
     return assemble_registry(catalog, loaded, [*files, *nested])
+
+
+def _relocated(agent: Agent, path: str) -> Agent:
+    """``agent`` as loaded from ``path`` (the head may show its file relative to another directory)."""
+    if agent.source.file == path:
+        return agent
+    return dataclasses.replace(agent, source=dataclasses.replace(agent.source, file=path))
 
 
 def last_changes(repo: GitRepo, paths: Sequence[str]) -> dict[str, tuple[str, str]]:

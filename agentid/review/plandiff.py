@@ -59,16 +59,21 @@ class PlanDiff:
     stacks: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     skipped: bool = False  # --no-plan
+    #: how each revision's plan of each stack was built (incremental or full, and why): agentid.plan.incremental
+    modes: tuple[str, ...] = ()
     base_findings: tuple[Finding, ...] = field(default=())
     head_findings: tuple[Finding, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        shape: dict[str, Any] = {
             "skipped": self.skipped,
             "stacks": list(self.stacks),
             "notes": list(self.notes),
             "changes": [c.to_dict() for c in self.changes],
         }
+        if not self.skipped:
+            shape["modes"] = list(self.modes)
+        return shape
 
     def by_agent(self) -> dict[tuple[str, str | None], list[ResourceChange]]:
         """(stack, agent) -> changes, in plan order (shared resources under ``None``)."""
@@ -131,16 +136,25 @@ class _Side:
     plans: dict[str, tuple[PlannedResource, ...]]
     failures: dict[str, str]
     findings: dict[str, list[Finding]]
+    modes: list[str]
 
 
 def _plan_side(
-    registry: Registry, root: Path, stacks: Sequence[str], *, today: dt.date, evaluator: Any | None
+    registry: Registry,
+    root: Path,
+    stacks: Sequence[str],
+    *,
+    today: dt.date,
+    evaluator: Any | None,
+    cache: Any,
+    label: str,
 ) -> _Side:
-    from agentid.plan import build_plan
+    from agentid.plan.incremental import build_plan_incremental
 
     plans: dict[str, tuple[PlannedResource, ...]] = {}
     failures: dict[str, str] = {}
     findings: dict[str, list[Finding]] = {}
+    modes: list[str] = []
     limits: dict[str, int] = {}
     pattern_limits: dict[str, int] = {}
     if evaluator is not None:
@@ -153,7 +167,8 @@ def _plan_side(
             evaluator = None
     for stack in stacks:
         try:
-            plan = build_plan(registry, stack, today=today, root=root)
+            plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
+            modes.append(f"{label}: {mode.note()}")
         except Exception as exc:  # any failure is a note for the reviewer, never a traceback
             failures[stack] = str(exc) or type(exc).__name__
             continue
@@ -168,7 +183,7 @@ def _plan_side(
                 stack_pattern_limits=pattern_limits,
             )
             findings[stack] = list(on_plan)
-    return _Side(plans, failures, findings)
+    return _Side(plans, failures, findings, modes)
 
 
 def build_plan_diff(
@@ -181,11 +196,17 @@ def build_plan_diff(
     root: Path,
     today: dt.date,
     evaluator: Any | None,
+    use_cache: bool = True,
 ) -> PlanDiff:
     """Plan every stack configured at either revision, at both, and diff resources and resource-rule findings.
 
     Findings of a stack are compared only when it was planned at both revisions, so a plan that fails on one side
     cannot make every finding look introduced or fixed.
+
+    Plans are incremental (agentid/plan/incremental.py): the base is planned first, and the head then plans only the
+    agents whose inputs differ from the base's (or from anything in the repository's plan cache), reusing the
+    rest; a stack file that differs between the revisions changes every key, so its head is planned in full. With
+    ``use_cache=False`` the repository's cache is neither read nor written, and the reuse stays within this run.
     """
     try:
         from agentid.plan import available_stacks  # Pulumi may be missing: then the plan is a note
@@ -195,7 +216,10 @@ def build_plan_diff(
         root_in_repo = root.resolve().relative_to(repo.toplevel).as_posix()
     except ValueError:
         return PlanDiff(notes=(f"offline plan not compared: {root} is outside the git repository",))
+    from agentid.plan.incremental import PlanCache
+
     with tempfile.TemporaryDirectory(prefix="agentid-review-plan-") as tmp:
+        cache = PlanCache.for_root(root, enabled=use_cache) or PlanCache(Path(tmp) / "cache")
         base_root = Path(tmp) / "base"
         base_root.mkdir()
         try:
@@ -209,8 +233,12 @@ def build_plan_diff(
         except GitError as exc:
             return PlanDiff(notes=(f"offline plan not compared: {exc}",))
         stacks = sorted(set(base_stacks) | set(head_stacks))
-        base = _plan_side(base_registry, base_root, base_stacks, today=today, evaluator=evaluator)
-        head = _plan_side(head_registry, head_root, head_stacks, today=today, evaluator=evaluator)
+        base = _plan_side(
+            base_registry, base_root, base_stacks, today=today, evaluator=evaluator, cache=cache, label="base"
+        )
+        head = _plan_side(
+            head_registry, head_root, head_stacks, today=today, evaluator=evaluator, cache=cache, label="head"
+        )
     notes: list[str] = []
     changes: list[ResourceChange] = []
     base_findings: list[Finding] = []
@@ -235,6 +263,7 @@ def build_plan_diff(
         changes=tuple(changes),
         stacks=tuple(stacks),
         notes=tuple(notes),
+        modes=(*base.modes, *head.modes),
         base_findings=_unique(base_findings),
         head_findings=_unique(head_findings),
     )

@@ -131,6 +131,7 @@ def _plan_line(plan: PlanDiff, cells: _Cells) -> list[str]:
         if len(plan.stacks) > MAX_RENAMES_SHOWN:
             shown += f" and {len(plan.stacks) - MAX_RENAMES_SHOWN} more"
         lines.append(f"Offline plan of stacks {shown}: {count} resource change(s).")
+        lines.extend(cells.text(mode) for mode in plan.modes[: 2 * MAX_RENAMES_SHOWN])
     elif not plan.notes:
         lines.append("Offline plan not compared: no `Pulumi.<stack>.yaml` at either revision.")
     lines.extend(f"⚠️ {cells.text(note)}" for note in plan.notes[:MAX_RENAMES_SHOWN])

@@ -27,7 +27,6 @@ Logical names derive from the identity name only, so adding or removing an agent
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +35,8 @@ import pulumi
 import pulumi_okta as okta
 
 from agentid.detect.labels import app_label
-from agentid.registry.model import Agent, Credentials, Plugin
+from agentid.registry.model import Credentials
+from infra.spec import IdentitySpec, rule_resource_name
 
 COMPONENT_TYPE = "agentid:okta:AgentIdentity"
 
@@ -48,54 +48,6 @@ POLICY_PRIORITY = 1
 RULE_PRIORITY = 1
 
 GRANT_TYPES = ("client_credentials",)
-
-
-@dataclass(frozen=True, slots=True)
-class IdentitySpec:
-    """What one Okta identity needs, derived from an agent or one of its plugins."""
-
-    name: str
-    agent: str
-    description: str
-    credentials: Credentials
-    scopes: tuple[str, ...]
-    token_lifetime_minutes: int
-    okta_api_scopes: tuple[str, ...] = ()
-    okta_admin_roles: tuple[str, ...] = ()
-    #: zone names as the agent file writes them; infra/program.py replaces them with the stack's zone ids
-    network_zones: tuple[str, ...] = ()
-    active: bool = True
-
-    @classmethod
-    def for_agent(cls, agent: Agent, today: dt.date) -> IdentitySpec:
-        return cls(
-            name=agent.name,
-            agent=agent.name,
-            description=agent.description,
-            credentials=agent.credentials,
-            scopes=agent.access.scope_names,
-            token_lifetime_minutes=agent.access.token_lifetime_minutes,
-            okta_api_scopes=agent.access.okta_api_scopes,
-            okta_admin_roles=agent.access.okta_admin_roles,
-            network_zones=agent.access.network_zones,
-            active=not agent.lifecycle.is_expired(today),
-        )
-
-    @classmethod
-    def for_plugin(cls, agent: Agent, plugin: Plugin, today: dt.date) -> IdentitySpec:
-        """A plugin shares its agent's lifetime, network zones and expiry; its Okta management access is its own."""
-        return cls(
-            name=plugin.identity_name(agent.name),
-            agent=agent.name,
-            description=f"{plugin.description} (plugin of {agent.name})",
-            credentials=plugin.credentials,
-            scopes=plugin.scopes,
-            token_lifetime_minutes=agent.access.token_lifetime_minutes,
-            okta_api_scopes=plugin.okta_api_scopes,
-            okta_admin_roles=plugin.okta_admin_roles,
-            network_zones=agent.access.network_zones,
-            active=not agent.lifecycle.is_expired(today),
-        )
 
 
 @dataclass(frozen=True)
@@ -208,7 +160,7 @@ class AgentIdentity(pulumi.ComponentResource):
             )
 
             self.rule = okta.auth.ServerPolicyRule(
-                f"{name}-rule",
+                rule_resource_name(name),
                 auth_server_id=args.auth_server_id,
                 policy_id=self.policy.id,
                 name=f"{name} client credentials",

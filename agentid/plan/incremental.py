@@ -1,0 +1,376 @@
+"""The incremental offline plan: plan only the identities whose inputs changed, reuse the rest from a cache.
+
+Why it is sound. The program (:func:`infra.program.declare`) gives each agent's ``AgentIdentity`` (its app, policy,
+rule, Okta API scopes, admin roles and plugins) exactly these inputs:
+
+* the agent's :class:`~infra.spec.IdentitySpec` and its plugins' (everything it reads from the agent file, with
+  ``today`` entering only as whether the agent has expired);
+* the stack's configuration (``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``: org URL, zone ids, shard, core stack);
+* the name of the last policy rule declared before it: policies are chained with ``depends_on`` across agents
+  (creating priority-bearing policies in parallel fails, provider issues 1065, 1198, 2953), so an agent's policy
+  depends on its predecessor's rule. That name (:func:`infra.spec.chain_tail`) is part of the key, so adding,
+  removing or re-scoping the predecessor re-plans the agent after it;
+* the program's code and the Pulumi SDK and provider versions (:func:`code_digest`).
+
+The shared resources (authorization server, scopes, log stream, detections) depend on the stack configuration, the
+code and the catalog entries of the scopes the stack's identities use; they get an entry of their own.
+
+Each entry holds the identity bundle's planned resources, resource options and client ids exactly as a run of the
+whole program produced them. A plan assembles cached bundles and the bundles it had to plan (in one run of the
+program with ``only=`` the missing agents) in the order the whole plan has, so rules, the review and the conformance
+checks see the same :class:`~agentid.plan.Plan`. tests/plan/test_incremental_equivalence.py checks that property on
+random registries and random changes.
+
+The cache lives in ``.agentid-cache/`` at the repository root (git-ignored; ``AGENTID_CACHE_DIR`` moves it,
+``AGENTID_CACHE=off`` or ``--no-cache`` turns it off). Entries are content-addressed and written atomically, under a
+directory named after the code digest: a cache is never consulted by different program code, and deleting it only
+costs the next run its speed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentid.gcpause import cyclic_gc_paused
+from agentid.registry.model import Agent, Registry
+from agentid.resources import PlannedResource
+
+#: The cache directory at the repository root (git-ignored).
+CACHE_DIR_NAME = ".agentid-cache"
+#: ``AGENTID_CACHE=off`` turns the cache off; ``AGENTID_CACHE_DIR`` puts it somewhere else.
+CACHE_ENV = "AGENTID_CACHE"
+CACHE_DIR_ENV = "AGENTID_CACHE_DIR"
+#: Bumped when the entry format changes.
+FORMAT = "plan-v1"
+
+#: The project's code the plan runs: any change here (or in the SDK or provider version) means a fresh cache.
+_CODE_PACKAGES = ("agentid", "infra")
+_SDK_DISTRIBUTIONS = ("pulumi", "pulumi-okta", "pulumi-aws", "protobuf", "grpcio")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 over every Python source file of the project packages that can run in a plan (``agentid``,
+    ``infra``), the SDK and provider versions and the Python version. Conservative: a change to any of them, even one
+    the plan does not use, invalidates the cache."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
+    for distribution in _SDK_DISTRIBUTIONS:
+        try:
+            digest.update(f"{distribution}={version(distribution)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{distribution}=none\0".encode())
+    for package in _CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class PlanCache:
+    """Content-addressed plan entries under ``directory/plan-v1/<code digest>/``. Unreadable entries are misses."""
+
+    def __init__(self, directory: Path, code: str | None = None) -> None:
+        self.directory = directory
+        self.code = code or code_digest()
+        self.base = directory / FORMAT / self.code[:32]
+        #: entries read or written by this process (a review plans two revisions that share most of them)
+        self._memo: dict[str, dict[str, Any]] = {}
+
+    @classmethod
+    def for_root(cls, root: Path, *, enabled: bool = True) -> PlanCache | None:
+        """The cache of the repository at ``root``, or ``None`` when turned off (``AGENTID_CACHE=off``)."""
+        if not enabled or os.environ.get(CACHE_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+            return None
+        configured = os.environ.get(CACHE_DIR_ENV)
+        return cls(Path(configured) if configured else root / CACHE_DIR_NAME)
+
+    def _path(self, key: str) -> Path:
+        return self.base / key[:2] / f"{key}.json"
+
+    def has_code(self) -> bool:
+        """Whether anything was cached by this program code."""
+        return self.base.is_dir()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        import orjson
+
+        if key in self._memo:
+            return self._memo[key]
+        try:
+            entry = orjson.loads(self._path(key).read_bytes())
+        except (OSError, ValueError):
+            return None
+        self._memo[key] = entry
+        return entry
+
+    def put(self, key: str, entry: Mapping[str, Any]) -> None:
+        """Write atomically (temporary file, then rename): readers never see half an entry. Failing to write is not
+        an error: the cache only saves time."""
+        import orjson
+
+        path = self._path(key)
+        self._memo[key] = dict(entry)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not (self.directory / ".gitignore").exists():
+                (self.directory / ".gitignore").write_text("*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(orjson.dumps(entry))
+            os.replace(tmp, path)
+        except OSError:
+            return
+
+
+# --------------------------------------------------------------------------------------------------- keys
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """What one stack's plan is made of: the agents the stack deploys (in declaration order), each one's key, the
+    identities each holds, and the shared entry's key."""
+
+    agents: tuple[Agent, ...]
+    agent_keys: dict[str, str]
+    identities: dict[str, tuple[str, ...]]
+    shared_key: str
+
+
+def _stack_digest(root: Path, stack: str) -> tuple[str, Any]:
+    """A digest of what the program reads from the stack files (as the runtime receives it), and the shard setting.
+    Raises what :func:`agentid.plan.stackfile.read_stack_file` raises."""
+    from agentid.plan.stackfile import read_stack_file
+    from agentid.stack import SHARD_KEY, parse_shard_config
+
+    stack_file = read_stack_file(root, stack)
+    body = json.dumps(
+        [stack_file.stack, stack_file.project, sorted(stack_file.config.items()), sorted(stack_file.secret_keys)]
+    )
+    raw = stack_file.config.get(f"agentid:{SHARD_KEY}")
+    value = json.loads(raw) if raw is not None and raw.startswith("{") else raw
+    return hashlib.sha256(body.encode()).hexdigest(), parse_shard_config(value, stack)
+
+
+def _keys(registry: Registry, stack: str, today: dt.date, root: Path, code: str) -> _Keys:
+    from agentid.stack import in_shard
+    from infra.spec import IdentitySpec, chain_tail
+
+    stack_digest, shard = _stack_digest(root, stack)
+    environment_agents = registry.for_stack(shard.environment_of(stack))
+    agents = in_shard(environment_agents, shard)
+    agent_keys: dict[str, str] = {}
+    identities: dict[str, tuple[str, ...]] = {}
+    scope_names: set[str] = set()
+    after: str | None = None
+    for agent in agents:
+        specs = [IdentitySpec.for_agent(agent, today)]
+        specs += [IdentitySpec.for_plugin(agent, plugin, today) for plugin in agent.plugins]
+        agent_keys[agent.name] = _hash(code, stack_digest, "agent", repr(specs), repr(after))
+        identities[agent.name] = tuple(spec.name for spec in specs)
+        scope_names.update(scope for spec in specs for scope in spec.scopes)
+        after = chain_tail(specs, after)
+    if shard.deploys_shared_resources() and not shard.deploys_agents():
+        # A core stack declares every scope its environment's agents use (infra/program.py).
+        for agent in environment_agents:
+            scope_names.update(agent.access.scope_names)
+            scope_names.update(scope for plugin in agent.plugins for scope in plugin.scopes)
+    catalog = [repr(registry.catalog.scope(name)) for name in sorted(scope_names)]
+    shared_key = _hash(code, stack_digest, "shared", repr(sorted(scope_names)), repr(catalog))
+    return _Keys(tuple(agents), agent_keys, identities, shared_key)
+
+
+# --------------------------------------------------------------------------------------------------- entries
+
+
+def _entry(resources: Iterable[PlannedResource], options: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    rows, opts = [], []
+    for r in resources:
+        rows.append([r.type, r.name, r.parent, r.urn, r.agent, r.inputs])
+        o = options[r.urn]
+        opts.append([o.protect, o.delete_before_replace, o.depends_on, o.ignore_changes, o.additional_secret_outputs])
+    return {"resources": rows, "options": opts, **extra}
+
+
+def _unpack(entry: Mapping[str, Any], resources: list[PlannedResource], options: dict[str, Any]) -> None:
+    from agentid.plan import ResourceOptionsSeen
+
+    for (type_, name, parent, urn, agent, inputs), o in zip(entry["resources"], entry["options"], strict=True):
+        resources.append(PlannedResource(type=type_, name=name, inputs=inputs, parent=parent, urn=urn, agent=agent))
+        options[urn] = ResourceOptionsSeen(
+            protect=o[0],
+            delete_before_replace=o[1],
+            depends_on=tuple(o[2]),
+            ignore_changes=tuple(o[3]),
+            additional_secret_outputs=tuple(o[4]),
+        )
+
+
+# --------------------------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PlanMode:
+    """How a plan was built, for the output: ``incremental`` (some bundles reused) or full, and why."""
+
+    stack: str
+    incremental: bool
+    agents: int
+    planned: int
+    reason: str = ""
+
+    def note(self) -> str:
+        if self.incremental:
+            reused = self.agents - self.planned
+            return (
+                f"stack `{self.stack}`: incremental plan: {self.planned} of {self.agents} agents planned, {reused} "
+                f"reused unchanged from {CACHE_DIR_NAME}/ ({self.reason})"
+            )
+        return f"stack `{self.stack}`: full plan of {self.agents} agents ({self.reason})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack,
+            "incremental": self.incremental,
+            "agents": self.agents,
+            "planned": self.planned,
+            "reason": self.reason,
+        }
+
+
+def build_plan_incremental(
+    registry: Registry, stack: str, *, today: dt.date, root: Path, cache: PlanCache | None
+) -> tuple[Any, PlanMode]:
+    """The plan of ``stack``, identical to :func:`agentid.plan.build_plan`'s, planning only what ``cache`` lacks.
+
+    Without a cache, or when nothing cached matches, the whole program runs (the full plan) and the cache is
+    filled; the :class:`PlanMode` says which it did and why. Raises what ``build_plan`` raises.
+    """
+    from agentid.plan import build_plan
+
+    if cache is None:
+        plan = build_plan(registry, stack, today=today, root=root)
+        return plan, PlanMode(stack, False, len(_agents_of(plan)), len(_agents_of(plan)), "cache off")
+    try:
+        keys = _keys(registry, stack, today, root, cache.code)
+    except Exception:
+        # An unreadable stack file or shard setting: the whole program reports it, as without a cache.
+        plan = build_plan(registry, stack, today=today, root=root)
+        return plan, PlanMode(stack, False, len(_agents_of(plan)), len(_agents_of(plan)), "stack file not keyed")
+    with cyclic_gc_paused():
+        shared = cache.get(keys.shared_key)
+        cached = {name: entry for name in keys.agent_keys if (entry := cache.get(keys.agent_keys[name])) is not None}
+    missing = [agent.name for agent in keys.agents if agent.name not in cached]
+    if not cached:
+        reason = (
+            "nothing cached for this stack configuration and these definitions"
+            if cache.has_code()
+            else "no cached plan for this program code: first run, or the code, SDK or provider changed"
+        )
+        plan = build_plan(registry, stack, today=today, root=root)
+        _store(cache, plan, keys, keys.agent_keys)
+        return plan, PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
+    shared_planned = shared is None
+    if missing or shared is None:
+        partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
+        _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
+        with cyclic_gc_paused():
+            shared = _shared_entry(partial)
+            cached.update(_agent_entries(partial, keys, missing))
+    why = (
+        "the stack file and the program code are unchanged; the others' definitions and places in the policy chain too"
+    )
+    if not missing:
+        why = "every definition was planned before"
+    if shared_planned:
+        why += "; the shared resources planned again: the scopes the stack uses, or their catalog entries, changed"
+    with cyclic_gc_paused():
+        plan = _assemble(stack, today, shared, keys, cached)
+    return plan, PlanMode(stack, True, len(keys.agents), len(missing), why)
+
+
+def _agents_of(plan: Any) -> set[str]:
+    return {r.agent for r in plan.resources if r.agent is not None}
+
+
+def _shared_entry(plan: Any) -> dict[str, Any]:
+    outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
+    return _entry(
+        (r for r in plan.resources if r.agent is None),
+        plan.options,
+        outputs=outputs,
+        has_client_ids="clientIds" in plan.outputs,
+        max_token_lifetime_minutes=plan.max_token_lifetime_minutes,
+    )
+
+
+def _agent_entries(plan: Any, keys: _Keys, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    wanted = set(names)
+    by_agent: dict[str, list[PlannedResource]] = {name: [] for name in names}
+    for resource in plan.resources:
+        if resource.agent in wanted:
+            by_agent[resource.agent].append(resource)
+    client_ids = plan.outputs.get("clientIds") or {}
+    return {
+        name: _entry(
+            by_agent[name],
+            plan.options,
+            client_ids={identity: client_ids[identity] for identity in keys.identities[name] if identity in client_ids},
+        )
+        for name in names
+    }
+
+
+def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, str]) -> None:
+    with cyclic_gc_paused():
+        cache.put(keys.shared_key, _shared_entry(plan))
+        for name, entry in _agent_entries(plan, keys, list(agent_keys)).items():
+            cache.put(agent_keys[name], entry)
+
+
+def _assemble(
+    stack: str, today: dt.date, shared: Mapping[str, Any], keys: _Keys, entries: Mapping[str, Mapping[str, Any]]
+) -> Any:
+    """The whole plan's order: shared resources first, then each agent's bundle by agent name."""
+    from agentid.plan import Plan
+
+    resources: list[PlannedResource] = []
+    options: dict[str, Any] = {}
+    _unpack(shared, resources, options)
+    for name in sorted(entries):
+        _unpack(entries[name], resources, options)
+    outputs = dict(shared["outputs"])
+    if shared.get("has_client_ids"):
+        client_ids: dict[str, Any] = {}
+        for agent in keys.agents:  # declaration order, as the program fills the output
+            client_ids.update(entries[agent.name].get("client_ids", {}))
+        outputs["clientIds"] = client_ids
+    return Plan(
+        stack=stack,
+        resources=tuple(resources),
+        outputs=outputs,
+        options=options,
+        max_token_lifetime_minutes=shared.get("max_token_lifetime_minutes"),
+        today=today,
+    )
+
+
+__all__ = ["CACHE_DIR_NAME", "PlanCache", "PlanMode", "build_plan_incremental", "code_digest"]
