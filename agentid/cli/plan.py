@@ -243,7 +243,7 @@ def plan(
             click.echo(f"agentid plan: error: {exc}", err=True)
             return EXIT_FINDINGS
     if not is_quiet():
-        click.echo(f"agentid plan: {mode.note()}", err=True)
+        click.echo(f"agentid: {mode.note()}", err=True)  # as check prints it
     if output_format == "json":
         click.echo(json.dumps(planned.to_dict(), indent=2))
     elif is_quiet():
