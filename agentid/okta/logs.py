@@ -69,8 +69,10 @@ class Pulled:
 
 
 def event_type_filter(event_types: Sequence[str]) -> str | None:
-    """Okta's ``filter`` for these event types (``eventType eq "a" or eventType eq "b"``, the System Log API's
-    expression syntax), or None for every event. Event types are Okta's catalog names: no quote to escape."""
+    """Okta's ``filter`` for these event types (``eventType eq "a" or eventType eq "b"``), or None for every event.
+    The System Log API's ``filter`` is a SCIM filter expression ("All operators except [ ] are supported", the
+    parameter's description in Okta's management OpenAPI spec; developer.okta.com/docs/api/#filter). Event types
+    are Okta's catalog names: no quote to escape, anything else is refused."""
     for event_type in event_types:
         if not _EVENT_TYPE.fullmatch(event_type):
             raise ValueError(f"not an Okta event type: {event_type!r}")

@@ -95,3 +95,18 @@ def test_org_errors_and_usage_errors_exit_2(org, november, reader_env, capsys):
     assert status == 2 and "--okta" in err
     status, _, err = rightsize(capsys, "--events", str(month.EVENTS), "--since", "2026-11-01T00:00:00Z")
     assert status == 2 and "--since only go with --okta" in err
+
+
+def test_without_org_url_the_stacks_own_org_is_read(org, november, reader_env, capsys, monkeypatch):
+    """As drift and import: the org `--stack`'s Pulumi.<stack>.yaml deploys to (here pointed at the emulator)."""
+    asked = []
+
+    def stack_org(root, stack):
+        asked.append(stack)
+        return org.url
+
+    monkeypatch.delenv("OKTA_ORG_URL")
+    monkeypatch.setattr("agentid.cli.live.stack_org_url", stack_org)
+    status, out, err = rightsize(capsys, "--okta", "--format", "json")
+    assert status == 1, err
+    assert asked == ["prod"] and json.loads(out)["events"]["in_window"] > 0
