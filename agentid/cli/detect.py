@@ -26,6 +26,7 @@ from agentid.cli.common import (
     text_or_json_option,
     today_option,
 )
+from agentid.cli.okta_options import OKTA_SOURCE, okta_log_options, pull_okta, report_pulled
 from agentid.detect.clientids import (
     CLIENT_PREFIXES,
     PRINCIPAL_PREFIXES,
@@ -200,25 +201,6 @@ def _profile_set(profile: Path) -> DetectionSet:
         raise click.UsageError(f"--profile {exc}") from None
 
 
-def _pull_okta(org_url: str | None, since: str | None, until: str | None, cursor_file: Path | None) -> tuple[Any, Any]:
-    """The org's System Log from the cursor (else --since) as JSON lines, and where to save the cursor."""
-    from agentid.cli.live import connect, okta_failure
-    from agentid.okta.errors import READ_ERRORS
-    from agentid.okta.logs import Cursor, CursorError, pull
-
-    client = connect(org_url)
-    try:
-        cursor = Cursor.load(cursor_file, client.org_url) if cursor_file is not None else None
-    except CursorError as exc:
-        raise click.UsageError(f"--cursor {exc}") from None
-    if cursor is None and since is None:
-        raise click.UsageError("--okta needs --since TIME for the first run (later runs continue from --cursor FILE)")
-    try:
-        return pull(client, since=since, until=until, cursor=cursor), cursor_file
-    except READ_ERRORS as exc:
-        raise okta_failure(exc) from None
-
-
 def _open_input(events: str) -> tuple[BinaryIO, str]:
     """The events as a binary stream: the detector reads JSON lines as it goes, so a large export is never held
     whole in memory. Opened before the registry is loaded, so a wrong path is reported at once."""
@@ -245,15 +227,10 @@ def _open_input(events: str) -> tuple[BinaryIO, str]:
     metavar="FILE|-",
     help="Okta System Log events: JSON lines, a JSON array (as /api/v1/logs returns), or EventBridge envelopes.",
 )
-@click.option(
-    "--okta",
-    "from_okta",
-    is_flag=True,
-    help="Pull the events from the org's /api/v1/logs instead of --events (read-only app: docs/adopting.md).",
+@okta_log_options(
+    since_help="the first event time (ISO 8601) when no cursor exists.",
+    until_help="stop before this time (default: read to the newest event).",
 )
-@click.option("--org-url", envvar="OKTA_ORG_URL", metavar="URL", help="With --okta: the org (or OKTA_ORG_URL).")
-@click.option("--since", metavar="TIME", help="With --okta: the first event time (ISO 8601) when no cursor exists.")
-@click.option("--until", metavar="TIME", help="With --okta: stop before this time (default: read to the newest event).")
 @click.option(
     "--cursor",
     "cursor_file",
@@ -353,8 +330,8 @@ def detect(
     if from_okta:
         if events is not None:
             raise click.UsageError("pass --events FILE or --okta, not both")
-        pulled, cursor_path = _pull_okta(org_url, since, until, cursor_file)
-        source, name = pulled.data, "okta:/api/v1/logs"
+        pulled, cursor_path = pull_okta(org_url, since, until, cursor_file), cursor_file
+        source, name = pulled.data, OKTA_SOURCE
     else:
         if events is None:
             raise click.UsageError("pass --events FILE (or - for standard input), or --okta to read the org's log")
@@ -404,11 +381,7 @@ def detect(
 
         click.echo(_render_text(report, colour=colour_for(), mismatches=mismatches), nl=False)
     if pulled is not None:
-        click.echo(
-            f"agentid detect: read {pulled.events} event(s) from the org"
-            + (f", {pulled.redelivered} already judged by the previous run" if pulled.redelivered else ""),
-            err=True,
-        )
+        report_pulled("detect", pulled)
         if cursor_path is not None and pulled.cursor is not None:
             pulled.cursor.save(cursor_path)  # only now: a run that failed before judging is read again
     unread = next((p for p in report.problems if p.fatal), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
@@ -18,6 +19,7 @@ from agentid.cli.common import (
     registry_options,
     today_option,
 )
+from agentid.cli.okta_options import OKTA_SOURCE, okta_log_options, pull_okta, report_pulled
 from agentid.output.inert import log_text
 
 
@@ -25,11 +27,22 @@ from agentid.output.inert import log_text
 @click.option(
     "--events",
     "events",
-    required=True,
     multiple=True,
     metavar="FILE|-",
     help="Okta System Log events (the shapes `agentid detect` reads: JSON lines, JSON arrays, EventBridge "
     "envelopes). Repeatable: one file per day's export is fine; redeliveries across files count once.",
+)
+@okta_log_options(
+    since_help="the first event time (ISO 8601; default: the window's start, today-N 00:00 UTC).",
+    until_help="stop before this time (default: the window's end, --today 00:00 UTC).",
+)
+@click.option(
+    "--save-events",
+    "save_events",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="With --okta: also write the events read from the org to FILE (JSON lines), so further runs over the same "
+    "window (--team, another --format) read --events FILE instead of the org again.",
 )
 @click.option(
     "--client-ids",
@@ -74,6 +87,11 @@ from agentid.output.inert import log_text
 def rightsize(
     paths: RepoPaths,
     events: tuple[str, ...],
+    from_okta: bool,
+    org_url: str | None,
+    since: str | None,
+    until: str | None,
+    save_events: Path | None,
     client_ids_files: tuple[Path, ...],
     stack: str | None,
     team: str | None,
@@ -93,6 +111,10 @@ def rightsize(
     removal, nor is one a plugin holds or one kept on purpose (`keep` in the agent file). Below --min-coverage
     (days of the window with an event) nothing is proposed.
 
+    With --okta the events are read from the org's /api/v1/logs (only token grants and refused token requests,
+    the window's days by default) with the read-only reader app, as `agentid detect --okta` reads them; the org is
+    --org-url (or OKTA_ORG_URL), else the one --stack's Pulumi.<stack>.yaml deploys to.
+
     Exit status: 0 nothing to propose, 1 proposals (or a definition that fails to load), 2 usage error or an events
     file that could not be read to its end.
 
@@ -103,21 +125,44 @@ def rightsize(
       agentid rightsize --events okta-november.jsonl --client-ids outputs.json --stack prod --days 30 \\
         --today 2026-12-01 --format json
       agentid rightsize --events okta-november.jsonl --client-ids outputs.json --stack prod --format markdown --write
+      agentid rightsize --okta --client-ids outputs.json --stack prod --today 2026-12-01 --save-events november.jsonl
     """
     from agentid.cli.detect import _open_input
+    from agentid.cli.live import stack_org_url
     from agentid.detect.clientids import ClientIdError, merge_client_ids
-    from agentid.detect.definitions import build_detection_set, identity_names
+    from agentid.detect.definitions import GRANT_EVENT_TYPES, REFUSED_EVENT_TYPES, build_detection_set, identity_names
     from agentid.rightsize.analysis import analyse
     from agentid.rightsize.render import render_markdown, render_text
     from agentid.rightsize.usage import UsageCollector, Window
     from policies.engine import default_settings
 
-    if events.count("-") > 1:
-        raise click.UsageError("--events - (standard input) can be given once")
-    opened = [_open_input(name) for name in events]
+    window = Window(today, days)
+    if from_okta:
+        if events:
+            raise click.UsageError("pass --events FILE or --okta, not both")
+        pulled = pull_okta(
+            org_url or (stack_org_url(paths.root, stack) if stack else None),
+            since or f"{window.first_day}T00:00:00.000Z",
+            until or f"{window.end_day}T00:00:00.000Z",
+            event_types=(*GRANT_EVENT_TYPES, *REFUSED_EVENT_TYPES),
+        )
+        report_pulled("rightsize", pulled)
+        if save_events is not None:
+            _save(save_events, pulled.data)
+        opened: list[tuple[bytes | BinaryIO, str]] = [(pulled.data, OKTA_SOURCE)]
+    else:
+        if not events:
+            raise click.UsageError("pass --events FILE (or - for standard input), or --okta to read the org's log")
+        okta_only = {"--since": since, "--until": until, "--save-events": save_events}
+        given = [flag for flag, value in okta_only.items() if value is not None]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only go with --okta")
+        if events.count("-") > 1:
+            raise click.UsageError("--events - (standard input) can be given once")
+        opened = [_open_input(name) for name in events]
     with contextlib.ExitStack() as stack_of_files:
         for source, name in opened:
-            if name != "<stdin>":
+            if name not in ("<stdin>", OKTA_SOURCE):
                 stack_of_files.enter_context(source)
         result = load_or_exit(paths)
         refuse_unloaded("rightsize", result, "an agent left out would look dormant, or its scopes unused")
@@ -143,7 +188,7 @@ def rightsize(
         detections = build_detection_set(registry, today=today, stack=stack, client_ids=client_ids)
         wanted = set(identity_names(agents))
         profiles = [p for p in detections.identities if p.identity in wanted]
-        collector = UsageCollector(profiles, Window(today, days))
+        collector = UsageCollector(profiles, window)
         for source, name in opened:
             try:
                 collector.read(source, name)
@@ -178,6 +223,19 @@ def rightsize(
     if write and report.proposals:
         _write(paths, agents, report)
     return EXIT_FINDINGS if report.proposals else EXIT_OK
+
+
+def _save(target: Path, data: bytes) -> None:
+    """The pulled events, written atomically (a half-written file would read as a shorter month)."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as exc:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise click.UsageError(f"--save-events {target}: cannot write: {exc.strerror or exc}") from None
 
 
 def _reviewers(paths: RepoPaths, report) -> None:
