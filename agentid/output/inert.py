@@ -23,27 +23,42 @@ printable meaning), and each is idempotent on plain text (letters, digits, space
 from __future__ import annotations
 
 import re
+from functools import cache
+
 
 #: Characters shown as visible escapes: C0 controls (tab, LF and CR included: a value never spans lines), DEL, C1
 #: controls (0x9B is a one-byte CSI), Unicode line/paragraph separators, bidirectional overrides and isolates
 #: ("Trojan Source", CVE-2021-42574), and the byte-order mark.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+@cache
+def _control() -> re.Pattern[str]:
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
 
 #: The ASCII punctuation CommonMark, GFM and GitHub's renderer act on inside a line. Backslash-escaping any ASCII
 #: punctuation is always allowed (CommonMark §2.4), and escaping these is enough once no value starts a line:
 #: emphasis ``* _``, strike-through ``~``, code `` ` ``, links/images/footnotes ``[ ] !``, autolinks and HTML
 #: ``< >``, entities ``&``, tables ``|``, math ``$``, and the backslash itself.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!&|~$#@:])")
+@cache
+def _md_special() -> re.Pattern[str]:
+    return re.compile(r"([\\`*_\[\]<>!&|~$#@:])")
+
 
 ZWJ = "\u200d"
 
+
 #: A GitHub Actions workflow command: a line whose trimmed text starts with ``::`` (actions/runner
 #: ActionCommand.TryParseV2 trims, then tests StartsWith("::")); ``##[`` anywhere is the legacy form (TryParse).
-_WORKFLOW_COMMAND = re.compile(r"^(\s*)::")
+@cache
+def _workflow_command() -> re.Pattern[str]:
+    return re.compile(r"^(\s*)::")
+
 
 #: Characters XML 1.0 does not allow in a document (https://www.w3.org/TR/xml/#charsets): C0 controls other than
 #: tab/LF/CR, surrogates, U+FFFE and U+FFFF.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+@cache
+def _xml_invalid() -> re.Pattern[str]:
+    return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 ELLIPSIS = "…"
 
@@ -58,7 +73,7 @@ def one_line(value: object) -> str:
     and tabs, which become one space (a description's line breaks are layout, not content)."""
     text = str(value)
     text = re.sub("[\t\n\r\u2028\u2029\x0b\x0c\x85]+", " ", text)
-    return _CONTROL.sub(_escape_char, text)
+    return _control().sub(_escape_char, text)
 
 
 def shorten(text: str, limit: int | None) -> tuple[str, bool]:
@@ -81,14 +96,16 @@ def _md_escape(match: re.Match[str]) -> str:
 
 #: Block markers that only act at the start of a line (lists, setext underlines, ordered lists): escaped there too,
 #: so a value is inert even where a renderer places it first on a line.
-_MD_LINE_START = re.compile(r"^([-+=])|^(\d{1,9})([.)])")
+@cache
+def _md_line_start() -> re.Pattern[str]:
+    return re.compile(r"^([-+=])|^(\d{1,9})([.)])")
 
 
 def md_text(value: object, limit: int | None = None) -> str:
     """User prose for Markdown, inert: safe in a table cell, a list item or a paragraph, even at a line start."""
     text, _ = shorten(one_line(value).strip(), limit)
-    text = _MD_SPECIAL.sub(_md_escape, text)
-    return _MD_LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
+    text = _md_special().sub(_md_escape, text)
+    return _md_line_start().sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\" + m.group(3), text)
 
 
 def md_code(value: object, limit: int | None = None) -> str:
@@ -113,7 +130,7 @@ def md_code(value: object, limit: int | None = None) -> str:
 def log_text(value: object) -> str:
     """User text for a terminal or a CI log, inert: one line, no control characters, no workflow command."""
     text = one_line(value)
-    text = _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + "\\::", text)
+    text = _workflow_command().sub(lambda m: m.group(1) + "\\::", text)
     return text.replace("##[", "#\\#[")
 
 
@@ -124,4 +141,4 @@ def log_block(value: object) -> str:
 
 def xml_text(value: object) -> str:
     """User text for an XML 1.0 document: forbidden characters shown as visible escapes."""
-    return _XML_INVALID.sub(_escape_char, str(value))
+    return _xml_invalid().sub(_escape_char, str(value))

@@ -20,15 +20,32 @@ _TODO = re.compile(r"(?<![a-z0-9])todo(?![a-z0-9])", re.IGNORECASE)
 
 def todo_fields(agent: Agent, ctx: RuleContext) -> Iterator[tuple[str, tuple[str | int, ...]]]:
     """(what, path) of every field of ``agent`` that still holds a TODO. A restricted scope's reason is left to
-    `restricted-scope-reason`, which reports the same line as a placeholder."""
+    `restricted-scope-reason`, which reports the same line as a placeholder.
+
+    Speed: one search over every field joined by line feeds answers for a definition without a TODO (almost all of
+    them). A line feed is neither a letter nor a digit, so the joined text holds a TODO exactly when one field does;
+    only then are the fields searched one by one, and the restricted scopes worked out only for a reason with one."""
+    texts = [agent.description, agent.team]
+    texts += [grant.reason for grant in agent.access.scopes]
+    texts += [plugin.description for plugin in agent.plugins]
+    texts += [waiver.reason for waiver in agent.waivers]
+    joined = "\n".join(texts)
+    # `todo` in the lower-cased text first: a substring search, where the case-insensitive expression with its
+    # look-arounds steps through every character (the largest share of regex work in a registry check). Whatever
+    # the expression matches, in any case, lower-cases to `todo`; the expression then decides on word boundaries.
+    if "todo" not in joined.lower() or not _TODO.search(joined):
+        return
     if _TODO.search(agent.description):
         yield "description", ("description",)
     if _TODO.search(agent.team):
         yield "team", ("team",)
-    restricted = set(_restricted(agent, ctx))
+    restricted: set[str] | None = None
     for index, grant in enumerate(agent.access.scopes):
-        if grant.name not in restricted and _TODO.search(grant.reason):
-            yield f"the reason for scope `{grant.name}`", ("access", "scopes", index, "reason")
+        if _TODO.search(grant.reason):
+            if restricted is None:
+                restricted = set(_restricted(agent, ctx))
+            if grant.name not in restricted:
+                yield f"the reason for scope `{grant.name}`", ("access", "scopes", index, "reason")
     for index, plugin in enumerate(agent.plugins):
         if _TODO.search(plugin.description):
             yield f"the description of plugin `{plugin.name}`", ("plugins", index, "description")
