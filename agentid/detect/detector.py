@@ -40,10 +40,12 @@ from agentid.detect.events import (
     Event,
     EventRecord,
     Problem,
-    content_digest as _event_content_digest,
     iter_events,
     iter_line_range,
     split_lines,
+)
+from agentid.detect.events import (
+    content_digest as _event_content_digest,
 )
 from agentid.detect.labels import AGENT_LABEL_PREFIX
 from agentid.gcpause import cyclic_gc_paused
