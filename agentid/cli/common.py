@@ -156,18 +156,26 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
         return
-    partial = output.with_name(output.name + ".partial")
+    write_atomically(
+        output,
+        (text if text.endswith("\n") else text + "\n").encode("utf-8"),
+        f"cannot write {output}",
+        "Choose a path in a directory you can write to, or leave out --output to print to standard output.",
+    )
+
+
+def write_atomically(target: Path, data: bytes, what: str, advice: str = "") -> None:
+    """Write ``data`` to ``target`` through a ``.partial`` file renamed into place, so a failed run never leaves half
+    a file to be read; a failure is a usage error saying ``what`` failed, why, and ``advice``."""
+    partial = target.with_name(target.name + ".partial")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        partial.replace(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(target)
     except OSError as exc:
         if partial.parent.is_dir():
-            partial.unlink(missing_ok=True)  # never leave half a report behind
-        raise click.UsageError(
-            f"cannot write {output}: {exc.strerror or exc}. Choose a path in a directory you can write to, "
-            "or leave out --output to print to standard output."
-        ) from None
+            partial.unlink(missing_ok=True)  # never leave half a file behind
+        raise click.UsageError(f"{what}: {exc.strerror or exc}" + (f". {advice}" if advice else "")) from None
 
 
 def summary_counts(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, int]:

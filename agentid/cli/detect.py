@@ -25,6 +25,7 @@ from agentid.cli.common import (
     registry_options,
     text_or_json_option,
     today_option,
+    write_atomically,
 )
 from agentid.cli.okta_options import OKTA_SOURCE, okta_log_options, pull_okta, report_pulled
 from agentid.detect.clientids import (
@@ -563,17 +564,7 @@ def _write_profile(target: Path, detection_set: DetectionSet, paths: RepoPaths) 
 
     digest = registry_digest(paths.agents, paths.catalog)
     data = dump_profile(detection_set, agentid_version=__version__, digest=digest)
-    partial = target.with_name(target.name + ".partial")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-        partial.replace(target)
-    except OSError as exc:
-        if partial.parent.is_dir():
-            partial.unlink(missing_ok=True)
-        raise click.UsageError(
-            f"--profile {target}: cannot write: {exc.strerror or exc}. Choose a path you can write to."
-        ) from None
+    write_atomically(target, data, f"--profile {target}: cannot write", "Choose a path you can write to.")
     click.echo(
         f"wrote detection profile {target}: {len(detection_set.identities)} identities"
         f"{f' of stack {detection_set.stack}' if detection_set.stack else ''}, compiled for "

@@ -223,6 +223,18 @@ def our_server(root: Path, stack: str) -> tuple[str | None, str | None]:
     return data.get("id"), data.get("name")
 
 
+def find_server(servers: Any, server_id: str | None, server_name: str | None) -> dict[str, Any] | None:
+    """The stack's authorization server among the org's ``servers`` (by id, or by name when the stack creates it)."""
+    return next(
+        (
+            s
+            for s in servers
+            if (server_id and s.get("id") == server_id) or (server_name and s.get("name") == server_name)
+        ),
+        None,
+    )
+
+
 @click.command()
 @click.option("--stack", required=True, help="The stack whose org and offline plan are compared (Pulumi.<stack>.yaml).")
 @org_options
@@ -276,14 +288,7 @@ def drift(
     except READ_ERRORS as exc:
         raise okta_failure(exc) from None
     server_id, server_name = our_server(paths.root, stack)
-    server = next(
-        (
-            s
-            for s in org.servers
-            if (server_id and s.get("id") == server_id) or (server_name and s.get("name") == server_name)
-        ),
-        None,
-    )
+    server = find_server(org.servers, server_id, server_name)
     judged, missing = judge(org, desired)
     judged = [j for j in judged if j.status in (DRIFTED, ORPHANED) or (j.identity and j.app.uses_secret)]
     extra = server_drift(org, str(server["id"]), desired) if server else []

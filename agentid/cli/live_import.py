@@ -19,7 +19,7 @@ import click
 import yaml
 
 from agentid.cli.common import EXIT_OK, EXIT_USAGE, RepoPaths, registry_options, today_option
-from agentid.cli.live import connect, okta_failure, org_options, our_server, stack_org_url
+from agentid.cli.live import connect, find_server, okta_failure, org_options, our_server, stack_org_url
 from agentid.output.inert import log_text
 
 #: JWK members an agent definition holds (public ones; policies/agent.schema.json)
@@ -194,14 +194,7 @@ def import_apps(
     except READ_ERRORS as exc:
         raise okta_failure(exc) from None
     server_id, server_name = our_server(paths.root, stack)
-    server = next(
-        (
-            s
-            for s in org.servers
-            if (server_id and s.get("id") == server_id) or (server_name and s.get("name") == server_name)
-        ),
-        None,
-    )
+    server = find_server(org.servers, server_id, server_name)
     written: list[tuple[Path, str]] = []
     entries: dict[str, dict[str, str]] = {}
     notes: dict[str, list[str]] = {}

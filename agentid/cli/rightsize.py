@@ -18,6 +18,7 @@ from agentid.cli.common import (
     refuse_unloaded,
     registry_options,
     today_option,
+    write_atomically,
 )
 from agentid.cli.okta_options import OKTA_SOURCE, okta_log_options, pull_okta, report_pulled
 from agentid.output.inert import log_text
@@ -227,15 +228,7 @@ def rightsize(
 
 def _save(target: Path, data: bytes) -> None:
     """The pulled events, written atomically (a half-written file would read as a shorter month)."""
-    partial = target.with_name(target.name + ".partial")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(data)
-        partial.replace(target)
-    except OSError as exc:
-        if partial.parent.is_dir():
-            partial.unlink(missing_ok=True)
-        raise click.UsageError(f"--save-events {target}: cannot write: {exc.strerror or exc}") from None
+    write_atomically(target, data, f"--save-events {target}: cannot write")
 
 
 def _reviewers(paths: RepoPaths, report) -> None:
