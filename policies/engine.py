@@ -190,6 +190,18 @@ def load_stack_limits(root: Path) -> dict[str, int]:
     return limits
 
 
+def stack_context(root: Path) -> dict[str, Any]:
+    """What the rules read from the stack files under ``root``, as :func:`evaluate`'s keyword arguments: token and
+    pattern limits, shards and the environments agents may name. ``agentid check`` and both revisions of
+    ``agentid review`` judge with it, so a review reports what a check of the same revision would."""
+    return {
+        "stack_token_limits": load_stack_limits(root),
+        "stack_pattern_limits": load_stack_pattern_limits(root),
+        "stack_shards": load_stack_shards(root),
+        "known_environments": load_known_environments(root),
+    }
+
+
 def pinned_today() -> dt.date:
     """``AGENTID_TODAY`` (YYYY-MM-DD) when set, else today: checkov and CrossGuard have no ``--today``, so tests and
     reproducible CI runs pin the day here. Raises :class:`ValueError` naming the variable when it is not a date."""

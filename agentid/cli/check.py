@@ -190,25 +190,9 @@ def run_check(
 ) -> CheckRun:
     """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan (each
     phase announced to ``steps``, the progress display)."""
-    from policies.engine import (
-        evaluate,
-        load_known_environments,
-        load_stack_limits,
-        load_stack_pattern_limits,
-        load_stack_shards,
-        merge_loader_findings,
-        rules_for,
-    )
+    from policies.engine import evaluate, merge_loader_findings, rules_for, stack_context
 
-    limits = load_stack_limits(root)
-    common = {
-        "today": today,
-        "settings": settings,
-        "stack_token_limits": limits,
-        "stack_pattern_limits": load_stack_pattern_limits(root),
-        "stack_shards": load_stack_shards(root),
-        "known_environments": load_known_environments(root),
-    }
+    common = {"today": today, "settings": settings, **stack_context(root)}
     steps(f"{len(registry)} agents: registry rules")
     findings = evaluate(registry, stack=explicit_stack, **common)
     plan_note = None

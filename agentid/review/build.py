@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from agentid.findings import Finding, Severity
 from agentid.registry import LoadResult, load_registry
 from agentid.registry.model import Agent
 from agentid.review.diff import diff_registries
 from agentid.review.findings import Evaluator, compare_findings, default_evaluator, identity, policy_findings
-from agentid.review.gitrev import GitRepo, load_registry_at
+from agentid.review.gitrev import GitError, GitRepo, load_registry_at
 from agentid.review.model import Review
-from agentid.review.plandiff import PlanDiff, build_plan_diff
+from agentid.review.plandiff import PlanDiff, RevisionRoots, build_plan_diff, materialise_revisions
 
 
 def build_review(
@@ -54,24 +56,37 @@ def build_review(
         reuse=_reusable(head, agents_dir, repo.agents_dir) if head_commit is None else None,
     )
     not_loaded = unloaded_agents(head)
-    base_findings = policy_findings(base.registry, base.findings, evaluator, today=today)
-    head_findings = policy_findings(head.registry, head.findings, evaluator, today=today)
     plan = PlanDiff(skipped=True)
-    if with_plan:
-        plan = build_plan_diff(
-            repo,
-            base_commit=base_commit,
-            head_commit=head_commit,
-            base_registry=base.registry,
-            head_registry=head.registry,
-            root=root,
-            today=today,
-            evaluator=evaluator,
-            use_cache=use_cache,
+    with tempfile.TemporaryDirectory(prefix="agentid-review-") as tmp:
+        # Each revision is judged with its own stack files, as `agentid check` of that revision would judge it.
+        try:
+            revisions: RevisionRoots | None = materialise_revisions(
+                repo, base_commit=base_commit, head_commit=head_commit, root=root, target=Path(tmp)
+            )
+        except (GitError, ValueError):
+            revisions = None  # the plan diff says why; the registry rules judge without stack files
+        base_findings = policy_findings(
+            base.registry, base.findings, evaluator, today=today, context=_context(revisions, "base", evaluator)
         )
-        base_findings = _with_stack_findings(base_findings, plan.base_findings)
-        head_findings = _with_stack_findings(head_findings, plan.head_findings)
-        plan = _without_unloaded(plan, not_loaded & {agent.name for agent in base.registry})
+        head_findings = policy_findings(
+            head.registry, head.findings, evaluator, today=today, context=_context(revisions, "head", evaluator)
+        )
+        if with_plan:
+            plan = build_plan_diff(
+                repo,
+                base_commit=base_commit,
+                head_commit=head_commit,
+                base_registry=base.registry,
+                head_registry=head.registry,
+                root=root,
+                today=today,
+                evaluator=evaluator,
+                use_cache=use_cache,
+                revisions=revisions,
+            )
+            base_findings = _with_stack_findings(base_findings, plan.base_findings)
+            head_findings = _with_stack_findings(head_findings, plan.head_findings)
+            plan = _without_unloaded(plan, not_loaded & {agent.name for agent in base.registry})
     return Review(
         base_label=base_ref,
         head_label=head_ref if head_ref is not None else "working tree",
@@ -83,6 +98,17 @@ def build_review(
         load_error_files=tuple(sorted({f.file for f in head.findings if f.severity is Severity.ERROR and f.file})),
         plan=plan,
     )
+
+
+def _context(revisions: RevisionRoots | None, side: str, evaluator: Evaluator | None) -> dict[str, Any]:
+    """What the policy engine reads from one revision's stack files (nothing without them, or without the engine)."""
+    if revisions is None or evaluator is None:
+        return {}
+    try:
+        from policies.engine import stack_context
+    except ImportError:
+        return {}
+    return stack_context(revisions.base_root if side == "base" else revisions.head_root)
 
 
 def _reusable(head: LoadResult, agents_dir: Path, agents_in_repo: str) -> dict[str, tuple[bytes, Agent]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,10 +78,16 @@ def default_evaluator() -> tuple[Evaluator | None, str]:
 
 
 def policy_findings(
-    registry: Registry, load_findings: Iterable[Finding], evaluator: Evaluator | None, *, today: dt.date
+    registry: Registry,
+    load_findings: Iterable[Finding],
+    evaluator: Evaluator | None,
+    *,
+    today: dt.date,
+    context: Mapping[str, Any] | None = None,
 ) -> list[Finding]:
-    """Loader findings (invalid definitions) plus the policy engine's findings on the agents that loaded."""
+    """Loader findings (invalid definitions) plus the policy engine's findings on the agents that loaded, judged with
+    ``context`` (the revision's stack files, :func:`policies.engine.stack_context`) as ``agentid check`` judges."""
     findings = list(load_findings)
     if evaluator is not None:
-        findings.extend(evaluator(registry, today=today))
+        findings.extend(evaluator(registry, today=today, **(context or {})))
     return findings

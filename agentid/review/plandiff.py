@@ -181,9 +181,42 @@ def _plan_side(
                 resources=plan.resources,
                 stack_token_limits=limits,
                 stack_pattern_limits=pattern_limits,
+                # The registry rules ran once per revision already (build_review); a plan adds only what the
+                # resource and stack rules find, as in `agentid check`.
+                plan_rules_only=True,
             )
             findings[stack] = list(on_plan)
     return _Side(plans, failures, findings, modes)
+
+
+@dataclass(frozen=True)
+class RevisionRoots:
+    """Each revision's stack files, materialised: where they are and which stacks they configure."""
+
+    base_root: Path
+    base_stacks: list[str]
+    head_root: Path
+    head_stacks: list[str]
+
+
+def materialise_revisions(
+    repo: GitRepo, *, base_commit: str, head_commit: str | None, root: Path, target: Path
+) -> RevisionRoots:
+    """The stack files of both revisions under ``target`` (the working tree's own when ``head_commit`` is None).
+    Raises :class:`GitError`, or :class:`ValueError` when ``root`` is outside the repository."""
+    from agentid.plan.stackfile import available_stacks
+
+    root_in_repo = root.resolve().relative_to(repo.toplevel).as_posix()
+    base_root = target / "base"
+    base_root.mkdir()
+    base_stacks = materialise_stack_files(repo, base_commit, root_in_repo, base_root)
+    if head_commit is None:
+        return RevisionRoots(base_root, base_stacks, root, available_stacks(root))
+    head_root = target / "head"
+    head_root.mkdir()
+    return RevisionRoots(
+        base_root, base_stacks, head_root, materialise_stack_files(repo, head_commit, root_in_repo, head_root)
+    )
 
 
 def build_plan_diff(
@@ -197,6 +230,7 @@ def build_plan_diff(
     today: dt.date,
     evaluator: Any | None,
     use_cache: bool = True,
+    revisions: RevisionRoots | None = None,
 ) -> PlanDiff:
     """Plan every stack configured at either revision, at both, and diff resources and resource-rule findings.
 
@@ -207,37 +241,32 @@ def build_plan_diff(
     agents whose inputs differ from the base's (or from anything in the repository's plan cache), reusing the
     rest; a stack file that differs between the revisions changes every key, so its head is planned in full. With
     ``use_cache=False`` the repository's cache is neither read nor written, and the reuse stays within this run.
+    ``revisions``: both revisions' stack files, when the caller has materialised them already.
     """
     try:
-        from agentid.plan import available_stacks  # Pulumi may be missing: then the plan is a note
+        import agentid.plan  # noqa: F401  (Pulumi may be missing: then the plan is a note)
     except ImportError as exc:
         return PlanDiff(notes=(f"offline plan not compared: {exc}",))
-    try:
-        root_in_repo = root.resolve().relative_to(repo.toplevel).as_posix()
-    except ValueError:
-        return PlanDiff(notes=(f"offline plan not compared: {root} is outside the git repository",))
     from agentid.plan.incremental import PlanCache
 
     with tempfile.TemporaryDirectory(prefix="agentid-review-plan-") as tmp:
         cache = PlanCache.for_root(root, enabled=use_cache) or PlanCache(Path(tmp) / "cache")
-        base_root = Path(tmp) / "base"
-        base_root.mkdir()
-        try:
-            base_stacks = materialise_stack_files(repo, base_commit, root_in_repo, base_root)
-            if head_commit is None:
-                head_root, head_stacks = root, available_stacks(root)
-            else:
-                head_root = Path(tmp) / "head"
-                head_root.mkdir()
-                head_stacks = materialise_stack_files(repo, head_commit, root_in_repo, head_root)
-        except GitError as exc:
-            return PlanDiff(notes=(f"offline plan not compared: {exc}",))
+        if revisions is None:
+            try:
+                revisions = materialise_revisions(
+                    repo, base_commit=base_commit, head_commit=head_commit, root=root, target=Path(tmp)
+                )
+            except ValueError:
+                return PlanDiff(notes=(f"offline plan not compared: {root} is outside the git repository",))
+            except GitError as exc:
+                return PlanDiff(notes=(f"offline plan not compared: {exc}",))
+        base_stacks, head_stacks = revisions.base_stacks, revisions.head_stacks
         stacks = sorted(set(base_stacks) | set(head_stacks))
         base = _plan_side(
-            base_registry, base_root, base_stacks, today=today, evaluator=evaluator, cache=cache, label="base"
+            base_registry, revisions.base_root, base_stacks, today=today, evaluator=evaluator, cache=cache, label="base"
         )
         head = _plan_side(
-            head_registry, head_root, head_stacks, today=today, evaluator=evaluator, cache=cache, label="head"
+            head_registry, revisions.head_root, head_stacks, today=today, evaluator=evaluator, cache=cache, label="head"
         )
     notes: list[str] = []
     changes: list[ResourceChange] = []
@@ -286,4 +315,4 @@ def _one_line(text: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-__all__ = ["PlanDiff", "ResourceChange", "build_plan_diff", "diff_resources"]
+__all__ = ["PlanDiff", "ResourceChange", "RevisionRoots", "build_plan_diff", "diff_resources", "materialise_revisions"]

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import AGENTS_DIR, CATALOG
+from tests.conftest import AGENTS_DIR, CATALOG, STACKS
 
 FIXED_DATES = ("2026-11-02T09:00:00+00:00", "2026-11-09T09:00:00+00:00", "2026-11-16T09:00:00+00:00")
 
@@ -23,6 +23,10 @@ class GitWorkspace:
         self.commits = 0
         root.mkdir(parents=True, exist_ok=True)
         (root / "Pulumi.yaml").write_text("name: agentid\nruntime: python\n")
+        # The sample registry's stack files: a registry repository always has them, and the review judges each
+        # revision with its own (environment-has-stack, token and pattern limits), as `agentid check` does.
+        for stack_file in sorted(STACKS.glob("Pulumi.*.yaml")):
+            shutil.copy(stack_file, root / stack_file.name)
         shutil.copytree(AGENTS_DIR, root / "agents", ignore=shutil.ignore_patterns("README.md"))
         (root / "policies").mkdir()
         shutil.copy(CATALOG, root / "policies" / "catalog.yaml")

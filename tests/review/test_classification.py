@@ -225,8 +225,9 @@ def test_fail_on_escalation_sets_the_exit_status(workspace, capsys):
     from tests.conftest import TODAY
 
     base = workspace.git("rev-parse", "HEAD")
-    workspace.edit("support-triage", "  token_lifetime_minutes: 30", "  token_lifetime_minutes: 45")
-    head = workspace.commit("Longer tokens for triage")
+    # 15 minutes still fits prod's 30-minute ceiling (Pulumi.prod.yaml): an escalation, but no rule breaks.
+    workspace.edit("finance-reconciler", "  token_lifetime_minutes: 5", "  token_lifetime_minutes: 15")
+    head = workspace.commit("Longer tokens for the reconciler")
     common = ["review", "--today", TODAY.isoformat(), "--no-plan"]
     assert main([*common, "--base", base, "--head", head]) == 0
     assert main([*common, "--base", base, "--head", head, "--fail-on-escalation"]) == 1

@@ -93,7 +93,7 @@ def test_stack_config_change_introduces_and_fixes_resource_rule_findings(staged,
     data = review_json(capsys, "--base", base, "--head", head)
     assert data["changes"] == []
     introduced = {(f["rule"], f["agent"]): f["message"] for f in data["findings"]["introduced"]}
-    # A stack-aware rule, only evaluated against each stack's plan: the registry-only comparison cannot see it.
+    # A stack-aware rule: each revision is judged with its own stack files, so the tighter ceiling is introduced.
     assert "(prod: 10 min)" in introduced[("token-lifetime-stack-max", "meeting-summarizer")], introduced
     assert ("token-lifetime-stack-max", "finance-reconciler") not in introduced  # 5-minute tokens still fit
     assert main(["review", "--today", TODAY.isoformat(), "--base", base, "--head", head]) == 1
@@ -107,9 +107,13 @@ def test_stack_config_change_introduces_and_fixes_resource_rule_findings(staged,
     assert [(f["rule"], f["waived"]) for f in reverse["findings"]["introduced"]] == [
         ("okta-management-token-lifetime", True)
     ]
-    # --no-plan compares the registry only: the config change is invisible there.
+    # --no-plan compares the registry only, still judged with each revision's stack files (as `agentid check` of
+    # that revision judges it): the registry rule sees the tighter ceiling without a plan.
     registry_only = review_json(capsys, "--base", base, "--head", head, "--no-plan")
-    assert registry_only["findings"]["introduced"] == []
+    introduced_without_plan = {(f["rule"], f["agent"]) for f in registry_only["findings"]["introduced"]}
+    assert ("token-lifetime-stack-max", "meeting-summarizer") in introduced_without_plan
+    assert ("token-lifetime-stack-max", "finance-reconciler") not in introduced_without_plan
+    assert introduced_without_plan <= set(introduced)  # the plan only adds what resource and stack rules find
     assert registry_only["plan"] == {"skipped": True, "stacks": [], "notes": [], "changes": []}
 
 
@@ -143,6 +147,9 @@ def test_new_stack_at_head_is_noted_with_every_resource_added(staged, capsys):
 
 
 def test_no_stack_files_is_said_once(workspace, capsys):
+    for stack_file in workspace.root.glob("Pulumi.*.yaml"):
+        workspace.git("rm", "--quiet", stack_file.name)
+    workspace.commit("No stacks yet")
     _, markdown = review(capsys, "--base", "HEAD")
     assert "Offline plan not compared: no `Pulumi.<stack>.yaml` at either revision." in markdown
 
