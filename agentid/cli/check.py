@@ -114,7 +114,7 @@ def check(
         settings = _settings(paths.root, settings_file)
         with progress("agentid check", total=2 + (0 if registry_only else len(stacks))) as steps:
             steps(f"reading {paths.agents}")
-            result = load_or_exit(paths)
+            result = load_or_exit(paths, meanwhile=_plan_warm_up(registry_only, stacks))
             run = run_check(
                 result.registry,
                 result.findings,
@@ -225,6 +225,15 @@ def run_check(
         plan_note=plan_note,
         plan_modes=tuple(modes),
     )
+
+
+def _plan_warm_up(registry_only: bool, stacks: Sequence[str]) -> Callable[[], None] | None:
+    """When a plan follows, what imports its SDK while the agent files are read (agentid.plan imports no Pulumi)."""
+    if registry_only or not stacks:
+        return None
+    from agentid.plan import prepare
+
+    return prepare
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -90,8 +90,9 @@ def today_option(func: F) -> F:
     )(func)
 
 
-def load_or_exit(paths: RepoPaths) -> LoadResult:
-    """Load the registry; a missing directory or broken catalog is a usage error with what to do next."""
+def load_or_exit(paths: RepoPaths, *, meanwhile: Callable[[], None] | None = None) -> LoadResult:
+    """Load the registry; a missing directory or broken catalog is a usage error with what to do next.
+    ``meanwhile``: work to overlap with reading the files (see :func:`agentid.registry.load_registry`)."""
     from agentid.registry import CatalogError, load_registry  # here: `detect --profile` never loads the registry
 
     if not paths.agents.is_dir():
@@ -104,7 +105,7 @@ def load_or_exit(paths: RepoPaths) -> LoadResult:
             f"catalog {paths.catalog} does not exist. Run agentid from the repository root or pass --catalog FILE."
         )
     try:
-        return load_registry(paths.agents, paths.catalog, root=paths.root)
+        return load_registry(paths.agents, paths.catalog, root=paths.root, meanwhile=meanwhile)
     except CatalogError as exc:
         for finding in exc.findings:
             click.echo(problem_line(finding, "error"), err=True)

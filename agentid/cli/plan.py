@@ -211,7 +211,7 @@ def plan(
       agentid plan --stack dev --summary                # one line per agent
       agentid plan --format json > plan.json
     """
-    from agentid.plan import PlanError, StackNotFoundError, read_stack_file
+    from agentid.plan import PlanError, StackNotFoundError, prepare, read_stack_file
     from agentid.plan.incremental import PlanCache, build_plan_incremental
 
     if summary and output_format == "json":
@@ -226,7 +226,7 @@ def plan(
     when = _resolve_today(today, stack_file.config, stack)
     with progress("agentid plan", total=2) as steps:
         steps(f"reading {paths.agents}")
-        result = load_or_exit(paths)
+        result = load_or_exit(paths, meanwhile=prepare)
         if not result.ok:
             errors = sum(1 for f in result.findings if f.severity == "error")
             _report_findings(

@@ -166,6 +166,16 @@ def _planned(registrations: tuple[Registration, ...], owners: Mapping[str, str])
     return planned
 
 
+def prepare() -> None:
+    """Import what a plan runs (the program, the Pulumi SDK and the provider: ~0.4 s) ahead of the plan, for
+    :func:`agentid.registry.load_registry`'s ``meanwhile``: the imports then overlap the reading of the agent files.
+    A failing import is left for :func:`build_plan` to report where the plan is built."""
+    try:
+        import infra.program  # noqa: F401
+    except Exception:  # noqa: BLE001: reported by build_plan, with its context
+        return
+
+
 def build_plan(
     registry: Registry, stack: str, *, today: dt.date, root: Path, only: frozenset[str] | None = None
 ) -> Plan:

@@ -94,6 +94,32 @@ class PlanCache:
         self.base = directory / FORMAT / self.code[:32]
         #: entries read or written by this process (a review plans two revisions that share most of them)
         self._memo: dict[str, dict[str, Any]] = {}
+        #: each entry's resources and options, built once (keyed by the entry's id, the entry kept alive beside them)
+        self._unpacked: dict[int, tuple[Mapping[str, Any], list[PlannedResource], dict[str, Any]]] = {}
+        #: each agent's identity specs as keyed (keyed by the agent's id, the agent kept alive beside them)
+        self._specs: dict[tuple[int, dt.date], tuple[Agent, _AgentSpecs]] = {}
+
+    def agent_specs(self, agent: Agent, today: dt.date) -> _AgentSpecs:
+        """The agent's identity specs and their digest, worked out once per agent object: a review keys both
+        revisions of every stack, and the base's unchanged agents are the head's own objects."""
+        found = self._specs.get((id(agent), today))
+        if found is not None and found[0] is agent:
+            return found[1]
+        specs = _AgentSpecs.of(agent, today)
+        self._specs[(id(agent), today)] = (agent, specs)
+        return specs
+
+    def unpacked(self, entry: Mapping[str, Any]) -> tuple[list[PlannedResource], dict[str, Any]]:
+        """The entry's planned resources and their options, built once: the plans one process assembles share them
+        (a resource is immutable, so a review's base and head hold the same objects where a bundle is unchanged)."""
+        found = self._unpacked.get(id(entry))
+        if found is not None and found[0] is entry:
+            return found[1], found[2]
+        resources: list[PlannedResource] = []
+        options: dict[str, Any] = {}
+        _unpack(entry, resources, options)
+        self._unpacked[id(entry)] = (entry, resources, options)
+        return resources, options
 
     @classmethod
     def for_root(cls, root: Path, *, enabled: bool = True) -> PlanCache | None:
@@ -170,10 +196,35 @@ def _stack_digest(root: Path, stack: str) -> tuple[str, Any]:
     return hashlib.sha256(body.encode()).hexdigest(), parse_shard_config(value, stack)
 
 
-def _keys(registry: Registry, stack: str, today: dt.date, root: Path, code: str) -> _Keys:
-    from agentid.stack import in_shard
-    from infra.spec import IdentitySpec, chain_tail
+@dataclass(frozen=True)
+class _AgentSpecs:
+    """What the program derives from one agent file (its identity specs: :class:`infra.spec.IdentitySpec`), in the
+    forms a key needs. The same in every stack: the stack's part of a key is its stack digest."""
 
+    specs: tuple[Any, ...]
+    digest: str
+    identities: tuple[str, ...]
+    scopes: frozenset[str]
+
+    @classmethod
+    def of(cls, agent: Agent, today: dt.date) -> _AgentSpecs:
+        from infra.spec import IdentitySpec
+
+        specs = [IdentitySpec.for_agent(agent, today)]
+        specs += [IdentitySpec.for_plugin(agent, plugin, today) for plugin in agent.plugins]
+        return cls(
+            specs=tuple(specs),
+            digest=_hash(repr(specs)),
+            identities=tuple(spec.name for spec in specs),
+            scopes=frozenset(scope for spec in specs for scope in spec.scopes),
+        )
+
+
+def _keys(registry: Registry, stack: str, today: dt.date, root: Path, cache: PlanCache) -> _Keys:
+    from agentid.stack import in_shard
+    from infra.spec import chain_tail
+
+    code = cache.code
     stack_digest, shard = _stack_digest(root, stack)
     environment_agents = registry.for_stack(shard.environment_of(stack))
     agents = in_shard(environment_agents, shard)
@@ -182,12 +233,11 @@ def _keys(registry: Registry, stack: str, today: dt.date, root: Path, code: str)
     scope_names: set[str] = set()
     after: str | None = None
     for agent in agents:
-        specs = [IdentitySpec.for_agent(agent, today)]
-        specs += [IdentitySpec.for_plugin(agent, plugin, today) for plugin in agent.plugins]
-        agent_keys[agent.name] = _hash(code, stack_digest, "agent", repr(specs), repr(after))
-        identities[agent.name] = tuple(spec.name for spec in specs)
-        scope_names.update(scope for spec in specs for scope in spec.scopes)
-        after = chain_tail(specs, after)
+        derived = cache.agent_specs(agent, today)
+        agent_keys[agent.name] = _hash(code, stack_digest, "agent", derived.digest, repr(after))
+        identities[agent.name] = derived.identities
+        scope_names.update(derived.scopes)
+        after = chain_tail(derived.specs, after)
     if shard.deploys_shared_resources() and not shard.deploys_agents():
         # A core stack declares every scope its environment's agents use (infra/program.py).
         for agent in environment_agents:
@@ -270,7 +320,7 @@ def build_plan_incremental(
         plan = build_plan(registry, stack, today=today, root=root)
         return plan, PlanMode(stack, False, len(_agents_of(plan)), len(_agents_of(plan)), "cache off")
     try:
-        keys = _keys(registry, stack, today, root, cache.code)
+        keys = _keys(registry, stack, today, root, cache)
     except Exception:
         # An unreadable stack file or shard setting: the whole program reports it, as without a cache.
         plan = build_plan(registry, stack, today=today, root=root)
@@ -303,7 +353,7 @@ def build_plan_incremental(
     if shared_planned:
         why += "; the shared resources planned again: the scopes the stack uses, or their catalog entries, changed"
     with cyclic_gc_paused():
-        plan = _assemble(stack, today, shared, keys, cached)
+        plan = _assemble(cache, stack, today, shared, keys, cached)
     return plan, PlanMode(stack, True, len(keys.agents), len(missing), why)
 
 
@@ -347,16 +397,22 @@ def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, st
 
 
 def _assemble(
-    stack: str, today: dt.date, shared: Mapping[str, Any], keys: _Keys, entries: Mapping[str, Mapping[str, Any]]
+    cache: PlanCache,
+    stack: str,
+    today: dt.date,
+    shared: Mapping[str, Any],
+    keys: _Keys,
+    entries: Mapping[str, Mapping[str, Any]],
 ) -> Any:
     """The whole plan's order: shared resources first, then each agent's bundle by agent name."""
     from agentid.plan import Plan
 
     resources: list[PlannedResource] = []
     options: dict[str, Any] = {}
-    _unpack(shared, resources, options)
-    for name in sorted(entries):
-        _unpack(entries[name], resources, options)
+    for entry in (shared, *(entries[name] for name in sorted(entries))):
+        bundle, bundle_options = cache.unpacked(entry)
+        resources.extend(bundle)
+        options.update(bundle_options)
     outputs = dict(shared["outputs"])
     if shared.get("has_client_ids"):
         client_ids: dict[str, Any] = {}

@@ -78,6 +78,7 @@ def fork_map(
     workers: int,
     encode: Callable[[R], W],
     decode: Callable[[W], R],
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[R]:
     """``[func(item) for item in items]``, with the items split into ``workers`` contiguous chunks.
 
@@ -85,19 +86,31 @@ def fork_map(
     ``[encode(result) ...]``; the parent turns those back with ``decode``. ``encode``/``decode`` exist because a
     compact plain form (tuples, dicts, strings) pickles several times faster than rich objects. A chunk whose worker
     fails is computed again in the parent. ``workers`` <= 1 (or too few items) is the plain loop.
+
+    ``meanwhile``, called exactly once, is other work of the parent's that does not depend on the results (importing
+    the Pulumi SDK a plan needs next): with workers, every chunk goes to a worker and the parent does that work while
+    they run, so it costs no wall time on an idle core; without, it runs after the loop. It is called after the
+    fork, so whatever it starts (the SDK's threads) never reaches a worker.
     """
     if workers <= 1 or len(items) < 2:
-        return [func(item) for item in items]
+        results = [func(item) for item in items]
+        if meanwhile is not None:
+            meanwhile()
+        return results
     size = -(-len(items) // workers)  # ceiling division: every worker but perhaps the last gets `size` items
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    started = [_start_worker(func, chunk, encode) for chunk in chunks[1:]]
+    own = [] if meanwhile is not None else chunks[0]
+    forked = chunks if meanwhile is not None else chunks[1:]
+    started = [_start_worker(func, chunk, encode) for chunk in forked]
     try:
-        results = [func(item) for item in chunks[0]]
+        if meanwhile is not None:
+            meanwhile()
+        results = [func(item) for item in own]
     except BaseException:  # stop the workers rather than leave them blocked on a pipe nobody will read
         for worker in started:
             _stop(worker)
         raise
-    for chunk, worker in zip(chunks[1:], started, strict=True):
+    for chunk, worker in zip(forked, started, strict=True):
         encoded = _collect(worker)
         if encoded is None or len(encoded) != len(chunk):
             results.extend(func(item) for item in chunk)  # the worker failed: do its share here

@@ -793,13 +793,20 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         raise
 
 
-def load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None = None) -> LoadResult:
-    """Load every agent file and the catalog. Raises :class:`CatalogError` only when the catalog is unusable."""
+def load_registry(
+    agents_dir: Path, catalog_path: Path, *, root: Path | None = None, meanwhile: Callable[[], None] | None = None
+) -> LoadResult:
+    """Load every agent file and the catalog. Raises :class:`CatalogError` only when the catalog is unusable.
+
+    ``meanwhile``: work for this process while forked workers read the files (see :func:`forkmap.fork_map`); it is
+    called once, unless loading fails first."""
     with cyclic_gc_paused():  # see agentid.gcpause: plain data, no cycles, quadratic collector work otherwise
-        return _load_registry(agents_dir, catalog_path, root=root)
+        return _load_registry(agents_dir, catalog_path, root=root, meanwhile=meanwhile)
 
 
-def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -> LoadResult:
+def _load_registry(
+    agents_dir: Path, catalog_path: Path, *, root: Path | None, meanwhile: Callable[[], None] | None = None
+) -> LoadResult:
     catalog = load_catalog(catalog_path, root=root)
     if not agents_dir.is_dir():
         raise FileNotFoundError(agents_dir)
@@ -807,7 +814,7 @@ def _load_registry(agents_dir: Path, catalog_path: Path, *, root: Path | None) -
     base = _display_base(agents_dir, root)  # as display_paths_in(); a symlink is shown where it is, not its target
     files = [_shown_in(base, path) for path, _symlink in entries]
     regular = [(path, file) for (path, symlink), file in zip(entries, files, strict=True) if not symlink]
-    loaded = iter(load_agent_files([path for path, _ in regular], [file for _, file in regular]))
+    loaded = iter(load_agent_files([path for path, _ in regular], [file for _, file in regular], meanwhile=meanwhile))
     outcomes = [
         (None, [_symlink_finding(path, file, root)]) if symlink else next(loaded)
         for (path, symlink), file in zip(entries, files, strict=True)
@@ -862,7 +869,11 @@ PARALLEL_MIN_FILES = 256
 
 
 def load_agent_files(
-    paths: Sequence[Path], files: Sequence[str], *, workers: int | None = None
+    paths: Sequence[Path],
+    files: Sequence[str],
+    *,
+    workers: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[tuple[Agent | None, list[Finding]]]:
     """Each file's model (or None) and findings, in the order given; ``files`` are the paths as shown in findings.
 
@@ -877,7 +888,9 @@ def load_agent_files(
         workers = forkmap.available_workers() if len(items) >= PARALLEL_MIN_FILES else 1
     if workers > 1:
         schema_mod.validator_for(str(AGENT_SCHEMA_PATH))  # compiled once, before the fork, for every worker
-    checked = forkmap.fork_map(_check_agent_file, items, workers=workers, encode=_encode, decode=_decode)
+    checked = forkmap.fork_map(
+        _check_agent_file, items, workers=workers, encode=_encode, decode=_decode, meanwhile=meanwhile
+    )
     loaded: list[tuple[Agent | None, list[Finding]]] = []
     for (path, file), outcome in zip(items, checked, strict=True):
         if isinstance(outcome, _Unexplained):  # explained here, in one process (see _check_document)

@@ -45,7 +45,10 @@ def build_review(
     head_commit = repo.resolve(head_ref) if head_ref is not None else None
     head: LoadResult
     if head_commit is None:
-        head = load_registry(agents_dir, catalog_file, root=root)
+        # The plan's SDK is imported while the head's files are read (agentid.plan itself imports no Pulumi).
+        from agentid.plan import prepare
+
+        head = load_registry(agents_dir, catalog_file, root=root, meanwhile=prepare if with_plan else None)
     else:
         head = load_registry_at(repo, head_commit, fallback_catalog=catalog_file)
     # A pull request changes a few files: the base's copy of every other file is the head's, parsed once.

@@ -94,6 +94,8 @@ def diff_resources(
         if resource.name not in new:
             continue
         before = old.get(resource.name)
+        if before is resource:  # one object in both plans: a bundle both revisions took from the plan cache
+            continue
         if before is None:
             changes.append(ResourceChange(stack, resource.agent, resource.name, resource.type, "added"))
             continue

@@ -158,3 +158,60 @@ def test_a_worker_leaves_schema_errors_for_this_process_to_explain(mixed_registr
             _, findings = loader_mod.load_agent_bytes(path.read_bytes(), path.name, expected_name=path.stem)
             assert explained == findings, path.name
     assert rejected, "the mixed registry holds files the schema rejects"
+
+
+# --------------------------------------------------------------------------------------------------- meanwhile
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("count", [0, 1, 7])
+def test_meanwhile_runs_once_in_this_process_and_never_reaches_a_worker(workers, count):
+    """What the parent does meanwhile (the plan's SDK import) runs exactly once, here, after every worker is forked:
+    no worker sees its effects (here a flag; for the SDK, its threads and locks)."""
+    parent = os.getpid()
+    state = {"imported": 0}
+
+    def meanwhile() -> None:
+        assert os.getpid() == parent
+        state["imported"] += 1
+
+    results = forkmap.fork_map(
+        lambda item: (item, os.getpid(), state["imported"]),
+        list(range(count)),
+        workers=workers,
+        encode=lambda r: r,
+        decode=lambda r: r,
+        meanwhile=meanwhile,
+    )
+    assert state["imported"] == 1
+    assert [item for item, _pid, _seen in results] == list(range(count))
+    if workers > 1 and count > 1:
+        # every chunk went to a worker, each forked before `meanwhile` ran
+        assert all(pid != parent and seen == 0 for _item, pid, seen in results)
+
+
+def test_a_failing_meanwhile_propagates_and_leaves_no_worker_behind():
+    def meanwhile() -> None:
+        raise RuntimeError("the SDK failed to import")
+
+    with pytest.raises(RuntimeError, match="failed to import"):
+        forkmap.fork_map(
+            lambda item: item,
+            list(range(6)),
+            workers=2,
+            encode=lambda r: r,
+            decode=lambda r: r,
+            meanwhile=meanwhile,
+        )
+    with pytest.raises(ChildProcessError):  # every forked worker was stopped and reaped
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_loading_with_meanwhile_equals_loading_without(mixed_registry, monkeypatch):
+    monkeypatch.setattr(loader_mod, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(forkmap, "available_workers", lambda: 2)
+    calls: list[str] = []
+    plain = load_registry(mixed_registry, CATALOG, root=REPO)
+    overlapped = load_registry(mixed_registry, CATALOG, root=REPO, meanwhile=lambda: calls.append("sdk"))
+    assert calls == ["sdk"]
+    assert _snapshot(overlapped) == _snapshot(plain)
