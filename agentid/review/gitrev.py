@@ -12,12 +12,14 @@ git runs as a subprocess with an argument list, never through a shell: a ref nam
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from agentid.findings import Finding
 from agentid.registry import CatalogError, LoadResult, load_agent_bytes, load_catalog
 from agentid.registry.loader import AGENT_SUFFIX, assemble_registry, misplaced_finding, suffix_finding, symlink_finding
 from agentid.registry.model import Agent
@@ -164,22 +166,41 @@ def load_registry_at(
                 ) from None
         catalog = dataclasses.replace(catalog, file=repo.catalog_file)
     entries, nested = repo._agent_blobs(commit)
-    contents = repo.read_blobs([blob for _path, blob, _link in entries])
     files = [path for path, _blob, _link in entries]
     reuse = reuse or {}
+    # A file whose blob id is that of the reusable bytes holds exactly those bytes: it is neither read nor parsed.
+    reused = {
+        path: _relocated(reuse[path][1], path)
+        for path, blob, link in entries
+        if not link and path in reuse and git_blob_id(reuse[path][0], len(blob)) == blob
+    }
+    unread = [blob for path, blob, _link in entries if path not in reused]
+    contents = iter(repo.read_blobs(unread))
     loaded = [
-        (None, [symlink_finding(path, raw.decode("utf-8", "replace"), "stored in git")])
-        if link
-        else (_relocated(reuse[path][1], path), [])
-        if path in reuse and reuse[path][0] == raw
-        else load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
-        if PurePosixPath(path).suffix == AGENT_SUFFIX
-        else (None, [suffix_finding(path)])
-        for (path, _blob, link), raw in zip(entries, contents, strict=True)
+        (reused[path], []) if path in reused else _load_blob(path, next(contents), link)
+        for path, _blob, link in entries
     ]
     # As on disk: a definition in a subfolder of agents/ is reported, never silently left out.
     loaded.extend((None, [misplaced_finding(path, repo.agents_dir)]) for path in nested)
     return assemble_registry(catalog, loaded, [*files, *nested])
+
+
+def _load_blob(path: str, raw: bytes, link: bool) -> tuple[Agent | None, list[Finding]]:
+    """One file as git stores it: a symbolic link is refused, a wrong suffix is a finding, the rest is loaded."""
+    if link:
+        return None, [symlink_finding(path, raw.decode("utf-8", "replace"), "stored in git")]
+    if PurePosixPath(path).suffix != AGENT_SUFFIX:
+        return None, [suffix_finding(path)]
+    return load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
+
+
+def git_blob_id(content: bytes, id_length: int = 40) -> str:
+    """The id git gives a blob of ``content``: SHA-1 (40 hex digits) or, in a SHA-256 repository, SHA-256 (64) of
+    ``blob <size>\\0`` followed by the bytes."""
+    digest = hashlib.sha256() if id_length == 64 else hashlib.sha1(usedforsecurity=False)
+    digest.update(b"blob %d\0" % len(content))
+    digest.update(content)
+    return digest.hexdigest()
 
 
 def _relocated(agent: Agent, path: str) -> Agent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from agentid.registry import load_registry
 from agentid.review.build import _reusable
-from agentid.review.gitrev import load_registry_at, open_repo
+from agentid.review.gitrev import git_blob_id, load_registry_at, open_repo
 
 
 def _shape(result):
@@ -30,3 +30,48 @@ def test_base_loaded_with_the_heads_agents_equals_base_parsed(workspace):
     assert _shape(reused) == _shape(parsed)
     edited = next(a for a in reused.registry if a.name == "support-triage")
     assert edited.access.token_lifetime_minutes == 30, "the edited file is parsed at the base, not reused"
+
+
+def test_a_reused_file_is_neither_read_from_git_nor_parsed(workspace, monkeypatch):
+    """Only the blobs whose id differs from the head's bytes are read: the unchanged files are matched by blob id."""
+    base = workspace.commit("Base")
+    workspace.edit("support-triage", "token_lifetime_minutes: 30", "token_lifetime_minutes: 20")
+    root = workspace.root
+    catalog = root / "policies" / "catalog.yaml"
+    repo = open_repo(root, root / "agents", catalog)
+    head = load_registry(root / "agents", catalog, root=root)
+    read: list[str] = []
+    original = type(repo).read_blobs
+
+    def counting(self, blobs):
+        read.extend(blobs)
+        return original(self, blobs)
+
+    monkeypatch.setattr(type(repo), "read_blobs", counting)
+    load_registry_at(repo, base, fallback_catalog=catalog, reuse=_reusable(head, root / "agents", repo.agents_dir))
+    assert read == [workspace.git("rev-parse", f"{base}:agents/support-triage.yaml")]
+
+
+def test_git_blob_id_is_the_id_git_gives(workspace, tmp_path):
+    content = (workspace.agent("finance-reconciler")).read_bytes()
+    for sample in (content, b"", "name: r\u00e9sum\u00e9-screener\n".encode()):
+        path = tmp_path / "blob"
+        path.write_bytes(sample)
+        assert git_blob_id(sample) == workspace.git("hash-object", str(path))
+
+
+def test_git_blob_id_in_a_sha256_repository(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "sha256"
+    made = subprocess.run(["git", "init", "--quiet", "--object-format=sha256", str(repo)], capture_output=True)
+    if made.returncode != 0:
+        import pytest
+
+        pytest.skip("this git cannot create SHA-256 repositories")
+    sample = b"name: invoice-matcher\n"
+    (repo / "blob").write_bytes(sample)
+    expected = subprocess.run(
+        ["git", "-C", str(repo), "hash-object", "blob"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert len(expected) == 64 and git_blob_id(sample, 64) == expected
