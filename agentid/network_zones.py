@@ -6,7 +6,9 @@ zones' gateways offline, without the Pulumi engine). It lives here, in the Pulum
 ``agentid:shard`` does in :mod:`agentid.stack`), so that the detections need not depend on the Pulumi program to read
 a stack file. With two parsers the readers had drifted apart: the detections refused the bare-id form the deploy
 accepts (``corp-egress: nzo...``) and accepted zones the deploy refuses (no id, a name agent files cannot write), so
-``agentid detect --stack`` and ``pulumi up`` disagreed about the same file.
+``agentid detect --stack`` and ``pulumi up`` disagreed about the same file. ``agentid show`` (the zone ids it
+prints per stack) reads the setting here too, through :func:`stack_file_zones`, for the same reason: its own reader
+showed a bare-id zone as "not defined in this stack".
 
 The setting maps zone names to ``{id, gateways?}`` (or a bare id)::
 
@@ -116,4 +118,22 @@ def _parse_zone(name: Any, entry: Any, where: str) -> NetworkZone:
     return NetworkZone(name=name, id=zone_id, gateways=tuple(gateways))
 
 
-__all__ = ["NETWORK_ZONES_KEY", "ZONE_ID", "ZONE_NAME", "NetworkZone", "NetworkZoneError", "parse_network_zones"]
+def stack_file_zones(config: Mapping[str, Any], file: str) -> dict[str, NetworkZone]:
+    """The zones of a stack file's ``config`` mapping, as the readers that open the file themselves (the detections,
+    ``agentid show``, the shared-zone-id check) find them: under ``agentid:networkZones``, written plainly or in
+    Pulumi's ``{value: ...}`` form. ``pulumi.Config`` does this lookup for the deploy."""
+    value = config.get(f"agentid:{NETWORK_ZONES_KEY}")
+    if isinstance(value, Mapping) and set(value) == {"value"}:
+        value = value["value"]
+    return parse_network_zones(value, file)
+
+
+__all__ = [
+    "NETWORK_ZONES_KEY",
+    "ZONE_ID",
+    "ZONE_NAME",
+    "NetworkZone",
+    "NetworkZoneError",
+    "parse_network_zones",
+    "stack_file_zones",
+]

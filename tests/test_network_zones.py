@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from agentid.detect.stackconfig import StackConfigError, load_detection_config
+from agentid.network_zones import stack_file_zones
 from infra.config import ConfigError, StackConfig, parse_stack_config
 from tests.conftest import FIXTURES
 
@@ -55,3 +56,12 @@ def test_both_readers_refuse_an_invalid_zone_with_the_same_message():
     assert message.endswith("not '0oa1notazone00000001'"), message
     # the same words; the detections name the file by the path they were given
     assert str(detected.value) == message.replace(INVALID.name, str(INVALID), 1)
+
+
+def test_readers_of_the_file_find_the_setting_plainly_or_in_pulumis_value_form():
+    """stack_file_zones: the lookup the file's own readers (detections, `agentid show`, shared zone ids) share."""
+    zones = {"corp-egress": "nzo1corp0egress0zone1"}
+    plain = stack_file_zones({"agentid:networkZones": zones}, VALID.name)
+    assert plain == stack_file_zones({"agentid:networkZones": {"value": zones}}, VALID.name)
+    assert {name: zone.id for name, zone in plain.items()} == zones
+    assert stack_file_zones({}, VALID.name) == {}, "not set: no zones"

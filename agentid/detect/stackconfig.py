@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from agentid.network_zones import NETWORK_ZONES_KEY, NetworkZone, NetworkZoneError, parse_network_zones
+from agentid.network_zones import NetworkZone, NetworkZoneError, stack_file_zones
 
 NAMESPACE = "agentid"
 
@@ -84,7 +84,7 @@ def load_detection_config(path: Path) -> DetectionStackConfig:
         raise StackConfigError(f"{path}: not valid YAML ({exc})") from None
     config = _config(data, path)
     try:
-        zones = parse_network_zones(_unwrap(config.get(f"{NAMESPACE}:{NETWORK_ZONES_KEY}")), str(path))
+        zones = stack_file_zones(config, str(path))
     except NetworkZoneError as exc:
         raise StackConfigError(str(exc)) from None
     server = _unwrap(config.get(f"{NAMESPACE}:authorizationServer"))
