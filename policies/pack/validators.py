@@ -3,7 +3,8 @@
 ``agentid check`` runs these rules on the offline plan; this module runs them again on the real one, at
 ``pulumi preview --policy-pack policies/pack`` and before ``pulumi up`` changes anything. So a resource written by
 hand in the Pulumi program, one that never went through ``agents/``, is judged by the same code. The registry rules
-whose verdict turns on the project's stack files (:data:`STACK_FILE_RULES`) run here too, as stack policies.
+whose verdict turns on the project's stack files (:data:`~policies.engine.STACK_FILE_RULES`) run here too, as stack
+policies; :func:`policies.engine.pack_rules` is the list (docs/rules.md says where each rule runs from it).
 
 CrossGuard hands a validator the engine's camelCase inputs (``grantTypes``) wrapped in a proxy that raises on
 values unknown until apply (an app's client id during a preview). They are copied here into a plain
@@ -56,9 +57,10 @@ from policies.engine import (
     load_stack_limits,
     load_stack_pattern_limits,
     load_stack_shards,
+    pack_rules,
     pinned_today,
 )
-from policies.rules import Rule, RuleContext, RuleKind, all_rules
+from policies.rules import Rule, RuleContext, RuleKind
 from policies.rules._util import agent_of_identity
 from policies.rules.resources import UNKNOWN
 from policies.rules.waivers import waiver_problem
@@ -70,11 +72,6 @@ PACK_NAME = "agentid"
 IDENTITY_COMPONENT_SUFFIX = ":AgentIdentity"
 #: Policy config key that overrides the stack's token lifetime ceiling (``--policy-pack-config``).
 TOKEN_LIMIT_CONFIG = "maxTokenLifetimeMinutes"
-#: Registry rules the pack runs as well, once per preview, on the checkout's agents: their verdict depends on the
-#: ``Pulumi.<stack>.yaml`` files beside the program, and what they catch is a deploy that silently leaves an agent
-#: out (an agent listing ``prd`` is in no stack's plan, so no resource or stack rule would ever see it). The other
-#: registry rules judge the agent files alone; ``agentid check`` runs them before any preview.
-STACK_FILE_RULES = frozenset({"environment-has-stack"})
 _SENTINELS = frozenset(
     (
         UNKNOWN_ARCHIVE_VALUE,
@@ -308,7 +305,8 @@ def resource_validator(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
 
 
 def stack_validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
-    """A stack rule judges the plan; a registry rule of :data:`STACK_FILE_RULES` judges the checkout's agents."""
+    """A stack rule judges the plan; a registry rule of :data:`~policies.engine.STACK_FILE_RULES` judges the
+    checkout's agents."""
     messages = registry_messages if rule.meta.kind is RuleKind.REGISTRY else stack_messages
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -337,10 +335,10 @@ def _common(rule: Rule) -> dict[str, Any]:
 
 
 def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    """One policy per resource or stack rule and per registry rule of :data:`STACK_FILE_RULES`, named by its rule id
-    (kebab-case), in rule-number order."""
+    """One policy per rule of :func:`policies.engine.pack_rules` (the resource and stack rules and the registry rules
+    of :data:`~policies.engine.STACK_FILE_RULES`), named by its rule id (kebab-case), in rule-number order."""
     policies: list[ResourceValidationPolicy | StackValidationPolicy] = []
-    for rule in all_rules():
+    for rule in pack_rules():
         if rule.meta.kind is RuleKind.RESOURCE:
             config = None
             if rule.meta.id == "token-lifetime-bounds":
@@ -350,6 +348,6 @@ def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             policies.append(
                 ResourceValidationPolicy(validate=resource_validator(rule), config_schema=config, **_common(rule))
             )
-        elif rule.meta.kind is RuleKind.STACK or rule.meta.id in STACK_FILE_RULES:
+        else:  # a stack rule, or a registry rule of STACK_FILE_RULES
             policies.append(StackValidationPolicy(validate=stack_validator(rule), **_common(rule)))
     return policies

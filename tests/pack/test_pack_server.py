@@ -13,7 +13,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from policies.pack.validators import STACK_FILE_RULES
+from policies.engine import STACK_FILE_RULES
 from policies.rules import RuleKind, all_rules
 from tests.conftest import TODAY, fixture_repo
 

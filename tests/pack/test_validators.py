@@ -20,6 +20,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from agentid.registry.loader import load_registry
+from policies.engine import STACK_FILE_RULES
 from policies.pack import validators
 from policies.rules import RuleKind, all_rules
 from policies.rules.resources import OAUTH_APP, SERVER_POLICY, SERVER_POLICY_RULE
@@ -73,12 +74,10 @@ def violations(policy_name: str, args) -> list[str]:
 def test_one_mandatory_policy_per_resource_and_stack_rule():
     """And one stack policy per registry rule that reads the stack files (STACK_FILE_RULES)."""
     rules = [
-        r
-        for r in all_rules()
-        if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK) or r.meta.id in validators.STACK_FILE_RULES
+        r for r in all_rules() if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK) or r.meta.id in STACK_FILE_RULES
     ]
     assert [p.name for p in validators.build_policies()] == [r.meta.id for r in rules]
-    assert {r.meta.kind for r in rules if r.meta.id in validators.STACK_FILE_RULES} == {RuleKind.REGISTRY}
+    assert {r.meta.kind for r in rules if r.meta.id in STACK_FILE_RULES} == {RuleKind.REGISTRY}
     for r in rules:
         policy = POLICIES[r.meta.id]
         expected = ResourceValidationPolicy if r.meta.kind is RuleKind.RESOURCE else StackValidationPolicy
