@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentid.network_zones import NetworkZoneError, stack_file_zones
 from agentid.registry.model import Agent, Catalog, Credentials
 
 #: Okta's org authorization server mints management API tokens for a fixed 60 minutes (no setting shortens them).
 OKTA_ORG_TOKEN_MINUTES = 60
 
-#: The stack file key naming each network zone's id in that org (issue 14's convention).
-NETWORK_ZONES_KEY = "agentid:networkZones"
 TOKEN_LIMIT_KEY = "agentid:maxTokenLifetimeMinutes"
 
 #: Detections about the org as a whole (a client nobody registered, the log stream), not about one identity.
@@ -38,6 +37,9 @@ class StackView:
     max_token_lifetime_minutes: int | None = None
     #: zone name -> id in this stack's org (``agentid:networkZones``); empty when the stack defines none
     network_zones: Mapping[str, str] = field(default_factory=dict)
+    #: why ``network_zones`` is empty though the stack file sets zones: the setting is invalid (the parser's
+    #: message, naming the file and key)
+    network_zones_error: str | None = None
     #: the planned resources owned by the agent (``None``: not planned, ``note`` says why)
     resources: Sequence[Mapping[str, Any]] | None = None
     note: str | None = None
@@ -66,17 +68,16 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def zone_ids(config: Mapping[str, Any]) -> dict[str, str]:
-    """``agentid:networkZones`` as zone name -> id (entries without a string id are left out)."""
-    zones = _unwrap(config.get(NETWORK_ZONES_KEY))
-    if not isinstance(zones, dict):
-        return {}
-    found = {}
-    for name, entry in zones.items():
-        zone_id = entry.get("id") if isinstance(entry, dict) else None
-        if isinstance(zone_id, str):
-            found[str(name)] = zone_id
-    return found
+def zone_ids(config: Mapping[str, Any], stack: str) -> tuple[dict[str, str], str | None]:
+    """``agentid:networkZones`` as zone name -> id, read by the deploy's own parser (:mod:`agentid.network_zones`,
+    so a bare-id zone resolves here as it does at ``pulumi up``), and the parser's message when the setting is
+    invalid. ``show`` is informational: an invalid setting resolves no zone and is reported on the stack, not
+    raised (its plan fails with the same message; ``agentid check`` and ``plan`` are where it fails)."""
+    try:
+        zones = stack_file_zones(config, f"Pulumi.{stack}.yaml")
+    except NetworkZoneError as exc:
+        return {}, str(exc)
+    return {name: zone.id for name, zone in zones.items()}, None
 
 
 def token_limit(config: Mapping[str, Any]) -> int | None:
@@ -248,6 +249,7 @@ def build_view(
                 "environment": view.environment,
                 "max_token_lifetime_minutes": view.max_token_lifetime_minutes,
                 "network_zones": {zone: view.network_zones.get(zone) for zone in agent.access.network_zones},
+                "network_zones_error": view.network_zones_error,
                 "resources": None if view.resources is None else [dict(r) for r in view.resources],
                 "note": view.note,
             }

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from typing import Any
 from agentid.conformance import okta as provider
 from agentid.detect.clientids import CLIENT_PREFIXES, PRINCIPAL_PREFIXES, okta_id_problem
 from agentid.detect.eventbridge import AWS_MAX_PATTERN_CHARS, DEFAULT_MAX_PATTERN_CHARS, MIN_PATTERN_CHARS
+from agentid.network_zones import NETWORK_ZONES_KEY, NetworkZone, NetworkZoneError
+from agentid.network_zones import parse_network_zones as _parse_network_zones
 from agentid.stack import SHARD_KEY, ShardConfig, ShardConfigError, parse_shard_config
 
 NAMESPACE = "agentid"
@@ -54,13 +55,9 @@ SPLUNK_TOKEN_KEY = "splunkHecToken"
 DEFAULT_SERVER_DESCRIPTION = "Issues short-lived access tokens to registered AI agents (managed by agentid)."
 
 
-#: A zone's name as agent files write it (access.network_zones) and an Okta network zone id.
-ZONE_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
-ZONE_ID = re.compile(r"nzo[A-Za-z0-9]{5,40}")
 ADOPT_KEY = "adopt"
 #: Okta object ids: letters and digits (an app's client id may be longer and hold more characters; see _CLIENT_ID)
 _OKTA_ID = re.compile(r"[A-Za-z0-9]{6,40}")
-NETWORK_ZONES_KEY = "networkZones"
 
 
 class ConfigError(ValueError):
@@ -97,16 +94,6 @@ class LogStreamConfig:
     @property
     def is_eventbridge(self) -> bool:
         return self.type == EVENTBRIDGE
-
-
-@dataclass(frozen=True, slots=True)
-class NetworkZone:
-    """One Okta network zone of this stack's org, by the name agent files use."""
-
-    name: str
-    id: str
-    #: the zone's gateway CIDRs (optional; detections compare token requests' source IPs with them)
-    gateways: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,45 +271,12 @@ def check_splunk_token(token: str, stack: str) -> str:
 
 
 def parse_network_zones(value: Any, stack: str) -> dict[str, NetworkZone]:
-    """``agentid:networkZones``: zone name -> this org's zone id (and optional gateway CIDRs)."""
-    key = NETWORK_ZONES_KEY
-    if value is None:
-        return {}
-    data = _mapping(value, stack, key, "{finance-batch: {id: nzo1..., gateways: [203.0.113.0/24]}}")
-    zones: dict[str, NetworkZone] = {}
-    seen_ids: dict[str, str] = {}
-    for name, entry in data.items():
-        where = f"{_where(stack, key)}.{name}"
-        if not isinstance(name, str) or not ZONE_NAME.fullmatch(name):
-            raise ConfigError(
-                f"{_where(stack, key)}: zone name {name!r} must be 1-63 lower-case letters, digits and hyphens, "
-                "starting with a letter (the name agent files use in access.network_zones)"
-            )
-        if isinstance(entry, str):
-            entry = {"id": entry}
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where} must be a mapping such as {{id: nzo1..., gateways: [203.0.113.0/24]}}")
-        _unknown_fields(entry, {"id", "gateways"}, stack, f"{key}.{name}")
-        zone_id = entry.get("id")
-        if not isinstance(zone_id, str) or not ZONE_ID.fullmatch(zone_id):
-            raise ConfigError(
-                f"{where}.id must be this org's Okta network zone id (nzo followed by letters and digits; "
-                f"Security > Networks in the Admin Console, or GET /api/v1/zones), not {zone_id!r}"
-            )
-        if zone_id in seen_ids:
-            other = seen_ids[zone_id]
-            raise ConfigError(f"{where}.id {zone_id} is also the id of zone {other}; give each zone its own")
-        seen_ids[zone_id] = name
-        gateways = entry.get("gateways", [])
-        if not isinstance(gateways, list) or not all(isinstance(g, str) for g in gateways):
-            raise ConfigError(f"{where}.gateways must be a list of CIDRs such as [203.0.113.0/24], not {gateways!r}")
-        for gateway in gateways:
-            try:
-                ipaddress.ip_network(gateway, strict=False)
-            except ValueError:
-                raise ConfigError(f"{where}.gateways: {gateway!r} is not an IP address or CIDR") from None
-        zones[name] = NetworkZone(name=name, id=zone_id, gateways=tuple(gateways))
-    return zones
+    """``agentid:networkZones``: zone name -> this org's zone id (and optional gateway CIDRs). The parser is
+    :mod:`agentid.network_zones`, shared with the detections' offline reader of the same stack file."""
+    try:
+        return _parse_network_zones(value, f"Pulumi.{stack}.yaml")
+    except NetworkZoneError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def parse_adopt(value: Any, stack: str, server: AuthorizationServerConfig) -> dict[str, Adoption]:

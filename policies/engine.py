@@ -225,6 +225,23 @@ def rules_for(*, with_resources: bool) -> list[Rule]:
     return [r for r in all_rules() if r.meta.kind in kinds]
 
 
+#: Registry rules the Pulumi policy pack runs as well, once per preview, on the checkout's agents: their verdict
+#: depends on the ``Pulumi.<stack>.yaml`` files beside the program, and what they catch is a deploy that silently
+#: leaves an agent out (an agent listing ``prd`` is in no stack's plan, so no resource or stack rule would ever see
+#: it). The other registry rules judge the agent files alone; ``agentid check`` runs them before any preview.
+STACK_FILE_RULES = frozenset({"environment-has-stack"})
+
+
+def pack_rules() -> list[Rule]:
+    """The rules the Pulumi policy pack runs, one policy each, in rule-number order: the resource and stack rules and
+    the registry rules of :data:`STACK_FILE_RULES`. Chosen here, not in ``policies/pack/validators.py``, so that
+    docs/rules.md (``policies/rules/_docs.py``) states where each rule runs from the pack's own choice without
+    importing ``pulumi_policy``."""
+    return [
+        r for r in all_rules() if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK) or r.meta.id in STACK_FILE_RULES
+    ]
+
+
 def _plan_only_rules() -> list[Rule]:
     """What ``evaluate(..., plan_rules_only=True)`` runs: the resource and stack rules, and the registry rules whose
     findings supersede a plan rule's (:data:`SUPERSEDED_PLAN_FINDINGS`), without which the plan finding would stay."""

@@ -87,15 +87,20 @@ def _stack_views(root: Path, registry: Any, agent: Any, today: dt.date, *, plan:
         environment = environments.get(stack, stack)
         if environment not in agent.environments:
             continue
+        zones, zones_error = zone_ids(config, stack)
         resources, note = (None, "not planned (--no-plan)")
-        if plan:
+        if zones_error:
+            # The plan reads the zones with the same parser and would fail with the message shown under the zones.
+            resources, note = None, f"not planned: its network zones are invalid (see `agentid plan --stack {stack}`)"
+        elif plan:
             resources, note = _planned(registry, agent.name, stack, today, root)
         views.append(
             StackView(
                 stack=stack,
                 environment=environment,
                 max_token_lifetime_minutes=token_limit(config),
-                network_zones=zone_ids(config),
+                network_zones=zones,
+                network_zones_error=zones_error,
                 resources=resources,
                 note=note,
             )
@@ -199,6 +204,10 @@ def render_text(view: dict[str, Any], *, colour: bool) -> str:
         zones = [
             f"{zone}: {zone_id or 'not defined in this stack'}" for zone, zone_id in stack["network_zones"].items()
         ]
+        if stack["network_zones_error"]:
+            # No zone resolves: one line naming the file and key, not a "not defined" per zone.
+            zones = [f"{zone}: not resolved" for zone in stack["network_zones"]]
+            zones.append(f"the stack file's zones are invalid: {stack['network_zones_error']}")
         resources = [f"{r['type']}  {r['name']}" for r in stack["resources"] or []]
         ceiling = stack["max_token_lifetime_minutes"]
         stacks.add_row(

@@ -14,6 +14,7 @@ from typing import Any
 
 from agentid.conformance.okta import CHECKED_TYPES, CHECKS, Violation, check_resource, check_resources
 from agentid.findings import Finding, Severity
+from agentid.network_zones import NetworkZoneError, stack_file_zones
 
 __all__ = [
     "CHECKED_TYPES",
@@ -106,7 +107,11 @@ def _finding(violation: Violation, stack: str, registry: Any, root: Path | None)
 
 def shared_zone_ids(root: Path) -> list[Finding]:
     """A network zone id that two stack files both use (``agentid:networkZones``): every Okta id belongs to one org,
-    and each stack deploys to its own org, so one of them names a zone its org does not have."""
+    and each stack deploys to its own org, so one of them names a zone its org does not have.
+
+    The zones are read with the deploy's parser (:mod:`agentid.network_zones`), so a bare-id zone is compared like
+    any other. A stack file whose zones it refuses is left out: that stack's plan already fails with the parser's
+    message, and an id in a setting the deploy refuses is not yet a zone of any org."""
     import yaml
 
     users: dict[str, list[tuple[str, str, int | None]]] = {}
@@ -116,15 +121,14 @@ def shared_zone_ids(root: Path) -> list[Finding]:
             config = (yaml.safe_load(text) or {}).get("config") or {}
         except (OSError, yaml.YAMLError, AttributeError):
             continue  # an unreadable stack file is reported by its plan
-        zones = config.get("agentid:networkZones") if isinstance(config, dict) else None
-        if not isinstance(zones, dict):
-            continue
+        try:
+            zones = stack_file_zones(config, path.name) if isinstance(config, dict) else {}
+        except NetworkZoneError:
+            continue  # reported by its plan, with the same message
         lines = text.splitlines()
-        for name, entry in zones.items():
-            zone_id = entry.get("id") if isinstance(entry, dict) else entry
-            if isinstance(zone_id, str):
-                line = next((n for n, t in enumerate(lines, 1) if zone_id in t), None)
-                users.setdefault(zone_id, []).append((path.name, str(name), line))
+        for zone in zones.values():
+            line = next((n for n, t in enumerate(lines, 1) if zone.id in t), None)
+            users.setdefault(zone.id, []).append((path.name, zone.name, line))
     findings = []
     for zone_id, used in sorted(users.items()):
         files = sorted({file for file, _name, _line in used})

@@ -12,18 +12,21 @@ Only ``gateways`` matter here: an identity whose zones declare none gets no netw
 its name or by its id, so a registry that still names zones by id keeps working. The authorization server's
 ``name`` (or ``id``, when the stack reuses one) tells the tampering detection which server is the agents'.
 
-Each value is checked for what this reader uses (a mapping, strings, CIDRs); a bad one is a :class:`StackConfigError`
-naming the file and key. The full check of the stack file is the deploy's (``infra/config.py``).
+The zones are parsed by :mod:`agentid.network_zones`, the deploy's own parser (``infra/config.py`` calls it too), so
+a stack file ``pulumi up`` refuses is refused here and one it accepts is read alike. A bad value is a
+:class:`StackConfigError` naming the file and key.
 """
 
 from __future__ import annotations
 
-import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from agentid.network_zones import NetworkZone, NetworkZoneError, stack_file_zones
 
 NAMESPACE = "agentid"
 
@@ -58,32 +61,12 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
-def parse_network_zones(value: Any, where: str) -> dict[str, tuple[str, ...]]:
-    """``agentid:networkZones`` -> zone name and id -> gateway CIDRs."""
-    value = _unwrap(value)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise StackConfigError(f"{where}: {NAMESPACE}:networkZones must map zone names to {{id, gateways}}")
+def zone_gateways(zones: Mapping[str, NetworkZone]) -> dict[str, tuple[str, ...]]:
+    """Each zone's gateway networks by its name and by its id: a registry that still names zones by id (as it did
+    before zones had names) gets the same network detection."""
     result: dict[str, tuple[str, ...]] = {}
-    for name, zone in value.items():
-        key = f"{where}: {NAMESPACE}:networkZones.{name}"
-        if not isinstance(zone, dict):
-            raise StackConfigError(f"{key} must be a mapping such as {{id: nzo..., gateways: [203.0.113.0/24]}}")
-        gateways = zone.get("gateways") or []
-        if not isinstance(gateways, list) or not all(isinstance(g, str) for g in gateways):
-            raise StackConfigError(f"{key}.gateways must be a list of CIDRs such as 203.0.113.0/24")
-        cidrs = []
-        for gateway in gateways:
-            try:
-                cidrs.append(str(ipaddress.ip_network(gateway.strip(), strict=False)))
-            except ValueError:
-                raise StackConfigError(f"{key}.gateways: {gateway!r} is not an IP address or CIDR") from None
-        normalised = tuple(sorted(set(cidrs)))
-        result[str(name)] = normalised
-        zone_id = zone.get("id")
-        if isinstance(zone_id, str) and zone_id:
-            result[zone_id] = normalised
+    for zone in zones.values():
+        result[zone.name] = result[zone.id] = zone.networks()
     return result
 
 
@@ -100,16 +83,19 @@ def load_detection_config(path: Path) -> DetectionStackConfig:
     except yaml.YAMLError as exc:
         raise StackConfigError(f"{path}: not valid YAML ({exc})") from None
     config = _config(data, path)
-    zones = parse_network_zones(config.get(f"{NAMESPACE}:networkZones"), str(path))
+    try:
+        zones = stack_file_zones(config, str(path))
+    except NetworkZoneError as exc:
+        raise StackConfigError(str(exc)) from None
     server = _unwrap(config.get(f"{NAMESPACE}:authorizationServer"))
     names: list[str] = []
     if isinstance(server, dict):
         names = [v for k in ("name", "id") if isinstance(v := server.get(k), str) and v]
-    return DetectionStackConfig(zone_gateways=zones, auth_servers=tuple(sorted(set(names))))
+    return DetectionStackConfig(zone_gateways=zone_gateways(zones), auth_servers=tuple(sorted(set(names))))
 
 
 def stack_file(root: Path, stack: str) -> Path:
     return root / f"Pulumi.{stack}.yaml"
 
 
-__all__ = ["DetectionStackConfig", "StackConfigError", "load_detection_config", "parse_network_zones", "stack_file"]
+__all__ = ["DetectionStackConfig", "StackConfigError", "load_detection_config", "stack_file", "zone_gateways"]

@@ -2,7 +2,9 @@
 
 ``agentid check`` runs these rules on the offline plan; this module runs them again on the real one, at
 ``pulumi preview --policy-pack policies/pack`` and before ``pulumi up`` changes anything. So a resource written by
-hand in the Pulumi program, one that never went through ``agents/``, is judged by the same code.
+hand in the Pulumi program, one that never went through ``agents/``, is judged by the same code. The registry rules
+whose verdict turns on the project's stack files (:data:`~policies.engine.STACK_FILE_RULES`) run here too, as stack
+policies; :func:`policies.engine.pack_rules` is the list (docs/rules.md says where each rule runs from it).
 
 CrossGuard hands a validator the engine's camelCase inputs (``grantTypes``) wrapped in a proxy that raises on
 values unknown until apply (an app's client id during a preview). They are copied here into a plain
@@ -51,12 +53,14 @@ from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 from policies.engine import (
     default_settings,
+    load_known_environments,
     load_stack_limits,
     load_stack_pattern_limits,
     load_stack_shards,
+    pack_rules,
     pinned_today,
 )
-from policies.rules import Rule, RuleContext, RuleKind, all_rules
+from policies.rules import Rule, RuleContext, RuleKind
 from policies.rules._util import agent_of_identity
 from policies.rules.resources import UNKNOWN
 from policies.rules.waivers import waiver_problem
@@ -214,9 +218,17 @@ def stack_shards() -> tuple[dict[str, str], frozenset[str]]:
     return load_stack_shards(REPO_ROOT)
 
 
+@functools.cache
+def known_environments() -> frozenset[str]:
+    """What agents' ``environments`` may name: the stacks of the same files and the environments sharded stacks
+    serve (read once). Without it ``environment-has-stack`` cannot tell a misspelt environment from a real one."""
+    return load_known_environments(REPO_ROOT)
+
+
 def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None) -> RuleContext:
     """What the rules know at a preview: the stack (from the URNs, else ``PULUMI_STACK``), its token ceiling
-    (policy config, else ``Pulumi.<stack>.yaml``), the organisation's settings and the registry."""
+    (policy config, else ``Pulumi.<stack>.yaml``), the configured stacks, the organisation's settings and the
+    registry."""
     stack = stack or os.environ.get("PULUMI_STACK") or None
     limits = stack_limits()
     ceiling = (config or {}).get(TOKEN_LIMIT_CONFIG)
@@ -232,6 +244,7 @@ def context(config: Mapping[str, Any] | None = None, *, stack: str | None = None
         stack_pattern_limits=stack_pattern_limits(),
         stack_environments=stack_shards()[0],
         member_stacks=stack_shards()[1],
+        known_environments=known_environments(),
     )
 
 
@@ -257,12 +270,29 @@ def resource_messages(rule: Rule, args: ResourceValidationArgs) -> Iterator[str]
             yield violation.message
 
 
+def stack_of(resources: Sequence[PolicyResource]) -> str | None:
+    """The stack being previewed, from the first resource whose URN names one."""
+    return next((urn_stack(r.urn) for r in resources if urn_stack(r.urn)), None)
+
+
 def stack_messages(rule: Rule, args: StackValidationArgs) -> Iterator[str]:
-    stack = next((urn_stack(r.urn) for r in args.resources if urn_stack(r.urn)), None)
-    ctx = context(args.get_config(), stack=stack)
+    ctx = context(args.get_config(), stack=stack_of(args.resources))
     for violation in rule.check(planned_from_stack(args.resources, ctx.registry), ctx):
         if not waived(rule, violation.agent, ctx):
             yield violation.message
+
+
+def registry_messages(rule: Rule, args: StackValidationArgs) -> Iterator[str]:
+    """A registry rule's unwaived violations on the checkout's agents (the plan only names the stack). Each message
+    starts with the agent file and line, as ``agentid check`` points there: the fix is in that file, not the plan."""
+    ctx = context(args.get_config(), stack=stack_of(args.resources))
+    if ctx.registry is None:  # the registry does not load cleanly: `agentid check` says why
+        return
+    for agent in ctx.registry:
+        for violation in rule.check(agent, ctx):
+            if not waived(rule, agent.name, ctx):
+                line = agent.line(*violation.path)
+                yield f"{agent.file}:{line}: {violation.message}" if line else f"{agent.file}: {violation.message}"
 
 
 def resource_validator(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
@@ -275,8 +305,12 @@ def resource_validator(rule: Rule) -> Callable[[ResourceValidationArgs, ReportVi
 
 
 def stack_validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    """A stack rule judges the plan; a registry rule of :data:`~policies.engine.STACK_FILE_RULES` judges the
+    checkout's agents."""
+    messages = registry_messages if rule.meta.kind is RuleKind.REGISTRY else stack_messages
+
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for message in stack_messages(rule, args):
+        for message in messages(rule, args):
             report_violation(message, None)
 
     validate.__name__ = f"validate_{rule.meta.id.replace('-', '_')}"
@@ -301,9 +335,10 @@ def _common(rule: Rule) -> dict[str, Any]:
 
 
 def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    """One policy per resource or stack rule, named by its rule id (kebab-case), in rule-number order."""
+    """One policy per rule of :func:`policies.engine.pack_rules` (the resource and stack rules and the registry rules
+    of :data:`~policies.engine.STACK_FILE_RULES`), named by its rule id (kebab-case), in rule-number order."""
     policies: list[ResourceValidationPolicy | StackValidationPolicy] = []
-    for rule in all_rules():
+    for rule in pack_rules():
         if rule.meta.kind is RuleKind.RESOURCE:
             config = None
             if rule.meta.id == "token-lifetime-bounds":
@@ -313,6 +348,6 @@ def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             policies.append(
                 ResourceValidationPolicy(validate=resource_validator(rule), config_schema=config, **_common(rule))
             )
-        elif rule.meta.kind is RuleKind.STACK:
+        else:  # a stack rule, or a registry rule of STACK_FILE_RULES
             policies.append(StackValidationPolicy(validate=stack_validator(rule), **_common(rule)))
     return policies

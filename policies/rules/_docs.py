@@ -39,6 +39,13 @@ NOT_COVERED: Mapping[str, str] = {
     "deployment platform's concern (the workflows use OIDC, not stored keys).",
 }
 
+#: The front-ends that run rules, each with its short name (the summary's *runs in* column) and its long one.
+_FRONT_ENDS: Mapping[str, tuple[str, str]] = {
+    "check": ("check", "`agentid check`"),
+    "checkov": ("checkov", "`scripts/checkov` (each agent file)"),
+    "pack": ("pack", "the Pulumi policy pack (`pulumi preview --policy-pack policies/pack`)"),
+}
+
 _KIND_TEXT = {
     RuleKind.REGISTRY: "registry (each agent file)",
     RuleKind.REGISTRY_WIDE: "registry-wide (all agent files)",
@@ -64,6 +71,22 @@ def rule_dict(meta: RuleMeta) -> dict[str, Any]:
     }
 
 
+def runs_in() -> dict[str, tuple[str, ...]]:
+    """Rule id -> the front-ends that run it, read from each front-end's own choice of rules (so the docs follow a
+    rule that starts running somewhere): ``agentid check`` runs :func:`policies.engine.rules_for` with a plan, the
+    checkov adapter (``policies/checkov/agent_rule_checks.py``) the same without one, the policy pack
+    :func:`policies.engine.pack_rules` (``policies/pack/validators.py`` builds one policy per rule of it)."""
+    from policies.engine import pack_rules, rules_for
+
+    chosen = {
+        "check": rules_for(with_resources=True),
+        "checkov": rules_for(with_resources=False),
+        "pack": pack_rules(),
+    }
+    ids = {front_end: {r.meta.id for r in rules} for front_end, rules in chosen.items()}
+    return {r.meta.id: tuple(f for f in _FRONT_ENDS if r.meta.id in ids[f]) for r in all_rules()}
+
+
 def _nhi_label(tag: str) -> str:
     return f"{tag} {NHI_TOP10[tag]}" if tag in NHI_TOP10 else tag
 
@@ -73,14 +96,21 @@ def _cell(text: str) -> str:
 
 
 def render_markdown() -> str:
+    from policies.engine import STACK_FILE_RULES
+
     metas = [r.meta for r in all_rules()]
+    where = runs_in()
+    stack_file_rules = ", ".join(f"[`{i}`](#{i})" for i in sorted(STACK_FILE_RULES))
     lines = [
         "# Policy rules",
         "",
         "<!-- Generated from the rule metadata by `python -m policies.rules._docs`; do not edit by hand. -->",
         "",
         "`agentid check` runs every rule below. Registry rules judge the agent files (intent); resource and stack "
-        "rules judge the offline plan and, through the Pulumi policy pack, the real `pulumi preview`. A waiver in an "
+        "rules judge the offline plan and, through the Pulumi policy pack, the real `pulumi preview`. *runs in* says "
+        "where each rule runs: `check` (`agentid check`), `checkov` (`scripts/checkov`, the registry rules on each "
+        "agent file), `pack` (the policy pack: the resource and stack rules, and the registry rules whose verdict "
+        f"turns on the `Pulumi.<stack>.yaml` files, {stack_file_rules}, on the checkout's agents). A waiver in an "
         "agent file names a rule id, a reason, an approver (a person in an allowed domain who is not an owner), and "
         "an expiry at most `waiver_max_days` ahead; rules marked *no waiver* cannot be waived. In `scripts/checkov`, "
         "a `# checkov:skip=CKV_AGENT_<n>:reason` comment skips a check, except a *no waiver* rule's and any check of "
@@ -93,14 +123,14 @@ def render_markdown() -> str:
         "",
         "## Summary",
         "",
-        "| id | checkov | severity | OWASP NHI | kind | title |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| id | checkov | severity | OWASP NHI | kind | runs in | title |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for meta in metas:
         severity = meta.severity.value + ("" if meta.waivable else ", no waiver")
         lines.append(
             f"| [`{meta.id}`](#{meta.id}) | {meta.checkov_id} | {severity} | {', '.join(meta.nhi)} | "
-            f"{meta.kind.value} | {_cell(meta.title)} |"
+            f"{meta.kind.value} | {', '.join(_FRONT_ENDS[f][0] for f in where[meta.id])} | {_cell(meta.title)} |"
         )
     lines += ["", "## OWASP NHI Top 10 coverage", "", "| risk | rules |", "| --- | --- |"]
     for tag, name in NHI_TOP10.items():
@@ -121,6 +151,7 @@ def render_markdown() -> str:
             lines.append(f"- also: {', '.join(meta.other_standards)}")
         lines += [
             f"- checks: {_KIND_TEXT[meta.kind]}; checkov id `{meta.checkov_id}`",
+            f"- runs in: {', '.join(_FRONT_ENDS[f][1] for f in where[meta.id])}",
             "",
             f"Why: {meta.rationale}",
             "",

@@ -67,7 +67,7 @@ def agent_outside_environment(resources: Sequence[PlannedResource], ctx: RuleCon
 )
 def environment_has_stack(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     known = ctx.known_environments
-    if known is None:  # the front-end does not know the stack files (checkov on one file, the policy pack)
+    if known is None:  # the front-end did not read the stack files (check, checkov and the pack all do)
         return
     for index, environment in enumerate(agent.environments):
         if environment in known:

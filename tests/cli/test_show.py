@@ -8,7 +8,9 @@ import pytest
 
 from agentid.cli.main import main
 from tests.cli.repo import copy_repo
-from tests.conftest import TODAY
+from tests.conftest import FIXTURES, TODAY
+
+ZONE_STACKS = FIXTURES / "stacks" / "network-zones"
 
 
 @pytest.fixture
@@ -106,3 +108,32 @@ def test_an_unknown_name_is_a_usage_error_with_a_suggestion(root, capsys):
     err = capsys.readouterr().err
     assert status == 2
     assert "no agent named `finance-reconciller`" in err and "Did you mean `finance-reconciler`?" in err
+
+
+def test_a_bare_id_zone_is_resolved_as_the_deploy_resolves_it(root, capsys):
+    """`finance-batch: nzo...` stands for `{id: nzo...}` (agentid/network_zones.py): the deploy accepts it."""
+    prod = root / "Pulumi.prod.yaml"
+    mapping = '    finance-batch:\n      id: nzo1pr0d4b5c6d7e8f9g\n      gateways: ["203.0.113.0/24"]\n'
+    assert mapping in prod.read_text()
+    prod.write_text(prod.read_text().replace(mapping, "    finance-batch: nzo1pr0d4b5c6d7e8f9g\n"))
+    view = show_json(capsys, "finance-reconciler", "--no-plan")
+    assert view["network_zones"][0]["ids"] == {"dev": "nzo1x2y3z4a5b6c7d8e9", "prod": "nzo1pr0d4b5c6d7e8f9g"}
+    assert [s["network_zones_error"] for s in view["stacks"]] == [None, None]
+
+
+def test_invalid_zones_are_reported_on_their_stack_and_the_rest_is_shown(root, capsys):
+    # the shared fixture: `office` has an app id where the zone id belongs, so the deploy refuses the setting
+    (root / "Pulumi.prod.yaml").write_text((ZONE_STACKS / "Pulumi.zones-invalid.yaml").read_text())
+    view = show_json(capsys, "finance-reconciler")
+    dev, prod = view["stacks"]
+    assert dev["network_zones"] == {"finance-batch": "nzo1x2y3z4a5b6c7d8e9"} and dev["resources"], dev
+    assert dev["network_zones_error"] is None
+    assert prod["network_zones"] == {"finance-batch": None}
+    assert prod["network_zones_error"].startswith(
+        "Pulumi.prod.yaml: agentid:networkZones.office.id must be this org's Okta network zone id"
+    ), prod
+    assert prod["resources"] is None and "network zones are invalid" in prod["note"], prod
+    status = main(["show", "finance-reconciler", "--no-plan", "--today", TODAY.isoformat()])
+    captured = capsys.readouterr()
+    assert status == 0 and captured.err == ""
+    assert "finance-batch: not resolved" in captured.out and "the stack file's zones are invalid" in captured.out

@@ -158,3 +158,33 @@ def test_fixture_stacks_share_no_zone_id():
     from agentid.conformance import shared_zone_ids
 
     assert shared_zone_ids(REPO) == []
+
+
+def test_a_bare_id_zone_is_compared_too(tmp_path):
+    from agentid.conformance import shared_zone_ids
+
+    root = _copy_repo(tmp_path)
+    prod = root / "Pulumi.prod.yaml"
+    prod.write_text(
+        prod.read_text().replace(
+            "    finance-batch:\n      id: nzo1prodzone0finance1\n", "    finance-batch: nzo1devzone0finance01\n"
+        )
+    )
+    shared = [(f.file, f.line) for f in shared_zone_ids(root) if "nzo1devzone0finance01" in f.message]
+    assert shared == [("Pulumi.dev.yaml", 14), ("Pulumi.prod.yaml", 14)], shared
+
+
+def test_a_stack_file_with_invalid_zones_is_reported_once_by_its_plan(tmp_path, monkeypatch, capsys):
+    """Its zones are read with the deploy's parser: refused, they share no id; the plan reports the parser's message."""
+    root = _copy_repo(tmp_path)
+    prod = root / "Pulumi.prod.yaml"
+    shared_and_invalid = "      id: nzo1devzone0finance01\n    office:\n      id: 0oa1notazone00000001\n"
+    prod.write_text(prod.read_text().replace("      id: nzo1prodzone0finance1\n", shared_and_invalid))
+    monkeypatch.chdir(root)
+    code = main(["check", "--today", "2026-12-01", "--format", "json", "--no-cache"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    findings = [(f["rule"], f["file"], f["message"]) for f in json.loads(out)["findings"]]
+    ((rule, file, message),) = findings
+    assert (rule, file) == ("plan.failed", "Pulumi.prod.yaml"), findings
+    assert "Pulumi.prod.yaml: agentid:networkZones.office.id must be this org's Okta network zone id" in message

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import CATALOG, SAMPLE_REPO
 
 #: the validators' per-process caches of what they read from the checkout
-CACHED = ("checkout_registry", "stack_limits", "stack_pattern_limits", "stack_shards")
+CACHED = ("checkout_registry", "stack_limits", "stack_pattern_limits", "stack_shards", "known_environments")
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from policies.engine import STACK_FILE_RULES
 from policies.rules import RuleKind, all_rules
 from tests.conftest import TODAY, fixture_repo
 
@@ -53,7 +54,11 @@ def props(values: dict) -> struct_pb2.Struct:
 
 def test_pack_announces_one_mandatory_policy_per_resource_and_stack_rule(analyzer):
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=10)
-    expected = [r.meta.id for r in all_rules() if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK)]
+    expected = [
+        r.meta.id
+        for r in all_rules()
+        if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK) or r.meta.id in STACK_FILE_RULES
+    ]
     assert info.name == "agentid"
     assert [p.name for p in info.policies] == expected
     assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}

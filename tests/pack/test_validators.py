@@ -20,15 +20,18 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from agentid.registry.loader import load_registry
+from policies.engine import STACK_FILE_RULES
 from policies.pack import validators
 from policies.rules import RuleKind, all_rules
 from policies.rules.resources import OAUTH_APP, SERVER_POLICY, SERVER_POLICY_RULE
-from tests.conftest import AGENTS_DIR, CATALOG, REPO, TODAY
+from tests.conftest import AGENTS_DIR, CATALOG, FIXTURES, REPO, SAMPLE_REPO, TODAY
 from tests.policies import builders as b
 from tests.policies_resources.cases import cases
 
 POLICIES = {p.name: p for p in validators.build_policies()}
 IDENTITY = "agentid:okta:AgentIdentity"
+#: two agents: finance-reconciler lists `prd` (no stack file names it), incident-responder `prod` (a near miss: a stack)
+MISSPELT_ENVIRONMENT = FIXTURES / "pack" / "misspelt-environment"
 
 
 @pytest.fixture(autouse=True)
@@ -69,8 +72,12 @@ def violations(policy_name: str, args) -> list[str]:
 
 
 def test_one_mandatory_policy_per_resource_and_stack_rule():
-    rules = [r for r in all_rules() if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK)]
+    """And one stack policy per registry rule that reads the stack files (STACK_FILE_RULES)."""
+    rules = [
+        r for r in all_rules() if r.meta.kind in (RuleKind.RESOURCE, RuleKind.STACK) or r.meta.id in STACK_FILE_RULES
+    ]
     assert [p.name for p in validators.build_policies()] == [r.meta.id for r in rules]
+    assert {r.meta.kind for r in rules if r.meta.id in STACK_FILE_RULES} == {RuleKind.REGISTRY}
     for r in rules:
         policy = POLICIES[r.meta.id]
         expected = ResourceValidationPolicy if r.meta.kind is RuleKind.RESOURCE else StackValidationPolicy
@@ -186,6 +193,31 @@ def test_stack_policy_requires_a_log_stream():
     POLICIES["stack-has-log-stream"].validate(
         StackValidationArgs([app, stream]), lambda m, urn=None: reported.append(m)
     )
+    assert reported == []
+
+
+def test_stack_policy_reports_an_environment_no_stack_file_names(tmp_path, monkeypatch):
+    """environment-has-stack, a registry rule, runs at every preview on the checkout's agents, against the stacks of
+    the checkout's Pulumi.<stack>.yaml files: the root the registry is read from (here the sample's dev and prod)."""
+    loaded = load_registry(MISSPELT_ENVIRONMENT, CATALOG, root=REPO)
+    assert loaded.ok, [f.message for f in loaded.findings]
+    monkeypatch.setattr(validators, "checkout_registry", lambda: loaded.registry)
+    app = policy_resource(OAUTH_APP, "incident-responder-app", {"type": "service"})
+    reported: list[str] = []
+    POLICIES["environment-has-stack"].validate(StackValidationArgs([app]), lambda m, urn=None: reported.append(m))
+    assert reported == [
+        "tests/fixtures/pack/misspelt-environment/finance-reconciler.yaml:7: environment `prd` has no stack: "
+        "Pulumi.prd.yaml does not exist, so nothing deploys `finance-reconciler` there; did you mean `prod`? "
+        "(configured stacks: `dev`, `prod`)"
+    ], "`prd` is reported at the line that lists it; `prod`, one letter away, is a stack and is not"
+    # a checkout that does configure a prd stack: the same agents pass
+    for stack_file in SAMPLE_REPO.glob("Pulumi.*yaml"):
+        (tmp_path / stack_file.name).write_bytes(stack_file.read_bytes())
+    (tmp_path / "Pulumi.prd.yaml").write_text("config: {}\n")
+    monkeypatch.setattr(validators, "REPO_ROOT", tmp_path)
+    validators.known_environments.cache_clear()
+    reported.clear()
+    POLICIES["environment-has-stack"].validate(StackValidationArgs([app]), lambda m, urn=None: reported.append(m))
     assert reported == []
 
 
