@@ -51,7 +51,7 @@ CACHE_DIR_NAME = ".agentid-cache"
 CACHE_ENV = "AGENTID_CACHE"
 CACHE_DIR_ENV = "AGENTID_CACHE_DIR"
 #: Bumped when the entry format changes.
-FORMAT = "plan-v1"
+FORMAT = "plan-v2"
 
 #: The project's code the plan runs: any change here (or in the SDK or provider version) means a fresh cache.
 _CODE_PACKAGES = ("agentid", "infra")
@@ -92,10 +92,9 @@ class PlanCache:
         self.directory = directory
         self.code = code or code_digest()
         self.base = directory / FORMAT / self.code[:32]
-        #: entries read or written by this process (a review plans two revisions that share most of them)
-        self._memo: dict[str, dict[str, Any]] = {}
-        #: each entry's resources and options, built once (keyed by the entry's id, the entry kept alive beside them)
-        self._unpacked: dict[int, tuple[Mapping[str, Any], list[PlannedResource], dict[str, Any]]] = {}
+        #: bundles read or written by this process, unpacked once: the plans one process assembles share them (a
+        #: resource is immutable, so a review's base and head hold the same objects where a bundle is unchanged)
+        self._memo: dict[str, _Bundle] = {}
         #: each agent's identity specs as keyed (keyed by the agent's id, the agent kept alive beside them)
         self._specs: dict[tuple[int, dt.date], tuple[Agent, _AgentSpecs]] = {}
 
@@ -108,18 +107,6 @@ class PlanCache:
         specs = _AgentSpecs.of(agent, today)
         self._specs[(id(agent), today)] = (agent, specs)
         return specs
-
-    def unpacked(self, entry: Mapping[str, Any]) -> tuple[list[PlannedResource], dict[str, Any]]:
-        """The entry's planned resources and their options, built once: the plans one process assembles share them
-        (a resource is immutable, so a review's base and head hold the same objects where a bundle is unchanged)."""
-        found = self._unpacked.get(id(entry))
-        if found is not None and found[0] is entry:
-            return found[1], found[2]
-        resources: list[PlannedResource] = []
-        options: dict[str, Any] = {}
-        _unpack(entry, resources, options)
-        self._unpacked[id(entry)] = (entry, resources, options)
-        return resources, options
 
     @classmethod
     def for_root(cls, root: Path, *, enabled: bool = True) -> PlanCache | None:
@@ -136,25 +123,26 @@ class PlanCache:
         """Whether anything was cached by this program code."""
         return self.base.is_dir()
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> _Bundle | None:
+        """The bundle stored under ``key``, or None (absent or unreadable: a miss)."""
         import orjson
 
         if key in self._memo:
             return self._memo[key]
         try:
-            entry = orjson.loads(self._path(key).read_bytes())
-        except (OSError, ValueError):
+            bundle = _Bundle.of(orjson.loads(self._path(key).read_bytes()))
+        except (OSError, ValueError, TypeError, KeyError):
             return None
-        self._memo[key] = entry
-        return entry
+        self._memo[key] = bundle
+        return bundle
 
-    def put(self, key: str, entry: Mapping[str, Any]) -> None:
+    def put(self, key: str, entry: Mapping[str, Any], bundle: _Bundle | None = None) -> None:
         """Write atomically (temporary file, then rename): readers never see half an entry. Failing to write is not
-        an error: the cache only saves time."""
+        an error: the cache only saves time. ``bundle``: the entry already unpacked (the plan's own objects)."""
         import orjson
 
         path = self._path(key)
-        self._memo[key] = dict(entry)
+        self._memo[key] = bundle if bundle is not None else _Bundle.of(entry)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not (self.directory / ".gitignore").exists():
@@ -256,7 +244,16 @@ def _entry(resources: Iterable[PlannedResource], options: Mapping[str, Any], **e
     for r in resources:
         rows.append([r.type, r.name, r.parent, r.urn, r.agent, r.inputs])
         o = options[r.urn]
-        opts.append([o.protect, o.delete_before_replace, o.depends_on, o.ignore_changes, o.additional_secret_outputs])
+        opts.append(
+            [
+                o.protect,
+                o.delete_before_replace,
+                o.depends_on,
+                o.ignore_changes,
+                o.additional_secret_outputs,
+                o.import_id,
+            ]
+        )
     return {"resources": rows, "options": opts, **extra}
 
 
@@ -271,7 +268,26 @@ def _unpack(entry: Mapping[str, Any], resources: list[PlannedResource], options:
             depends_on=tuple(o[2]),
             ignore_changes=tuple(o[3]),
             additional_secret_outputs=tuple(o[4]),
+            import_id=o[5],
         )
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """One cache entry unpacked: its planned resources and their options, and the rest of the entry (an agent's
+    ``client_ids``; the shared entry's ``outputs``, ``has_client_ids`` and ``max_token_lifetime_minutes``)."""
+
+    resources: tuple[PlannedResource, ...]
+    options: dict[str, Any]
+    extra: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> _Bundle:
+        resources: list[PlannedResource] = []
+        options: dict[str, Any] = {}
+        _unpack(entry, resources, options)
+        extra = {key: value for key, value in entry.items() if key not in ("resources", "options")}
+        return cls(tuple(resources), options, extra)
 
 
 # --------------------------------------------------------------------------------------------------- plan
@@ -342,9 +358,9 @@ def build_plan_incremental(
     if missing or shared is None:
         partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
         _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
-        with cyclic_gc_paused():
-            shared = _shared_entry(partial)
-            cached.update(_agent_entries(partial, keys, missing))
+        # What was just stored is in this process's memo (written to disk or not): the same bundles a later read gives.
+        shared = cache.get(keys.shared_key)
+        cached.update({name: bundle for name in missing if (bundle := cache.get(keys.agent_keys[name])) is not None})
     why = (
         "the stack file and the program code are unchanged; the others' definitions and places in the policy chain too"
     )
@@ -353,7 +369,7 @@ def build_plan_incremental(
     if shared_planned:
         why += "; the shared resources planned again: the scopes the stack uses, or their catalog entries, changed"
     with cyclic_gc_paused():
-        plan = _assemble(cache, stack, today, shared, keys, cached)
+        plan = _assemble(stack, today, shared, keys, cached)
     return plan, PlanMode(stack, True, len(keys.agents), len(missing), why)
 
 
@@ -361,70 +377,56 @@ def _agents_of(plan: Any) -> set[str]:
     return {r.agent for r in plan.resources if r.agent is not None}
 
 
-def _shared_entry(plan: Any) -> dict[str, Any]:
-    outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
-    return _entry(
-        (r for r in plan.resources if r.agent is None),
-        plan.options,
-        outputs=outputs,
-        has_client_ids="clientIds" in plan.outputs,
-        max_token_lifetime_minutes=plan.max_token_lifetime_minutes,
-    )
-
-
-def _agent_entries(plan: Any, keys: _Keys, names: Sequence[str]) -> dict[str, dict[str, Any]]:
-    wanted = set(names)
-    by_agent: dict[str, list[PlannedResource]] = {name: [] for name in names}
-    for resource in plan.resources:
-        if resource.agent in wanted:
-            by_agent[resource.agent].append(resource)
-    client_ids = plan.outputs.get("clientIds") or {}
-    return {
-        name: _entry(
-            by_agent[name],
-            plan.options,
-            client_ids={identity: client_ids[identity] for identity in keys.identities[name] if identity in client_ids},
-        )
-        for name in names
-    }
-
-
 def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, str]) -> None:
+    """Each bundle of ``plan`` under its key: on disk, and in this process's memo as the plan's own objects."""
     with cyclic_gc_paused():
-        cache.put(keys.shared_key, _shared_entry(plan))
-        for name, entry in _agent_entries(plan, keys, list(agent_keys)).items():
-            cache.put(agent_keys[name], entry)
+        by_owner: dict[str | None, list[PlannedResource]] = {}
+        for resource in plan.resources:
+            by_owner.setdefault(resource.agent, []).append(resource)
+        outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
+        shared = _pair(
+            by_owner.get(None, []),
+            plan.options,
+            outputs=outputs,
+            has_client_ids="clientIds" in plan.outputs,
+            max_token_lifetime_minutes=plan.max_token_lifetime_minutes,
+        )
+        cache.put(keys.shared_key, *shared)
+        client_ids = plan.outputs.get("clientIds") or {}
+        for name, key in agent_keys.items():
+            owned = {identity: client_ids[identity] for identity in keys.identities[name] if identity in client_ids}
+            cache.put(key, *_pair(by_owner.get(name, []), plan.options, client_ids=owned))
 
 
-def _assemble(
-    cache: PlanCache,
-    stack: str,
-    today: dt.date,
-    shared: Mapping[str, Any],
-    keys: _Keys,
-    entries: Mapping[str, Mapping[str, Any]],
-) -> Any:
+def _pair(
+    resources: Sequence[PlannedResource], options: Mapping[str, Any], **extra: Any
+) -> tuple[dict[str, Any], _Bundle]:
+    """The cache entry of a bundle, and the bundle itself made of the plan's objects (not copies of them)."""
+    bundle = _Bundle(tuple(resources), {r.urn: options[r.urn] for r in resources}, extra)
+    return _entry(resources, options, **extra), bundle
+
+
+def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles: Mapping[str, _Bundle]) -> Any:
     """The whole plan's order: shared resources first, then each agent's bundle by agent name."""
     from agentid.plan import Plan
 
     resources: list[PlannedResource] = []
     options: dict[str, Any] = {}
-    for entry in (shared, *(entries[name] for name in sorted(entries))):
-        bundle, bundle_options = cache.unpacked(entry)
-        resources.extend(bundle)
-        options.update(bundle_options)
-    outputs = dict(shared["outputs"])
-    if shared.get("has_client_ids"):
+    for bundle in (shared, *(bundles[name] for name in sorted(bundles))):
+        resources.extend(bundle.resources)
+        options.update(bundle.options)
+    outputs = dict(shared.extra["outputs"])
+    if shared.extra.get("has_client_ids"):
         client_ids: dict[str, Any] = {}
         for agent in keys.agents:  # declaration order, as the program fills the output
-            client_ids.update(entries[agent.name].get("client_ids", {}))
+            client_ids.update(bundles[agent.name].extra.get("client_ids", {}))
         outputs["clientIds"] = client_ids
     return Plan(
         stack=stack,
         resources=tuple(resources),
         outputs=outputs,
         options=options,
-        max_token_lifetime_minutes=shared.get("max_token_lifetime_minutes"),
+        max_token_lifetime_minutes=shared.extra.get("max_token_lifetime_minutes"),
         today=today,
     )
 

@@ -94,3 +94,29 @@ def test_review_plans_only_the_edited_agent_at_head(capsys, cached):
     for data in (with_cache, without):
         data["plan"].pop("modes")
     assert with_cache == without, "the review is the same whether plans came from the cache or not"
+
+
+def test_an_adopted_identity_keeps_its_import_ids_when_its_bundle_comes_from_the_cache(capsys, cached):
+    """A cached bundle is the plan's own: an app adopted by `agentid:adopt` is imported by id in the cached plan too
+    (the first cache format dropped the import ids, so a second plan showed the app as created)."""
+    stack_file = cached / "Pulumi.dev.yaml"
+    stack_file.write_text(
+        stack_file.read_text(encoding="utf-8")
+        + "  agentid:adopt:\n"
+        + "    meeting-summarizer:\n"
+        + "      app: 0oa0meetingsummar001\n"
+        + "      server: aus0agentsdev000001\n"
+        + "      policy: 00p0meetingsummar01\n"
+        + "      rule: 0pr0meetingsummar01\n",
+        encoding="utf-8",
+    )
+    command = ("plan", "--stack", "dev", "--today", TODAY, "--format", "json")
+    code, first, err = run(capsys, *command)
+    assert code == 0, err
+    assert "full plan" in err
+    code, second, err = run(capsys, *command)
+    assert code == 0, err
+    assert "incremental plan: 0 of" in err
+    assert json.loads(second) == json.loads(first)
+    imported = {r["name"]: r["import"] for r in json.loads(second)["resources"] if "import" in r}
+    assert "0oa0meetingsummar001" in imported.values()
