@@ -8,6 +8,8 @@
                                                              stacks a pull request touches, to preview
     scripts/deploy_stacks.py --detection-args STACK          the stack's agentid:detections deployers and allowed
                                                              clients as `agentid detections` options, NUL-delimited
+    scripts/deploy_stacks.py [--root DIR] --rightsize        JSON {"include": [{"environment": ..., "stacks": [...]}]}:
+                                                             one right-sizing run per deploy environment
 
 Why a script: a sharded environment (docs/scale.md, "Outgrowing one stack") is a core stack and N member stacks that
 share the core's authorization server, so CI must deploy the core first and the members one at a time by index, then
@@ -25,6 +27,14 @@ preview: an agent file ``agents/<name>.yaml`` touches the member ``shard_of(name
 (added, changed or deleted alike); a sharded stack's own ``Pulumi.<stack>.yaml`` touches that stack; the program,
 the catalog, the policies or the dependencies (``infra/``, ``agentid/``, ``policies/``, ``Pulumi.yaml``,
 ``requirements.lock``) touch every sharded stack; anything else (docs, tests, workflows) none.
+
+``--rightsize`` lists what the monthly right-sizing (``.github/workflows/rightsize.yml``, docs/rightsizing.md) runs
+on: one entry per deploy environment, an unsharded stack on its own (``{"environment": "dev", "stacks": ["dev"]}``)
+and a sharded environment once with its core and every member (``{"environment": "prod", "stacks": ["prod-core",
+"prod-shard-00", ...]}``). Per environment, not per stack: the agents name the environment (``--stack prod`` selects
+them all), a member's outputs hold only its own agents' client ids, so the run merges every stack's outputs
+(``--client-ids`` once per stack) and reads the org's System Log once; a run per member would read the same month
+once per member and open one pull request per team per member, and the core deploys no agent at all.
 
 Only reviewed deploy environments deploy (issue 15): ``.github/deploy-stacks.txt`` lists, one a line, the GitHub
 environments the deploy workflow may run through: an unsharded stack's name, or a sharded environment's name. Each
@@ -301,6 +311,15 @@ def matrix(unsharded: list[str], environments: list[Environment]) -> dict[str, A
     return {"unsharded": unsharded, "sharded": entries}
 
 
+def rightsize_targets(unsharded: list[str], environments: list[Environment]) -> dict[str, Any]:
+    """One matrix entry per deploy environment (prod last): its name, which ``agentid rightsize --stack`` takes and
+    the ``<environment>-read`` GitHub environment is named after, and every stack whose outputs hold its client ids.
+    An unsharded stack is its own environment."""
+    targets = [(stack, [stack]) for stack in unsharded] + [(env.name, list(env.stacks)) for env in environments]
+    targets.sort(key=lambda target: _promotion_key(target[0]))
+    return {"include": [{"environment": name, "stacks": stacks} for name, stacks in targets]}
+
+
 def touched(changed: list[str], environments: list[Environment], configs: Mapping[str, ShardConfig]) -> list[str]:
     """The sharded stacks whose preview a change of ``changed`` (repository-relative paths) can alter, in deploy
     order. Why per member: at 10,000 agents a one-agent pull request previews one member of ~500 agents, not all."""
@@ -336,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
         type=argparse.FileType("r", encoding="utf-8"),
         help="file of changed paths, one a line (- for standard input): print the sharded stacks to preview",
     )
+    parser.add_argument(
+        "--rightsize",
+        action="store_true",
+        help="print one entry per deploy environment with its stacks, for the monthly right-sizing matrix",
+    )
     args = parser.parse_args(argv)
     try:
         if args.detection_args is not None:
@@ -352,6 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.changed is not None:
         stacks = touched(args.changed.read().splitlines(), environments, configs)
         print(json.dumps({"include": [{"stack": stack} for stack in stacks]}))
+        return 0
+    if args.rightsize:
+        print(json.dumps(rightsize_targets(unsharded, environments)))
         return 0
     if args.environment is None:
         print(json.dumps(matrix(unsharded, environments)))

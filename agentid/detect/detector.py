@@ -36,7 +36,6 @@ from agentid.detect.definitions import (
     IdentityProfile,
 )
 from agentid.detect.events import (
-    LINE_DIGEST,
     Event,
     EventRecord,
     Problem,
@@ -220,17 +219,14 @@ _GroupKey = tuple[str, Any]
 
 def content_digest(raw: dict[str, Any]) -> int:
     """The content of an event, for telling a redelivery (the same event again) from another event reusing its uuid.
-    orjson writes a parsed event back in the order it was read: redeliveries of one event compare equal. The event
-    the JSON-lines reader has just yielded comes with the digest of its line (the same value, see
-    :func:`agentid.detect.events.content_digest`), which spares writing it back out. Public: ``agentid rightsize``
-    deduplicates the same way."""
-    last = LINE_DIGEST
-    if last[0] is raw:
-        return last[1]  # type: ignore[no-any-return]
+    orjson writes a parsed event back in the order it was read: redeliveries of one event compare equal. A record
+    the JSON-lines reader read from a line of its own carries this digest already, taken from the line (the same
+    value, see :func:`agentid.detect.events.content_digest`), which spares writing it back out: this is for the
+    records that carry None. Public: ``agentid rightsize`` deduplicates the same way."""
     return _event_content_digest(raw)
 
 
-_content_digest = content_digest
+_content_digest = _event_content_digest  # the hot loop calls it directly, one call fewer
 
 
 class _Group:
@@ -421,7 +417,7 @@ class Detector:
 
     def run(self, events: Iterable[Event], problems: Iterable[Problem] = ()) -> Report:
         """Judge already-read :class:`Event` objects (see :meth:`scan` for the streaming entry point)."""
-        return self.scan(((e.published, e.raw, e.line, e.item) for e in events), list(problems))
+        return self.scan(((e.published, e.raw, e.line, e.item, None) for e in events), list(problems))
 
     def scan(self, records: Iterable[EventRecord], problems: list[Problem]) -> Report:
         """Judge every record as it arrives; ``problems`` may still grow while ``records`` is read (it is the list
@@ -458,13 +454,14 @@ class Detector:
         grant_types, refused_types, invalid_types = self._grant, self._refused, self._invalid
         unique = duplicates = 0
         for record in records:
-            published, raw, line, item = record
+            published, raw, line, item, digest = record
             order = first_order + unique
             uuid = raw.get("uuid")
             if type(uuid) is not str and not isinstance(uuid, str):
                 uuid = None  # an event without a usable uuid cannot be recognised when redelivered: judged each time
             else:
-                digest = _content_digest(raw)
+                if digest is None:  # not read from a line of its own: written back out (see EventRecord)
+                    digest = _content_digest(raw)
                 first = seen.get(uuid)
                 if first is None:
                     seen[uuid] = (digest, order, line, item)
@@ -560,7 +557,7 @@ class Detector:
         message: str,
         **details: Any,
     ) -> Alert:
-        published, raw, line, item = record
+        published, raw, line, item, _ = record
         uuid = raw.get("uuid")
         return Alert(
             detection=detection,

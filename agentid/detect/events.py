@@ -87,17 +87,15 @@ def normalise_published(value: Any) -> str | None:
     return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-#: What the reader hands the detector for each usable event: (normalised ``published``, the LogEvent, line, item).
-#: A plain tuple, not an :class:`Event`: building an object per event was a measurable share of the per-event cost.
-EventRecord = tuple[str, dict[str, Any], int | None, int | None]
-
-
-#: The last event the JSON-lines reader yielded from a line of its own, and a digest of that line's bytes:
-#: ``[event, digest]``. The detector's uuid+content dedupe needs a digest of every event's content, and hashing the
-#: line it was parsed from costs a fraction of writing the parsed event back out (``orjson.dumps``, a third of the
-#: detector's time at 200,000 events). The detector uses it only for the event object it holds (an identity check),
-#: so a record from anywhere else, or a list of records read ahead, takes :func:`content_digest`.
-LINE_DIGEST: list[Any] = [None, 0]
+#: What the reader hands the detector for each usable event: (normalised ``published``, the LogEvent, line, item,
+#: digest). A plain tuple, not an :class:`Event`: building an object per event was a measurable share of the
+#: per-event cost. The digest is the event's :func:`content_digest` when the reader had it for the price of hashing
+#: the line the event was parsed from (a bare event on a line of its own, see :func:`_line_digest`), else None for
+#: whoever needs it to take :func:`content_digest`: the uuid+content dedupe needs a digest of every event with a
+#: uuid, and hashing the line costs a fraction of writing the parsed event back out (``orjson.dumps``, a third of the
+#: detector's time at 200,000 events). It travels with its event, so records read ahead, interleaved or from
+#: several readers cannot take another event's digest.
+EventRecord = tuple[str, dict[str, Any], int | None, int | None, int | None]
 
 
 def content_digest(event: dict[str, Any]) -> int:
@@ -158,7 +156,7 @@ def _record(obj: Any, line: int | None, item: int | None, problems: list[Problem
             Problem(f"{event['eventType']}: published {event.get('published')!r} is not an ISO 8601 time", line, item)
         )
         return None
-    return published, event, line, item
+    return published, event, line, item, None
 
 
 def _array_records(data: bytes, problems: list[Problem], broken: list[bool] | None = None) -> Iterator[EventRecord]:
@@ -297,7 +295,6 @@ def _line_records(
     parsed_any = False
     loads = orjson.loads
     okta_time = _OKTA_TIME.fullmatch
-    last = LINE_DIGEST
     for number, line in enumerate(lines, start=first_line):
         if kept is not None:
             kept.append(line)
@@ -319,9 +316,7 @@ def _line_records(
             event_type = obj.get("eventType")
             published = obj.get("published")
             if type(event_type) is str and event_type and type(published) is str and okta_time(published):
-                last[0] = obj
-                last[1] = _line_digest(line, obj)
-                yield published, obj, number, None
+                yield published, obj, number, None, _line_digest(line, obj)
                 continue
         if isinstance(obj, list):  # one page of /api/v1/logs per line
             for inner in obj:
@@ -425,5 +420,5 @@ def read_events(data: bytes) -> tuple[list[Event], list[Problem]]:
     """Every usable event in ``data`` and every problem, in input order, as objects (for callers that want them all
     at once; the detector streams :func:`iter_events`). Never raises on bad input."""
     problems: list[Problem] = []
-    events = [Event(*record) for record in iter_events(data, problems)]
+    events = [Event(published, raw, line, item) for published, raw, line, item, _ in iter_events(data, problems)]
     return events, problems

@@ -125,16 +125,18 @@ class UsageCollector:
     def read(self, source: bytes | BinaryIO, name: str) -> None:
         problems: list[Problem] = []
         try:
-            for published, raw, _line, _item in iter_events(source, problems):
-                self.add(published, raw)
+            for published, raw, _line, _item, digest in iter_events(source, problems):
+                self.add(published, raw, digest)
         finally:
             self.usage.problems.extend((name, p) for p in problems)
 
-    def _duplicate(self, raw: dict[str, Any]) -> bool:
+    def _duplicate(self, raw: dict[str, Any], digest: int | None) -> bool:
+        """Whether ``raw`` is a redelivery; ``digest`` is the one its record carried (None: taken here)."""
         uuid = raw.get("uuid")
         if not isinstance(uuid, str):
             return False  # cannot be recognised when redelivered: counted each time, as the detector judges it
-        digest = content_digest(raw)
+        if digest is None:
+            digest = content_digest(raw)
         known = self._seen.get(uuid)
         if known is None:
             self._seen[uuid] = digest
@@ -145,13 +147,14 @@ class UsageCollector:
         self._seen[uuid] = {known, digest} if isinstance(known, int) else known | {digest}
         return False
 
-    def add(self, published: str, raw: dict[str, Any]) -> None:
+    def add(self, published: str, raw: dict[str, Any], digest: int | None = None) -> None:
+        """Fold one event in; ``digest`` is the content digest its record carried, if any (see ``EventRecord``)."""
         usage = self.usage
         usage.events += 1
         day = self._days.get(published[:10])
         if day is None:
             return  # outside the window
-        if self._duplicate(raw):
+        if self._duplicate(raw, digest):
             usage.duplicates += 1
             return
         usage.in_window += 1

@@ -374,3 +374,95 @@ def test_the_pull_request_gate_checks_the_core_and_every_member(sharded_repo: Pa
     (sharded_repo / "checked.txt").unlink()
     result, checked = gate_run(sharded_repo)
     assert result.returncode != 0 and checked == [] and "no member has index 1" in result.stderr
+
+
+# ------------------------------------------------------------- the monthly right-sizing: once per deploy environment
+
+RIGHTSIZE = REPO / ".github" / "workflows" / "rightsize.yml"
+RIGHTSIZE_FIXTURES = REPO / "tests" / "fixtures" / "rightsize"
+
+
+def test_rightsizing_runs_each_unsharded_stack_on_its_own_as_before():
+    result = run_script(STACKS, "--rightsize")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "include": [{"environment": "dev", "stacks": ["dev"]}, {"environment": "prod", "stacks": ["prod"]}]
+    }
+
+
+def test_rightsizing_runs_a_sharded_environment_once_with_its_core_and_every_member(sharded_repo: Path):
+    """Not once per member: the members' agents all name prod, and the core deploys none."""
+    result = run_script(sharded_repo, "--rightsize")
+    assert result.returncode == 0, result.stderr
+    members = [f"prod-shard-{index:02d}" for index in range(MEMBERS)]
+    assert json.loads(result.stdout) == {
+        "include": [
+            {"environment": "dev", "stacks": ["dev"]},
+            {"environment": "prod", "stacks": ["prod-core", *members]},
+        ]
+    }
+    (sharded_repo / "Pulumi.prod-shard-01.yaml").unlink()
+    broken = run_script(sharded_repo, "--rightsize")
+    assert broken.returncode == 2 and not broken.stdout and "no member has index 1" in broken.stderr
+
+
+def test_the_rightsize_workflow_is_one_job_per_environment(sharded_repo: Path):
+    env = workspace(sharded_repo) | {"GITHUB_OUTPUT": str(sharded_repo / "github-output")}
+    result = run_step(step("stacks", "List the environments", RIGHTSIZE)["run"], sharded_repo, env)
+    assert result.returncode == 0, result.stderr
+    outputs = dict(line.split("=", 1) for line in (sharded_repo / "github-output").read_text().splitlines())
+    assert [t["environment"] for t in json.loads(outputs["targets"])["include"]] == ["dev", "prod"]
+    assert outputs["has-targets"] == "true"
+    job = yaml.safe_load(RIGHTSIZE.read_text())["jobs"]["rightsize"]
+    assert job["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.targets) }}"
+    assert job["environment"] == "${{ matrix.environment }}-read"
+    assert job["if"] == "needs.stacks.outputs.has-targets == 'true'"
+    for name in ("agentid rightsize --okta", "Open one pull request per team"):
+        found = step("rightsize", name, RIGHTSIZE)
+        assert found["env"]["ENVIRONMENT"] == "${{ matrix.environment }}"
+        assert "client-ids.args" in found["run"] and '--stack "$ENVIRONMENT"' in found["run"]
+
+
+def test_a_sharded_environment_is_right_sized_as_the_same_agents_in_one_stack(sharded_repo: Path, sample_registry):
+    """The client-id step reads the core's and every member's outputs; with them the report over a month of prod
+    events is the one the unsharded prod stack gets from its single outputs file: every identity once, its events
+    counted once."""
+    env = workspace(sharded_repo)
+    single = json.loads((RIGHTSIZE_FIXTURES / "outputs-prod.json").read_text())
+    shared = {key: value for key, value in single.items() if key != "clientIds"}
+    members: list[dict[str, str]] = [{} for _ in range(MEMBERS)]
+    for agent in sample_registry.for_stack("prod"):
+        for identity, _c, _s in agent.identities():
+            members[shard_of(agent.name, MEMBERS)][identity] = single["clientIds"][identity]
+    assert all(members), "every member holds agents, or the merge is not exercised"
+    (sharded_repo / "outputs").mkdir()
+    (sharded_repo / "outputs" / "prod-core.json").write_text(json.dumps(shared))
+    for index, ids in enumerate(members):
+        (sharded_repo / "outputs" / f"prod-shard-{index:02d}.json").write_text(json.dumps({**shared, "clientIds": ids}))
+    stacks = ["prod-core", *(f"prod-shard-{index:02d}" for index in range(MEMBERS))]
+    read = step("rightsize", "Read the environment's client ids", RIGHTSIZE)
+    assert read["env"]["STACKS"] == "${{ toJSON(matrix.stacks) }}"
+    result = run_step(read["run"], sharded_repo, env | {"STACKS": json.dumps(stacks)})
+    assert result.returncode == 0, result.stderr
+    assert (sharded_repo / "client-ids.args").read_text().split("\0")[:-1] == [
+        part for stack in stacks for part in ("--client-ids", f"outputs-{stack}.json")
+    ]
+
+    events = RIGHTSIZE_FIXTURES / "events-prod-2026-11.jsonl"
+    as_the_workflow_does = (
+        "mapfile -d '' -t client_ids < client-ids.args\n"
+        f'.venv/bin/agentid rightsize --events {events} "${{client_ids[@]}}" --stack prod --format json '
+        "|| test $? -eq 1"
+    )
+    sharded = run_step(as_the_workflow_does, sharded_repo, env)
+    assert sharded.returncode == 0, sharded.stderr
+    unsharded = run_step(
+        f".venv/bin/agentid rightsize --events {events} --client-ids {RIGHTSIZE_FIXTURES / 'outputs-prod.json'} "
+        "--stack prod --format json || test $? -eq 1",
+        sharded_repo,
+        env,
+    )
+    assert unsharded.returncode == 0, unsharded.stderr
+    report = json.loads(sharded.stdout)
+    assert report == json.loads(unsharded.stdout)
+    assert len(report["identities"]) == sum(len(ids) for ids in members)

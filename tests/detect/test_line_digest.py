@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from agentid.detect.detector import detect_bytes
-from agentid.detect.events import _line_digest, content_digest
+from agentid.detect.events import _line_digest, content_digest, iter_events
 
 GRANT = json.loads((Path(__file__).parents[1] / "fixtures" / "detect" / "grant-meeting-summarizer.json").read_text())
 ENVELOPE_SOURCE = "aws.partner/okta.com/example/agentid"
@@ -75,3 +75,18 @@ def test_a_changed_event_under_a_seen_uuid_is_a_conflict_whatever_the_shape(dete
     data = b"\n".join([orjson.dumps(_grant("u-1")), _envelope(changed), orjson.dumps(_grant("u-1"))]) + b"\n"
     report = detect_bytes(data, detection_set)
     assert (report.events, report.duplicates, len(report.conflicts)) == (2, 1, 1)
+
+
+def test_each_record_carries_the_digest_of_its_own_line():
+    """The digest travels in the record, not in module state: records read ahead of judging, or from two readers
+    in turn, each keep their own. A bare event on a line of its own carries its line's digest (orjson's form or not);
+    an event from an envelope or a page carries None, for the reader of the record to take :func:`content_digest`."""
+    lines = [orjson.dumps(_grant("u-1")), json.dumps(_grant("u-2")).encode(), _envelope(_grant("u-3"))]
+    first, second = iter_events(b"\n".join(lines) + b"\n", []), iter_events(orjson.dumps(_grant("u-4")) + b"\n", [])
+    records = [next(first), next(second), *first]
+    assert [(record[1]["uuid"], record[4]) for record in records] == [
+        ("u-1", content_digest(_grant("u-1"))),
+        ("u-4", content_digest(_grant("u-4"))),
+        ("u-2", content_digest(_grant("u-2"))),
+        ("u-3", None),
+    ]

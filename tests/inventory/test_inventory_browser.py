@@ -1,7 +1,10 @@
 """The HTML inventory in a real headless Chromium (Debian's `chromium`, installed by `scripts/setup --browser`).
 
 The page is loaded from a file URL with networking disabled. ``#q=<text>`` pre-fills the search box through the
-page's own script, so the dumped DOM shows what a user typing that text would see.
+page's own script, so the dumped DOM shows what a user typing that text would see. The screenshot test writes its
+PNG to pytest's temporary directory, or, when the environment variable ``AGENTID_SCREENSHOT_DIR`` is set, to its
+``inventory-browser/`` subdirectory (tests/inventory/shots.py; CI uploads it as the ``inventory-screenshots``
+artifact).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import pytest
 
 from agentid.inventory import build_inventory, render
 from tests.conftest import TODAY
+from tests.inventory.shots import screenshot_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -84,8 +88,8 @@ def test_page_loads_without_errors_and_search_filters_rows(page, tmp_path):
     assert visible_agents(owner.stdout) == ["okta-user-auditor"]
 
 
-def test_screenshot_is_produced(page, tmp_path):
-    shot = tmp_path / "inventory.png"
+def test_screenshot_is_produced(page, tmp_path, tmp_path_factory):
+    shot = screenshot_dir(tmp_path_factory, "inventory-browser") / "inventory-restricted.png"
     result = chromium(
         tmp_path / "profile", "--window-size=1400,1100", f"--screenshot={shot}", page.as_uri() + "#q=restricted"
     )
