@@ -131,7 +131,7 @@ class PlanCache:
             return self._memo[key]
         try:
             bundle = _Bundle.of(orjson.loads(self._path(key).read_bytes()))
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):  # damaged or foreign: a miss
             return None
         self._memo[key] = bundle
         return bundle

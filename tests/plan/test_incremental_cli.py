@@ -120,3 +120,26 @@ def test_an_adopted_identity_keeps_its_import_ids_when_its_bundle_comes_from_the
     assert json.loads(second) == json.loads(first)
     imported = {r["name"]: r["import"] for r in json.loads(second)["resources"] if "import" in r}
     assert "0oa0meetingsummar001" in imported.values()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b'{"resources": [["okta:app/oAuth:OAuth", "meeting-summarizer"',  # cut short
+        b"[]",  # not an entry
+        # a row of an older format (five options, no import id)
+        b'{"resources": [["t", "n", null, "urn", "meeting-summarizer", {}]], "options": [[false, false, [], [], []]]}',
+    ],
+)
+def test_a_damaged_cache_entry_is_a_miss_not_trusted_or_fatal(capsys, cached, damage):
+    command = ("plan", "--stack", "dev", "--today", TODAY, "--format", "json")
+    code, full, _ = run(capsys, *command)
+    assert code == 0
+    entries = sorted((cached.parent / "cache").rglob("*.json"))
+    assert entries
+    for entry in entries:
+        entry.write_bytes(damage)
+    code, again, err = run(capsys, *command)
+    assert code == 0, err
+    assert "full plan" in err, err  # nothing readable was cached: planned in full, as without a cache
+    assert json.loads(again) == json.loads(full)
