@@ -157,16 +157,14 @@ def _plan_side(
     failures: dict[str, str] = {}
     findings: dict[str, list[Finding]] = {}
     modes: list[str] = []
-    limits: dict[str, int] = {}
-    pattern_limits: dict[str, int] = {}
+    context: dict[str, Any] = {}
     if evaluator is not None:
         try:
-            from policies.engine import load_stack_limits, load_stack_pattern_limits
-
-            limits = load_stack_limits(root)
-            pattern_limits = load_stack_pattern_limits(root)
+            from policies.engine import stack_context
         except ImportError:
             evaluator = None
+        else:
+            context = stack_context(root)  # this revision's stack files, as `agentid check` of it reads them
     for stack in stacks:
         try:
             plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
@@ -181,8 +179,7 @@ def _plan_side(
                 today=today,
                 stack=stack,
                 resources=plan.resources,
-                stack_token_limits=limits,
-                stack_pattern_limits=pattern_limits,
+                **context,
                 # The registry rules ran once per revision already (build_review); a plan adds only what the
                 # resource and stack rules find, as in `agentid check`.
                 plan_rules_only=True,

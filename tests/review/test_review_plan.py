@@ -213,3 +213,34 @@ def test_a_row_with_thousands_of_resources_is_shortened(sample_registry):
     row = next(line for line in render_markdown(review_).splitlines() if line.startswith("| `prod` |"))
     assert row.count("+ `scope-ledger.") == MAX_RESOURCES_PER_ROW
     assert f"… and {5000 - MAX_RESOURCES_PER_ROW} more (see `--format json`)" in row
+
+
+def test_member_stack_plans_are_judged_with_the_shard_settings(staged):
+    """The review judges each stack's plan with the revision's shard settings, as `agentid check` does: a member
+    stack relies on its core's log stream, so its plan is no missing stream (judged without the shard settings, each
+    member's plan carried a `stack-has-log-stream` error at both revisions)."""
+    from agentid.review.build import build_review
+    from agentid.review.gitrev import open_repo
+    from tests.scale.test_shard_plans import COUNT, core_stack, member_stack
+
+    staged.git("rm", "--quiet", "Pulumi.dev.yaml")
+    (staged.root / "Pulumi.dev-core.yaml").write_text(core_stack(), encoding="utf-8")
+    for index in range(COUNT):
+        (staged.root / f"Pulumi.dev-shard-{index}.yaml").write_text(member_stack(index), encoding="utf-8")
+    base = staged.commit("Shard dev")
+    staged.edit("support-triage", "  token_lifetime_minutes: 30", "  token_lifetime_minutes: 20")
+    root = staged.root
+    result = build_review(
+        open_repo(root, root / "agents", root / "policies" / "catalog.yaml"),
+        base,
+        None,
+        today=TODAY,
+        agents_dir=root / "agents",
+        catalog_file=root / "policies" / "catalog.yaml",
+        root=root,
+        use_cache=False,
+    )
+    members = {f"dev-shard-{index}" for index in range(COUNT)}
+    assert members <= set(result.plan.stacks) and not result.plan.notes, result.plan.notes
+    judged = [*result.plan.base_findings, *result.plan.head_findings]
+    assert not [f for f in judged if f.rule == "stack-has-log-stream"], judged
