@@ -45,20 +45,29 @@ class StackView:
     note: str | None = None
 
 
-def stack_settings(root: Path) -> dict[str, dict[str, Any]]:
-    """Each ``Pulumi.<stack>.yaml``'s ``config`` mapping (a file that cannot be read is left out: `check` and
-    `plan` report it)."""
+def stack_settings(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Each ``Pulumi.<stack>.yaml``'s ``config`` mapping, and for each file that cannot be read or parsed, why (one
+    line naming the file and, for YAML, the line): `show` says so on that stack rather than leave it out, which would
+    read as "no stack deploys this environment"."""
     import yaml
 
     settings: dict[str, dict[str, Any]] = {}
+    unreadable: dict[str, str] = {}
     for path in sorted(root.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+        except OSError as exc:
+            unreadable[stack] = f"{path.name}: cannot read it: {exc.strerror}"
+            continue
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
+            unreadable[stack] = f"{where}: not valid YAML ({getattr(exc, 'problem', None) or 'unreadable'})"
             continue
         config = data.get("config") if isinstance(data, dict) else None
-        settings[path.name[len("Pulumi.") : -len(".yaml")]] = config if isinstance(config, dict) else {}
-    return settings
+        settings[stack] = config if isinstance(config, dict) else {}
+    return settings, unreadable
 
 
 def _unwrap(value: Any) -> Any:

@@ -80,9 +80,13 @@ def _stack_views(root: Path, registry: Any, agent: Any, today: dt.date, *, plan:
     from agentid.show import StackView, stack_settings, token_limit, zone_ids
     from policies.engine import load_stack_shards
 
-    settings = stack_settings(root)
+    settings, unreadable = stack_settings(root)
     environments = load_stack_shards(root)[0]
-    views = []
+    views = [
+        StackView(stack=stack, environment=stack, note=f"not shown: {why} (`agentid plan --stack {stack}` says more)")
+        for stack, why in unreadable.items()
+        if stack in agent.environments
+    ]
     for stack, config in settings.items():
         environment = environments.get(stack, stack)
         if environment not in agent.environments:
@@ -105,7 +109,7 @@ def _stack_views(root: Path, registry: Any, agent: Any, today: dt.date, *, plan:
                 note=note,
             )
         )
-    return views, sorted(settings)
+    return sorted(views, key=lambda view: view.stack), sorted([*settings, *unreadable])
 
 
 def _planned(registry: Any, name: str, stack: str, today: dt.date, root: Path) -> tuple[list[Any] | None, str | None]:

@@ -137,3 +137,17 @@ def test_invalid_zones_are_reported_on_their_stack_and_the_rest_is_shown(root, c
     captured = capsys.readouterr()
     assert status == 0 and captured.err == ""
     assert "finance-batch: not resolved" in captured.out and "the stack file's zones are invalid" in captured.out
+
+
+def test_an_unreadable_stack_file_is_said_on_its_stack_not_taken_for_a_missing_stack(root, capsys):
+    (root / "Pulumi.prod.yaml").write_text("config:\n  agentid:orgUrl: [https://acme.okta.com\n")
+    view = show_json(capsys, "finance-reconciler", "--no-plan")
+    assert view["environments_without_stack"] == [] and view["known_stacks"] == ["dev", "prod"]
+    dev, prod = view["stacks"]
+    assert dev["stack"] == "dev" and dev["note"] == "not planned (--no-plan)"
+    assert prod["stack"] == "prod" and prod["resources"] is None
+    assert prod["note"].startswith("not shown: Pulumi.prod.yaml:3: not valid YAML"), prod
+    status = main(["show", "finance-reconciler", "--no-plan", "--today", TODAY.isoformat()])
+    captured = capsys.readouterr()
+    assert status == 0 and "Pulumi.prod.yaml:3: not valid YAML" in captured.out
+    assert "no stack deploys" not in captured.out
