@@ -26,11 +26,12 @@ def rules(output_format: str) -> int:
       agentid rules --format md > docs/rules.md
     """
     from policies.rules import all_rules
-    from policies.rules._docs import render_markdown, rule_dict
+    from policies.rules._docs import render_markdown, rule_dict, runs_in
 
     metas = [r.meta for r in all_rules()]
     if output_format == "json":
-        click.echo(json.dumps([rule_dict(m) for m in metas], indent=2))
+        where = runs_in()
+        click.echo(json.dumps([rule_dict(m, where[m.id]) for m in metas], indent=2))
     elif output_format == "md":
         click.echo(render_markdown(), nl=False)
     else:

@@ -54,8 +54,8 @@ _KIND_TEXT = {
 }
 
 
-def rule_dict(meta: RuleMeta) -> dict[str, Any]:
-    """The JSON shape of ``agentid rules --format json``."""
+def rule_dict(meta: RuleMeta, where: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The JSON shape of ``agentid rules --format json``; ``where``: the front-ends that run it (:func:`runs_in`)."""
     return {
         "id": meta.id,
         "number": meta.number,
@@ -68,6 +68,7 @@ def rule_dict(meta: RuleMeta) -> dict[str, Any]:
         "waivable": meta.waivable,
         "rationale": meta.rationale,
         "remediation": meta.remediation,
+        "runs_in": list(where if where is not None else runs_in()[meta.id]),
     }
 
 

@@ -191,6 +191,11 @@ def test_rules_json_lists_every_rule_with_metadata(capsys):
     assert code == 0 and [r["id"] for r in listed] == [r.meta.id for r in all_rules()]
     wildcard = next(r for r in listed if r["id"] == "scope-wildcard")
     assert wildcard["checkov_id"] == "CKV_AGENT_5" and wildcard["nhi"] == ["NHI5"] and wildcard["remediation"]
+    # where each rule runs, from the front-ends' own rule choices (as docs/rules.md says)
+    runs = {r["id"]: r["runs_in"] for r in listed}
+    assert runs["environment-has-stack"] == ["check", "checkov", "pack"]
+    assert runs["scope-wildcard"] == ["check", "checkov"]
+    assert "checkov" not in runs["app-private-key-jwt"] and "pack" in runs["app-private-key-jwt"]
 
 
 def test_rules_text_is_a_table(capsys):
