@@ -134,11 +134,18 @@ def _stack_configs(root: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
             yield path.name[len("Pulumi.") : -len(".yaml")], config
 
 
+StackConfigs = Sequence[tuple[str, Mapping[str, Any]]]
+
+
 def load_stack_pattern_limits(root: Path) -> dict[str, int]:
     """EventBridge pattern size limits per stack from ``Pulumi.<stack>.yaml`` (``agentid:detections``
     ``maxPatternChars``). A stack that sets none is judged at AWS's default quota by the rule."""
+    return _pattern_limits(list(_stack_configs(root)))
+
+
+def _pattern_limits(configs: StackConfigs) -> dict[str, int]:
     limits: dict[str, int] = {}
-    for stack, config in _stack_configs(root):
+    for stack, config in configs:
         detections = config.get(STACK_DETECTIONS_KEY) or {}
         if isinstance(detections, Mapping) and "value" in detections and len(detections) == 1:
             detections = detections["value"]
@@ -153,11 +160,15 @@ def load_stack_shards(root: Path) -> tuple[dict[str, str], frozenset[str]]:
     """From each ``Pulumi.<stack>.yaml``'s ``agentid:shard``: the environment each sharded stack serves, and the
     member stacks (whose log stream lives in their core). A broken value is infra/config.py's to report (the plan
     of that stack fails with its message); it is skipped here."""
+    return _shards(list(_stack_configs(root)))
+
+
+def _shards(configs: StackConfigs) -> tuple[dict[str, str], frozenset[str]]:
     from agentid.stack import ShardConfigError, ShardMode, parse_shard_config, shard_setting
 
     environments: dict[str, str] = {}
     members: set[str] = set()
-    for stack, config in _stack_configs(root):
+    for stack, config in configs:
         try:
             shard = parse_shard_config(shard_setting(config), stack)
         except ShardConfigError:
@@ -172,14 +183,22 @@ def load_stack_shards(root: Path) -> tuple[dict[str, str], frozenset[str]]:
 def load_known_environments(root: Path) -> frozenset[str]:
     """What an agent's ``environments`` may name: the stack of every ``Pulumi.<stack>.yaml`` under ``root``, and the
     environment each sharded stack serves (``agentid:shard``)."""
+    return _known_environments(root, load_stack_shards(root)[0])
+
+
+def _known_environments(root: Path, sharded: Mapping[str, str]) -> frozenset[str]:
     stacks = {path.name[len("Pulumi.") : -len(".yaml")] for path in root.glob("Pulumi.*.yaml")}
-    return frozenset(stacks | set(load_stack_shards(root)[0].values()))
+    return frozenset(stacks | set(sharded.values()))
 
 
 def load_stack_limits(root: Path) -> dict[str, int]:
     """Token lifetime ceilings per stack from ``Pulumi.<stack>.yaml`` (``agentid:maxTokenLifetimeMinutes``)."""
+    return _token_limits(list(_stack_configs(root)))
+
+
+def _token_limits(configs: StackConfigs) -> dict[str, int]:
     limits: dict[str, int] = {}
-    for stack, config in _stack_configs(root):
+    for stack, config in configs:
         value = config.get(STACK_TOKEN_LIMIT_KEY)
         if isinstance(value, Mapping):
             value = value.get("value")
@@ -192,13 +211,16 @@ def load_stack_limits(root: Path) -> dict[str, int]:
 
 def stack_context(root: Path) -> dict[str, Any]:
     """What the rules read from the stack files under ``root``, as :func:`evaluate`'s keyword arguments: token and
-    pattern limits, shards and the environments agents may name. ``agentid check`` and both revisions of
-    ``agentid review`` judge with it, so a review reports what a check of the same revision would."""
+    pattern limits, shards and the environments agents may name, from one reading of the files. ``agentid check``
+    and both revisions of ``agentid review`` judge with it, so a review reports what a check of the same revision
+    would."""
+    configs = list(_stack_configs(root))
+    shards = _shards(configs)
     return {
-        "stack_token_limits": load_stack_limits(root),
-        "stack_pattern_limits": load_stack_pattern_limits(root),
-        "stack_shards": load_stack_shards(root),
-        "known_environments": load_known_environments(root),
+        "stack_token_limits": _token_limits(configs),
+        "stack_pattern_limits": _pattern_limits(configs),
+        "stack_shards": shards,
+        "known_environments": _known_environments(root, shards[0]),
     }
 
 

@@ -8,11 +8,11 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from agentid.findings import Finding, Severity
+from agentid.findings import Severity
 from agentid.registry import LoadResult, load_registry
 from agentid.registry.model import Agent
 from agentid.review.diff import diff_registries
-from agentid.review.findings import Evaluator, compare_findings, default_evaluator, identity, policy_findings
+from agentid.review.findings import Evaluator, compare_findings, default_evaluator, policy_findings
 from agentid.review.gitrev import GitError, GitRepo, load_registry_at
 from agentid.review.model import Review
 from agentid.review.plandiff import PlanDiff, RevisionRoots, build_plan_diff, materialise_revisions
@@ -87,8 +87,10 @@ def build_review(
                 use_cache=use_cache,
                 revisions=revisions,
             )
-            base_findings = _with_stack_findings(base_findings, plan.base_findings)
-            head_findings = _with_stack_findings(head_findings, plan.head_findings)
+            # What only a stack's plan reveals (resource and stack rules: `plan_rules_only`, so no registry rule
+            # counts twice) joins the registry-level findings.
+            base_findings.extend(plan.base_findings)
+            head_findings.extend(plan.head_findings)
             plan = _without_unloaded(plan, not_loaded & {agent.name for agent in base.registry})
     return Review(
         base_label=base_ref,
@@ -129,15 +131,6 @@ def _reusable(head: LoadResult, agents_dir: Path, agents_in_repo: str) -> dict[s
             continue
         reusable[f"{agents_in_repo}/{name}" if agents_in_repo not in ("", ".") else name] = (raw, agent)
     return reusable
-
-
-def _with_stack_findings(registry_findings: list[Finding], on_plans: tuple[Finding, ...]) -> list[Finding]:
-    """Add what only a stack's plan reveals (resource rules, stack limits) to the registry-level findings.
-
-    Each stack's evaluation repeats the registry rules; those repeats are dropped so nothing counts twice.
-    """
-    seen = {identity(f) for f in registry_findings}
-    return registry_findings + [f for f in on_plans if identity(f) not in seen]
 
 
 def unloaded_agents(result: LoadResult) -> set[str]:
