@@ -46,24 +46,19 @@ class StackView:
 
 
 def stack_settings(root: Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-    """Each ``Pulumi.<stack>.yaml``'s ``config`` mapping, and for each file that cannot be read or parsed, why (one
-    line naming the file and, for YAML, the line): `show` says so on that stack rather than leave it out, which would
-    read as "no stack deploys this environment"."""
-    import yaml
+    """Each ``Pulumi.<stack>.yaml``'s ``config`` mapping, and for each file that cannot be read or parsed, why (the
+    plan's own message, naming the file and the line): `show` says so on that stack rather than leave it out, which
+    would read as "no stack deploys this environment"."""
+    from agentid.plan.stackfile import PlanError, read_yaml
 
     settings: dict[str, dict[str, Any]] = {}
     unreadable: dict[str, str] = {}
     for path in sorted(root.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            unreadable[stack] = f"{path.name}: cannot read it: {exc.strerror}"
-            continue
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path.name}:{mark.line + 1}" if mark is not None else path.name
-            unreadable[stack] = f"{where}: not valid YAML ({getattr(exc, 'problem', None) or 'unreadable'})"
+            data = read_yaml(path) or {}
+        except PlanError as exc:
+            unreadable[stack] = str(exc)
             continue
         config = data.get("config") if isinstance(data, dict) else None
         settings[stack] = config if isinstance(config, dict) else {}

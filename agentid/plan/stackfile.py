@@ -60,7 +60,9 @@ def available_stacks(root: Path) -> list[str]:
     return stack_names(path.name for path in root.glob("Pulumi.*.yaml") if path.is_file())
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """A project or stack file's data; a file that cannot be read or parsed is a :class:`PlanError` naming the file
+    (and, for YAML, the line and column)."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -72,7 +74,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 def project_name(root: Path) -> str:
-    data = _read_yaml(root / "Pulumi.yaml")
+    data = read_yaml(root / "Pulumi.yaml")
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         raise PlanError("Pulumi.yaml: the project has no `name`")
     return data["name"]
@@ -104,7 +106,7 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     if not path.is_file():
         raise StackNotFoundError(stack, available_stacks(root))
     project = project_name(root)
-    data = _read_yaml(path) or {}
+    data = read_yaml(path) or {}
     if not isinstance(data, dict):
         raise PlanError(f"{path.name}: must be a mapping with a `config:` key")
     raw = data.get("config") or {}
