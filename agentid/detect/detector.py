@@ -662,51 +662,38 @@ class Detector:
 
     def _judge_tampering(self, record: EventRecord, alerts: _Alerts) -> None:
         raw = record[1]
-        event_type = raw["eventType"]
-        actor = raw.get("actor")
-        actor_id = _actor_id(actor)
+        actor_id = _actor_id(raw.get("actor"))
         if actor_id in self._deployers or not self._agent_target(raw):
             return
-        targets = _target_names(raw)
-        alerts.append(
-            self._alert(
-                "identity-tampering",
-                record,
-                None,
-                None,
-                f"{event_type} by {_actor_name(actor, actor_id)}, not the deploying principal"
-                + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
-                event_type=event_type,
-                actor=actor_id,
-                targets=targets,
-            )
-        )
+        alerts.append(self._admin_alert("identity-tampering", record, actor_id, ", not the deploying principal"))
 
     def _judge_admin(self, record: EventRecord, detection: str, alerts: _Alerts) -> None:
         """An admin event of the new blind spots: who may do it, and whether it must name an agent as target."""
         raw = record[1]
-        event_type = raw["eventType"]
-        actor = raw.get("actor")
-        actor_id = _actor_id(actor)
+        actor_id = _actor_id(raw.get("actor"))
         # Reading an agent app's secret or creating an API token is suspicious whoever does it: the deployer never
         # needs either (agent apps have no secret; it authenticates with its own service app).
         if detection not in ("client-secret-read", "api-token-created") and actor_id in self._deployers:
             return
         if detection in ("client-secret-read", "agent-api-grant") and not self._agent_target(raw):
             return
+        alerts.append(self._admin_alert(detection, record, actor_id))
+
+    def _admin_alert(self, detection: str, record: EventRecord, actor_id: str | None, qualifier: str = "") -> Alert:
+        """An admin event's alert: its type, who did it (``qualifier`` after the name) and the targets it names."""
+        raw = record[1]
+        event_type = raw["eventType"]
         targets = _target_names(raw)
-        alerts.append(
-            self._alert(
-                detection,
-                record,
-                None,
-                None,
-                f"{event_type} by {_actor_name(actor, actor_id)}"
-                + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
-                event_type=event_type,
-                actor=actor_id,
-                targets=targets,
-            )
+        return self._alert(
+            detection,
+            record,
+            None,
+            None,
+            f"{event_type} by {_actor_name(raw.get('actor'), actor_id)}{qualifier}"
+            + (f" (target: {', '.join(str(t) for t in targets)})" if targets else ""),
+            event_type=event_type,
+            actor=actor_id,
+            targets=targets,
         )
 
     def _weak_auth(self, record: EventRecord, profile: IdentityProfile, auth: Any) -> Alert:
