@@ -10,7 +10,6 @@ artifact).
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,18 +17,10 @@ import pytest
 
 from agentid.inventory import build_inventory, render
 from tests.conftest import TODAY
+from tests.inventory.chromium import BROWSER_MARKS, CHROMIUM
 from tests.inventory.shots import screenshot_dir
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="BROWSER TEST SKIPPED: Debian's `chromium` is not installed. Run `scripts/setup --browser` "
-        "(CI does, via `make test`) to test the inventory page in a real browser.",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:

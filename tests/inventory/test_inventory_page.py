@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,19 +21,12 @@ from agentid.registry import load_registry
 from tests.conftest import CATALOG, TODAY
 from tests.inventory import pngcheck
 from tests.inventory.cdp import Browser
+from tests.inventory.chromium import BROWSER_MARKS, CHROMIUM
 from tests.inventory.shots import screenshot_dir
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 WIDTH, HEIGHT = 1400, 1000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="BROWSER TEST SKIPPED: Debian's `chromium` is not installed. Run `scripts/setup --browser` "
-        "(CI does, via `make test`) to test the inventory page in a real browser.",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
