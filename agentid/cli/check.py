@@ -190,24 +190,35 @@ def run_check(
 ) -> CheckRun:
     """Loader findings, registry rules once, then resource and stack rules on each stack's offline plan (each
     phase announced to ``steps``, the progress display)."""
+    from agentid.findings_cache import FindingsCache, cached_evaluate
     from policies.engine import evaluate, merge_loader_findings, rules_for, stack_context
 
     common = {"today": today, "settings": settings, **stack_context(root)}
     steps(f"{len(registry)} agents: registry rules")
-    findings = evaluate(registry, stack=explicit_stack, **common)
+    verdicts = FindingsCache.for_root(root, enabled=use_cache)  # a review of this revision reads them again
+    findings = cached_evaluate(evaluate, verdicts, registry, stack=explicit_stack, **common)
     plan_note = None
     resource_count: int | None = None  # None: no plan was judged (registry rules only)
     modes: list[Any] = []
     if not registry_only:
         plans, plan_note, plan_findings = _plans(registry, stacks, today, root, use_cache, modes, steps)
         if plans:
-            resource_count = sum(len(resources) for _stack, resources in plans)
+            resource_count = sum(len(resources) for _stack, resources, _digest in plans)
         # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.
         plan_rule_ids = {r.meta.id for r in rules_for(with_resources=True)} - {
             r.meta.id for r in rules_for(with_resources=False)
         }
-        for plan_stack, resources in plans:
-            on_plan = evaluate(registry, stack=plan_stack, resources=resources, plan_rules_only=True, **common)
+        for plan_stack, resources, digest in plans:
+            on_plan = cached_evaluate(
+                evaluate,
+                verdicts,
+                registry,
+                plan_digest=digest,
+                stack=plan_stack,
+                resources=resources,
+                plan_rules_only=True,
+                **common,
+            )
             findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
         findings.extend(plan_findings)
         # Okta ids belong to one org: a zone id in two stack files means one of them points at the wrong org.
@@ -256,9 +267,10 @@ def _plans(
     use_cache: bool,
     modes: list[Any],
     steps: Callable[[str], None] = lambda _step: None,
-) -> tuple[list[tuple[str, Any]], str | None, list[Finding]]:
-    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how). The plan
-    module is imported here, only when needed; Pulumi itself only when an identity must be planned."""
+) -> tuple[list[tuple[str, tuple[Any, ...], str | None]], str | None, list[Finding]]:
+    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how): each stack's
+    resources and the plan's content digest. The plan module is imported here, only when needed; Pulumi itself only
+    when an identity must be planned."""
     try:
         from agentid.plan.incremental import PlanCache, build_plan_incremental
     except ModuleNotFoundError as exc:
@@ -267,7 +279,7 @@ def _plans(
         raise
     except ImportError as exc:
         return [], f"resource rules skipped: the offline plan (agentid.plan) cannot be built: {exc}", []
-    plans: list[tuple[str, Any]] = []
+    plans: list[tuple[str, tuple[Any, ...], str | None]] = []
     failures: list[Finding] = []
     cache = PlanCache.for_root(root, enabled=use_cache)
     for stack in stacks:
@@ -286,7 +298,7 @@ def _plans(
                 )
             )
             continue
-        plans.append((stack, tuple(plan.resources)))
+        plans.append((stack, tuple(plan.resources), plan.digest))
         # Inputs pulumi-okta 7.0.1 would refuse at `pulumi preview`/`pulumi up` fail the gate like a rule.
         from agentid.conformance import plan_findings
 

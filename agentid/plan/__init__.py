@@ -79,6 +79,9 @@ class Plan:
     #: The stack's ``agentid:maxTokenLifetimeMinutes`` (what token-lifetime rules judge against).
     max_token_lifetime_minutes: int | None = None
     today: dt.date | None = None
+    #: What the plan is made of, as the plan cache keys it (every bundle's key, in order): equal digests, equal
+    #: resources. None when the plan was built without the cache (agentid.findings_cache then does not cache).
+    digest: str | None = field(default=None, compare=False)
 
     def __iter__(self) -> Iterator[PlannedResource]:
         return iter(self.resources)

@@ -29,6 +29,7 @@ costs the next run its speed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -167,6 +168,10 @@ class _Keys:
     agent_keys: dict[str, str]
     identities: dict[str, tuple[str, ...]]
     shared_key: str
+
+    def plan_digest(self) -> str:
+        """The digest of the whole plan: every bundle's key, in declaration order (see :attr:`Plan.digest`)."""
+        return _hash("plan", self.shared_key, *(self.agent_keys[agent.name] for agent in self.agents))
 
 
 def _stack_digest(root: Path, stack: str) -> tuple[str, Any]:
@@ -351,7 +356,7 @@ def build_plan_incremental(
             if cache.has_code()
             else "no cached plan for this program code: first run, or the code, SDK or provider changed"
         )
-        plan = build_plan(registry, stack, today=today, root=root)
+        plan = dataclasses.replace(build_plan(registry, stack, today=today, root=root), digest=keys.plan_digest())
         _store(cache, plan, keys, keys.agent_keys)
         return plan, PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
     shared_planned = shared is None
@@ -428,6 +433,7 @@ def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles:
         options=options,
         max_token_lifetime_minutes=shared.extra.get("max_token_lifetime_minutes"),
         today=today,
+        digest=keys.plan_digest(),
     )
 
 

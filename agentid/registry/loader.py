@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import errno
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -278,6 +279,12 @@ def build_agent(
     )
 
 
+def content_digest(raw: bytes) -> str:
+    """The SHA-256 of an agent file's bytes: with the file's name, all that decides its model (given this code), so
+    what is computed from the model can be cached by it (:mod:`agentid.findings_cache`)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def _name_pattern() -> re.Pattern[str]:
     """The schema's pattern for ``name``: the schema stays the single description of the format."""
@@ -393,15 +400,25 @@ def load_agent_bytes(
     except YamlReadError as exc:
         return None, _unreadable_findings(exc, raw, file, expected_name)
     return load_agent_document(
-        doc, file, expected_name=expected_name, schema_path=schema_path or str(AGENT_SCHEMA_PATH)
+        doc,
+        file,
+        expected_name=expected_name,
+        schema_path=schema_path or str(AGENT_SCHEMA_PATH),
+        digest=content_digest(raw),
     )
 
 
 def load_agent_document(
-    doc: YamlDocument, file: str, *, expected_name: str | None = None, schema_path: str | None = None
+    doc: YamlDocument,
+    file: str,
+    *,
+    expected_name: str | None = None,
+    schema_path: str | None = None,
+    digest: str | None = None,
 ) -> tuple[Agent | None, list[Finding]]:
-    """Validate a parsed document and build its model (shared by files, git revisions and checkov)."""
-    checked = _check_document(doc, file, expected_name=expected_name, schema_path=schema_path)
+    """Validate a parsed document and build its model (shared by files, git revisions and checkov). ``digest``: the
+    :func:`content_digest` of the bytes ``doc`` was read from, when known (it lets results be cached by content)."""
+    checked = _check_document(doc, file, expected_name=expected_name, schema_path=schema_path, digest=digest)
     if isinstance(checked, list):
         return None, checked
     return _model_of(checked, file, expected_name)
@@ -414,6 +431,8 @@ class _Checked:
 
     doc: YamlDocument
     private: dict[tuple[Any, ...], tuple[str, ...]]
+    #: :func:`content_digest` of the file's bytes (None when not read from bytes)
+    digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +441,7 @@ class _Unexplained:
 
     doc: YamlDocument
     private: dict[tuple[Any, ...], tuple[str, ...]]
+    digest: str | None = None
 
 
 def _check_document(
@@ -431,6 +451,7 @@ def _check_document(
     expected_name: str | None,
     schema_path: str | None = None,
     explain: bool = True,
+    digest: str | None = None,
 ) -> _Checked | _Unexplained | list[Finding]:
     """The document's shape and schema: a :class:`_Checked` document, or the findings that keep it from loading.
 
@@ -462,15 +483,15 @@ def _check_document(
         serialised = None
     control = control_findings(doc, file, name, serialised)
     if control:  # refused before the schema, whose `$` lets a final newline through on the jsonschema path
-        outcome = _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
+        outcome = _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name, digest)
         if isinstance(outcome, _Checked):
             return _private_key_findings(private, doc, file, name) + control
         return sorted(outcome + control, key=lambda f: (f.line or 0, f.column or 0))
     if serialised is not None and validator.surely_valid(doc.data, serialised):  # the verdict for most files
-        return _Checked(doc, private)
+        return _Checked(doc, private, digest)
     if not explain:
-        return _Unexplained(doc, private)
-    return _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name)
+        return _Unexplained(doc, private, digest)
+    return _schema_outcome(doc, private, schema_mod.validate(doc, validator), file, expected_name, digest)
 
 
 def _explain(unexplained: _Unexplained, file: str, expected_name: str | None) -> _Checked | list[Finding]:
@@ -479,7 +500,7 @@ def _explain(unexplained: _Unexplained, file: str, expected_name: str | None) ->
 
     doc = unexplained.doc
     problems = schema_mod.validate(doc, schema_mod.validator_for(str(AGENT_SCHEMA_PATH)))
-    return _schema_outcome(doc, unexplained.private, problems, file, expected_name)
+    return _schema_outcome(doc, unexplained.private, problems, file, expected_name, unexplained.digest)
 
 
 def _schema_outcome(
@@ -488,6 +509,7 @@ def _schema_outcome(
     problems: Sequence[schema_mod.SchemaProblem],
     file: str,
     expected_name: str | None,
+    digest: str | None = None,
 ) -> _Checked | list[Finding]:
     if problems:  # a leaked key is reported even when a typo elsewhere keeps the file from loading
         name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
@@ -495,13 +517,13 @@ def _schema_outcome(
             _finding("load.schema", p.message, file, p.position, agent=name, remediation=p.remediation)
             for p in problems
         ]
-    return _Checked(doc, private)
+    return _Checked(doc, private, digest)
 
 
 def _model_of(checked: _Checked, file: str, expected_name: str | None) -> tuple[Agent, list[Finding]]:
     """The model of a checked document, with the findings only the model can show (file name, repeated ids)."""
     doc = checked.doc
-    agent = build_agent(doc.data, Source(file, doc.positions), checked.private)
+    agent = build_agent(doc.data, Source(file, doc.positions, checked.digest), checked.private)
     return agent, _private_key_findings(checked.private, doc, file, agent.name) + _within_file_checks(
         agent, file, expected_name
     )
@@ -913,11 +935,11 @@ def _check_agent_file(item: tuple[Path, str]) -> _Checked | _Unexplained | list[
         doc = load_bytes(raw)
     except YamlReadError as exc:
         return _unreadable_findings(exc, raw, file, path.stem)
-    return _check_document(doc, file, expected_name=path.stem, explain=False)
+    return _check_document(doc, file, expected_name=path.stem, explain=False, digest=content_digest(raw))
 
 
-#: A checked document as a worker sends it: data, position paths, (line, column) pairs, private member names.
-_Plain = tuple[Any, tuple[Path_, ...], tuple[tuple[int, int], ...], dict[tuple[Any, ...], tuple[str, ...]]]
+#: A checked document as a worker sends it: data, position paths, (line, column) pairs, private member names, digest.
+_Plain = tuple[Any, tuple[Path_, ...], tuple[tuple[int, int], ...], dict[tuple[Any, ...], tuple[str, ...]], str | None]
 
 
 def _encode(outcome: _Checked | _Unexplained | list[Finding]) -> _Plain | _Unexplained | list[Finding]:
@@ -926,17 +948,17 @@ def _encode(outcome: _Checked | _Unexplained | list[Finding]) -> _Plain | _Unexp
     if isinstance(outcome, list | _Unexplained):
         return outcome
     positions = outcome.doc.positions
-    return outcome.doc.data, tuple(positions), tuple(map(tuple, positions.values())), outcome.private
+    return outcome.doc.data, tuple(positions), tuple(map(tuple, positions.values())), outcome.private, outcome.digest
 
 
 def _decode(plain: _Plain | _Unexplained | list[Finding]) -> _Checked | _Unexplained | list[Finding]:
     if isinstance(plain, list | _Unexplained):
         return plain
-    data, paths, pairs, private = plain
+    data, paths, pairs, private, digest = plain
     # Position(line, column) for each pair without a Python-level call: tuple.__new__ straight from map().
     positions = dict(zip(paths, map(_new_tuple, repeat(Position), pairs), strict=True))
     # Only the value positions travel: nothing after checking asks for a key's own position (doc.keys).
-    return _Checked(YamlDocument(data, positions), private)
+    return _Checked(YamlDocument(data, positions), private, digest)
 
 
 def assemble_registry(

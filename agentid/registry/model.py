@@ -78,6 +78,8 @@ class Source:
 
     file: str
     positions: Mapping[Path, Position] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: SHA-256 of the bytes the definition was read from (``loader.content_digest``), None for one built in memory
+    digest: str | None = field(default=None, compare=False, hash=False, repr=False)
 
     def line(self, *path: str | int) -> int | None:
         """The line of ``path``, or of its nearest ancestor present in the file."""

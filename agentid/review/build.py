@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentid.findings import Severity
+from agentid.findings_cache import FindingsCache
 from agentid.registry import LoadResult, load_registry
 from agentid.registry.model import Agent
 from agentid.review.diff import diff_registries
@@ -60,6 +61,7 @@ def build_review(
     )
     not_loaded = unloaded_agents(head)
     plan = PlanDiff(skipped=True)
+    verdicts = FindingsCache.for_root(root, enabled=use_cache)
     with tempfile.TemporaryDirectory(prefix="agentid-review-") as tmp:
         # Each revision is judged with its own stack files, as `agentid check` of that revision would judge it.
         try:
@@ -69,10 +71,20 @@ def build_review(
         except (GitError, ValueError):
             revisions = None  # the plan diff says why; the registry rules judge without stack files
         base_findings = policy_findings(
-            base.registry, base.findings, evaluator, today=today, context=_context(revisions, "base", evaluator)
+            base.registry,
+            base.findings,
+            evaluator,
+            today=today,
+            context=_context(revisions, "base", evaluator),
+            verdicts=verdicts,
         )
         head_findings = policy_findings(
-            head.registry, head.findings, evaluator, today=today, context=_context(revisions, "head", evaluator)
+            head.registry,
+            head.findings,
+            evaluator,
+            today=today,
+            context=_context(revisions, "head", evaluator),
+            verdicts=verdicts,
         )
         if with_plan:
             plan = build_plan_diff(

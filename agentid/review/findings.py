@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentid.findings import Finding, Severity
+from agentid.findings_cache import FindingsCache, cached_evaluate
 from agentid.registry.model import Registry
 
 #: evaluate(registry, today=...) -> findings; the policy engine's signature.
@@ -84,10 +85,13 @@ def policy_findings(
     *,
     today: dt.date,
     context: Mapping[str, Any] | None = None,
+    verdicts: FindingsCache | None = None,
 ) -> list[Finding]:
     """Loader findings (invalid definitions) plus the policy engine's findings on the agents that loaded, judged with
-    ``context`` (the revision's stack files, :func:`policies.engine.stack_context`) as ``agentid check`` judges."""
+    ``context`` (the revision's stack files, :func:`policies.engine.stack_context`) as ``agentid check`` judges.
+    ``verdicts``: where the engine's verdicts on identical inputs were kept (the main branch's check judged the
+    base)."""
     findings = list(load_findings)
     if evaluator is not None:
-        findings.extend(evaluator(registry, today=today, **(context or {})))
+        findings.extend(cached_evaluate(evaluator, verdicts, registry, today=today, **(context or {})))
     return findings

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentid.findings import Finding
+from agentid.findings_cache import FindingsCache, cached_evaluate
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 from agentid.review.findings import identity
@@ -150,6 +151,7 @@ def _plan_side(
     evaluator: Any | None,
     cache: Any,
     label: str,
+    verdicts: FindingsCache | None = None,
 ) -> _Side:
     from agentid.plan.incremental import build_plan_incremental
 
@@ -174,8 +176,11 @@ def _plan_side(
             continue
         plans[stack] = tuple(plan.resources)
         if evaluator is not None:
-            on_plan = evaluator(
+            on_plan = cached_evaluate(
+                evaluator,
+                verdicts,
                 registry,
+                plan_digest=plan.digest,
                 today=today,
                 stack=stack,
                 resources=plan.resources,
@@ -250,6 +255,7 @@ def build_plan_diff(
 
     with tempfile.TemporaryDirectory(prefix="agentid-review-plan-") as tmp:
         cache = PlanCache.for_root(root, enabled=use_cache) or PlanCache(Path(tmp) / "cache")
+        verdicts = FindingsCache.for_root(root, enabled=use_cache)
         if revisions is None:
             try:
                 revisions = materialise_revisions(
@@ -262,10 +268,24 @@ def build_plan_diff(
         base_stacks, head_stacks = revisions.base_stacks, revisions.head_stacks
         stacks = sorted(set(base_stacks) | set(head_stacks))
         base = _plan_side(
-            base_registry, revisions.base_root, base_stacks, today=today, evaluator=evaluator, cache=cache, label="base"
+            base_registry,
+            revisions.base_root,
+            base_stacks,
+            today=today,
+            evaluator=evaluator,
+            cache=cache,
+            label="base",
+            verdicts=verdicts,
         )
         head = _plan_side(
-            head_registry, revisions.head_root, head_stacks, today=today, evaluator=evaluator, cache=cache, label="head"
+            head_registry,
+            revisions.head_root,
+            head_stacks,
+            today=today,
+            evaluator=evaluator,
+            cache=cache,
+            label="head",
+            verdicts=verdicts,
         )
     notes: list[str] = []
     changes: list[ResourceChange] = []

@@ -177,6 +177,11 @@ def test_incremental_plan_findings_and_review_equal_the_full_ones(sample_registr
 
         _same_plan(base_incremental, base_full)
         _same_plan(head_incremental, head_full)
+        # the content digest the verdict cache keys plan findings by: equal digests, equal plans
+        assert base_incremental.digest and head_incremental.digest
+        if base_incremental.digest == head_incremental.digest:
+            assert base_full.resources == head_full.resources
+            assert dict(base_full.options) == dict(head_full.options)
         if scenario["steps"] == ["edit"]:
             # one agent edited: at most it and the agent after it in the policy chain are planned again
             assert mode.planned <= 2, mode.note()

@@ -1,0 +1,255 @@
+"""A cache of policy-engine verdicts, keyed by a digest of everything the rules read.
+
+Why. A pull request's ``agentid check`` and ``agentid review`` judge the same things more than once: the review
+judges the base revision (which the main branch's check judged when it filled the plan cache) and the head's plans
+(which the pull request's check just judged). A verdict is a pure function of its inputs, so it is computed once and
+reused wherever the inputs are identical.
+
+What a key covers (anything missing means no key, and the rules simply run):
+
+* the rules' code: :func:`agentid.plan.incremental.code_digest` (the ``agentid`` and ``infra`` packages, SDK and
+  provider versions, Python) and every file of the ``policies`` package (rules, schema, settings, catalog);
+* the registry: each agent's file name and the SHA-256 of the bytes it was loaded from
+  (:func:`agentid.registry.loader.content_digest`), and the catalog's content;
+* the plan judged, if any: its content digest (:attr:`agentid.plan.Plan.digest`, the plan cache's keys of every
+  bundle, themselves digests of the definitions, the stack files and the program code);
+* every other argument of :func:`policies.engine.evaluate`: the day, the stack, the settings, the stack files'
+  limits, shards and environments, ``plan_rules_only``.
+
+Entries live beside the plan cache (``.agentid-cache/findings-v1/<code digest>/``, git-ignored; ``AGENTID_CACHE=off``
+or ``--no-cache`` turn both off), are written atomically and read as a miss when damaged. Only the engine's verdicts
+are kept: what the loader finds (key material pasted into a definition, among others) is never written here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import hashlib
+import inspect
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from agentid.findings import Finding, Severity
+
+#: Bumped when the entry format or the key's make-up changes.
+FORMAT = "findings-v1"
+
+#: The policy engine's signature: evaluate(registry, *, today, ...) -> findings.
+Evaluate = Callable[..., list[Finding]]
+
+
+class Uncacheable(Exception):
+    """An argument without a stable digest: the rules run, nothing is cached."""
+
+
+@functools.lru_cache(maxsize=1)
+def rules_code_digest() -> str:
+    """The plan cache's code digest, plus every file of the ``policies`` package (rules, schema, settings, the
+    catalog): a change to any of them means fresh verdicts."""
+    from agentid.plan.incremental import code_digest
+
+    root = Path(__file__).resolve().parents[1] / "policies"
+    digest = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0".encode())
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if not path.is_file() or any(part == "__pycache__" or "venv" in part for part in relative.parts):
+            continue
+        if path.suffix not in (".py", ".yaml", ".yml", ".json"):
+            continue
+        digest.update(relative.as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data whose text does not depend on set order or object identity; raises
+    :class:`Uncacheable` for anything else."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return ["enum", type(value).__name__, _canonical(value.value)]
+    if isinstance(value, dt.date):
+        return ["date", value.isoformat()]
+    if isinstance(value, re.Pattern):
+        return ["re", value.pattern, value.flags]
+    if isinstance(value, Mapping):
+        items = [[_canonical(k), _canonical(v)] for k, v in value.items()]
+        return ["map", sorted(items, key=lambda item: json.dumps(item, sort_keys=True))]
+    if isinstance(value, set | frozenset):
+        return ["set", sorted((_canonical(v) for v in value), key=lambda item: json.dumps(item, sort_keys=True))]
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            "dataclass",
+            type(value).__name__,
+            [[f.name, _canonical(getattr(value, f.name))] for f in dataclasses.fields(value) if f.compare],
+        ]
+    raise Uncacheable(type(value).__name__)
+
+
+def registry_digest(registry: Any) -> str:
+    """Each agent's file and content digest, and the catalog. Raises :class:`Uncacheable` when an agent was not
+    loaded from bytes (built in memory: nothing says what it was made of)."""
+    digest = hashlib.sha256(b"registry\0")
+    for agent in registry.agents:
+        content = agent.source.digest
+        if content is None:
+            raise Uncacheable(f"agent {agent.name} has no content digest")
+        digest.update(f"{agent.file}\0{content}\0".encode("utf-8", "surrogatepass"))
+    digest.update(json.dumps(_canonical(registry.catalog), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def evaluation_key(registry: Any, *, plan_digest: str | None = None, **arguments: Any) -> str:
+    """The key of ``evaluate(registry, **arguments)``; with ``resources`` among the arguments, ``plan_digest`` must
+    say what they are. Raises :class:`Uncacheable`."""
+    from policies.engine import default_settings, evaluate
+
+    # Every parameter, defaults included: `stack=None` passed and `stack` left out are the same verdict.
+    bound = inspect.signature(evaluate).bind(registry, **arguments)
+    bound.apply_defaults()
+    arguments = {name: value for name, value in bound.arguments.items() if name != "registry"}
+    resources = arguments.pop("resources", None)
+    if resources is not None and plan_digest is None:
+        raise Uncacheable("a plan without a content digest")
+    if arguments.get("settings") is None:
+        arguments["settings"] = default_settings()  # what evaluate() uses: the same verdict as passing it
+    body = json.dumps(
+        {
+            "code": rules_code_digest(),
+            "registry": registry_digest(registry),
+            "plan": plan_digest if resources is not None else None,
+            "arguments": _canonical(arguments),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------- entries
+
+
+def _finding_row(finding: Finding) -> list[Any]:
+    return [
+        finding.rule,
+        finding.severity.value,
+        finding.message,
+        finding.file,
+        finding.line,
+        finding.column,
+        finding.agent,
+        finding.remediation,
+        list(finding.nhi),
+        finding.waived,
+        finding.waiver,
+    ]
+
+
+def _finding_of(row: list[Any]) -> Finding:
+    rule, severity, message, file, line, column, agent, remediation, nhi, waived, waiver = row
+    return Finding(
+        rule=rule,
+        severity=Severity(severity),
+        message=message,
+        file=file,
+        line=line,
+        column=column,
+        agent=agent,
+        remediation=remediation,
+        nhi=tuple(nhi),
+        waived=waived,
+        waiver=waiver,
+    )
+
+
+class FindingsCache:
+    """Verdicts under ``directory/findings-v1/<code digest>/``. Unreadable entries are misses; failing to write is
+    not an error (the cache only saves time)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.base = directory / FORMAT / rules_code_digest()[:32]
+
+    @classmethod
+    def for_root(cls, root: Path, *, enabled: bool = True) -> FindingsCache | None:
+        """The cache beside the repository's plan cache, or None when caching is off (as the plan cache's)."""
+        from agentid.plan.incremental import PlanCache
+
+        plan_cache = PlanCache.for_root(root, enabled=enabled)
+        return cls(plan_cache.directory) if plan_cache is not None else None
+
+    def _path(self, key: str) -> Path:
+        return self.base / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> list[Finding] | None:
+        try:
+            rows = json.loads(self._path(key).read_bytes())
+            return [_finding_of(row) for row in rows]
+        except (OSError, ValueError, TypeError, KeyError):  # absent, damaged or foreign: a miss
+            return None
+
+    def put(self, key: str, findings: list[Finding]) -> None:
+        rows = [_finding_row(f) for f in findings]
+        try:
+            text = json.dumps(rows, ensure_ascii=False)
+        except (TypeError, ValueError):  # a waiver holding something JSON cannot say: not cached
+            return
+        read_back = [_finding_of(row) for row in json.loads(text)]
+        if read_back != findings or [f.waiver for f in read_back] != [f.waiver for f in findings]:
+            return  # would not read back as it is (a tuple in a waiver, say): not cached
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not (self.directory / ".gitignore").exists():
+                (self.directory / ".gitignore").write_text("*\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except OSError:
+            return
+
+
+def cached_evaluate(
+    evaluate: Evaluate,
+    cache: FindingsCache | None,
+    registry: Any,
+    *,
+    plan_digest: str | None = None,
+    **arguments: Any,
+) -> list[Finding]:
+    """``evaluate(registry, **arguments)``, read from ``cache`` when the same inputs were judged before (and
+    written there when not). Without a cache, with an input that has no stable digest, or with an evaluator other
+    than the policy engine (whose code the key covers), the rules simply run."""
+    if cache is None or not _is_policy_engine(evaluate):
+        return evaluate(registry, **arguments)
+    try:
+        key = evaluation_key(registry, plan_digest=plan_digest, **arguments)
+    except Uncacheable:
+        return evaluate(registry, **arguments)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    findings = evaluate(registry, **arguments)
+    cache.put(key, findings)
+    return findings
+
+
+def _is_policy_engine(evaluate: Evaluate) -> bool:
+    try:
+        from policies.engine import evaluate as engine
+    except ImportError:
+        return False
+    return evaluate is engine
+
+
+__all__ = ["FORMAT", "FindingsCache", "Uncacheable", "cached_evaluate", "evaluation_key", "registry_digest"]
