@@ -10,7 +10,7 @@ What a key covers (anything missing means no key, and the rules simply run):
 * the rules' code: :func:`agentid.plan.incremental.code_digest` (the ``agentid`` and ``infra`` packages, SDK and
   provider versions, Python) and every file of the ``policies`` package (rules, schema, settings, catalog);
 * the registry: each agent's file name and the SHA-256 of the bytes it was loaded from
-  (:func:`agentid.registry.loader.content_digest`), and the catalog's content;
+  (its SHA-256 git blob id, :func:`agentid.registry.loader.content_ids`), and the catalog's content;
 * the plan judged, if any: its content digest (:attr:`agentid.plan.Plan.digest`, the plan cache's keys of every
   bundle, themselves digests of the definitions, the stack files and the program code);
 * every other argument of :func:`policies.engine.evaluate`: the day, the stack, the settings, the stack files'

@@ -279,10 +279,21 @@ def build_agent(
     )
 
 
-def content_digest(raw: bytes) -> str:
-    """The SHA-256 of an agent file's bytes: with the file's name, all that decides its model (given this code), so
-    what is computed from the model can be cached by it (:mod:`agentid.findings_cache`)."""
-    return hashlib.sha256(raw).hexdigest()
+#: What identifies an agent file's bytes: the ids git gives them as a blob, in a SHA-256 repository and a SHA-1 one.
+ContentIds = tuple[str, str]
+
+
+def content_ids(raw: bytes) -> ContentIds:
+    """The git blob ids of an agent file's bytes (SHA-256 of ``blob <size>\0`` and the bytes, then the SHA-1 one).
+    With the file's name, the bytes are all that decide its model (given this code): what is computed from the model
+    can be cached by the SHA-256 id (:mod:`agentid.findings_cache`), and a review finds the base's unchanged files by
+    either id without reading them again (:func:`agentid.review.gitrev.load_registry_at`)."""
+    header = b"blob %d\0" % len(raw)
+    sha256 = hashlib.sha256(header)
+    sha256.update(raw)
+    sha1 = hashlib.sha1(header, usedforsecurity=False)
+    sha1.update(raw)
+    return sha256.hexdigest(), sha1.hexdigest()
 
 
 @lru_cache(maxsize=1)
@@ -404,7 +415,7 @@ def load_agent_bytes(
         file,
         expected_name=expected_name,
         schema_path=schema_path or str(AGENT_SCHEMA_PATH),
-        digest=content_digest(raw),
+        digest=content_ids(raw),
     )
 
 
@@ -414,10 +425,10 @@ def load_agent_document(
     *,
     expected_name: str | None = None,
     schema_path: str | None = None,
-    digest: str | None = None,
+    digest: ContentIds | None = None,
 ) -> tuple[Agent | None, list[Finding]]:
     """Validate a parsed document and build its model (shared by files, git revisions and checkov). ``digest``: the
-    :func:`content_digest` of the bytes ``doc`` was read from, when known (it lets results be cached by content)."""
+    :func:`content_ids` of the bytes ``doc`` was read from, when known (it lets results be cached by content)."""
     checked = _check_document(doc, file, expected_name=expected_name, schema_path=schema_path, digest=digest)
     if isinstance(checked, list):
         return None, checked
@@ -431,8 +442,8 @@ class _Checked:
 
     doc: YamlDocument
     private: dict[tuple[Any, ...], tuple[str, ...]]
-    #: :func:`content_digest` of the file's bytes (None when not read from bytes)
-    digest: str | None = None
+    #: :func:`content_ids` of the file's bytes (None when not read from bytes)
+    digest: ContentIds | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,7 +452,7 @@ class _Unexplained:
 
     doc: YamlDocument
     private: dict[tuple[Any, ...], tuple[str, ...]]
-    digest: str | None = None
+    digest: ContentIds | None = None
 
 
 def _check_document(
@@ -451,7 +462,7 @@ def _check_document(
     expected_name: str | None,
     schema_path: str | None = None,
     explain: bool = True,
-    digest: str | None = None,
+    digest: ContentIds | None = None,
 ) -> _Checked | _Unexplained | list[Finding]:
     """The document's shape and schema: a :class:`_Checked` document, or the findings that keep it from loading.
 
@@ -509,7 +520,7 @@ def _schema_outcome(
     problems: Sequence[schema_mod.SchemaProblem],
     file: str,
     expected_name: str | None,
-    digest: str | None = None,
+    digest: ContentIds | None = None,
 ) -> _Checked | list[Finding]:
     if problems:  # a leaked key is reported even when a typo elsewhere keeps the file from loading
         name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else expected_name
@@ -523,7 +534,9 @@ def _schema_outcome(
 def _model_of(checked: _Checked, file: str, expected_name: str | None) -> tuple[Agent, list[Finding]]:
     """The model of a checked document, with the findings only the model can show (file name, repeated ids)."""
     doc = checked.doc
-    agent = build_agent(doc.data, Source(file, doc.positions, checked.digest), checked.private)
+    ids = checked.digest
+    source = Source(file, doc.positions) if ids is None else Source(file, doc.positions, ids[0], ids[1])
+    agent = build_agent(doc.data, source, checked.private)
     return agent, _private_key_findings(checked.private, doc, file, agent.name) + _within_file_checks(
         agent, file, expected_name
     )
@@ -935,11 +948,13 @@ def _check_agent_file(item: tuple[Path, str]) -> _Checked | _Unexplained | list[
         doc = load_bytes(raw)
     except YamlReadError as exc:
         return _unreadable_findings(exc, raw, file, path.stem)
-    return _check_document(doc, file, expected_name=path.stem, explain=False, digest=content_digest(raw))
+    return _check_document(doc, file, expected_name=path.stem, explain=False, digest=content_ids(raw))
 
 
 #: A checked document as a worker sends it: data, position paths, (line, column) pairs, private member names, digest.
-_Plain = tuple[Any, tuple[Path_, ...], tuple[tuple[int, int], ...], dict[tuple[Any, ...], tuple[str, ...]], str | None]
+_Plain = tuple[
+    Any, tuple[Path_, ...], tuple[tuple[int, int], ...], dict[tuple[Any, ...], tuple[str, ...]], ContentIds | None
+]
 
 
 def _encode(outcome: _Checked | _Unexplained | list[Finding]) -> _Plain | _Unexplained | list[Finding]:

@@ -78,8 +78,15 @@ class Source:
 
     file: str
     positions: Mapping[Path, Position] = field(default_factory=dict, compare=False, hash=False, repr=False)
-    #: SHA-256 of the bytes the definition was read from (``loader.content_digest``), None for one built in memory
+    #: The SHA-256 git blob id of the bytes the definition was read from (``loader.content_ids``), None for one built
+    #: in memory: with ``file``, what results computed from the model are cached by
     digest: str | None = field(default=None, compare=False, hash=False, repr=False)
+    #: The SHA-1 git blob id of the same bytes: how a review finds the files a SHA-1 repository's base shares
+    git_sha1: str | None = field(default=None, compare=False, hash=False, repr=False)
+
+    def blob_id(self, id_length: int) -> str | None:
+        """The id git gives the bytes this came from: SHA-256 (64 hex digits) or SHA-1 (40); None if unknown."""
+        return self.digest if id_length == 64 else self.git_sha1 if id_length == 40 else None
 
     def line(self, *path: str | int) -> int | None:
         """The line of ``path``, or of its nearest ancestor present in the file."""

@@ -57,7 +57,7 @@ def build_review(
         repo,
         base_commit,
         fallback_catalog=catalog_file,
-        reuse=_reusable(head, agents_dir, repo.agents_dir) if head_commit is None else None,
+        reuse=_reusable(head, repo.agents_dir) if head_commit is None else None,
     )
     not_loaded = unloaded_agents(head)
     plan = PlanDiff(skipped=True)
@@ -128,20 +128,17 @@ def _context(revisions: RevisionRoots | None, side: str, evaluator: Evaluator | 
     return stack_context(revisions.base_root if side == "base" else revisions.head_root)
 
 
-def _reusable(head: LoadResult, agents_dir: Path, agents_in_repo: str) -> dict[str, tuple[bytes, Agent]]:
-    """The working tree's agents that loaded without a finding, by the path git lists their file under, with the
-    bytes they were loaded from (read again: a file that changed since is then simply parsed at the base)."""
+def _reusable(head: LoadResult, agents_in_repo: str) -> dict[str, Agent]:
+    """The working tree's agents that loaded without a finding, by the path git lists their file under. Each knows
+    the blob ids of the very bytes it was parsed from (``Source.blob_id``), so a base file is matched against what
+    was parsed, not against the file as it may be by now; an agent built otherwise is simply parsed at the base."""
     troubled = {f.file for f in head.findings}
-    reusable: dict[str, tuple[bytes, Agent]] = {}
+    reusable: dict[str, Agent] = {}
     for agent in head.registry:
-        if agent.file in troubled:
+        if agent.file in troubled or agent.source.digest is None:
             continue
         name = PurePosixPath(agent.file).name
-        try:
-            raw = (agents_dir / name).read_bytes()
-        except OSError:
-            continue
-        reusable[f"{agents_in_repo}/{name}" if agents_in_repo not in ("", ".") else name] = (raw, agent)
+        reusable[f"{agents_in_repo}/{name}" if agents_in_repo not in ("", ".") else name] = agent
     return reusable
 
 

@@ -12,7 +12,6 @@ git runs as a subprocess with an argument list, never through a shell: a ref nam
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -139,17 +138,18 @@ def load_registry_at(
     commit: str,
     *,
     fallback_catalog: Path,
-    reuse: Mapping[str, tuple[bytes, Agent]] | None = None,
+    reuse: Mapping[str, Agent] | None = None,
 ) -> LoadResult:
     """The registry at ``commit``: every agent file through the strict loader, against the catalog of that commit.
 
     A commit that predates the catalog file is judged by ``fallback_catalog`` (today's catalog), which is the best
     available vocabulary. A broken catalog at the commit raises :class:`CatalogError` like the on-disk loader.
 
-    ``reuse`` maps a file's path (as git lists it) to bytes and the agent the loader made of them elsewhere (the
-    review's head): a file holding exactly those bytes here is not parsed again. Loading one file depends on its
-    bytes and path alone (the catalog is consulted afterwards, by :func:`assemble_registry`), so the agent is the
-    one parsing would give; only files that loaded without any finding are offered for reuse.
+    ``reuse`` maps a file's path (as git lists it) to the agent the loader made of it elsewhere (the review's head),
+    which knows the blob ids of the bytes it was made of (:meth:`Source.blob_id`): a file holding exactly those bytes
+    here is neither read nor parsed again. Loading one file depends on its bytes and path alone (the catalog is
+    consulted afterwards, by :func:`assemble_registry`), so the agent is the one parsing would give; only files that
+    loaded without any finding are offered for reuse.
     """
     catalog_bytes = repo.show(commit, repo.catalog_file)
     if catalog_bytes is None:
@@ -170,9 +170,9 @@ def load_registry_at(
     reuse = reuse or {}
     # A file whose blob id is that of the reusable bytes holds exactly those bytes: it is neither read nor parsed.
     reused = {
-        path: _relocated(reuse[path][1], path)
+        path: _relocated(reuse[path], path)
         for path, blob, link in entries
-        if not link and path in reuse and git_blob_id(reuse[path][0], len(blob)) == blob
+        if not link and path in reuse and reuse[path].source.blob_id(len(blob)) == blob
     }
     unread = [blob for path, blob, _link in entries if path not in reused]
     contents = iter(repo.read_blobs(unread))
@@ -192,15 +192,6 @@ def _load_blob(path: str, raw: bytes, link: bool) -> tuple[Agent | None, list[Fi
     if PurePosixPath(path).suffix != AGENT_SUFFIX:
         return None, [suffix_finding(path)]
     return load_agent_bytes(raw, path, expected_name=PurePosixPath(path).stem)
-
-
-def git_blob_id(content: bytes, id_length: int = 40) -> str:
-    """The id git gives a blob of ``content``: SHA-1 (40 hex digits) or, in a SHA-256 repository, SHA-256 (64) of
-    ``blob <size>\\0`` followed by the bytes."""
-    digest = hashlib.sha256() if id_length == 64 else hashlib.sha1(usedforsecurity=False)
-    digest.update(b"blob %d\0" % len(content))
-    digest.update(content)
-    return digest.hexdigest()
 
 
 def _relocated(agent: Agent, path: str) -> Agent:

@@ -4,8 +4,9 @@ registry must be exactly the one parsing every file gives."""
 from __future__ import annotations
 
 from agentid.registry import load_registry
+from agentid.registry.loader import content_ids
 from agentid.review.build import _reusable
-from agentid.review.gitrev import git_blob_id, load_registry_at, open_repo
+from agentid.review.gitrev import load_registry_at, open_repo
 
 
 def _shape(result):
@@ -22,7 +23,7 @@ def test_base_loaded_with_the_heads_agents_equals_base_parsed(workspace):
     root = workspace.root
     repo = open_repo(root, root / "agents", root / "policies" / "catalog.yaml")
     head = load_registry(root / "agents", root / "policies" / "catalog.yaml", root=root)
-    reuse = _reusable(head, root / "agents", repo.agents_dir)
+    reuse = _reusable(head, repo.agents_dir)
     assert "agents/support-triage.yaml" in reuse and "agents/meeting-summarizer.yaml" not in reuse
     catalog = root / "policies" / "catalog.yaml"
     reused = load_registry_at(repo, base, fallback_catalog=catalog, reuse=reuse)
@@ -48,19 +49,19 @@ def test_a_reused_file_is_neither_read_from_git_nor_parsed(workspace, monkeypatc
         return original(self, blobs)
 
     monkeypatch.setattr(type(repo), "read_blobs", counting)
-    load_registry_at(repo, base, fallback_catalog=catalog, reuse=_reusable(head, root / "agents", repo.agents_dir))
+    load_registry_at(repo, base, fallback_catalog=catalog, reuse=_reusable(head, repo.agents_dir))
     assert read == [workspace.git("rev-parse", f"{base}:agents/support-triage.yaml")]
 
 
-def test_git_blob_id_is_the_id_git_gives(workspace, tmp_path):
+def test_content_ids_are_the_ids_git_gives(workspace, tmp_path):
     content = (workspace.agent("finance-reconciler")).read_bytes()
     for sample in (content, b"", "name: r\u00e9sum\u00e9-screener\n".encode()):
         path = tmp_path / "blob"
         path.write_bytes(sample)
-        assert git_blob_id(sample) == workspace.git("hash-object", str(path))
+        assert content_ids(sample)[1] == workspace.git("hash-object", str(path)).strip()
 
 
-def test_git_blob_id_in_a_sha256_repository(tmp_path):
+def test_content_ids_in_a_sha256_repository(tmp_path):
     import subprocess
 
     repo = tmp_path / "sha256"
@@ -74,4 +75,4 @@ def test_git_blob_id_in_a_sha256_repository(tmp_path):
     expected = subprocess.run(
         ["git", "-C", str(repo), "hash-object", "blob"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert len(expected) == 64 and git_blob_id(sample, 64) == expected
+    assert len(expected) == 64 and content_ids(sample)[0] == expected
