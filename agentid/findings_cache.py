@@ -219,6 +219,20 @@ class FindingsCache:
             return
 
 
+def known_verdict(
+    evaluate: Evaluate, cache: FindingsCache | None, registry: Any, *, plan_digest: str, **arguments: Any
+) -> list[Finding] | None:
+    """The cached verdict on the plan whose content digest is ``plan_digest`` (its resources need not be at hand:
+    the digest says what they are), or None when it was not judged before."""
+    if cache is None or not _is_policy_engine(evaluate):
+        return None
+    try:
+        key = evaluation_key(registry, plan_digest=plan_digest, resources=(), **arguments)
+    except Uncacheable:
+        return None
+    return cache.get(key)
+
+
 def cached_evaluate(
     evaluate: Evaluate,
     cache: FindingsCache | None,
@@ -252,4 +266,12 @@ def _is_policy_engine(evaluate: Evaluate) -> bool:
     return evaluate is engine
 
 
-__all__ = ["FORMAT", "FindingsCache", "Uncacheable", "cached_evaluate", "evaluation_key", "registry_digest"]
+__all__ = [
+    "FORMAT",
+    "FindingsCache",
+    "Uncacheable",
+    "cached_evaluate",
+    "evaluation_key",
+    "known_verdict",
+    "registry_digest",
+]

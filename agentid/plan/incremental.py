@@ -378,6 +378,55 @@ def build_plan_incremental(
     return plan, PlanMode(stack, True, len(keys.agents), len(missing), why)
 
 
+@dataclass(frozen=True)
+class PlanOutline:
+    """A stack's plan as the cache keys it, without its resources: each bundle's key and the plan's digest.
+
+    Why. Two outlines giving a bundle the same key give it the same resources (the keys are content hashes of all
+    it is made of), so a review whose verdicts on both plans are cached (:mod:`agentid.findings_cache`) compares only
+    the bundles whose keys differ (:func:`differing_resources`), and reads nothing else."""
+
+    stack: str
+    keys: _Keys
+
+    @property
+    def digest(self) -> str:
+        return self.keys.plan_digest()
+
+    @property
+    def agents(self) -> int:
+        return len(self.keys.agents)
+
+
+def plan_outline(registry: Registry, stack: str, *, today: dt.date, root: Path, cache: PlanCache) -> PlanOutline:
+    """The outline of ``stack``'s plan. Raises what reading its stack file raises (the plan then reports it)."""
+    return PlanOutline(stack, _keys(registry, stack, today, root, cache))
+
+
+def differing_resources(
+    base: PlanOutline, head: PlanOutline, cache: PlanCache
+) -> tuple[list[PlannedResource], list[PlannedResource]] | None:
+    """The planned resources of every bundle whose key differs between the two outlines of one stack, at the base
+    and at the head, each in plan order (the shared bundle, then agents by name). Resource names are unique in a
+    plan, and a bundle with one key at both revisions holds the same resources at both, so diffing these is diffing
+    the whole plans. None when one of these bundles is not cached: the caller then plans."""
+    names = set(base.keys.agent_keys) | set(head.keys.agent_keys)
+    differing = sorted(n for n in names if base.keys.agent_keys.get(n) != head.keys.agent_keys.get(n))
+    sides: list[list[PlannedResource]] = []
+    for outline in (base, head):
+        keys = [outline.keys.agent_keys[n] for n in differing if n in outline.keys.agent_keys]
+        if base.keys.shared_key != head.keys.shared_key:
+            keys.insert(0, outline.keys.shared_key)
+        resources: list[PlannedResource] = []
+        for key in keys:
+            bundle = cache.get(key)
+            if bundle is None:
+                return None
+            resources.extend(bundle.resources)
+        sides.append(resources)
+    return sides[0], sides[1]
+
+
 def _agents_of(plan: Any) -> set[str]:
     return {r.agent for r in plan.resources if r.agent is not None}
 
@@ -437,4 +486,13 @@ def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles:
     )
 
 
-__all__ = ["CACHE_DIR_NAME", "PlanCache", "PlanMode", "build_plan_incremental", "code_digest"]
+__all__ = [
+    "CACHE_DIR_NAME",
+    "PlanCache",
+    "PlanMode",
+    "PlanOutline",
+    "build_plan_incremental",
+    "code_digest",
+    "differing_resources",
+    "plan_outline",
+]

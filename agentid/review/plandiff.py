@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentid.findings import Finding
-from agentid.findings_cache import FindingsCache, cached_evaluate
+from agentid.findings_cache import FindingsCache, cached_evaluate, known_verdict
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 from agentid.review.findings import identity
@@ -134,63 +134,148 @@ def materialise_stack_files(repo: GitRepo, commit: str, root_in_repo: str, targe
 
 @dataclass(frozen=True)
 class _Side:
-    """One revision's plans: stack -> resources, or stack -> why it could not be planned."""
+    """One revision's plans: stack -> resources (planned in full), stack -> outline (keyed only), stack -> why it
+    could not be planned, and each stack's findings."""
 
     plans: dict[str, tuple[PlannedResource, ...]]
     failures: dict[str, str]
     findings: dict[str, list[Finding]]
-    modes: list[str]
+    modes: dict[str, str]  # stack -> how its plan was built (stacks planned in full)
+    outlines: dict[str, Any] = field(default_factory=dict)
+
+    def mode_notes(self, label: str, stacks: Sequence[str]) -> list[str]:
+        """How each stack was dealt with, in stack order: planned (and how), or only keyed."""
+        notes = []
+        for stack in stacks:
+            if stack in self.modes:
+                notes.append(self.modes[stack])
+            elif stack in self.outlines and stack not in self.failures:
+                notes.append(
+                    f"{label}: stack `{stack}`: {self.outlines[stack].agents} agents keyed, no plan assembled: its "
+                    "verdict is cached, and only the bundles whose keys differ from the other revision's were read"
+                )
+        return notes
 
 
-def _plan_side(
-    registry: Registry,
-    root: Path,
-    stacks: Sequence[str],
-    *,
-    today: dt.date,
-    evaluator: Any | None,
-    cache: Any,
-    label: str,
-    verdicts: FindingsCache | None = None,
-) -> _Side:
-    from agentid.plan.incremental import build_plan_incremental
+@dataclass(frozen=True)
+class _Planner:
+    """How one revision's stacks are planned and judged: the registry, its stack files, the caches."""
 
-    plans: dict[str, tuple[PlannedResource, ...]] = {}
-    failures: dict[str, str] = {}
-    findings: dict[str, list[Finding]] = {}
-    modes: list[str] = []
-    context: dict[str, Any] = {}
-    if evaluator is not None:
+    registry: Registry
+    root: Path
+    today: dt.date
+    evaluator: Any | None
+    cache: Any
+    verdicts: FindingsCache | None
+    label: str
+    context: Mapping[str, Any]
+
+    def outline(self, stack: str) -> Any | None:
+        """The plan's outline (its bundles' keys), or None when the stack file cannot be keyed (planning says why)."""
+        from agentid.plan.incremental import plan_outline
+
         try:
-            from policies.engine import stack_context
-        except ImportError:
-            evaluator = None
-        else:
-            context = stack_context(root)  # this revision's stack files, as `agentid check` of it reads them
-    for stack in stacks:
+            return plan_outline(self.registry, stack, today=self.today, root=self.root, cache=self.cache)
+        except Exception:
+            return None
+
+    def known_findings(self, stack: str, outline: Any) -> list[Finding] | None:
+        """The cached verdict of the resource and stack rules on the plan ``outline`` describes, if judged before."""
+        return known_verdict(
+            self.evaluator,
+            self.verdicts,
+            self.registry,
+            plan_digest=outline.digest,
+            today=self.today,
+            stack=stack,
+            **self.context,
+            plan_rules_only=True,
+        )
+
+    def plan(self, side: _Side, stack: str) -> tuple[PlannedResource, ...] | None:
+        """Plan ``stack`` in full (incrementally: the cache's bundles and the missing ones), judge it if nobody has,
+        and record it in ``side``; None when the plan fails (``side.failures`` says why)."""
+        from agentid.plan.incremental import build_plan_incremental
+
         try:
-            plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
-            modes.append(f"{label}: {mode.note()}")
+            plan, mode = build_plan_incremental(
+                self.registry, stack, today=self.today, root=self.root, cache=self.cache
+            )
+            side.modes[stack] = f"{self.label}: {mode.note()}"
         except Exception as exc:  # any failure is a note for the reviewer, never a traceback
-            failures[stack] = str(exc) or type(exc).__name__
-            continue
-        plans[stack] = tuple(plan.resources)
-        if evaluator is not None:
-            on_plan = cached_evaluate(
-                evaluator,
-                verdicts,
-                registry,
+            side.failures[stack] = str(exc) or type(exc).__name__
+            return None
+        side.plans[stack] = tuple(plan.resources)
+        if self.evaluator is not None and stack not in side.findings:
+            side.findings[stack] = cached_evaluate(
+                self.evaluator,
+                self.verdicts,
+                self.registry,
                 plan_digest=plan.digest,
-                today=today,
+                today=self.today,
                 stack=stack,
                 resources=plan.resources,
-                **context,
+                **self.context,
                 # The registry rules ran once per revision already (build_review); a plan adds only what the
                 # resource and stack rules find, as in `agentid check`.
                 plan_rules_only=True,
             )
-            findings[stack] = list(on_plan)
-    return _Side(plans, failures, findings, modes)
+        return side.plans[stack]
+
+
+def _plan_side(planner: _Planner, stacks: Sequence[str]) -> _Side:
+    """Each stack's outline; a stack whose verdict is cached stops there (only the bundles that differ from the
+    other revision's are read, when the two are compared), any other is planned and judged."""
+    side = _Side({}, {}, {}, {})
+    for stack in stacks:
+        outline = planner.outline(stack)
+        if outline is not None:
+            side.outlines[stack] = outline
+            known = planner.known_findings(stack, outline) if planner.evaluator is not None else None
+            if known is not None:
+                side.findings[stack] = known
+                continue
+        planner.plan(side, stack)
+    return side
+
+
+def _stack_context(root: Path) -> dict[str, Any]:
+    """What the policy engine reads from one revision's stack files, as `agentid check` of it reads them."""
+    try:
+        from policies.engine import stack_context
+    except ImportError:
+        return {}
+    return stack_context(root)
+
+
+def _resources_of(planner: _Planner, side: _Side, stack: str) -> tuple[PlannedResource, ...] | None:
+    """The whole plan of ``stack`` at this revision, planning it now if only its outline was taken."""
+    if stack in side.plans:
+        return side.plans[stack]
+    return planner.plan(side, stack)
+
+
+def _stack_changes(
+    stack: str, planners: tuple[_Planner, _Planner], sides: tuple[_Side, _Side], stacks: tuple[Sequence[str], ...]
+) -> list[ResourceChange] | None:
+    """The resource changes of one stack: from the differing bundles when both revisions have an outline and every
+    such bundle is cached, else from the whole plans (planned now where needed); None when a plan failed."""
+    from agentid.plan.incremental import differing_resources
+
+    base, head = sides
+    if any(stack in side.failures for side in sides):
+        return None
+    if stack in base.outlines and stack in head.outlines:
+        pair = differing_resources(base.outlines[stack], head.outlines[stack], planners[0].cache)
+        if pair is not None:
+            return diff_resources(stack, *pair)
+    planned: list[tuple[PlannedResource, ...]] = []
+    for planner, side, present in zip(planners, sides, stacks, strict=True):
+        resources = _resources_of(planner, side, stack) if stack in present else ()
+        if resources is None:
+            return None
+        planned.append(resources)
+    return diff_resources(stack, planned[0], planned[1])
 
 
 @dataclass(frozen=True)
@@ -267,51 +352,54 @@ def build_plan_diff(
                 return PlanDiff(notes=(f"offline plan not compared: {exc}",))
         base_stacks, head_stacks = revisions.base_stacks, revisions.head_stacks
         stacks = sorted(set(base_stacks) | set(head_stacks))
-        base = _plan_side(
-            base_registry,
-            revisions.base_root,
-            base_stacks,
-            today=today,
-            evaluator=evaluator,
-            cache=cache,
-            label="base",
-            verdicts=verdicts,
+        planners = tuple(
+            _Planner(
+                registry,
+                stack_root,
+                today,
+                evaluator,
+                cache,
+                verdicts,
+                label,
+                _stack_context(stack_root) if evaluator is not None else {},
+            )
+            for registry, stack_root, label in (
+                (base_registry, revisions.base_root, "base"),
+                (head_registry, revisions.head_root, "head"),
+            )
         )
-        head = _plan_side(
-            head_registry,
-            revisions.head_root,
-            head_stacks,
-            today=today,
-            evaluator=evaluator,
-            cache=cache,
-            label="head",
-            verdicts=verdicts,
-        )
-    notes: list[str] = []
-    changes: list[ResourceChange] = []
-    base_findings: list[Finding] = []
-    head_findings: list[Finding] = []
-    for stack in stacks:
-        failed = [
-            (label, side.failures[stack]) for label, side in (("base", base), ("head", head)) if stack in side.failures
-        ]
-        if failed:
-            for label, why in failed:
-                notes.append(f"stack `{stack}`: the plan at {label} failed, resources not compared: {_one_line(why)}")
-            continue
-        if stack not in base_stacks:
-            notes.append(f"stack `{stack}` is new: every resource is added")
-        elif stack not in head_stacks:
-            notes.append(f"stack `{stack}` is removed: every resource would be destroyed")
-        changes.extend(diff_resources(stack, base.plans.get(stack, ()), head.plans.get(stack, ())))
-        if stack in base.plans and stack in head.plans:
-            base_findings.extend(base.findings.get(stack, ()))
-            head_findings.extend(head.findings.get(stack, ()))
+        base = _plan_side(planners[0], base_stacks)
+        head = _plan_side(planners[1], head_stacks)
+        notes: list[str] = []
+        changes: list[ResourceChange] = []
+        base_findings: list[Finding] = []
+        head_findings: list[Finding] = []
+        for stack in stacks:
+            stack_changes = _stack_changes(stack, planners, (base, head), (base_stacks, head_stacks))
+            failed = [
+                (label, side.failures[stack])
+                for label, side in (("base", base), ("head", head))
+                if stack in side.failures
+            ]
+            if failed or stack_changes is None:
+                for label, why in failed:
+                    notes.append(
+                        f"stack `{stack}`: the plan at {label} failed, resources not compared: {_one_line(why)}"
+                    )
+                continue
+            if stack not in base_stacks:
+                notes.append(f"stack `{stack}` is new: every resource is added")
+            elif stack not in head_stacks:
+                notes.append(f"stack `{stack}` is removed: every resource would be destroyed")
+            changes.extend(stack_changes)
+            if stack in base.findings and stack in head.findings:
+                base_findings.extend(base.findings[stack])
+                head_findings.extend(head.findings[stack])
     return PlanDiff(
         changes=tuple(changes),
         stacks=tuple(stacks),
         notes=tuple(notes),
-        modes=(*base.modes, *head.modes),
+        modes=(*base.mode_notes("base", base_stacks), *head.mode_notes("head", head_stacks)),
         base_findings=_unique(base_findings),
         head_findings=_unique(head_findings),
     )

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,58 @@ def test_review_after_check_reads_the_verdicts_check_left_and_says_the_same(work
     assert cached["findings"] == uncached["findings"]
     assert cached["findings"]["introduced"], "the edit must introduce a finding, or the comparison proves nothing"
     assert cached["plan"]["changes"] == uncached["plan"]["changes"]
+    assert cached["plan"]["changes"], "the edit must change a resource, or the comparison proves nothing"
+    # the three plans judged before are only keyed; the head's dev plan is planned (its edited agent only)
+    modes = cached["plan"]["modes"]
+    assert sum("no plan assembled" in m for m in modes) == 3, modes
+    assert any(m.startswith("head: stack `dev`: incremental plan: 1 of") for m in modes), modes
+
+
+def _scenario(root: Path, change: str) -> None:
+    """One pull request: what a reviewer may meet."""
+    agents = root / "agents"
+    if change == "edit":
+        _outside_owner(root)
+    elif change == "add":
+        text = (agents / "meeting-summarizer.yaml").read_text(encoding="utf-8")
+        (agents / "meeting-notes-drafter.yaml").write_text(
+            text.replace("name: meeting-summarizer", "name: meeting-notes-drafter"), encoding="utf-8"
+        )
+    elif change == "remove":
+        (agents / "support-triage.yaml").unlink()
+    elif change == "stack":
+        path = root / "Pulumi.prod.yaml"
+        path.write_text(path.read_text(encoding="utf-8").replace('"30"', '"20"', 1), encoding="utf-8")
+    elif change == "catalog":
+        path = root / "policies" / "catalog.yaml"
+        text = path.read_text(encoding="utf-8")
+        scope = "  tickets.read:\n    description: "
+        assert scope in text
+        path.write_text(text.replace(scope, scope + "Edited. "), encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", ["edit", "add", "remove", "stack", "catalog"])
+@pytest.mark.parametrize("plan_cache_lost", [False, True])
+def test_a_review_from_cached_verdicts_says_what_a_review_without_caches_says(
+    workspace, capsys, monkeypatch, change, plan_cache_lost
+):
+    """Plans only keyed (their verdicts cached, only the bundles whose keys differ read) give the review a plan
+    without caches gives; when those bundles are gone from the plan cache, the review plans them instead."""
+    monkeypatch.delenv("AGENTID_CACHE", raising=False)
+    cache = workspace.root.parent / "cache"
+    monkeypatch.setenv("AGENTID_CACHE_DIR", str(cache))
+    base = workspace.commit("Base")
+    today = TODAY.isoformat()
+    _run(capsys, "check", "--today", today, "--format", "json")
+    _scenario(workspace.root, change)
+    _run(capsys, "check", "--stack", "prod", "--today", today, "--format", "json")
+    if plan_cache_lost:
+        for entries in cache.glob("plan-*"):
+            shutil.rmtree(entries)
+    cached = _run(capsys, "review", "--base", base, "--today", today, "--format", "json")
+    uncached = _run(capsys, "review", "--base", base, "--today", today, "--format", "json", "--no-cache")
+    modes = cached["plan"].pop("modes")
+    uncached["plan"].pop("modes")
+    assert cached == uncached
+    if not plan_cache_lost and change in ("edit", "add", "remove"):
+        assert any("no plan assembled" in m for m in modes), modes
