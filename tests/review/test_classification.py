@@ -233,3 +233,30 @@ def test_fail_on_escalation_sets_the_exit_status(workspace, capsys):
     assert main([*common, "--base", base, "--head", head, "--fail-on-escalation"]) == 1
     assert main([*common, "--base", head, "--head", base, "--fail-on-escalation"]) == 0
     capsys.readouterr()
+
+
+def test_an_unchanged_agent_object_is_still_compared_when_the_catalog_changes(sample_registry):
+    """The review reuses the head's agent objects for the base: the same object at both revisions is skipped only
+    while the catalog is the same, since a catalog edit alone reclassifies the scopes it holds."""
+    assert diff_registries(sample_registry, sample_registry).changes == ()
+    agent = sample_registry.get("incident-responder")
+    name = agent.access.scope_names[0]
+    info = sample_registry.catalog.scope(name)
+    raised = next(s for s in type(info.sensitivity) if s.rank > info.sensitivity.rank)
+    catalog = dataclasses.replace(
+        sample_registry.catalog,
+        scopes={**sample_registry.catalog.scopes, name: dataclasses.replace(info, sensitivity=raised)},
+    )
+    head = Registry(agents=sample_registry.agents, catalog=catalog)
+    assert ("incident-responder", "scope-reclassified", Impact.ESCALATION) in _kinds(sample_registry, head)
+
+
+def test_a_key_taken_from_an_unchanged_agent_is_reuse(sample_registry):
+    """Who holds a key is worked out only when an agent's keys change, from every head identity, unchanged ones too."""
+    inline = [a for a in sample_registry if a.credentials.keys]
+    holder, taker = inline[0], next(a for a in sample_registry if a is not inline[0])
+    edited = dataclasses.replace(
+        taker, credentials=dataclasses.replace(taker.credentials, keys=holder.credentials.keys)
+    )
+    kinds = _kinds(sample_registry, _with(sample_registry, edited))
+    assert (taker.name, "key-reuse", Impact.ESCALATION) in kinds
