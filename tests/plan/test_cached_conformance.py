@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from agentid.conformance.okta import CHECKED_TYPES, CHECKS, CHECKS_BY_ID, check_
 from agentid.plan import build_plan
 from agentid.plan.incremental import FORMAT, PlanCache, build_plan_incremental
 from agentid.registry.model import Agent, Registry
-from tests.conftest import STACKS, TODAY
+from tests.conftest import REPO, STACKS, TODAY
 
 RULE_RANGE = "resource_okta_auth_server_policy_rule.go:accessTokenLifetimeMinutes:range"
 RESERVED_SCOPE = "resource_okta_auth_server_scope.go:name:okta-namespace"
@@ -205,3 +208,22 @@ def test_damaged_stored_violations_make_the_entry_a_miss(violating, how, tmp_pat
     full = build_plan(violating, "dev", today=TODAY, root=STACKS)
     assert plan_findings(plan, violating, root=STACKS) == plan_findings(full, violating, root=STACKS)
     assert _entry_of(cache_dir, "hr-onboarding-assistant")[1]["violations"] == stored, "written again, whole"
+
+
+def test_the_code_digest_covers_the_conformance_checks(tmp_path):
+    """Stored violations are only valid for the checks that found them: editing the checks changes the digest, so
+    a cache written before is never read (a copy of the packages, each digest computed in a fresh interpreter)."""
+    for package in ("agentid", "infra"):
+        shutil.copytree(REPO / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def digest() -> str:
+        code = "from agentid.plan.incremental import code_digest; print(code_digest())"
+        run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+        return run.stdout.strip()
+
+    before = digest()
+    checks = tmp_path / "agentid" / "conformance" / "okta.py"
+    checks.write_text(
+        checks.read_text().replace("TOKEN_LIFETIME_MINUTES = (5, 1440)", "TOKEN_LIFETIME_MINUTES = (10, 1440)")
+    )
+    assert digest() != before
