@@ -416,15 +416,7 @@ def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, st
     """Each bundle of ``plan`` under its key, with its resources' conformance violations: on disk, and in this
     process's memo as the plan's own objects. Returns the violations of the whole ``plan``, in plan order."""
     with cyclic_gc_paused():
-        by_owner: dict[str | None, list[PlannedResource]] = {}
-        found: dict[str | None, list[tuple[int, Violation]]] = {}
-        violations: list[Violation] = []
-        for resource in plan.resources:
-            bundle = by_owner.setdefault(resource.agent, [])
-            for violation in check_resource(resource.type, resource.name, resource.inputs, resource.agent):
-                found.setdefault(resource.agent, []).append((len(bundle), violation))
-                violations.append(violation)
-            bundle.append(resource)
+        by_owner, found, violations = _by_owner(plan.resources)
         outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
         shared = _pair(
             by_owner.get(None, []),
@@ -440,6 +432,24 @@ def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, st
             owned = {identity: client_ids[identity] for identity in keys.identities[name] if identity in client_ids}
             cache.put(key, *_pair(by_owner.get(name, []), plan.options, found.get(name, ()), client_ids=owned))
     return violations
+
+
+def _by_owner(
+    resources: Iterable[PlannedResource],
+) -> tuple[dict[str | None, list[PlannedResource]], dict[str | None, list[tuple[int, Violation]]], list[Violation]]:
+    """The resources grouped by owner (an agent, or ``None`` for the shared ones), each group's conformance
+    violations with the index of their resource in the group, and all the violations in plan order: one pass, each
+    resource checked once (a full plan's violations are its bundles' too, so it is never checked twice)."""
+    by_owner: dict[str | None, list[PlannedResource]] = {}
+    found: dict[str | None, list[tuple[int, Violation]]] = {}
+    violations: list[Violation] = []
+    for resource in resources:
+        bundle = by_owner.setdefault(resource.agent, [])
+        for violation in check_resource(resource.type, resource.name, resource.inputs, resource.agent):
+            found.setdefault(resource.agent, []).append((len(bundle), violation))
+            violations.append(violation)
+        bundle.append(resource)
+    return by_owner, found, violations
 
 
 def _pair(
