@@ -78,8 +78,13 @@ def _stack_line(root: Path | None, stack: str, key: str | None) -> int | None:
 
 
 def plan_findings(plan: Any, registry: Any = None, *, root: Path | None = None) -> list[Finding]:
-    """One error finding per provider rule a planned resource breaks."""
-    return [_finding(v, plan.stack, registry, root) for v in check_resources(plan.resources)]
+    """One error finding per provider rule a planned resource breaks, in plan order. A plan assembled from the plan
+    cache holds its violations already (``plan.violations``, stored with each bundle: agentid/plan/incremental.py),
+    so the resources reused unchanged are not checked again; otherwise (``None``) they are checked here."""
+    violations = getattr(plan, "violations", None)
+    if violations is None:
+        violations = check_resources(plan.resources)
+    return [_finding(v, plan.stack, registry, root) for v in violations]
 
 
 def _finding(violation: Violation, stack: str, registry: Any, root: Path | None) -> Finding:

@@ -531,8 +531,31 @@ CHECKS: tuple[Check, ...] = (
 CHECKED_TYPES = frozenset(check.resource_type for check in CHECKS)
 
 
+def _by_type(checks: Sequence[Check]) -> dict[str, tuple[Check, ...]]:
+    """Each type's checks in :data:`CHECKS` order, grouped once: a plan asks for them once per resource (~47,000
+    resources at 10,000 agents), and filtering :data:`CHECKS` again on every call cost a tuple each time."""
+    grouped: dict[str, list[Check]] = {}
+    for check in checks:
+        grouped.setdefault(check.resource_type, []).append(check)
+    return {resource_type: tuple(found) for resource_type, found in grouped.items()}
+
+
+def _by_id(checks: Sequence[Check]) -> dict[str, Check]:
+    """Each check by its id. Ids are unique: a cached violation names its check by id (agentid.plan.incremental)."""
+    found = {check.id: check for check in checks}
+    if len(found) != len(checks):
+        raise ValueError("two provider checks share an id")
+    return found
+
+
+_CHECKS_BY_TYPE = _by_type(CHECKS)
+#: Each check by its id (what the plan cache stores for a violation).
+CHECKS_BY_ID = _by_id(CHECKS)
+
+
 def checks_for(resource_type: str) -> tuple[Check, ...]:
-    return tuple(check for check in CHECKS if check.resource_type == resource_type)
+    """The checks of ``resource_type`` (none for a type the checks do not cover), in :data:`CHECKS` order."""
+    return _CHECKS_BY_TYPE.get(resource_type, ())
 
 
 def check_resource(

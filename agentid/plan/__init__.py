@@ -7,11 +7,12 @@ No Pulumi CLI, credentials or network are needed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentid.gcpause import cyclic_gc_paused
 from agentid.plan.engine import UNKNOWN_PLACEHOLDER, Registration, run_program
@@ -24,6 +25,9 @@ from agentid.plan.stackfile import (
 )
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
+
+if TYPE_CHECKING:
+    from agentid.conformance.okta import Violation
 
 __all__ = [
     "SECRET_PLACEHOLDER",
@@ -82,6 +86,17 @@ class Plan:
     #: What the plan is made of, as the plan cache keys it (every bundle's key, in order): equal digests, equal
     #: resources. None when the plan was built without the cache (agentid.findings_cache then does not cache).
     digest: str | None = field(default=None, compare=False)
+    #: The provider conformance violations of ``resources``, in plan order, when the plan cache already held them
+    #: (agentid/plan/incremental.py); ``None``: not computed (:func:`agentid.conformance.plan_findings` computes them).
+    #: Set with :meth:`with_violations`, not by the constructor: a copy made with ``dataclasses.replace`` (other
+    #: resources) must not inherit the violations of these resources, and starts with ``None``.
+    violations: tuple[Violation, ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def with_violations(self, violations: Sequence[Violation]) -> Plan:
+        """A copy of this plan holding the conformance violations of its resources (the caller's, in plan order)."""
+        plan = dataclasses.replace(self)
+        object.__setattr__(plan, "violations", tuple(violations))  # frozen, and not an __init__ argument (see above)
+        return plan
 
     def __iter__(self) -> Iterator[PlannedResource]:
         return iter(self.resources)

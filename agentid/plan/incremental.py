@@ -16,10 +16,16 @@ The shared resources (authorization server, scopes, log stream, detections) depe
 code and the catalog entries of the scopes the stack's identities use; they get an entry of their own.
 
 Each entry holds the identity bundle's planned resources, resource options and client ids exactly as a run of the
-whole program produced them. A plan assembles cached bundles and the bundles it had to plan (in one run of the
+whole program produced them, and the provider conformance violations of those resources (:mod:`agentid.conformance`,
+stored as ``[index of the resource in the bundle, check id, problem]``, in bundle order). A violation is a function of
+the resource's type, name, inputs and agent and of the checks' code, which is in ``agentid/`` and so in the code
+digest: an entry's violations are those a check of its resources gives, and `agentid check` does not check again the
+~47,000 resources of 10,000 agents it reuses. An entry whose violations name a check this code lacks, or are malformed,
+is damaged: a miss, planned again. A plan assembles cached bundles and the bundles it had to plan (in one run of the
 program with ``only=`` the missing agents) in the order the whole plan has, so rules, the review and the conformance
-checks see the same :class:`~agentid.plan.Plan`. tests/plan/test_incremental_equivalence.py checks that property on
-random registries and random changes.
+checks see the same :class:`~agentid.plan.Plan`, which carries the bundles' violations in plan order
+(``Plan.violations``). tests/plan/test_incremental_equivalence.py checks that property on random registries and
+random changes; tests/plan/test_cached_conformance.py the stored violations.
 
 The cache lives in ``.agentid-cache/`` at the repository root (git-ignored; ``AGENTID_CACHE_DIR`` moves it,
 ``AGENTID_CACHE=off`` or ``--no-cache`` turns it off). Entries are content-addressed and written atomically, under a
@@ -42,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agentid.conformance.okta import CHECKS_BY_ID, Violation, check_resource
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Agent, Registry
 from agentid.resources import PlannedResource
@@ -52,7 +59,7 @@ CACHE_DIR_NAME = ".agentid-cache"
 CACHE_ENV = "AGENTID_CACHE"
 CACHE_DIR_ENV = "AGENTID_CACHE_DIR"
 #: Bumped when the entry format changes.
-FORMAT = "plan-v2"
+FORMAT = "plan-v3"
 
 #: The project's code the plan runs: any change here (or in the SDK or provider version) means a fresh cache.
 _CODE_PACKAGES = ("agentid", "infra")
@@ -87,7 +94,7 @@ def _hash(*parts: str) -> str:
 
 
 class PlanCache:
-    """Content-addressed plan entries under ``directory/plan-v1/<code digest>/``. Unreadable entries are misses."""
+    """Content-addressed plan entries under ``directory/<FORMAT>/<code digest>/``. Unreadable entries are misses."""
 
     def __init__(self, directory: Path, code: str | None = None) -> None:
         self.directory = directory
@@ -244,7 +251,13 @@ def _keys(registry: Registry, stack: str, today: dt.date, root: Path, cache: Pla
 # --------------------------------------------------------------------------------------------------- entries
 
 
-def _entry(resources: Iterable[PlannedResource], options: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+#: A bundle's conformance violations as checked: (index of the resource in the bundle, violation), in bundle order.
+_Found = Sequence[tuple[int, Violation]]
+
+
+def _entry(
+    resources: Iterable[PlannedResource], options: Mapping[str, Any], found: _Found, **extra: Any
+) -> dict[str, Any]:
     rows, opts = [], []
     for r in resources:
         rows.append([r.type, r.name, r.parent, r.urn, r.agent, r.inputs])
@@ -259,7 +272,8 @@ def _entry(resources: Iterable[PlannedResource], options: Mapping[str, Any], **e
                 o.import_id,
             ]
         )
-    return {"resources": rows, "options": opts, **extra}
+    violations = [[index, violation.check.id, violation.problem] for index, violation in found]
+    return {"resources": rows, "options": opts, "violations": violations, **extra}
 
 
 def _unpack(entry: Mapping[str, Any], resources: list[PlannedResource], options: dict[str, Any]) -> None:
@@ -277,13 +291,33 @@ def _unpack(entry: Mapping[str, Any], resources: list[PlannedResource], options:
         )
 
 
+def _unpack_violations(rows: Any, resources: Sequence[PlannedResource]) -> tuple[Violation, ...]:
+    """The stored violations as :class:`~agentid.conformance.okta.Violation` objects made of the bundle's resources.
+    Raises ValueError (or KeyError, IndexError, TypeError) on anything the entry's writer could not have stored: a
+    check id this code does not have, a check of another resource type, an index out of the bundle or out of order,
+    a problem that is not text. The cache reads that as a damaged entry, a miss."""
+    found: list[Violation] = []
+    last = 0
+    for index, check_id, problem in rows:
+        if type(index) is not int or not last <= index < len(resources) or not isinstance(problem, str):
+            raise ValueError(f"malformed cached violation {[index, check_id, problem]!r}")
+        resource, check = resources[index], CHECKS_BY_ID[check_id]
+        if check.resource_type != resource.type:
+            raise ValueError(f"cached violation of {check_id} on a {resource.type}")
+        found.append(Violation(check, resource.type, resource.name, resource.agent, problem))
+        last = index
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class _Bundle:
-    """One cache entry unpacked: its planned resources and their options, and the rest of the entry (an agent's
-    ``client_ids``; the shared entry's ``outputs``, ``has_client_ids`` and ``max_token_lifetime_minutes``)."""
+    """One cache entry unpacked: its planned resources and their options, the provider conformance violations of
+    those resources (in bundle order), and the rest of the entry (an agent's ``client_ids``; the shared entry's
+    ``outputs``, ``has_client_ids`` and ``max_token_lifetime_minutes``)."""
 
     resources: tuple[PlannedResource, ...]
     options: dict[str, Any]
+    violations: tuple[Violation, ...]
     extra: dict[str, Any]
 
     @classmethod
@@ -291,8 +325,9 @@ class _Bundle:
         resources: list[PlannedResource] = []
         options: dict[str, Any] = {}
         _unpack(entry, resources, options)
-        extra = {key: value for key, value in entry.items() if key not in ("resources", "options")}
-        return cls(tuple(resources), options, extra)
+        violations = _unpack_violations(entry["violations"], resources)
+        extra = {key: value for key, value in entry.items() if key not in ("resources", "options", "violations")}
+        return cls(tuple(resources), options, violations, extra)
 
 
 # --------------------------------------------------------------------------------------------------- plan
@@ -357,8 +392,8 @@ def build_plan_incremental(
             else "no cached plan for this program code: first run, or the code, SDK or provider changed"
         )
         plan = dataclasses.replace(build_plan(registry, stack, today=today, root=root), digest=keys.plan_digest())
-        _store(cache, plan, keys, keys.agent_keys)
-        return plan, PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
+        violations = _store(cache, plan, keys, keys.agent_keys)
+        return plan.with_violations(violations), PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
     shared_planned = shared is None
     if missing or shared is None:
         partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
@@ -431,16 +466,16 @@ def _agents_of(plan: Any) -> set[str]:
     return {r.agent for r in plan.resources if r.agent is not None}
 
 
-def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, str]) -> None:
-    """Each bundle of ``plan`` under its key: on disk, and in this process's memo as the plan's own objects."""
+def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, str]) -> list[Violation]:
+    """Each bundle of ``plan`` under its key, with its resources' conformance violations: on disk, and in this
+    process's memo as the plan's own objects. Returns the violations of the whole ``plan``, in plan order."""
     with cyclic_gc_paused():
-        by_owner: dict[str | None, list[PlannedResource]] = {}
-        for resource in plan.resources:
-            by_owner.setdefault(resource.agent, []).append(resource)
+        by_owner, found, violations = _by_owner(plan.resources)
         outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
         shared = _pair(
             by_owner.get(None, []),
             plan.options,
+            found.get(None, ()),
             outputs=outputs,
             has_client_ids="clientIds" in plan.outputs,
             max_token_lifetime_minutes=plan.max_token_lifetime_minutes,
@@ -449,15 +484,35 @@ def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, st
         client_ids = plan.outputs.get("clientIds") or {}
         for name, key in agent_keys.items():
             owned = {identity: client_ids[identity] for identity in keys.identities[name] if identity in client_ids}
-            cache.put(key, *_pair(by_owner.get(name, []), plan.options, client_ids=owned))
+            cache.put(key, *_pair(by_owner.get(name, []), plan.options, found.get(name, ()), client_ids=owned))
+    return violations
+
+
+def _by_owner(
+    resources: Iterable[PlannedResource],
+) -> tuple[dict[str | None, list[PlannedResource]], dict[str | None, list[tuple[int, Violation]]], list[Violation]]:
+    """The resources grouped by owner (an agent, or ``None`` for the shared ones), each group's conformance
+    violations with the index of their resource in the group, and all the violations in plan order: one pass, each
+    resource checked once (a full plan's violations are its bundles' too, so it is never checked twice)."""
+    by_owner: dict[str | None, list[PlannedResource]] = {}
+    found: dict[str | None, list[tuple[int, Violation]]] = {}
+    violations: list[Violation] = []
+    for resource in resources:
+        bundle = by_owner.setdefault(resource.agent, [])
+        for violation in check_resource(resource.type, resource.name, resource.inputs, resource.agent):
+            found.setdefault(resource.agent, []).append((len(bundle), violation))
+            violations.append(violation)
+        bundle.append(resource)
+    return by_owner, found, violations
 
 
 def _pair(
-    resources: Sequence[PlannedResource], options: Mapping[str, Any], **extra: Any
+    resources: Sequence[PlannedResource], options: Mapping[str, Any], found: _Found, **extra: Any
 ) -> tuple[dict[str, Any], _Bundle]:
     """The cache entry of a bundle, and the bundle itself made of the plan's objects (not copies of them)."""
-    bundle = _Bundle(tuple(resources), {r.urn: options[r.urn] for r in resources}, extra)
-    return _entry(resources, options, **extra), bundle
+    violations = tuple(violation for _index, violation in found)
+    bundle = _Bundle(tuple(resources), {r.urn: options[r.urn] for r in resources}, violations, extra)
+    return _entry(resources, options, found, **extra), bundle
 
 
 def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles: Mapping[str, _Bundle]) -> Any:
@@ -466,9 +521,11 @@ def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles:
 
     resources: list[PlannedResource] = []
     options: dict[str, Any] = {}
+    violations: list[Violation] = []
     for bundle in (shared, *(bundles[name] for name in sorted(bundles))):
         resources.extend(bundle.resources)
         options.update(bundle.options)
+        violations.extend(bundle.violations)
     outputs = dict(shared.extra["outputs"])
     if shared.extra.get("has_client_ids"):
         client_ids: dict[str, Any] = {}
@@ -483,7 +540,7 @@ def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles:
         max_token_lifetime_minutes=shared.extra.get("max_token_lifetime_minutes"),
         today=today,
         digest=keys.plan_digest(),
-    )
+    ).with_violations(violations)
 
 
 __all__ = [
