@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from agentid.gcpause import cyclic_gc_paused
+
 #: command name -> "module:attribute". Each command lives in its own module under agentid.cli.
 COMMANDS: dict[str, str] = {
     "validate": "agentid.cli.validate:validate",
@@ -77,7 +79,10 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; unexpected errors become one readable line (set AGENTID_DEBUG=1 for the traceback)."""
     try:
-        result = cli.main(args=argv, prog_name="agentid", standalone_mode=False)
+        # A command reads plain data that lives until it ends: the cyclic collector would only re-scan it (see
+        # agentid.gcpause; the Pulumi engine turns it back on for its own run).
+        with cyclic_gc_paused():
+            result = cli.main(args=argv, prog_name="agentid", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("agentid: aborted", err=True)
         return 130
