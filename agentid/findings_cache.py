@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from agentid.findings import Finding, Severity
+from agentid.findings import Finding, Severity, sorted_findings
 
 #: Bumped when the entry format or the key's make-up changes.
 FORMAT = "findings-v1"
@@ -96,9 +96,24 @@ def _canonical(value: Any) -> Any:
     raise Uncacheable(type(value).__name__)
 
 
+#: registry_digest's answers by registry object (kept alive beside them): one registry is keyed several times.
+_REGISTRY_DIGESTS: dict[int, tuple[Any, str]] = {}
+
+
 def registry_digest(registry: Any) -> str:
     """Each agent's file and content digest, and the catalog. Raises :class:`Uncacheable` when an agent was not
     loaded from bytes (built in memory: nothing says what it was made of)."""
+    known = _REGISTRY_DIGESTS.get(id(registry))
+    if known is not None and known[0] is registry:
+        return known[1]
+    digest = _registry_digest(registry)
+    if len(_REGISTRY_DIGESTS) > 8:  # a command keys one or two registries; a long test session many
+        _REGISTRY_DIGESTS.clear()
+    _REGISTRY_DIGESTS[id(registry)] = (registry, digest)
+    return digest
+
+
+def _registry_digest(registry: Any) -> str:
     digest = hashlib.sha256(b"registry\0")
     for agent in registry.agents:
         content = agent.source.digest
@@ -246,6 +261,33 @@ def cached_evaluate(
     than the policy engine (whose code the key covers), the rules simply run."""
     if cache is None or not _is_policy_engine(evaluate):
         return evaluate(registry, **arguments)
+    try:
+        registry_digest(registry)
+    except Uncacheable:
+        return evaluate(registry, **arguments)
+    if arguments.get("resources") is None and arguments.get("rule_ids") is None:
+        return _registry_verdict(evaluate, cache, registry, **arguments)
+    return _cached(evaluate, cache, registry, plan_digest=plan_digest, **arguments)
+
+
+def _registry_verdict(evaluate: Evaluate, cache: FindingsCache, registry: Any, **arguments: Any) -> list[Finding]:
+    """The registry rules' verdict in two parts: the rules that judge every stack alike, cached once for all stacks
+    (a pull request's ``check --stack prod`` leaves what its ``review``, judging without a stack, reads), and the few
+    that read the stack, cached per stack. The engine sorts findings by file, position and rule, and each rule is in
+    one part, so the parts sorted together are the whole verdict, in its order."""
+    from policies.engine import rules_for, stack_free_rule_ids
+
+    stack_free = stack_free_rule_ids()
+    by_stack = frozenset(r.meta.id for r in rules_for(with_resources=False)) - stack_free
+    free = _cached(evaluate, cache, registry, **{**arguments, "stack": None, "rule_ids": stack_free})
+    bound = _cached(evaluate, cache, registry, **{**arguments, "rule_ids": by_stack})
+    return sorted_findings([*free, *bound])
+
+
+def _cached(
+    evaluate: Evaluate, cache: FindingsCache, registry: Any, *, plan_digest: str | None = None, **arguments: Any
+) -> list[Finding]:
+    """One evaluation, read from ``cache`` or run and stored there."""
     try:
         key = evaluation_key(registry, plan_digest=plan_digest, **arguments)
     except Uncacheable:

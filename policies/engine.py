@@ -264,6 +264,12 @@ def pack_rules() -> list[Rule]:
     ]
 
 
+def stack_free_rule_ids() -> frozenset[str]:
+    """The registry rules whose verdict is the same for every stack checked (``RuleMeta.reads_stack`` unset): a
+    check of one stack and a review judge them alike, so their verdict is cached once (agentid.findings_cache)."""
+    return frozenset(r.meta.id for r in rules_for(with_resources=False) if not r.meta.reads_stack)
+
+
 def _plan_only_rules() -> list[Rule]:
     """What ``evaluate(..., plan_rules_only=True)`` runs: the resource and stack rules, and the registry rules whose
     findings supersede a plan rule's (:data:`SUPERSEDED_PLAN_FINDINGS`), without which the plan finding would stay."""
@@ -283,12 +289,14 @@ def evaluate(
     stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
     known_environments: frozenset[str] | None = None,
     plan_rules_only: bool = False,
+    rule_ids: frozenset[str] | None = None,
 ) -> list[Finding]:
     """Every applicable rule on ``registry`` (and on ``resources`` when given), waivers applied, in stable order.
     ``stack_shards`` is :func:`load_stack_shards`'s answer (sharded stacks' environments, member stacks).
 
     ``plan_rules_only`` (with ``resources``): only the resource and stack rules' findings, exactly those the full
     evaluation reports, without running every registry rule again (``agentid check`` has already run them once).
+    ``rule_ids``: only these rules (the findings of the others are left out, as if they had found nothing).
     """
     environments, members = stack_shards or ({}, frozenset())
     limits = dict(stack_token_limits or {})
@@ -313,6 +321,8 @@ def evaluate(
             if plan_rules_only and resources is not None
             else rules_for(with_resources=resources is not None)
         )
+        if rule_ids is not None:
+            rules = [r for r in rules if r.meta.id in rule_ids]
         for rule in rules:
             try:
                 findings.extend(_run(rule, registry, resources or (), ctx))

@@ -55,6 +55,10 @@ class RuleMeta:
     kind: RuleKind
     waivable: bool = True
     other_standards: tuple[str, ...] = ()
+    #: a registry rule whose verdict depends on the stack being checked (``ctx.stack``, ``judged_stacks``,
+    #: ``token_limit``): the others judge each agent alike for every stack, so their verdict is cached once for all
+    #: stacks (agentid.findings_cache); tests/policies/test_stack_free_rules.py holds the others to that
+    reads_stack: bool = False
 
     @property
     def checkov_id(self) -> str:
@@ -156,12 +160,23 @@ def rule(
     kind: RuleKind,
     waivable: bool = True,
     other_standards: Sequence[str] = (),
+    reads_stack: bool = False,
 ) -> Callable[[Callable[..., Iterable[Any]]], Callable[..., Iterable[Any]]]:
     """Register a rule function with its metadata. Ids and numbers are unique; registering twice is a bug."""
 
     def decorate(func: Callable[..., Iterable[Any]]) -> Callable[..., Iterable[Any]]:
         meta = RuleMeta(
-            id, number, title, severity, tuple(nhi), rationale, remediation, kind, waivable, tuple(other_standards)
+            id,
+            number,
+            title,
+            severity,
+            tuple(nhi),
+            rationale,
+            remediation,
+            kind,
+            waivable,
+            tuple(other_standards),
+            reads_stack,
         )
         if id in _RULES:
             raise ValueError(f"rule id {id} registered twice")

@@ -46,6 +46,7 @@ def ephemeral_max_span(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     "environments; to keep it, extend lifecycle.expires in a reviewed change.",
     kind=RuleKind.REGISTRY,
     waivable=False,
+    reads_stack=True,
 )
 def expired_agent_deployed(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     stacks = ctx.judged_stacks(agent)

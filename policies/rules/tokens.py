@@ -23,6 +23,7 @@ from policies.rules.base import RuleContext, RuleKind, Violation, rule
     remediation="Lower access.token_lifetime_minutes to the stack's maximum; agents refresh tokens, they do not "
     "need long ones.",
     kind=RuleKind.REGISTRY,
+    reads_stack=True,
 )
 def token_lifetime_stack_max(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     lifetime = agent.access.token_lifetime_minutes
@@ -58,6 +59,7 @@ OKTA_ORG_SERVER_TOKEN_MINUTES: Final = 60
     "with a waiver for this rule approved by someone who is not an owner; the tokens are still watched by the "
     "detections (the identity's token rate and active hours).",
     kind=RuleKind.REGISTRY,
+    reads_stack=True,
 )
 def okta_management_token_lifetime(agent: Agent, ctx: RuleContext) -> Iterator[Violation]:
     over: list[tuple[str, int]] | None = None  # computed once, for the first identity that needs it

@@ -60,7 +60,8 @@ def test_the_same_inputs_are_judged_once_and_read_back_equal(repo, tmp_path, jud
     context = stack_context(repo)
     first = cached_evaluate(policies.engine.evaluate, cache, _load(repo), today=TODAY, **context)
     again = cached_evaluate(policies.engine.evaluate, cache, _load(repo), today=TODAY, **context)
-    assert len(judged) == 1, "identical inputs, loaded twice, must be judged once"
+    # judged once, in its two parts: the rules that judge every stack alike, and those that read the stack
+    assert [sorted(c["rule_ids"]) == sorted(policies.engine.stack_free_rule_ids()) for c in judged] == [True, False]
     assert first, "the fixture must produce findings, or reading them back proves nothing"
     assert again == first
     assert [f.waiver for f in again] == [f.waiver for f in first]
@@ -118,11 +119,13 @@ def test_a_damaged_entry_is_judged_again(repo, tmp_path, judged):
     _outside_owner(repo)
     cache = FindingsCache(tmp_path / "cache")
     first = cached_evaluate(policies.engine.evaluate, cache, _load(repo), today=TODAY)
-    (entry,) = list(cache.base.rglob("*.json"))
+    entries = list(cache.base.rglob("*.json"))
+    assert len(entries) == 2 and len(judged) == 2  # the stack-free rules' part and the stack-bound rules' part
     for damage in (b"{not json", b'[["owner-domain"]]', json.dumps([[1] * 11]).encode()):
-        entry.write_bytes(damage)
+        for entry in entries:
+            entry.write_bytes(damage)
         assert cached_evaluate(policies.engine.evaluate, cache, _load(repo), today=TODAY) == first
-    assert len(judged) == 4
+    assert len(judged) == 2 + 3 * 2
 
 
 def _run(capsys, *args: str) -> dict:
@@ -145,7 +148,9 @@ def test_review_after_check_reads_the_verdicts_check_left_and_says_the_same(work
     _run(capsys, "check", "--stack", "prod", "--today", today, "--format", "json")
     judged.clear()
     cached = _run(capsys, "review", "--base", base, "--today", today, "--format", "json")
+    # the registry rules that judge every stack alike were judged by the check, only the stack-bound ones are left
     assert [(c.get("stack"), c.get("plan_rules_only", False)) for c in judged] == [(None, False), ("dev", True)]
+    assert not set(judged[0]["rule_ids"]) & policies.engine.stack_free_rule_ids()
     uncached = _run(capsys, "review", "--base", base, "--today", today, "--format", "json", "--no-cache")
     assert len(judged) == 2 + 6, "--no-cache judges both registries and all four plans"
     assert cached["findings"] == uncached["findings"]
