@@ -96,24 +96,10 @@ def _canonical(value: Any) -> Any:
     raise Uncacheable(type(value).__name__)
 
 
-#: registry_digest's answers by registry object (kept alive beside them): one registry is keyed several times.
-_REGISTRY_DIGESTS: dict[int, tuple[Any, str]] = {}
-
-
 def registry_digest(registry: Any) -> str:
     """Each agent's file and content digest, and the catalog. Raises :class:`Uncacheable` when an agent was not
-    loaded from bytes (built in memory: nothing says what it was made of)."""
-    known = _REGISTRY_DIGESTS.get(id(registry))
-    if known is not None and known[0] is registry:
-        return known[1]
-    digest = _registry_digest(registry)
-    if len(_REGISTRY_DIGESTS) > 8:  # a command keys one or two registries; a long test session many
-        _REGISTRY_DIGESTS.clear()
-    _REGISTRY_DIGESTS[id(registry)] = (registry, digest)
-    return digest
-
-
-def _registry_digest(registry: Any) -> str:
+    loaded from bytes (built in memory: nothing says what it was made of). Worked out afresh each time (~10 ms at
+    10,000 agents): a memo would keep the registry alive past the command, for the collector to scan at exit."""
     digest = hashlib.sha256(b"registry\0")
     for agent in registry.agents:
         content = agent.source.digest
