@@ -100,6 +100,7 @@ class PlanCache:
         self.directory = directory
         self.code = code or code_digest()
         self.base = directory / FORMAT / self.code[:32]
+        self._base_text = os.fspath(self.base)  # entry paths are joined as text: pathlib costs ~7 µs an entry
         #: bundles read or written by this process, unpacked once: the plans one process assembles share them (a
         #: resource is immutable, so a review's base and head hold the same objects where a bundle is unchanged)
         self._memo: dict[str, _Bundle] = {}
@@ -125,7 +126,10 @@ class PlanCache:
         return cls(Path(configured) if configured else root / CACHE_DIR_NAME)
 
     def _path(self, key: str) -> Path:
-        return self.base / key[:2] / f"{key}.json"
+        return Path(self._entry_path(key))
+
+    def _entry_path(self, key: str) -> str:
+        return os.path.join(self._base_text, key[:2], f"{key}.json")
 
     def has_code(self) -> bool:
         """Whether anything was cached by this program code."""
@@ -138,7 +142,8 @@ class PlanCache:
         if key in self._memo:
             return self._memo[key]
         try:
-            bundle = _Bundle.of(orjson.loads(self._path(key).read_bytes()))
+            with open(self._entry_path(key), "rb") as handle:
+                bundle = _Bundle.of(orjson.loads(handle.read()))
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):  # damaged or foreign: a miss
             return None
         self._memo[key] = bundle
