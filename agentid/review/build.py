@@ -70,21 +70,16 @@ def build_review(
             )
         except (GitError, ValueError):
             revisions = None  # the plan diff says why; the registry rules judge without stack files
-        base_findings = policy_findings(
-            base.registry,
-            base.findings,
-            evaluator,
-            today=today,
-            context=_context(revisions, "base", evaluator),
-            verdicts=verdicts,
-        )
-        head_findings = policy_findings(
-            head.registry,
-            head.findings,
-            evaluator,
-            today=today,
-            context=_context(revisions, "head", evaluator),
-            verdicts=verdicts,
+        base_findings, head_findings = (
+            policy_findings(
+                side.registry,
+                side.findings,
+                evaluator,
+                today=today,
+                context=_context(revisions, label, evaluator),
+                verdicts=verdicts,
+            )
+            for label, side in (("base", base), ("head", head))
         )
         if with_plan:
             plan = build_plan_diff(
