@@ -85,17 +85,26 @@ class Plan:
     today: dt.date | None = None
     #: What the plan is made of, as the plan cache keys it (every bundle's key, in order): equal digests, equal
     #: resources. None when the plan was built without the cache (agentid.findings_cache then does not cache).
-    digest: str | None = field(default=None, compare=False)
+    digest: str | None = field(default=None, init=False, compare=False)
     #: The provider conformance violations of ``resources``, in plan order, when the plan cache already held them
     #: (agentid/plan/incremental.py); ``None``: not computed (:func:`agentid.conformance.plan_findings` computes them).
-    #: Set with :meth:`with_violations`, not by the constructor: a copy made with ``dataclasses.replace`` (other
-    #: resources) must not inherit the violations of these resources, and starts with ``None``.
     violations: tuple[Violation, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    # Both are set with :meth:`with_digest` and :meth:`with_violations`, not by the constructor: a copy made with
+    # ``dataclasses.replace`` (other resources) must not inherit what is known of these resources, and starts with
+    # ``None`` for both.
+
+    def with_digest(self, digest: str) -> Plan:
+        """A copy of this plan known by its content digest (the plan cache's keys of its bundles)."""
+        return self._with_facts(digest=digest)
 
     def with_violations(self, violations: Sequence[Violation]) -> Plan:
         """A copy of this plan holding the conformance violations of its resources (the caller's, in plan order)."""
+        return self._with_facts(violations=tuple(violations))
+
+    def _with_facts(self, **facts: Any) -> Plan:
         plan = dataclasses.replace(self)
-        object.__setattr__(plan, "violations", tuple(violations))  # frozen, and not an __init__ argument (see above)
+        for name in ("digest", "violations"):  # frozen, and not __init__ arguments (see above)
+            object.__setattr__(plan, name, facts.get(name, getattr(self, name)))
         return plan
 
     def __iter__(self) -> Iterator[PlannedResource]:

@@ -35,7 +35,6 @@ costs the next run its speed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -396,7 +395,7 @@ def build_plan_incremental(
             if cache.has_code()
             else "no cached plan for this program code: first run, or the code, SDK or provider changed"
         )
-        plan = dataclasses.replace(build_plan(registry, stack, today=today, root=root), digest=keys.plan_digest())
+        plan = build_plan(registry, stack, today=today, root=root).with_digest(keys.plan_digest())
         violations = _store(cache, plan, keys, keys.agent_keys)
         return plan.with_violations(violations), PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
     shared_planned = shared is None
@@ -537,15 +536,18 @@ def _assemble(stack: str, today: dt.date, shared: _Bundle, keys: _Keys, bundles:
         for agent in keys.agents:  # declaration order, as the program fills the output
             client_ids.update(bundles[agent.name].extra.get("client_ids", {}))
         outputs["clientIds"] = client_ids
-    return Plan(
-        stack=stack,
-        resources=tuple(resources),
-        outputs=outputs,
-        options=options,
-        max_token_lifetime_minutes=shared.extra.get("max_token_lifetime_minutes"),
-        today=today,
-        digest=keys.plan_digest(),
-    ).with_violations(violations)
+    return (
+        Plan(
+            stack=stack,
+            resources=tuple(resources),
+            outputs=outputs,
+            options=options,
+            max_token_lifetime_minutes=shared.extra.get("max_token_lifetime_minutes"),
+            today=today,
+        )
+        .with_digest(keys.plan_digest())
+        .with_violations(violations)
+    )
 
 
 __all__ = [

@@ -153,6 +153,10 @@ def test_a_plan_copied_with_other_resources_is_checked_again(violating, sample_r
     conforming = build_plan(sample_registry, "dev", today=TODAY, root=STACKS)
     copied = dataclasses.replace(plan, resources=conforming.resources)
     assert copied.violations is None and plan_findings(copied, sample_registry, root=STACKS) == []
+    # nor the content digest the verdict cache keys the plan's findings by (it would name the other resources)
+    assert plan.digest and copied.digest is None
+    # each fact set keeps the other
+    assert plan.with_violations(()).digest == plan.digest and plan.with_digest("a" * 64).violations == plan.violations
 
 
 def _damaged(entry: dict[str, Any], how: str) -> Any:
