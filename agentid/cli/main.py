@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; unexpected errors become one readable line (set AGENTID_DEBUG=1 for the traceback)."""
     try:
         # A command reads plain data that lives until it ends: the cyclic collector would only re-scan it (see
-        # agentid.gcpause; the Pulumi engine turns it back on for its own run).
+        # agentid.gcpause; the Pulumi engine's run already had it off).
         with cyclic_gc_paused():
             result = cli.main(args=argv, prog_name="agentid", standalone_mode=False)
     except click.exceptions.Abort:
