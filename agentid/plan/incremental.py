@@ -153,18 +153,24 @@ class PlanCache:
         an error: the cache only saves time. ``bundle``: the entry already unpacked (the plan's own objects)."""
         import orjson
 
-        path = self._path(key)
         self._memo[key] = bundle if bundle is not None else _Bundle.of(entry)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not (self.directory / ".gitignore").exists():
-                (self.directory / ".gitignore").write_text("*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(orjson.dumps(entry))
-            os.replace(tmp, path)
-        except OSError:
-            return
+        write_entry(self.directory, self._path(key), orjson.dumps(entry))
+
+
+def write_entry(directory: Path, path: Path, data: bytes) -> None:
+    """Write one entry of the cache at ``directory`` (git-ignored from its first entry) atomically: a temporary
+    file, then a rename, so readers never see half an entry. Failing to write is not an error: the cache only saves
+    time. Shared by the plan cache and the verdict cache (agentid.findings_cache)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not (directory / ".gitignore").exists():
+            (directory / ".gitignore").write_text("*\n", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        return
 
 
 # --------------------------------------------------------------------------------------------------- keys
