@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -112,15 +113,11 @@ def build_review(
     )
 
 
-def _context(revisions: RevisionRoots | None, side: str, evaluator: Evaluator | None) -> dict[str, Any]:
+def _context(revisions: RevisionRoots | None, side: str, evaluator: Evaluator | None) -> Mapping[str, Any]:
     """What the policy engine reads from one revision's stack files (nothing without them, or without the engine)."""
     if revisions is None or evaluator is None:
         return {}
-    try:
-        from policies.engine import stack_context
-    except ImportError:
-        return {}
-    return stack_context(revisions.base_root if side == "base" else revisions.head_root)
+    return revisions.context(side)
 
 
 def _reusable(head: LoadResult, agents_in_repo: str) -> dict[str, Agent]:

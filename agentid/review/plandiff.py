@@ -11,6 +11,7 @@ A plan that fails at either revision becomes a note, not a crash: the reviewer s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -182,15 +183,13 @@ class _Planner:
     def known_findings(self, stack: str, outline: Any) -> list[Finding] | None:
         """The cached verdict of the resource and stack rules on the plan ``outline`` describes, if judged before."""
         return known_verdict(
-            self.evaluator,
-            self.verdicts,
-            self.registry,
-            plan_digest=outline.digest,
-            today=self.today,
-            stack=stack,
-            **self.context,
-            plan_rules_only=True,
+            self.evaluator, self.verdicts, self.registry, plan_digest=outline.digest, **self._judging(stack)
         )
+
+    def _judging(self, stack: str) -> dict[str, Any]:
+        """How a plan of ``stack`` is judged: with this revision's stack files, and only the resource and stack rules
+        (the registry rules ran once per revision already, in build_review, as in `agentid check`)."""
+        return {"today": self.today, "stack": stack, **self.context, "plan_rules_only": True}
 
     def plan(self, side: _Side, stack: str) -> tuple[PlannedResource, ...] | None:
         """Plan ``stack`` in full (incrementally: the cache's bundles and the missing ones), judge it if nobody has,
@@ -212,13 +211,8 @@ class _Planner:
                 self.verdicts,
                 self.registry,
                 plan_digest=plan.digest,
-                today=self.today,
-                stack=stack,
                 resources=plan.resources,
-                **self.context,
-                # The registry rules ran once per revision already (build_review); a plan adds only what the
-                # resource and stack rules find, as in `agentid check`.
-                plan_rules_only=True,
+                **self._judging(stack),
             )
         return side.plans[stack]
 
@@ -286,6 +280,15 @@ class RevisionRoots:
     base_stacks: list[str]
     head_root: Path
     head_stacks: list[str]
+
+    def context(self, side: str) -> Mapping[str, Any]:
+        """What the policy engine reads from one revision's stack files (``side``: "base" or "head"), as `agentid
+        check` of that revision reads them: read once, for the registry rules and the plans' rules alike."""
+        return self._contexts[side]
+
+    @functools.cached_property
+    def _contexts(self) -> dict[str, Mapping[str, Any]]:
+        return {"base": _stack_context(self.base_root), "head": _stack_context(self.head_root)}
 
 
 def materialise_revisions(
@@ -361,7 +364,7 @@ def build_plan_diff(
                 cache,
                 verdicts,
                 label,
-                _stack_context(stack_root) if evaluator is not None else {},
+                revisions.context(label) if evaluator is not None else {},
             )
             for registry, stack_root, label in (
                 (base_registry, revisions.base_root, "base"),
