@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from agentid.cli.common import (
 )
 from agentid.cli.console import colour_for, complete_stacks, is_quiet, progress, quiet_option
 from agentid.findings import Finding, Severity, has_blocking, sorted_findings
-from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Registry
 
 FORMATS = ("text", "json", "sarif", "junit")
@@ -105,40 +103,33 @@ def check(
       agentid check --format sarif --output out/agentid.sarif
       agentid check --today 2026-12-01 --format json
     """
-    # With --registry-only, loading and judging keep every agent alive to the end and create no reference cycles:
-    # with the cyclic collector off for the whole command (not just per phase), nothing re-scans the registry between
-    # phases, and the registry is freed by reference counting before the collector is back on (the `del` below:
-    # alive when it is re-enabled, the whole registry would be scanned once more by the first collection).
-    with cyclic_gc_paused() if registry_only else contextlib.nullcontext():
-        stacks = _stacks(paths.root, stack)
-        settings = _settings(paths.root, settings_file)
-        with progress("agentid check", total=2 + (0 if registry_only else len(stacks))) as steps:
-            steps(f"reading {paths.agents}")
-            result = load_or_exit(paths, meanwhile=_plan_warm_up(registry_only, stacks))
-            run = run_check(
-                result.registry,
-                result.findings,
-                today=today,
-                stacks=stacks,
-                explicit_stack=stack,
-                settings=settings,
-                root=paths.root,
-                registry_only=registry_only,
-                files=len(result.files),
-                steps=steps,
-                use_cache=not no_cache,
-            )
-        if run.plan_note:
-            click.echo(f"agentid: {run.plan_note}", err=True)
-        if not is_quiet():
-            for mode in run.plan_modes:
-                click.echo(f"agentid: {mode.note()}", err=True)
-        # Colour only for a person at a terminal, and never when they opt out (agentid.cli.console).
-        colour = output is None and colour_for()
-        write_output(render(run, output_format, colour=colour), output)
-        status = EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
-        del result, run
-    return status
+    stacks = _stacks(paths.root, stack)
+    settings = _settings(paths.root, settings_file)
+    with progress("agentid check", total=2 + (0 if registry_only else len(stacks))) as steps:
+        steps(f"reading {paths.agents}")
+        result = load_or_exit(paths, meanwhile=_plan_warm_up(registry_only, stacks))
+        run = run_check(
+            result.registry,
+            result.findings,
+            today=today,
+            stacks=stacks,
+            explicit_stack=stack,
+            settings=settings,
+            root=paths.root,
+            registry_only=registry_only,
+            files=len(result.files),
+            steps=steps,
+            use_cache=not no_cache,
+        )
+    if run.plan_note:
+        click.echo(f"agentid: {run.plan_note}", err=True)
+    if not is_quiet():
+        for mode in run.plan_modes:
+            click.echo(f"agentid: {mode.note()}", err=True)
+    # Colour only for a person at a terminal, and never when they opt out (agentid.cli.console).
+    colour = output is None and colour_for()
+    write_output(render(run, output_format, colour=colour), output)
+    return EXIT_FINDINGS if has_blocking(run.findings) else EXIT_OK
 
 
 def _stacks(root: Path, stack: str | None) -> tuple[str, ...]:
