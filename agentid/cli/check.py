@@ -259,7 +259,8 @@ def _plans(
     modes: list[Any],
     steps: Callable[[str], None] = lambda _step: None,
 ) -> tuple[list[tuple[str, tuple[Any, ...], str | None]], str | None, list[Finding]]:
-    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how): each stack's
+    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how, and what was
+    planned ahead for the repository's other stacks: :func:`agentid.plan.incremental.plan_ahead`): each stack's
     resources and the plan's content digest. The plan module is imported here, only when needed; Pulumi itself only
     when an identity must be planned."""
     try:
@@ -294,6 +295,14 @@ def _plans(
         from agentid.conformance import plan_findings
 
         failures.extend(plan_findings(plan, registry, root=root))
+    if cache is not None and any(mode.incremental and mode.ran_program for mode in modes):
+        # The SDK is started: the other stacks' copies of what was just planned cost a few ms each now.
+        from agentid.plan.incremental import plan_ahead
+        from agentid.plan.stackfile import available_stacks
+
+        steps("planning ahead for the other stacks")
+        others = [other for other in available_stacks(root) if other not in stacks]
+        modes.extend(plan_ahead(registry, others, today=today, root=root, cache=cache))
     return plans, None, failures
 
 

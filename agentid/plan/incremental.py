@@ -134,6 +134,10 @@ class PlanCache:
         """Whether anything was cached by this program code."""
         return self.base.is_dir()
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key``, without reading it (a damaged one counts: reading it is a miss)."""
+        return key in self._memo or os.path.exists(self._entry_path(key))
+
     def get(self, key: str) -> _Bundle | None:
         """The bundle stored under ``key``, or None (absent or unreadable: a miss)."""
         import orjson
@@ -352,6 +356,13 @@ class PlanMode:
     agents: int
     planned: int
     reason: str = ""
+    #: whether the shared resources were planned (not reused) in an incremental plan
+    shared_planned: bool = False
+
+    @property
+    def ran_program(self) -> bool:
+        """Whether building this plan ran the program (and so started the SDK)."""
+        return not self.incremental or self.planned > 0 or self.shared_planned
 
     def note(self) -> str:
         if self.incremental:
@@ -420,7 +431,63 @@ def build_plan_incremental(
         why += "; the shared resources planned again: the scopes the stack uses, or their catalog entries, changed"
     with cyclic_gc_paused():
         plan = _assemble(stack, today, shared, keys, cached)
-    return plan, PlanMode(stack, True, len(keys.agents), len(missing), why)
+    return plan, PlanMode(stack, True, len(keys.agents), len(missing), why, shared_planned=shared_planned)
+
+
+#: The most agents a check plans ahead for one other stack: the few a pull request edits, never a whole registry.
+PLAN_AHEAD_LIMIT = 16
+
+
+@dataclass(frozen=True)
+class PlannedAhead:
+    """What :func:`plan_ahead` cached for one stack, for the output."""
+
+    stack: str
+    agents: int
+    shared: bool
+
+    def note(self) -> str:
+        what = f"{self.agents} agent{'' if self.agents == 1 else 's'}"
+        if self.shared:
+            what = f"the shared resources and {what}" if self.agents else "the shared resources"
+        return (
+            f"stack `{self.stack}`: {what} planned ahead into {CACHE_DIR_NAME}/ (what this check planned, for a "
+            "check or review of that stack)"
+        )
+
+
+def plan_ahead(
+    registry: Registry, stacks: Iterable[str], *, today: dt.date, root: Path, cache: PlanCache
+) -> list[PlannedAhead]:
+    """Plan into ``cache``, for each of ``stacks``, the bundles it lacks, when they are few: at most
+    :data:`PLAN_AHEAD_LIMIT` agents, and the stack has agents cached (a first run or a stack-file edit is left to
+    that stack's own plan).
+
+    Why. A pull request's check of one stack has started the SDK to plan the agents it edits; a bundle is keyed by its
+    stack's configuration, so the review of the same pull request (and the gate's check of each other stack) would
+    start it again, ~1 s on two cores, for the same few agents. Planned here they are cached, and those later
+    commands start no SDK at all. Best effort: a stack that cannot be keyed or planned is skipped silently, and
+    reported by its own plan, exactly as without this.
+    """
+    from agentid.plan import build_plan
+
+    done: list[PlannedAhead] = []
+    for stack in stacks:
+        try:
+            keys = _keys(registry, stack, today, root, cache)
+        except Exception:  # this stack's own plan reports it
+            continue
+        missing = [agent.name for agent in keys.agents if not cache.has(keys.agent_keys[agent.name])]
+        shared_missing = not cache.has(keys.shared_key)
+        if not (missing or shared_missing) or len(missing) > PLAN_AHEAD_LIMIT or len(missing) == len(keys.agents):
+            continue
+        try:
+            partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
+        except Exception:  # this stack's own plan reports it
+            continue
+        _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
+        done.append(PlannedAhead(stack, len(missing), shared_missing))
+    return done
 
 
 @dataclass(frozen=True)
@@ -561,8 +628,10 @@ __all__ = [
     "PlanCache",
     "PlanMode",
     "PlanOutline",
+    "PlannedAhead",
     "build_plan_incremental",
     "code_digest",
     "differing_resources",
+    "plan_ahead",
     "plan_outline",
 ]

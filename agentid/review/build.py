@@ -47,10 +47,12 @@ def build_review(
     head_commit = repo.resolve(head_ref) if head_ref is not None else None
     head: LoadResult
     if head_commit is None:
-        # The plan's SDK is imported while the head's files are read (agentid.plan itself imports no Pulumi).
+        # The plan's SDK is imported while the head's files are read (agentid.plan itself imports no Pulumi), when a
+        # plan will surely run the program.
         from agentid.plan import prepare
 
-        head = load_registry(agents_dir, catalog_file, root=root, meanwhile=prepare if with_plan else None)
+        warm_up = prepare if with_plan and not _plans_from_cache(root, use_cache) else None
+        head = load_registry(agents_dir, catalog_file, root=root, meanwhile=warm_up)
     else:
         head = load_registry_at(repo, head_commit, fallback_catalog=catalog_file)
     # A pull request changes a few files: the base's copy of every other file is the head's, parsed once.
@@ -111,6 +113,19 @@ def build_review(
         load_error_files=tuple(sorted({f.file for f in head.findings if f.severity is Severity.ERROR and f.file})),
         plan=plan,
     )
+
+
+def _plans_from_cache(root: Path, use_cache: bool) -> bool:
+    """Whether the plans may come from the plan cache alone: then the SDK is imported only if a bundle turns out to be
+    missing. Importing it while the files are read would cost ~0.5 s of CPU the parsing workers need on a two-core
+    runner, and a pull request's check has usually planned the review's bundles already
+    (:func:`agentid.plan.incremental.plan_ahead`)."""
+    try:
+        from agentid.plan.incremental import PlanCache
+    except ImportError:
+        return False
+    cache = PlanCache.for_root(root, enabled=use_cache)
+    return cache is not None and cache.has_code()
 
 
 def _context(revisions: RevisionRoots | None, side: str, evaluator: Evaluator | None) -> Mapping[str, Any]:
