@@ -29,6 +29,20 @@ def _plan_dev(capsys, *extra: str) -> tuple[int, dict, str]:
     return code, json.loads(out), err
 
 
+def _report_without_cache(capsys) -> tuple[int, dict]:
+    """What a check of prod without any cache reports: the answer a check from the cache must give."""
+    code, out, _err = _check(capsys, "--no-cache")
+    return code, json.loads(out)
+
+
+def _committed(repo) -> str:
+    """The repository committed as a pull request's base; returns the commit."""
+    _git(repo, "init", "--quiet", "--initial-branch=main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "--quiet", "-m", "Sample registry")
+    return _git(repo, "rev-parse", "HEAD").strip()
+
+
 def _edit_support_triage(repo) -> None:
     _edit_lifetime(repo, "support-triage", "token_lifetime_minutes: 30", "token_lifetime_minutes: 20")
 
@@ -39,7 +53,7 @@ def test_the_check_of_prod_plans_the_edited_agent_for_dev_too(capsys, cached):
     code, out, err = _check(capsys)
     assert "stack `prod`: incremental plan: 1 of 6 agents planned" in err, err
     assert f"stack `dev`: 1 agent {AHEAD}" in err, err
-    assert (code, json.loads(out)) == (lambda c, o, _e: (c, json.loads(o)))(*_check(capsys, "--no-cache"))
+    assert (code, json.loads(out)) == _report_without_cache(capsys)
 
     _code, ahead, err = _plan_dev(capsys)
     assert "stack `dev`: incremental plan: 0 of 5 agents planned, 5 reused" in err, err
@@ -48,10 +62,7 @@ def test_the_check_of_prod_plans_the_edited_agent_for_dev_too(capsys, cached):
 
 
 def test_the_review_after_the_check_plans_nothing_and_imports_no_sdk_ahead(capsys, cached, monkeypatch):
-    _git(cached, "init", "--quiet", "--initial-branch=main")
-    _git(cached, "add", "-A")
-    _git(cached, "commit", "--quiet", "-m", "Sample registry")
-    base = _git(cached, "rev-parse", "HEAD").strip()
+    base = _committed(cached)
     run(capsys, "check", "--today", TODAY, "--format", "json")
     _edit_support_triage(cached)
     _check(capsys)
@@ -72,10 +83,7 @@ def test_the_review_after_the_check_plans_nothing_and_imports_no_sdk_ahead(capsy
 
 
 def test_a_review_without_cached_plans_still_imports_the_sdk_while_reading(capsys, cached, monkeypatch):
-    _git(cached, "init", "--quiet", "--initial-branch=main")
-    _git(cached, "add", "-A")
-    _git(cached, "commit", "--quiet", "-m", "Sample registry")
-    base = _git(cached, "rev-parse", "HEAD").strip()
+    base = _committed(cached)
     warm_ups: list[str] = []
     real = agentid.plan.prepare
     monkeypatch.setattr(agentid.plan, "prepare", lambda: (warm_ups.append("prepare"), real())[1])
@@ -118,7 +126,7 @@ def test_a_stack_that_fails_to_plan_ahead_changes_nothing_in_the_check(capsys, c
         patch.setattr(agentid.plan, "build_plan", dev_fails)
         code, out, err = _check(capsys)
     assert AHEAD not in err and "ghost-agent" not in out + err, err
-    assert (code, json.loads(out)) == (lambda c, o, _e: (c, json.loads(o)))(*_check(capsys, "--no-cache"))
+    assert (code, json.loads(out)) == _report_without_cache(capsys)
     _code, _plan, err = _plan_dev(capsys)
     assert "stack `dev`: incremental plan: 1 of 5 agents planned" in err, err
 
