@@ -297,7 +297,7 @@ def _plans(
         failures.extend(plan_findings(plan, registry, root=root))
     if cache is not None and any(mode.incremental and mode.ran_program for mode in modes):
         # The SDK is started: the other stacks' copies of what was just planned cost one engine run a stack now
-        # (~0.2 s at 10,000 agents), where a later command would start the SDK again for them (~1 s).
+        # (~0.2 s at 10,000 agents), where a later command would start the SDK again for them (~0.7 to 1 s).
         from agentid.plan.incremental import plan_ahead
         from agentid.plan.stackfile import available_stacks
 

@@ -465,7 +465,7 @@ def plan_ahead(
 
     Why. A pull request's check of one stack has started the SDK to plan the agents it edits; a bundle is keyed by its
     stack's configuration, so the review of the same pull request (and the gate's check of each other stack) would
-    start it again, ~1 s on two cores, for the same few agents. Planned here they are cached, and those later
+    start it again, ~0.7 to 1 s on two cores, for the same few agents. Planned here they are cached, and those later
     commands start no SDK at all. Best effort: a stack that cannot be keyed or planned is skipped silently, and
     reported by its own plan, exactly as without this.
     """

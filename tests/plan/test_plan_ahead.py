@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import agentid.plan
 import agentid.plan.incremental as incremental
 from agentid.plan import PlanError
@@ -131,11 +129,10 @@ def test_a_stack_that_fails_to_plan_ahead_changes_nothing_in_the_check(capsys, c
     assert "stack `dev`: incremental plan: 1 of 5 agents planned" in err, err
 
 
-@pytest.mark.parametrize("flag", ["--no-cache"])
-def test_without_the_cache_nothing_is_planned_ahead(capsys, cached, flag):
+def test_without_the_cache_nothing_is_planned_ahead(capsys, cached):
     run(capsys, "check", "--today", TODAY, "--format", "json")
     _edit_support_triage(cached)
-    _code, _out, err = _check(capsys, flag)
+    _code, _out, err = _check(capsys, "--no-cache")
     assert AHEAD not in err, err
     _code, _plan, err = _plan_dev(capsys)
     assert "stack `dev`: incremental plan: 1 of 5 agents planned" in err, err
