@@ -417,8 +417,7 @@ def build_plan_incremental(
         return plan.with_violations(violations), PlanMode(stack, False, len(keys.agents), len(keys.agents), reason)
     shared_planned = shared is None
     if missing or shared is None:
-        partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
-        _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
+        _plan_missing(registry, stack, today, root, cache, keys, missing)
         # What was just stored is in this process's memo (written to disk or not): the same bundles a later read gives.
         shared = cache.get(keys.shared_key)
         cached.update({name: bundle for name in missing if (bundle := cache.get(keys.agent_keys[name])) is not None})
@@ -469,8 +468,6 @@ def plan_ahead(
     commands start no SDK at all. Best effort: a stack that cannot be keyed or planned is skipped silently, and
     reported by its own plan, exactly as without this.
     """
-    from agentid.plan import build_plan
-
     done: list[PlannedAhead] = []
     for stack in stacks:
         try:
@@ -482,10 +479,9 @@ def plan_ahead(
         if not (missing or shared_missing) or len(missing) > PLAN_AHEAD_LIMIT or len(missing) == len(keys.agents):
             continue
         try:
-            partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
+            _plan_missing(registry, stack, today, root, cache, keys, missing)
         except Exception:  # this stack's own plan reports it
             continue
-        _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
         done.append(PlannedAhead(stack, len(missing), shared_missing))
     return done
 
@@ -537,6 +533,17 @@ def differing_resources(
             resources.extend(bundle.resources)
         sides.append(resources)
     return sides[0], sides[1]
+
+
+def _plan_missing(
+    registry: Registry, stack: str, today: dt.date, root: Path, cache: PlanCache, keys: _Keys, missing: Sequence[str]
+) -> None:
+    """Run the program for the shared resources and the ``missing`` agents only, and store their bundles under
+    ``keys``. Raises what :func:`agentid.plan.build_plan` raises (nothing is stored then)."""
+    from agentid.plan import build_plan
+
+    partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
+    _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
 
 
 def _agents_of(plan: Any) -> set[str]:
