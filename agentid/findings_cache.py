@@ -94,6 +94,12 @@ def _canonical(value: Any) -> Any:
     raise Uncacheable(type(value).__name__)
 
 
+def catalog_digest(registry: Any) -> str:
+    """The digest of the registry's catalog alone (what a bundle's rules may read of the registry besides its own
+    agent: agentid.plan.judged)."""
+    return hashlib.sha256(json.dumps(_canonical(registry.catalog), sort_keys=True).encode()).hexdigest()
+
+
 def registry_digest(registry: Any) -> str:
     """Each agent's file and content digest, and the catalog. Raises :class:`Uncacheable` when an agent was not
     loaded from bytes (built in memory: nothing says what it was made of). Worked out afresh each time (~10 ms at
@@ -140,6 +146,26 @@ def evaluation_key(
 # --------------------------------------------------------------------------------------------------- entries
 
 
+def finding_rows(findings: list[Finding]) -> list[list[Any]] | None:
+    """The findings as JSON rows, or None when they would not read back as they are (a waiver holding a tuple, or
+    something JSON cannot say): such a verdict is not cached."""
+    rows = [_finding_row(f) for f in findings]
+    try:
+        text = json.dumps(rows, ensure_ascii=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+    read_back = findings_of(json.loads(text))
+    if read_back != findings or [f.waiver for f in read_back] != [f.waiver for f in findings]:
+        return None
+    return rows
+
+
+def findings_of(rows: Any) -> list[Finding]:
+    """The findings of :func:`finding_rows`' rows; raises ValueError, TypeError or KeyError on a damaged row."""
+    return [_finding_of(row) for row in rows]
+
+
 def _finding_row(finding: Finding) -> list[Any]:
     return [
         finding.rule,
@@ -180,6 +206,8 @@ class FindingsCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.base = directory / FORMAT / rules_code_digest()[:32]
+        #: tables read by this process, by name (agentid.plan.judged: a review reads one stack's at both revisions)
+        self.tables: dict[str, Any] = {}
 
     @classmethod
     def for_root(cls, root: Path, *, enabled: bool = True) -> FindingsCache | None:
@@ -194,24 +222,17 @@ class FindingsCache:
 
     def get(self, key: str) -> list[Finding] | None:
         try:
-            rows = json.loads(self._path(key).read_bytes())
-            return [_finding_of(row) for row in rows]
+            return findings_of(json.loads(self._path(key).read_bytes()))
         except (OSError, ValueError, TypeError, KeyError):  # absent, damaged or foreign: a miss
             return None
 
     def put(self, key: str, findings: list[Finding]) -> None:
-        rows = [_finding_row(f) for f in findings]
-        try:
-            text = json.dumps(rows, ensure_ascii=False)
-            data = text.encode("utf-8")
-        except (TypeError, ValueError):  # a waiver holding something JSON (or UTF-8) cannot say: not cached
+        rows = finding_rows(findings)
+        if rows is None:  # would not read back as it is (a tuple in a waiver, say): not cached
             return
-        read_back = [_finding_of(row) for row in json.loads(text)]
-        if read_back != findings or [f.waiver for f in read_back] != [f.waiver for f in findings]:
-            return  # would not read back as it is (a tuple in a waiver, say): not cached
         from agentid.plan.incremental import write_entry
 
-        write_entry(self.directory, self._path(key), data)
+        write_entry(self.directory, self._path(key), json.dumps(rows, ensure_ascii=False).encode("utf-8"))
 
 
 def known_verdict(
@@ -219,13 +240,34 @@ def known_verdict(
 ) -> list[Finding] | None:
     """The cached verdict on the plan whose content digest is ``plan_digest`` (its resources need not be at hand:
     the digest says what they are), or None when it was not judged before."""
-    if cache is None or not _is_policy_engine(evaluate):
+    if cache is None or not is_policy_engine(evaluate):
         return None
     try:
         key = evaluation_key(registry, plan_digest=plan_digest, resources=(), **arguments)
     except Uncacheable:
         return None
     return cache.get(key)
+
+
+def remember_verdict(
+    evaluate: Evaluate,
+    cache: FindingsCache | None,
+    registry: Any,
+    findings: list[Finding],
+    *,
+    plan_digest: str,
+    **arguments: Any,
+) -> None:
+    """Store ``findings`` as the verdict on the plan whose content digest is ``plan_digest``, where
+    :func:`known_verdict` finds it: a plan judged by its bundles (agentid.plan.judged) was judged without
+    :func:`cached_evaluate`."""
+    if cache is None or not is_policy_engine(evaluate):
+        return
+    try:
+        key = evaluation_key(registry, plan_digest=plan_digest, resources=(), **arguments)
+    except Uncacheable:
+        return
+    cache.put(key, findings)
 
 
 def cached_evaluate(
@@ -239,7 +281,7 @@ def cached_evaluate(
     """``evaluate(registry, **arguments)``, read from ``cache`` when the same inputs were judged before (and
     written there when not). Without a cache, with an input that has no stable digest, or with an evaluator other
     than the policy engine (whose code the key covers), the rules simply run."""
-    if cache is None or not _is_policy_engine(evaluate):
+    if cache is None or not is_policy_engine(evaluate):
         return evaluate(registry, **arguments)
     try:
         registry_key = registry_digest(registry)  # worked out once for every part of this verdict (~7 ms a 10,000)
@@ -288,7 +330,8 @@ def _cached(
     return findings
 
 
-def _is_policy_engine(evaluate: Evaluate) -> bool:
+def is_policy_engine(evaluate: Evaluate | None) -> bool:
+    """Whether ``evaluate`` is the policy engine, whose code a verdict's key covers (another evaluator's is not)."""
     try:
         from policies.engine import evaluate as engine
     except ImportError:
@@ -301,7 +344,12 @@ __all__ = [
     "FindingsCache",
     "Uncacheable",
     "cached_evaluate",
+    "catalog_digest",
     "evaluation_key",
+    "finding_rows",
+    "findings_of",
+    "is_policy_engine",
     "known_verdict",
     "registry_digest",
+    "remember_verdict",
 ]

@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -298,18 +298,14 @@ def evaluate(
     evaluation reports, without running every registry rule again (``agentid check`` has already run them once).
     ``rule_ids``: only these rules (the findings of the others are left out, as if they had found nothing).
     """
-    environments, members = stack_shards or ({}, frozenset())
-    limits = dict(stack_token_limits or {})
-    ctx = RuleContext(
+    ctx = _rule_context(
+        registry,
         today=today,
-        settings=settings or default_settings(),
-        registry=registry,
         stack=stack,
-        stack_max_token_minutes=limits.get(stack) if stack else None,
-        stack_token_limits=limits,
-        stack_pattern_limits=dict(stack_pattern_limits or {}),
-        stack_environments=dict(environments),
-        member_stacks=members,
+        settings=settings,
+        stack_token_limits=stack_token_limits,
+        stack_pattern_limits=stack_pattern_limits,
+        stack_shards=stack_shards,
         known_environments=known_environments,
     )
     findings: list[Finding] = []
@@ -325,7 +321,7 @@ def evaluate(
             rules = [r for r in rules if r.meta.id in rule_ids]
         for rule in rules:
             try:
-                findings.extend(_run(rule, registry, resources or (), ctx))
+                findings.extend(_run(rule, registry, registry, resources or (), ctx))
             except Exception as exc:  # one broken rule must not hide every other finding
                 findings.append(
                     Finding(
@@ -336,11 +332,196 @@ def evaluate(
                         "output.",
                     )
                 )
-        judged = sorted_findings(apply_waivers(_drop_superseded(findings), registry, ctx))
+        judged = sorted_findings(_apply_waivers(_drop_superseded(findings), registry, ctx))
         if plan_rules_only and resources is not None:
-            plan_kinds = (RuleKind.RESOURCE, RuleKind.STACK)
-            judged = [f for f in judged if (r := get_rule(f.rule)) is not None and r.meta.kind in plan_kinds]
+            judged = _plan_kinds_only(judged)
         return judged
+
+
+def _rule_context(
+    registry: Any,
+    *,
+    today: dt.date,
+    stack: str | None = None,
+    settings: PolicySettings | None = None,
+    stack_token_limits: Mapping[str, int] | None = None,
+    stack_pattern_limits: Mapping[str, int] | None = None,
+    stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
+    known_environments: frozenset[str] | None = None,
+) -> RuleContext:
+    environments, members = stack_shards or ({}, frozenset())
+    limits = dict(stack_token_limits or {})
+    return RuleContext(
+        today=today,
+        settings=settings or default_settings(),
+        registry=registry,
+        stack=stack,
+        stack_max_token_minutes=limits.get(stack) if stack else None,
+        stack_token_limits=limits,
+        stack_pattern_limits=dict(stack_pattern_limits or {}),
+        stack_environments=dict(environments),
+        member_stacks=members,
+        known_environments=known_environments,
+    )
+
+
+def _plan_kinds_only(findings: list[Finding]) -> list[Finding]:
+    """The findings of resource and stack rules (those of the registry rules that supersede them left out)."""
+    plan_kinds = (RuleKind.RESOURCE, RuleKind.STACK)
+    return [f for f in findings if (r := get_rule(f.rule)) is not None and r.meta.kind in plan_kinds]
+
+
+# --------------------------------------------------------------------------------------------------- plan parts
+
+
+class OutOfPart(Exception):
+    """A rule judging one bundle of a plan read something outside it: that plan is judged whole."""
+
+
+class PartView:
+    """What ``ctx.registry`` is while one bundle of a plan is judged (:func:`evaluate_part`): the bundle's own agent
+    and the catalog, nothing else. Any other read (another agent, iterating, counting) is recorded in ``tripped``
+    and raises :class:`OutOfPart`, so a rule that starts reading across agents makes its plans be judged whole
+    instead of being judged wrongly, even if it swallows the exception."""
+
+    __slots__ = ("_agent", "_registry", "tripped")
+
+    def __init__(self, registry: Registry, agent: str | None) -> None:
+        self._registry = registry
+        self._agent = agent
+        self.tripped: str | None = None
+
+    def _trip(self, what: str) -> OutOfPart:
+        self.tripped = self.tripped or what
+        return OutOfPart(f"a rule read {what} while judging the bundle of {self._agent or 'the shared resources'}")
+
+    @property
+    def catalog(self) -> Any:
+        return self._registry.catalog
+
+    def get(self, name: str) -> Agent | None:
+        if name != self._agent or name is None:
+            raise self._trip(f"agent {name!r}")
+        return self._registry.get(name)
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._trip(f"registry.{name}")
+
+    def __iter__(self) -> Iterator[Agent]:
+        raise self._trip("every agent")
+
+    def __len__(self) -> int:
+        raise self._trip("the number of agents")
+
+    def __bool__(self) -> bool:
+        raise self._trip("whether the registry is empty")
+
+    def __contains__(self, item: object) -> bool:
+        raise self._trip("registry membership")
+
+
+@dataclass(frozen=True)
+class PlanParts:
+    """How a plan's verdict (``evaluate(..., resources=plan, plan_rules_only=True)``) is composed from its bundles'.
+
+    ``by_bundle``: the rules judged on each bundle alone (:func:`evaluate_part`): every resource rule, the stack
+    rules marked ``by_bundle``, and the registry rules whose findings supersede a plan finding (judged on the
+    bundle's agent). ``whole``: the stack rules marked ``reads_types``, judged once on the plan's resources of
+    ``types``. The verdict is the two sorted together (tests/policies/test_plan_parts.py)."""
+
+    by_bundle: frozenset[str]
+    whole: frozenset[str]
+    types: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def plan_parts() -> PlanParts | None:
+    """The rules' split into per-bundle and whole-plan ones, or None when some plan rule is neither (a stack rule
+    with no ``by_bundle`` or ``reads_types``, a registry-wide superseding rule): plans are then judged whole."""
+    superseded = {plan_rule for plan_rule, _registry_rule in SUPERSEDED_PLAN_FINDINGS}
+    by_bundle: set[str] = set()
+    whole: set[str] = set()
+    types: set[str] = set()
+    for rule in _plan_only_rules():
+        meta = rule.meta
+        if meta.kind is RuleKind.RESOURCE or meta.kind is RuleKind.REGISTRY or meta.by_bundle:
+            by_bundle.add(meta.id)
+        elif meta.kind is RuleKind.STACK and meta.reads_types and meta.id not in superseded:
+            whole.add(meta.id)
+            types.update(meta.reads_types)
+        else:
+            return None
+    return PlanParts(frozenset(by_bundle), frozenset(whole), frozenset(types))
+
+
+def evaluate_part(
+    registry: Registry,
+    agent: str | None,
+    resources: Sequence[PlannedResource],
+    *,
+    rule_ids: frozenset[str],
+    today: dt.date,
+    stack: str | None = None,
+    settings: PolicySettings | None = None,
+    stack_token_limits: Mapping[str, int] | None = None,
+    stack_pattern_limits: Mapping[str, int] | None = None,
+    stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
+    known_environments: frozenset[str] | None = None,
+    plan_rules_only: bool = True,
+) -> list[Finding]:
+    """The findings of the ``rule_ids`` rules (:attr:`PlanParts.by_bundle`) on one bundle of a plan: ``resources``,
+    owned by ``agent`` (None: the shared resources). What :func:`evaluate` with ``plan_rules_only`` reports for these
+    resources before waivers (:func:`compose_plan_verdict` applies them), the registry rules among ``rule_ids``
+    judging ``agent`` alone.
+
+    Raises :class:`OutOfPart` when a rule reads another agent (the bundle cannot be judged alone), and whatever a
+    rule raises (:func:`evaluate` would report it as an engine error): the caller then judges the whole plan."""
+    if not plan_rules_only:
+        raise ValueError("a bundle is judged by the plan rules only")
+    view = PartView(registry, agent)
+    ctx = _rule_context(
+        view,
+        today=today,
+        stack=stack,
+        settings=settings,
+        stack_token_limits=stack_token_limits,
+        stack_pattern_limits=stack_pattern_limits,
+        stack_shards=stack_shards,
+        known_environments=known_environments,
+    )
+    owner = registry.get(agent) if agent is not None else None
+    agents = (owner,) if owner is not None else ()
+    findings: list[Finding] = []
+    for rule in _plan_only_rules():
+        if rule.meta.id in rule_ids:
+            findings.extend(_run(rule, agents, view, resources, ctx))
+    judged = sorted_findings(_drop_superseded(findings))
+    if view.tripped is not None:
+        raise OutOfPart(view.tripped)
+    return _plan_kinds_only(judged)
+
+
+def compose_plan_verdict(
+    registry: Registry,
+    part_findings: Iterable[Finding],
+    typed: Sequence[PlannedResource],
+    parts: PlanParts,
+    **judging: Any,
+) -> list[Finding]:
+    """``evaluate(registry, resources=plan, plan_rules_only=True, **judging)`` of a plan whose bundles'
+    :func:`evaluate_part` findings are ``part_findings`` (in plan order: the shared bundle, then each agent's by name,
+    the order of every plan) and whose resources of ``parts.types`` are ``typed`` (in plan order too): the
+    waivers applied to the bundles' findings (a waiver's validity reads the whole registry: is its approver an agent?),
+    with the whole-plan stack rules' verdict on ``typed``. Raises :class:`OutOfPart` when one of those rules fails
+    (the plan is then judged whole, where the failure is reported)."""
+    whole: list[Finding] = []
+    if parts.whole:
+        whole = evaluate(registry, resources=typed, rule_ids=parts.whole, **judging)
+        if any(f.rule == ENGINE_ERROR_RULE for f in whole):
+            raise OutOfPart("a whole-plan stack rule failed")
+    arguments = {name: value for name, value in judging.items() if name != "plan_rules_only"}
+    ctx = _rule_context(registry, **arguments)
+    return sorted_findings([*_apply_waivers(part_findings, registry, ctx), *whole])
 
 
 def _drop_superseded(findings: list[Finding]) -> list[Finding]:
@@ -354,10 +535,14 @@ def _drop_superseded(findings: list[Finding]) -> list[Finding]:
     ]
 
 
-def _run(rule: Rule, registry: Registry, resources: Sequence[PlannedResource], ctx: RuleContext) -> Iterable[Finding]:
+def _run(
+    rule: Rule, agents: Iterable[Agent], registry: Any, resources: Sequence[PlannedResource], ctx: RuleContext
+) -> Iterable[Finding]:
+    """One rule's findings: a registry rule on each of ``agents``, a registry-wide one on ``registry``, a resource or
+    stack rule on ``resources`` (their findings located in the owning agent's file, found in ``registry``)."""
     kind = rule.meta.kind
     if kind is RuleKind.REGISTRY:
-        for agent in registry:
+        for agent in agents:
             for violation in rule.check(agent, ctx):
                 yield _agent_finding(rule, agent, violation)
     elif kind is RuleKind.REGISTRY_WIDE:
@@ -387,7 +572,7 @@ def _agent_finding(rule: Rule, agent: Agent, violation: Violation) -> Finding:
 
 
 def _plan_finding(
-    rule: Rule, registry: Registry, violation: Violation, agent_name: str | None, stack: str | None
+    rule: Rule, registry: Any, violation: Violation, agent_name: str | None, stack: str | None
 ) -> Finding:
     """Plan findings point at the owning agent's file when there is one (at ``violation.path`` in it, else its
     name), so an editor or a PR annotation lands where the fix is; shared resources (the authorization server, the
@@ -418,8 +603,13 @@ _AGENT_KEYS = frozenset(
 def apply_waivers(findings: Iterable[Finding], registry: Registry, ctx: RuleContext) -> list[Finding]:
     """Mark findings covered by a valid waiver in their agent's file. Invalid waivers waive nothing (the waiver
     rules report them); non-waivable rules and findings without an agent are never waived."""
+    return _apply_waivers(findings, registry, ctx)
+
+
+def _apply_waivers(findings: Iterable[Finding], agents: Iterable[Agent], ctx: RuleContext) -> list[Finding]:
+    """:func:`apply_waivers` with the waivers of ``agents`` (every agent a finding can name)."""
     valid: dict[tuple[str, str], dict[str, Any]] = {}
-    for agent in registry:
+    for agent in agents:
         for waiver in agent.waivers:
             if waiver_problem(waiver, agent, ctx) is None:
                 valid.setdefault((agent.name, waiver.rule), waiver.to_dict())

@@ -192,24 +192,14 @@ def run_check(
     resource_count: int | None = None  # None: no plan was judged (registry rules only)
     modes: list[Any] = []
     if not registry_only:
-        plans, plan_note, plan_findings = _plans(registry, stacks, today, root, use_cache, modes, steps)
-        if plans:
-            resource_count = sum(len(resources) for _stack, resources, _digest in plans)
+        judged, plan_note, plan_findings = _plans(registry, stacks, root, use_cache, modes, steps, common, verdicts)
+        if judged:
+            resource_count = sum(count for _stack, count, _findings in judged)
         # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.
         plan_rule_ids = {r.meta.id for r in rules_for(with_resources=True)} - {
             r.meta.id for r in rules_for(with_resources=False)
         }
-        for plan_stack, resources, digest in plans:
-            on_plan = cached_evaluate(
-                evaluate,
-                verdicts,
-                registry,
-                plan_digest=digest,
-                stack=plan_stack,
-                resources=resources,
-                plan_rules_only=True,
-                **common,
-            )
+        for _stack, _count, on_plan in judged:
             findings.extend(f for f in on_plan if f.rule in plan_rule_ids)
         findings.extend(plan_findings)
         # Okta ids belong to one org: a zone id in two stack files means one of them points at the wrong org.
@@ -253,31 +243,48 @@ def _unique(findings: list[Finding]) -> list[Finding]:
 def _plans(
     registry: Registry,
     stacks: Sequence[str],
-    today: dt.date,
     root: Path,
     use_cache: bool,
     modes: list[Any],
-    steps: Callable[[str], None] = lambda _step: None,
-) -> tuple[list[tuple[str, tuple[Any, ...], str | None]], str | None, list[Finding]]:
-    """Build each stack's offline plan (incrementally where the cache allows: ``modes`` receives how, and what was
-    planned ahead for the repository's other stacks: :func:`agentid.plan.incremental.plan_ahead`): each stack's
-    resources and the plan's content digest. The plan module is imported here, only when needed; Pulumi itself only
-    when an identity must be planned."""
+    steps: Callable[[str], None],
+    common: dict[str, Any],
+    verdicts: Any,
+) -> tuple[list[tuple[str, int, list[Finding]]], str | None, list[Finding]]:
+    """Build and judge each stack's offline plan (incrementally where the cache allows: ``modes`` receives how, and
+    what was planned ahead for the repository's other stacks: :func:`agentid.plan.incremental.plan_ahead`): each
+    stack's resource count and its resource and stack rules' verdict, and the findings of plans that failed or that
+    the provider would refuse. A plan whose bundles are cached is judged from them without being assembled
+    (:mod:`agentid.plan.judged`). The plan module is imported here, only when needed; Pulumi itself only when an
+    identity must be planned."""
     try:
-        from agentid.plan.incremental import PlanCache, build_plan_incremental
+        from agentid.plan.incremental import PlanCache
+        from agentid.plan.judged import judge_incremental
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("agentid.plan"):
             return [], "resource rules skipped: the offline plan (agentid.plan) is not installed", []
         raise
     except ImportError as exc:
         return [], f"resource rules skipped: the offline plan (agentid.plan) cannot be built: {exc}", []
-    plans: list[tuple[str, tuple[Any, ...], str | None]] = []
+    from agentid.conformance import plan_findings, violation_findings
+    from agentid.findings_cache import cached_evaluate, remember_verdict
+    from agentid.plan.incremental import build_plan_incremental
+    from agentid.plan.judged import JudgedPlan
+    from policies.engine import evaluate
+
+    judged: list[tuple[str, int, list[Finding]]] = []
     failures: list[Finding] = []
     cache = PlanCache.for_root(root, enabled=use_cache)
+    today = common["today"]
     for stack in stacks:
         steps(f"offline plan of stack {stack}")
+        judging = {**common, "stack": stack, "plan_rules_only": True}
         try:
-            plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
+            if cache is not None and verdicts is not None:
+                plan, mode = judge_incremental(
+                    registry, stack, today=today, root=root, cache=cache, verdicts=verdicts, judging=judging
+                )
+            else:
+                plan, mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
             modes.append(mode)
         except Exception as exc:  # a broken plan is a finding that fails the gate, not a traceback
             failures.append(
@@ -290,11 +297,19 @@ def _plans(
                 )
             )
             continue
-        plans.append((stack, tuple(plan.resources), plan.digest))
+        if isinstance(plan, JudgedPlan):
+            # A review of this revision finds the verdict under the plan's digest, as if it had been judged whole.
+            remember_verdict(evaluate, verdicts, registry, plan.findings, plan_digest=plan.digest, **judging)
+            judged.append((stack, plan.resources, plan.findings))
+            conformance = violation_findings(plan.violations, stack, registry, root=root)
+        else:
+            on_plan = cached_evaluate(
+                evaluate, verdicts, registry, plan_digest=plan.digest, resources=plan.resources, **judging
+            )
+            judged.append((stack, len(plan.resources), on_plan))
+            conformance = plan_findings(plan, registry, root=root)
         # Inputs pulumi-okta 7.0.1 would refuse at `pulumi preview`/`pulumi up` fail the gate like a rule.
-        from agentid.conformance import plan_findings
-
-        failures.extend(plan_findings(plan, registry, root=root))
+        failures.extend(conformance)
     if cache is not None and any(mode.incremental and mode.ran_program for mode in modes):
         # The SDK is started: the other stacks' copies of what was just planned cost one engine run a stack now
         # (~0.2 s at 10,000 agents), where a later command would start the SDK again for them (~0.7 to 1 s).
@@ -304,7 +319,7 @@ def _plans(
         steps("planning ahead for the other stacks")
         others = [other for other in available_stacks(root) if other not in stacks]
         modes.extend(plan_ahead(registry, others, today=today, root=root, cache=cache))
-    return plans, None, failures
+    return judged, None, failures
 
 
 def summary(run: CheckRun) -> dict[str, Any]:

@@ -25,6 +25,7 @@ __all__ = [
     "check_resources",
     "plan_findings",
     "shared_zone_ids",
+    "violation_findings",
 ]
 
 #: The rule id conformance findings carry (not a registry/resource rule: a fact about the provider).
@@ -84,7 +85,15 @@ def plan_findings(plan: Any, registry: Any = None, *, root: Path | None = None) 
     violations = getattr(plan, "violations", None)
     if violations is None:
         violations = check_resources(plan.resources)
-    return [_finding(v, plan.stack, registry, root) for v in violations]
+    return violation_findings(violations, plan.stack, registry, root=root)
+
+
+def violation_findings(
+    violations: Iterable[Violation], stack: str, registry: Any = None, *, root: Path | None = None
+) -> list[Finding]:
+    """:func:`plan_findings` of a plan of ``stack`` whose violations are ``violations`` (a plan judged by its bundles,
+    agentid.plan.judged, is never assembled)."""
+    return [_finding(v, stack, registry, root) for v in violations]
 
 
 def _finding(violation: Violation, stack: str, registry: Any, root: Path | None) -> Finding:

@@ -421,6 +421,14 @@ def build_plan_incremental(
         # What was just stored is in this process's memo (written to disk or not): the same bundles a later read gives.
         shared = cache.get(keys.shared_key)
         cached.update({name: bundle for name in missing if (bundle := cache.get(keys.agent_keys[name])) is not None})
+    with cyclic_gc_paused():
+        plan = _assemble(stack, today, shared, keys, cached)
+    return plan, incremental_mode(stack, keys, missing, shared_planned=shared_planned)
+
+
+def incremental_mode(stack: str, keys: _Keys, missing: Sequence[str], *, shared_planned: bool) -> PlanMode:
+    """The :class:`PlanMode` of an incremental plan of ``stack`` that planned the ``missing`` agents (and the shared
+    resources when ``shared_planned``) and reused the rest."""
     why = (
         "the stack file and the program code are unchanged; the others' definitions and places in the policy chain too"
     )
@@ -428,9 +436,7 @@ def build_plan_incremental(
         why = "every definition was planned before"
     if shared_planned:
         why += "; the shared resources planned again: the scopes the stack uses, or their catalog entries, changed"
-    with cyclic_gc_paused():
-        plan = _assemble(stack, today, shared, keys, cached)
-    return plan, PlanMode(stack, True, len(keys.agents), len(missing), why, shared_planned=shared_planned)
+    return PlanMode(stack, True, len(keys.agents), len(missing), why, shared_planned=shared_planned)
 
 
 #: The most agents a check plans ahead for one other stack: the few a pull request edits, never a whole registry.
@@ -639,6 +645,7 @@ __all__ = [
     "build_plan_incremental",
     "code_digest",
     "differing_resources",
+    "incremental_mode",
     "plan_ahead",
     "plan_outline",
 ]

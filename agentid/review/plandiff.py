@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentid.findings import Finding
-from agentid.findings_cache import FindingsCache, cached_evaluate, known_verdict
+from agentid.findings_cache import FindingsCache, cached_evaluate, is_policy_engine, known_verdict, remember_verdict
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 from agentid.review.findings import identity
@@ -186,6 +186,23 @@ class _Planner:
             self.evaluator, self.verdicts, self.registry, plan_digest=outline.digest, **self._judging(stack)
         )
 
+    def judged_by_parts(self, stack: str, outline: Any) -> Any | None:
+        """The verdict on the plan ``outline`` describes, composed from its bundles' (agentid.plan.judged) without
+        assembling the plan, and kept where :meth:`known_findings` finds it; None when it must be judged whole."""
+        if self.verdicts is None or not is_policy_engine(self.evaluator):
+            return None
+        from agentid.plan.judged import judge_by_parts
+
+        judging = self._judging(stack)
+        judged = judge_by_parts(
+            self.registry, stack, outline.keys, cache=self.cache, verdicts=self.verdicts, judging=judging
+        )
+        if judged is not None:
+            remember_verdict(
+                self.evaluator, self.verdicts, self.registry, judged.findings, plan_digest=judged.digest, **judging
+            )
+        return judged
+
     def _judging(self, stack: str) -> dict[str, Any]:
         """How a plan of ``stack`` is judged: with this revision's stack files, and only the resource and stack rules
         (the registry rules ran once per revision already, in build_review, as in `agentid check`)."""
@@ -228,6 +245,14 @@ def _plan_side(planner: _Planner, stacks: Sequence[str]) -> _Side:
             known = planner.known_findings(stack, outline) if planner.evaluator is not None else None
             if known is not None:
                 side.findings[stack] = known
+                continue
+            judged = planner.judged_by_parts(stack, outline) if planner.evaluator is not None else None
+            if judged is not None:
+                side.findings[stack] = judged.findings
+                side.modes[stack] = (
+                    f"{planner.label}: stack `{stack}`: {outline.agents} agents keyed, no plan assembled: its verdict "
+                    f"composed from its bundles' ({judged.judged_now} judged now, the others' read from the cache)"
+                )
                 continue
         planner.plan(side, stack)
     return side

@@ -59,6 +59,13 @@ class RuleMeta:
     #: ``token_limit``): the others judge each agent alike for every stack, so their verdict is cached once for all
     #: stacks (agentid.findings_cache); tests/policies/test_stack_free_rules.py holds the others to that
     reads_stack: bool = False
+    #: a stack rule whose verdict on a plan is the union of its verdicts on each bundle's resources (one agent's, or
+    #: the shared ones): a plan's verdict is then composed from its bundles' (agentid.plan.judged); the test
+    #: tests/policies/test_plan_parts.py holds the rule to it on random plans
+    by_bundle: bool = False
+    #: a stack rule that reads only the planned resources of these types: judged on those alone when a plan's
+    #: verdict is composed from its bundles' (the same test holds the rule to it)
+    reads_types: tuple[str, ...] = ()
 
     @property
     def checkov_id(self) -> str:
@@ -161,6 +168,8 @@ def rule(
     waivable: bool = True,
     other_standards: Sequence[str] = (),
     reads_stack: bool = False,
+    by_bundle: bool = False,
+    reads_types: Sequence[str] = (),
 ) -> Callable[[Callable[..., Iterable[Any]]], Callable[..., Iterable[Any]]]:
     """Register a rule function with its metadata. Ids and numbers are unique; registering twice is a bug."""
 
@@ -177,6 +186,8 @@ def rule(
             waivable,
             tuple(other_standards),
             reads_stack,
+            by_bundle,
+            tuple(reads_types),
         )
         if id in _RULES:
             raise ValueError(f"rule id {id} registered twice")

@@ -24,6 +24,8 @@ from policies.rules.base import RuleContext, RuleKind, Violation, rule
     "Pulumi program so the stack only deploys registered agents.",
     kind=RuleKind.STACK,
     waivable=False,
+    # Each resource is judged by the agent that owns it, and every resource of an agent is in that agent's bundle.
+    by_bundle=True,
 )
 def agent_outside_environment(resources: Sequence[PlannedResource], ctx: RuleContext) -> Iterator[Violation]:
     if ctx.registry is None or ctx.stack is None:

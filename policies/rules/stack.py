@@ -25,6 +25,7 @@ LOG_STREAM: Final = "okta:index/logStream:LogStream"
     "`splunk_cloud_logstreaming`) in this stack, and keep its status ACTIVE.",
     kind=RuleKind.STACK,
     other_standards=("ASI10", "NIST SP 800-207"),
+    reads_types=(LOG_STREAM,),
 )
 def stack_has_log_stream(resources: Sequence[PlannedResource], ctx: RuleContext) -> Iterable[Violation]:
     if ctx.stack in ctx.member_stacks:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,9 +21,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentid.conformance import plan_findings
+from agentid.conformance import plan_findings, violation_findings
+from agentid.findings_cache import FindingsCache
 from agentid.plan import Plan, build_plan
 from agentid.plan.incremental import PlanCache, build_plan_incremental
+from agentid.plan.judged import JudgedPlan, judge_incremental
 from agentid.registry.model import Agent, Registry
 from agentid.review.findings import compare_findings
 from agentid.review.plandiff import diff_resources
@@ -217,3 +220,35 @@ def test_incremental_plan_findings_and_review_equal_the_full_ones(sample_registr
         assert diff_resources(stack, base_incremental.resources, head_incremental.resources) == diff_resources(
             stack, base_full.resources, head_full.resources
         )
+
+        # judged from its bundles without assembling the plan (agentid/plan/judged.py), the base first (its parts
+        # kept), then the head (the unchanged bundles' parts read back): the verdict, resource count and conformance
+        # findings of the whole plan
+        verdicts = FindingsCache(Path(tmp) / "cache")
+        for registry, root, day, full in ((base, base_root, TODAY, base_full), (head, head_root, today, head_full)):
+            registry = _with_digests(registry)
+            judging = {
+                "today": day,
+                "stack": stack,
+                "stack_token_limits": load_stack_limits(root),
+                "plan_rules_only": True,
+            }
+            judged, _mode = judge_incremental(
+                registry, stack, today=day, root=root, cache=cache, verdicts=verdicts, judging=judging
+            )
+            assert isinstance(judged, JudgedPlan), "every bundle is cached: the plan is judged from them"
+            assert judged.findings == evaluate(registry, resources=full.resources, **judging)
+            assert judged.resources == len(full.resources)
+            conformance = violation_findings(judged.violations, stack, registry, root=root)
+            assert conformance == plan_findings(full, registry, root=root)
+
+
+def _with_digests(registry: Registry) -> Registry:
+    """The registry's agents with a content digest, as if loaded from files (the parts of a plan are kept by it)."""
+    agents = tuple(
+        dataclasses.replace(
+            agent, source=dataclasses.replace(agent.source, digest=hashlib.sha256(repr(agent).encode()).hexdigest())
+        )
+        for agent in registry
+    )
+    return Registry(agents=agents, catalog=registry.catalog)

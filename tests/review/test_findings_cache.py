@@ -157,11 +157,13 @@ def test_review_after_check_reads_the_verdicts_check_left_and_says_the_same(work
     assert cached["findings"]["introduced"], "the edit must introduce a finding, or the comparison proves nothing"
     assert cached["plan"]["changes"] == uncached["plan"]["changes"]
     assert cached["plan"]["changes"], "the edit must change a resource, or the comparison proves nothing"
-    # the three plans judged before are only keyed; the head's dev plan is assembled from the cache alone: the
-    # check of prod planned its edited agent ahead (agentid.plan.incremental.plan_ahead)
+    # the three plans judged before are only keyed; the head's dev plan is judged from its bundles without being
+    # assembled, only the edited one judged now: the check of prod planned it ahead
+    # (agentid.plan.incremental.plan_ahead), and left the other bundles' parts (agentid.plan.judged)
     modes = cached["plan"]["modes"]
-    assert sum("no plan assembled" in m for m in modes) == 3, modes
-    assert any(m.startswith("head: stack `dev`: incremental plan: 0 of") for m in modes), modes
+    assert sum("no plan assembled" in m for m in modes) == 4, modes
+    composed = "head: stack `dev`: 5 agents keyed, no plan assembled: its verdict composed from its bundles' (1 judged"
+    assert any(m.startswith(composed) for m in modes), modes
 
 
 def _scenario(root: Path, change: str) -> None:
