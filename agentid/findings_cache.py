@@ -16,6 +16,9 @@ What a key covers (anything missing means no key, and the rules simply run):
 * every other argument of :func:`policies.engine.evaluate`: the day, the stack, the settings, the stack files'
   limits, shards and environments, ``plan_rules_only``.
 
+A plan's verdict is also kept in parts, one per bundle, so that a plan differing from a judged one by a bundle is
+judged without being assembled: :mod:`agentid.plan.judged` (``findings-v1/<code digest>/parts-v1/``).
+
 Entries live beside the plan cache (``.agentid-cache/findings-v1/<code digest>/``, git-ignored; ``AGENTID_CACHE=off``
 or ``--no-cache`` turn both off), are written atomically and read as a miss when damaged. Only the engine's verdicts
 are kept: what the loader finds (key material pasted into a definition, among others) is never written here.
@@ -106,7 +109,7 @@ def registry_digest(registry: Any) -> str:
     10,000 agents): a memo would keep the registry alive past the command, for the collector to scan at exit."""
     digest = hashlib.sha256(b"registry\0")
     for agent in registry.agents:
-        content = agent.source.digest
+        content = agent.loaded_from  # None for an agent built or edited in memory: nothing says what it is made of
         if content is None:
             raise Uncacheable(f"agent {agent.name} has no content digest")
         digest.update(f"{agent.file}\0{content}\0".encode("utf-8", "surrogatepass"))

@@ -9,13 +9,15 @@ could see it. Yet each bundle's share of that verdict depends only on the bundle
 * the stack rules marked ``by_bundle`` (an agent outside its environments) judge each agent's resources apart;
 * the stack rules marked ``reads_types`` (the log stream) read only resources of those types, which are few;
 * the registry rule that supersedes a resource rule's finding (:data:`policies.engine.SUPERSEDED_PLAN_FINDINGS`)
-  judges the bundle's own agent, and waivers come from that agent's file.
+  judges the bundle's own agent.
 
-So each bundle's part (its findings, its conformance violations, its resource count and its resources of the
-``reads_types`` types) is kept in a table keyed by everything it depends on: the bundle's key (its resources), the
-agent's file and content digest (where findings point, its waivers), the catalog, the rules' code and every argument
-of the judgement (:func:`agentid.findings_cache.evaluation_key`: the day, the stack, settings, stack-file limits).
-A plan's verdict is its parts' findings and the ``reads_types`` rules' findings, sorted as the engine sorts them.
+So each bundle's part (its findings before waivers, its conformance violations, its resource count and its resources
+of the ``reads_types`` types) is kept in a table keyed by everything it depends on: the bundle's key (its resources),
+the agent's file and content digest (where findings point), the catalog, the rules' code and every argument of the
+judgement (:func:`agentid.findings_cache.evaluation_key`: the day, the stack, settings, stack-file limits). A plan's
+verdict is its parts' findings with the waivers applied over the whole registry (a waiver's validity reads other
+agents: is its approver one?) and the ``reads_types`` rules' findings, sorted as the engine sorts them
+(:func:`policies.engine.compose_plan_verdict`).
 
 Why it is safe. A bundle is judged by :func:`policies.engine.evaluate_part`, whose rules see a registry that holds
 the bundle's agent and the catalog only: a rule that reads anything else (another agent, every agent) trips it, and
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +54,7 @@ from agentid.gcpause import cyclic_gc_paused
 from agentid.plan.incremental import (
     PlanCache,
     PlanMode,
+    RowTable,
     _Keys,
     _keys,
     _plan_missing,
@@ -121,51 +124,12 @@ class JudgedPlan:
     judged_now: int
 
 
-class _Table:
-    """The parts of one judgement: a file of rows by part key."""
-
-    def __init__(self, path: Path, directory: Path) -> None:
-        self.path = path
-        self.directory = directory
-        self.rows = self._read()
-        self.added: dict[str, list[Any]] = {}
-
-    def _read(self) -> dict[str, Any]:
-        import orjson
-
-        try:
-            with open(self.path, "rb") as handle:
-                rows = orjson.loads(handle.read())
-        except (OSError, ValueError):  # absent or damaged: every part is judged again
-            return {}
-        return rows if isinstance(rows, dict) else {}
-
-    def save(self, used: Sequence[str]) -> None:
-        """Write the table with what was added, pruned to the parts in ``used`` when it has grown to more than twice
-        as many (each pull request adds its edited bundles' parts; the main branch's next check prunes them)."""
-        import orjson
-
-        from agentid.plan.incremental import write_entry
-
-        if not self.added:
-            return
-        rows = {**self.rows, **self.added}
-        if len(rows) > 2 * len(used) + 64:
-            rows = {key: rows[key] for key in used if key in rows}
-        try:
-            data = orjson.dumps(rows)
-        except TypeError:  # an input orjson cannot say: nothing kept
-            return
-        write_entry(self.directory, self.path, data)
-        self.rows, self.added = rows, {}
-
-
-def _table(verdicts: FindingsCache, judgement: str) -> _Table:
+def _table(verdicts: FindingsCache, judgement: str) -> RowTable:
     """The table of ``judgement``, read once per process (a review judges one stack at both revisions)."""
     tables = verdicts.tables
     if judgement not in tables:
         path = verdicts.base / TABLE_FORMAT / judgement[:2] / f"{judgement}.json"
-        tables[judgement] = _Table(path, verdicts.directory)
+        tables[judgement] = RowTable(path, verdicts.directory)
     return tables[judgement]
 
 
@@ -201,7 +165,7 @@ def judge_by_parts(
     owners: list[tuple[str | None, str, str]] = [(None, keys.shared_key, _hash(judgement, "shared", keys.shared_key))]
     for name in sorted(keys.agent_keys):
         agent = registry.get(name)
-        digest = agent.source.digest if agent is not None else None
+        digest = agent.loaded_from if agent is not None else None
         if agent is None or digest is None:
             return None
         bundle_key = keys.agent_keys[name]
@@ -227,7 +191,8 @@ def judge_by_parts(
             )
         except OutOfPart:
             return None
-        table.save([part_key for _owner, _bundle, part_key in owners])
+        # Each pull request adds its edited bundles' parts; pruned once the table holds twice the parts in use.
+        table.save([part_key for _owner, _bundle, part_key in owners], keep=2 * len(owners) + 64)
     return JudgedPlan(
         stack=stack,
         digest=keys.plan_digest(),
@@ -238,7 +203,7 @@ def judge_by_parts(
     )
 
 
-def _stored(table: _Table, part_key: str) -> _Part | None:
+def _stored(table: RowTable, part_key: str) -> _Part | None:
     row = table.rows.get(part_key)
     if row is None:
         return None

@@ -536,7 +536,7 @@ def _model_of(checked: _Checked, file: str, expected_name: str | None) -> tuple[
     doc = checked.doc
     ids = checked.digest
     source = Source(file, doc.positions) if ids is None else Source(file, doc.positions, ids[0], ids[1])
-    agent = build_agent(doc.data, source, checked.private)
+    agent = build_agent(doc.data, source, checked.private).loaded(None if ids is None else ids[0])
     return agent, _private_key_findings(checked.private, doc, file, agent.name) + _within_file_checks(
         agent, file, expected_name
     )

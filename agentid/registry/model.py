@@ -8,6 +8,7 @@ judging it, and a model can be shared safely between the plan and the rules.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -320,6 +321,21 @@ class Agent:
     #: scopes kept on purpose (top-level ``keep``): rightsize never proposes removing them while the entry holds
     keep: tuple[Keep, ...] = ()
     source: Source = field(default_factory=lambda: Source("<memory>"), compare=False)
+    #: The SHA-256 of the bytes this model was built from (``source.digest``), set by the loader on the object it
+    #: builds (:meth:`loaded`) and on nothing else: ``dataclasses.replace`` (an agent edited in memory) leaves it
+    #: unset. Results cached by content (verdicts, identity specs) are keyed by it, so they are never read for a
+    #: model that is not what those bytes say.
+    loaded_from: str | None = field(default=None, init=False, compare=False, repr=False, hash=False)
+
+    def loaded(self, digest: str | None) -> Agent:
+        """This model, marked as built from the bytes whose SHA-256 is ``digest`` (the loader's call)."""
+        object.__setattr__(self, "loaded_from", digest)
+        return self
+
+    def moved_to(self, file: str) -> Agent:
+        """The same model read from the same bytes at another path (a git revision lists its files relative to
+        another directory)."""
+        return dataclasses.replace(self, source=dataclasses.replace(self.source, file=file)).loaded(self.loaded_from)
 
     @property
     def file(self) -> str:

@@ -198,7 +198,7 @@ def _relocated(agent: Agent, path: str) -> Agent:
     """``agent`` as loaded from ``path`` (the head may show its file relative to another directory)."""
     if agent.source.file == path:
         return agent
-    return dataclasses.replace(agent, source=dataclasses.replace(agent.source, file=path))
+    return agent.moved_to(path)
 
 
 def last_changes(repo: GitRepo, paths: Sequence[str]) -> dict[str, tuple[str, str]]:

@@ -246,9 +246,6 @@ def test_incremental_plan_findings_and_review_equal_the_full_ones(sample_registr
 def _with_digests(registry: Registry) -> Registry:
     """The registry's agents with a content digest, as if loaded from files (the parts of a plan are kept by it)."""
     agents = tuple(
-        dataclasses.replace(
-            agent, source=dataclasses.replace(agent.source, digest=hashlib.sha256(repr(agent).encode()).hexdigest())
-        )
-        for agent in registry
+        dataclasses.replace(agent).loaded(hashlib.sha256(repr(agent).encode()).hexdigest()) for agent in registry
     )
     return Registry(agents=agents, catalog=registry.catalog)
