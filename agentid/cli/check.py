@@ -187,12 +187,27 @@ def run_check(
     common = {"today": today, "settings": settings, **stack_context(root)}
     steps(f"{len(registry)} agents: registry rules")
     verdicts = FindingsCache.for_root(root, enabled=use_cache)  # a review of this revision reads them again
-    findings = cached_evaluate(evaluate, verdicts, registry, stack=explicit_stack, **common)
+
+    def registry_verdict() -> list[Finding]:
+        return cached_evaluate(evaluate, verdicts, registry, stack=explicit_stack, **common)
+
     plan_note = None
     resource_count: int | None = None  # None: no plan was judged (registry rules only)
     modes: list[Any] = []
-    if not registry_only:
-        judged, plan_note, plan_findings = _plans(registry, stacks, root, use_cache, modes, steps, common, verdicts)
+    if registry_only:
+        findings = registry_verdict()
+    else:
+        # The registry rules (~0.6 s at 10,000 agents) do not depend on the plans: judged in a forked child on the
+        # second core while this process plans (agentid.registry.forkmap.fork_call; without one, here, after).
+        from agentid.registry.forkmap import fork_call
+
+        pending = fork_call(registry_verdict)
+        try:
+            judged, plan_note, plan_findings = _plans(registry, stacks, root, use_cache, modes, steps, common, verdicts)
+        except BaseException:
+            pending.cancel()
+            raise
+        findings = pending.result()
         if judged:
             resource_count = sum(count for _stack, count, _findings in judged)
         # Registry rules already ran once above; from each plan only the resource and stack rules' findings are new.

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -117,6 +117,37 @@ def fork_map(
         else:
             results.extend(decode(value) for value in encoded)
     return results
+
+
+class Forked(Generic[R]):
+    """A call started in a forked child (:func:`fork_call`): :meth:`result` waits for its answer, or makes the call
+    here when no child was started or the child failed."""
+
+    def __init__(self, func: Callable[[], R], worker: tuple[int, int] | None) -> None:
+        self._func = func
+        self._worker = worker
+
+    def result(self) -> R:
+        worker, self._worker = self._worker, None
+        encoded = _collect(worker)
+        if encoded is None or len(encoded) != 1:
+            return self._func()  # no child, or it failed: the same call, here
+        return encoded[0]
+
+    def cancel(self) -> None:
+        """Stop the child (its answer will not be read)."""
+        worker, self._worker = self._worker, None
+        _stop(worker)
+
+
+def fork_call(func: Callable[[], R]) -> Forked[R]:
+    """Start ``func()`` in a forked child while the parent goes on with other work, when a second core is idle and
+    forking is sound (:func:`available_workers`); its answer (pickled) is read by :meth:`Forked.result`. Without a
+    child, the call is made by ``result()`` itself: the answer is the same either way, only the wall time differs.
+    ``func`` must not depend on what the parent does meanwhile, and what it writes (a cache entry) must be safe to
+    write from another process."""
+    worker = _start_worker(lambda _item: func(), [None], lambda result: result) if available_workers() > 1 else None
+    return Forked(func, worker)
 
 
 def _start_worker(func: Callable[[T], R], chunk: Sequence[T], encode: Callable[[R], W]) -> tuple[int, int] | None:

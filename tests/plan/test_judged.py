@@ -139,3 +139,24 @@ def test_the_table_is_pruned_to_the_parts_in_use_once_it_has_doubled(capsys, cac
     kept = json.loads(table.read_bytes())
     assert len(kept) == len(rows), "the stale parts and the base's support-triage part are gone, the head's is kept"
     assert not set(stale) & set(kept)
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["registry rules here", "registry rules in a forked child"])
+def test_the_report_is_the_same_whether_the_registry_rules_run_in_a_child_or_not(capsys, cached, monkeypatch, workers):
+    from agentid.registry import forkmap
+
+    run(capsys, "check", "--today", TODAY, "--format", "json")
+    _edit_support_triage(cached)
+    started: list[int] = []
+    real = forkmap._start_worker
+
+    def counting(*args: Any) -> Any:
+        worker = real(*args)
+        started.append(1 if worker is not None else 0)
+        return worker
+
+    monkeypatch.setattr(forkmap, "available_workers", lambda: workers)
+    monkeypatch.setattr(forkmap, "_start_worker", counting)
+    code, out, _err = _check(capsys)
+    assert sum(started) == (1 if workers == 2 else 0)
+    assert (code, json.loads(out)) == _report_without_cache(capsys)

@@ -215,3 +215,50 @@ def test_loading_with_meanwhile_equals_loading_without(mixed_registry, monkeypat
     overlapped = load_registry(mixed_registry, CATALOG, root=REPO, meanwhile=lambda: calls.append("sdk"))
     assert calls == ["sdk"]
     assert _snapshot(overlapped) == _snapshot(plain)
+
+
+# --------------------------------------------------------------------------------------------------- fork_call
+
+
+def test_a_forked_call_runs_in_another_process(monkeypatch):
+    monkeypatch.setattr(forkmap, "available_workers", lambda: 2)
+    pending = forkmap.fork_call(lambda: (os.getpid(), "finance-reconciler"))
+    pid, name = pending.result()
+    assert pid != os.getpid() and name == "finance-reconciler"
+
+
+@pytest.mark.parametrize("failure", ["raises", "crashes", "cannot pickle"])
+def test_a_failing_forked_call_is_made_here(monkeypatch, failure):
+    monkeypatch.setattr(forkmap, "available_workers", lambda: 2)
+    parent = os.getpid()
+
+    def summarise() -> object:
+        if os.getpid() != parent:
+            if failure == "raises":
+                raise RuntimeError("the child cannot judge")
+            if failure == "crashes":
+                os._exit(3)
+            return lambda: "an answer pickle cannot carry"
+        return ("meeting-summarizer", parent)
+
+    assert forkmap.fork_call(summarise).result() == ("meeting-summarizer", parent)
+
+
+def test_without_an_idle_core_the_call_is_made_by_result(monkeypatch):
+    monkeypatch.setattr(forkmap, "available_workers", lambda: 1)
+    made: list[int] = []
+    pending = forkmap.fork_call(lambda: made.append(os.getpid()) or len(made))
+    assert made == [], "nothing runs before the answer is asked for"
+    assert pending.result() == 1 and made == [os.getpid()]
+
+
+def test_a_cancelled_forked_call_leaves_no_child(monkeypatch):
+    monkeypatch.setattr(forkmap, "available_workers", lambda: 2)
+    import time
+
+    pending = forkmap.fork_call(lambda: time.sleep(30))
+    worker = pending._worker
+    assert worker is not None
+    pending.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker[0], os.WNOHANG)
