@@ -27,12 +27,13 @@ tests/policies/test_plan_parts.py checks on random plans that the composed verdi
 tests/plan/test_judged.py that ``agentid check`` and ``agentid review`` report the same with and without the table.
 
 The table of one judgement (one stack, day and rule context) is one file under the verdict cache
-(``findings-v1/<code digest>/parts/``): read once, written atomically when a part was added, pruned to the parts in
+(``findings-v1/<code digest>/parts-v1/``): read once, written atomically when a part was added, pruned to the parts in
 use when it holds more than twice as many. Deleting it costs the next check one read of every bundle.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
@@ -264,8 +265,10 @@ def judge_incremental(
         _plan_missing(registry, stack, today, root, cache, keys, missing)
     mode = incremental_mode(stack, keys, missing, shared_planned=shared_missing)
     judged = judge_by_parts(registry, stack, keys, cache=cache, verdicts=verdicts, judging=judging)
-    if judged is None:  # judged whole: assembled from the bundles just made sure of
-        plan, _mode = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
+    if judged is None:  # judged whole: assembled from the bundles just made sure of (a damaged one planned again)
+        plan, rebuilt = build_plan_incremental(registry, stack, today=today, root=root, cache=cache)
+        if rebuilt.planned:
+            mode = dataclasses.replace(mode, planned=mode.planned + rebuilt.planned)
         return plan, mode
     return judged, mode
 
