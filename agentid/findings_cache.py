@@ -113,7 +113,7 @@ def registry_digest(registry: Any) -> str:
         if content is None:
             raise Uncacheable(f"agent {agent.name} has no content digest")
         digest.update(f"{agent.file}\0{content}\0".encode("utf-8", "surrogatepass"))
-    digest.update(json.dumps(_canonical(registry.catalog), sort_keys=True).encode())
+    digest.update(catalog_digest(registry).encode())
     return digest.hexdigest()
 
 

@@ -332,7 +332,7 @@ def evaluate(
                         "output.",
                     )
                 )
-        judged = sorted_findings(_apply_waivers(_drop_superseded(findings), registry, ctx))
+        judged = sorted_findings(apply_waivers(_drop_superseded(findings), registry, ctx))
         if plan_rules_only and resources is not None:
             judged = _plan_kinds_only(judged)
         return judged
@@ -455,50 +455,65 @@ def plan_parts() -> PlanParts | None:
 
 
 def evaluate_part(
-    registry: Registry,
-    agent: str | None,
-    resources: Sequence[PlannedResource],
-    *,
-    rule_ids: frozenset[str],
-    today: dt.date,
-    stack: str | None = None,
-    settings: PolicySettings | None = None,
-    stack_token_limits: Mapping[str, int] | None = None,
-    stack_pattern_limits: Mapping[str, int] | None = None,
-    stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
-    known_environments: frozenset[str] | None = None,
-    plan_rules_only: bool = True,
+    registry: Registry, agent: str | None, resources: Sequence[PlannedResource], **judging: Any
 ) -> list[Finding]:
     """The findings of the ``rule_ids`` rules (:attr:`PlanParts.by_bundle`) on one bundle of a plan: ``resources``,
     owned by ``agent`` (None: the shared resources). What :func:`evaluate` with ``plan_rules_only`` reports for these
     resources before waivers (:func:`compose_plan_verdict` applies them), the registry rules among ``rule_ids``
-    judging ``agent`` alone.
+    judging ``agent`` alone. ``judging``: ``rule_ids`` and the arguments of :func:`evaluate` but the registry and the
+    resources. Raises what :class:`PartJudge` raises."""
+    return PartJudge(registry, **judging)(agent, resources)
 
-    Raises :class:`OutOfPart` when a rule reads another agent (the bundle cannot be judged alone), and whatever a
-    rule raises (:func:`evaluate` would report it as an engine error): the caller then judges the whole plan."""
-    if not plan_rules_only:
-        raise ValueError("a bundle is judged by the plan rules only")
-    view = PartView(registry, agent)
-    ctx = _rule_context(
-        view,
-        today=today,
-        stack=stack,
-        settings=settings,
-        stack_token_limits=stack_token_limits,
-        stack_pattern_limits=stack_pattern_limits,
-        stack_shards=stack_shards,
-        known_environments=known_environments,
-    )
-    owner = registry.get(agent) if agent is not None else None
-    agents = (owner,) if owner is not None else ()
-    findings: list[Finding] = []
-    for rule in _plan_only_rules():
-        if rule.meta.id in rule_ids:
+
+class PartJudge:
+    """:func:`evaluate_part` for the bundles of one plan, one at a time, the rule context and the rules set up once
+    (a plan of 10,000 agents has as many bundles)."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        rule_ids: frozenset[str],
+        today: dt.date,
+        stack: str | None = None,
+        settings: PolicySettings | None = None,
+        stack_token_limits: Mapping[str, int] | None = None,
+        stack_pattern_limits: Mapping[str, int] | None = None,
+        stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
+        known_environments: frozenset[str] | None = None,
+        plan_rules_only: bool = True,
+    ) -> None:
+        if not plan_rules_only:
+            raise ValueError("a bundle is judged by the plan rules only")
+        self._registry = registry
+        self._ctx = _rule_context(
+            registry,
+            today=today,
+            stack=stack,
+            settings=settings,
+            stack_token_limits=stack_token_limits,
+            stack_pattern_limits=stack_pattern_limits,
+            stack_shards=stack_shards,
+            known_environments=known_environments,
+        )
+        self._rules = [rule for rule in _plan_only_rules() if rule.meta.id in rule_ids]
+
+    def __call__(self, agent: str | None, resources: Sequence[PlannedResource]) -> list[Finding]:
+        """The bundle's findings. Raises :class:`OutOfPart` when a rule reads another agent (the bundle cannot be
+        judged alone), and whatever a rule raises (:func:`evaluate` would report it as an engine error): the caller
+        then judges the whole plan."""
+        view = PartView(self._registry, agent)
+        ctx = replace(self._ctx, registry=view)
+        owner = self._registry.get(agent) if agent is not None else None
+        agents = (owner,) if owner is not None else ()
+        findings: list[Finding] = []
+        for rule in self._rules:
             findings.extend(_run(rule, agents, view, resources, ctx))
-    judged = sorted_findings(_drop_superseded(findings))
-    if view.tripped is not None:
-        raise OutOfPart(view.tripped)
-    return _plan_kinds_only(judged)
+        if view.tripped is not None:
+            raise OutOfPart(view.tripped)
+        if not findings:
+            return findings
+        return _plan_kinds_only(sorted_findings(_drop_superseded(findings)))
 
 
 def compose_plan_verdict(
@@ -521,7 +536,7 @@ def compose_plan_verdict(
             raise OutOfPart("a whole-plan stack rule failed")
     arguments = {name: value for name, value in judging.items() if name != "plan_rules_only"}
     ctx = _rule_context(registry, **arguments)
-    return sorted_findings([*_apply_waivers(part_findings, registry, ctx), *whole])
+    return sorted_findings([*apply_waivers(part_findings, registry, ctx), *whole])
 
 
 def _drop_superseded(findings: list[Finding]) -> list[Finding]:
@@ -603,13 +618,8 @@ _AGENT_KEYS = frozenset(
 def apply_waivers(findings: Iterable[Finding], registry: Registry, ctx: RuleContext) -> list[Finding]:
     """Mark findings covered by a valid waiver in their agent's file. Invalid waivers waive nothing (the waiver
     rules report them); non-waivable rules and findings without an agent are never waived."""
-    return _apply_waivers(findings, registry, ctx)
-
-
-def _apply_waivers(findings: Iterable[Finding], agents: Iterable[Agent], ctx: RuleContext) -> list[Finding]:
-    """:func:`apply_waivers` with the waivers of ``agents`` (every agent a finding can name)."""
     valid: dict[tuple[str, str], dict[str, Any]] = {}
-    for agent in agents:
+    for agent in registry:
         for waiver in agent.waivers:
             if waiver_problem(waiver, agent, ctx) is None:
                 valid.setdefault((agent.name, waiver.rule), waiver.to_dict())

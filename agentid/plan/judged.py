@@ -39,7 +39,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentid.conformance.okta import CHECKS_BY_ID, Violation
 from agentid.findings import Finding
@@ -65,6 +65,9 @@ from agentid.plan.incremental import (
 from agentid.registry.model import Registry
 from agentid.resources import PlannedResource
 
+if TYPE_CHECKING:
+    from policies.engine import PartJudge
+
 #: Bumped when a part's row changes shape.
 TABLE_FORMAT = "parts-v1"
 
@@ -81,7 +84,7 @@ class _Part:
 
     def row(self) -> list[Any] | None:
         """The part as a table row, or None when its findings would not read back as they are."""
-        rows = finding_rows(list(self.findings))
+        rows = finding_rows(list(self.findings)) if self.findings else []
         if rows is None:
             return None
         violations = [[v.check.id, v.resource_type, v.resource_name, v.agent, v.problem] for v in self.violations]
@@ -151,7 +154,7 @@ def judge_by_parts(
     now from the cached bundle). ``judging``: the arguments of :func:`policies.engine.evaluate` besides the registry
     and the resources (``plan_rules_only`` among them). None when the plan must be judged whole: a rule whose split
     is not declared, a bundle read across, a rule that fails, a bundle not cached, an agent not loaded from a file."""
-    from policies.engine import OutOfPart, compose_plan_verdict, plan_parts
+    from policies.engine import OutOfPart, PartJudge, compose_plan_verdict, plan_parts
 
     parts = plan_parts()
     if parts is None or not judging.get("plan_rules_only"):
@@ -173,11 +176,13 @@ def judge_by_parts(
         owners.append((name, bundle_key, _hash(judgement, "agent", name, agent.file, digest, bundle_key)))
     found: list[_Part] = []
     judged_now = 0
+    judge: PartJudge | None = None
     with cyclic_gc_paused():
         for owner, bundle_key, part_key in owners:
             part = _stored(table, part_key)
             if part is None:
-                part = _judge_bundle(registry, owner, bundle_key, cache, parts.by_bundle, judging)
+                judge = judge or PartJudge(registry, rule_ids=parts.by_bundle, **judging)
+                part = _judge_bundle(owner, bundle_key, cache, judge, parts.types)
                 if part is None:
                     return None
                 judged_now += 1
@@ -215,25 +220,17 @@ def _stored(table: RowTable, part_key: str) -> _Part | None:
 
 
 def _judge_bundle(
-    registry: Registry,
-    owner: str | None,
-    bundle_key: str,
-    cache: PlanCache,
-    rule_ids: frozenset[str],
-    judging: Mapping[str, Any],
+    owner: str | None, bundle_key: str, cache: PlanCache, judge: PartJudge, types: frozenset[str]
 ) -> _Part | None:
     """One bundle's part, judged now; None when it is not cached or cannot be judged alone."""
-    from policies.engine import evaluate_part, plan_parts
-
     bundle = cache.get(bundle_key)
-    parts = plan_parts()
-    if bundle is None or parts is None:
+    if bundle is None:
         return None
     try:
-        findings = evaluate_part(registry, owner, bundle.resources, rule_ids=rule_ids, **judging)
+        findings = judge(owner, bundle.resources)
     except Exception:  # read across bundles (OutOfPart), or a rule failed: the whole plan is judged instead
         return None
-    typed = tuple(r for r in bundle.resources if r.type in parts.types)
+    typed = tuple(r for r in bundle.resources if r.type in types)
     return _Part(len(bundle.resources), bundle.violations, tuple(findings), typed)
 
 

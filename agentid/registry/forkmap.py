@@ -1,4 +1,5 @@
-"""Map a function over many items on every core, in forked workers, with the results in the items' order.
+"""Map a function over many items on every core, in forked workers, with the results in the items' order; or run
+one call in a forked child while the parent does other work (:func:`fork_call`).
 
 Why: reading a registry of thousands of agent files is CPU-bound Python (parsing YAML events one by one), so one
 process uses one core of a CI runner or a laptop that has several. A worker forked after the parent has imported
