@@ -470,32 +470,14 @@ class PartJudge:
     (a plan of 10,000 agents has as many bundles)."""
 
     def __init__(
-        self,
-        registry: Registry,
-        *,
-        rule_ids: frozenset[str],
-        today: dt.date,
-        stack: str | None = None,
-        settings: PolicySettings | None = None,
-        stack_token_limits: Mapping[str, int] | None = None,
-        stack_pattern_limits: Mapping[str, int] | None = None,
-        stack_shards: tuple[Mapping[str, str], frozenset[str]] | None = None,
-        known_environments: frozenset[str] | None = None,
-        plan_rules_only: bool = True,
+        self, registry: Registry, *, rule_ids: frozenset[str], plan_rules_only: bool = True, **context: Any
     ) -> None:
+        """``context``: the arguments of :func:`evaluate` that make the rule context (``today``, ``stack``,
+        ``settings``, the stack files' limits, shards and environments)."""
         if not plan_rules_only:
             raise ValueError("a bundle is judged by the plan rules only")
         self._registry = registry
-        self._ctx = _rule_context(
-            registry,
-            today=today,
-            stack=stack,
-            settings=settings,
-            stack_token_limits=stack_token_limits,
-            stack_pattern_limits=stack_pattern_limits,
-            stack_shards=stack_shards,
-            known_environments=known_environments,
-        )
+        self._ctx = _rule_context(registry, **context)
         self._rules = [rule for rule in _plan_only_rules() if rule.meta.id in rule_ids]
 
     def __call__(self, agent: str | None, resources: Sequence[PlannedResource]) -> list[Finding]:

@@ -59,6 +59,17 @@ def plans(registry) -> dict[str, tuple[PlannedResource, ...]]:
     return {stack: tuple(build_plan(registry, stack, today=TODAY, root=STACKS).resources) for stack in ("dev", "prod")}
 
 
+def _waived_app() -> PlannedResource:
+    """A hand-written app of the agent whose waiver covers the rule it breaks (a client secret)."""
+    return PlannedResource(
+        type="okta:app/oAuth:OAuth",
+        name=f"{WAIVED_AGENT}-extra-app",
+        agent=WAIVED_AGENT,
+        inputs={"type": "service", "tokenEndpointAuthMethod": "client_secret_basic"},
+        parent=None,
+    )
+
+
 def _hostile() -> list[PlannedResource]:
     """Every failing fixture of the resource rules, each owned by the agent it names (or none)."""
     found = []
@@ -162,15 +173,7 @@ def test_the_composition_is_judged_on_findings_of_every_kind(registry, plans):
         dataclasses.replace(r, inputs={**r.inputs, "status": "INACTIVE"}) if r.type == LOG_STREAM else r
         for r in resources
     ]
-    resources.append(
-        PlannedResource(
-            type="okta:app/oAuth:OAuth",
-            name=f"{WAIVED_AGENT}-extra-app",
-            agent=WAIVED_AGENT,
-            inputs={"type": "service", "tokenEndpointAuthMethod": "client_secret_basic"},
-            parent=None,
-        )
-    )
+    resources.append(_waived_app())
     resources = in_plan_order(resources)
     judging = _judging("dev", ceiling=5)
     # incident-responder expired yesterday, while the plan (and its hostile copy) still has its app ACTIVE
@@ -284,15 +287,7 @@ def test_every_stack_rule_declares_its_split():
 def test_waivers_are_not_applied_per_bundle(registry, plans):
     """A waiver's validity reads the whole registry (is its approver an agent?): evaluate_part leaves them to the
     composition, which applies them with the whole registry."""
-    bundle = [
-        PlannedResource(
-            type="okta:app/oAuth:OAuth",
-            name=f"{WAIVED_AGENT}-extra-app",
-            agent=WAIVED_AGENT,
-            inputs={"type": "service", "tokenEndpointAuthMethod": "client_secret_basic"},
-            parent=None,
-        )
-    ]
+    bundle = [_waived_app()]
     parts = plan_parts()
     assert parts is not None
     judging = _judging("prod")
