@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +55,7 @@ from agentid.plan.incremental import (
     PlanCache,
     PlanMode,
     RowTable,
+    _hash,
     _Keys,
     _keys,
     _plan_missing,
@@ -135,10 +135,6 @@ def _table(verdicts: FindingsCache, judgement: str) -> RowTable:
         path = verdicts.base / TABLE_FORMAT / judgement[:2] / f"{judgement}.json"
         tables[judgement] = RowTable(path, verdicts.directory)
     return tables[judgement]
-
-
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def judge_by_parts(
