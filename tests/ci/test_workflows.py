@@ -151,3 +151,127 @@ def test_daily_deploy_is_not_blocked_by_date_driven_findings(tmp_path: Path, eve
     assert result.returncode == gate_exit, f"{event}, check exit {check_exit}: gate exit {result.returncode}"
     if event == "schedule" and check_exit:
         assert "::warning" in result.stdout, "the daily run says why it deployed despite findings"
+
+
+# ------------------------------------------------------------------ the plan cache: main saves, pull requests restore
+
+PULL_REQUEST = REPO / ".github" / "workflows" / "pull-request.yml"
+PLAN_CACHE = REPO / ".github" / "workflows" / "plan-cache.yml"
+DEPLOY = REPO / ".github" / "workflows" / "deploy.yml"
+RESTORE, SAVE = "actions/cache/restore@", "actions/cache/save@"
+
+
+def _cache_steps(path: Path) -> list[tuple[str, dict]]:
+    """Every step of the workflow that uses actions/cache (restore, save, or the action that does both)."""
+    return [
+        (name, step)
+        for name, job in load(path)["jobs"].items()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("actions/cache")
+    ]
+
+
+def _runs_agentid(step: dict, *commands: str) -> bool:
+    return any(f".venv/bin/agentid {command}" in step.get("run", "") for command in commands)
+
+
+def _hash_files(key: str) -> set[str]:
+    (arguments,) = re.findall(r"hashFiles\(([^)]*)\)", key)
+    return {argument.strip().strip("'") for argument in arguments.split(",")}
+
+
+def test_pull_requests_restore_the_main_branchs_plan_cache_and_save_none():
+    from agentid.plan.incremental import CACHE_DIR_NAME
+
+    jobs = load(PULL_REQUEST)["jobs"]
+    for name, command in (("gate", "check"), ("review", "review")):
+        steps = jobs[name]["steps"]
+        restores = [i for i, step in enumerate(steps) if step.get("uses", "").startswith(RESTORE)]
+        first_use = next(i for i, step in enumerate(steps) if _runs_agentid(step, command))
+        assert len(restores) == 1 and restores[0] < first_use, f"{name}: restore the cache before `agentid {command}`"
+        assert steps[restores[0]]["with"]["path"] == CACHE_DIR_NAME
+    wrong = [(job, step["uses"]) for job, step in _cache_steps(PULL_REQUEST) if not step["uses"].startswith(RESTORE)]
+    assert not wrong, f"a pull request must never save a cache that a later run could read: {wrong}"
+
+
+def test_the_main_branch_saves_the_cache_the_pull_requests_restore():
+    from agentid.plan.incremental import CACHE_DIR_NAME
+
+    workflow = load(PLAN_CACHE)
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"push", "schedule", "workflow_dispatch"}, "main's runs only: never a pull request's"
+    assert triggers["push"] == {"branches": ["main"]}
+    steps = workflow["jobs"]["plan-cache"]["steps"]
+    saves = [i for i, step in enumerate(steps) if step.get("uses", "").startswith(SAVE)]
+    checks = [i for i, step in enumerate(steps) if _runs_agentid(step, "check")]
+    assert len(saves) == 1 and checks and max(checks) < saves[0], "save what `agentid check` of every stack left"
+    assert "--stack" not in steps[checks[0]]["run"], "every stack, as the gate checks every stack"
+    save = steps[saves[0]]["with"]
+    assert save["path"] == CACHE_DIR_NAME
+    restored = [
+        (job, step) for job, step in _cache_steps(PULL_REQUEST) + _cache_steps(PLAN_CACHE) if SAVE not in step["uses"]
+    ]
+    assert len(restored) == 3
+    for job, step in restored:
+        prefixes = [step["with"]["key"], *step["with"]["restore-keys"].splitlines()]
+        assert all(save["key"].startswith(prefix) for prefix in prefixes), (
+            f"{job}: {prefixes} never match {save['key']}"
+        )
+    days = {
+        step["run"]
+        for _path in (PULL_REQUEST, PLAN_CACHE)
+        for job in load(_path)["jobs"].values()
+        for step in job["steps"]
+        if step.get("id") == "day"
+    }
+    assert len(days) == 1, f"the day in the keys is worked out one way everywhere: {days}"
+
+
+def test_the_cache_key_names_the_code_the_cache_is_keyed_by():
+    """agentid/plan/incremental.py keys every entry by a digest of the project's Python packages and the SDK
+    versions: the workflow's key names the same files (and the lock file pinning the SDK), so that a pull request
+    changing them restores nothing it could not use, and main's caches of other code are never carried forward."""
+    from agentid.plan.incremental import _CODE_PACKAGES, _SDK_DISTRIBUTIONS
+
+    expected = {f"{package}/**/*.py" for package in _CODE_PACKAGES} | {"requirements.lock"}
+    for job, step in _cache_steps(PULL_REQUEST) + _cache_steps(PLAN_CACHE):
+        assert _hash_files(step["with"]["key"]) == expected, f"{job}: {step['with']['key']}"
+
+    def normalised(name: str) -> str:  # PEP 503: pulumi_okta and pulumi-okta are one distribution
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    lines = (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    pinned = {normalised(line.split("==")[0]) for line in lines if "==" in line and not line.startswith("#")}
+    missing = {d for d in _SDK_DISTRIBUTIONS if normalised(d) not in pinned}
+    assert not missing, f"not pinned in requirements.lock, so not in the cache key: {missing}"
+
+
+def test_what_gates_pulumi_up_never_reads_a_plan_cache():
+    assert not _cache_steps(DEPLOY), "deploy.yml must not restore a cache: the deploy gate plans in full"
+    gates = [
+        step["run"] for job in load(DEPLOY)["jobs"].values() for step in job["steps"] if _runs_agentid(step, "check")
+    ]
+    assert gates and all("agentid check --no-cache" in run for run in gates), gates
+
+
+@pytest.mark.parametrize(
+    ("check_exit", "step_exit", "warned"), [(0, 0, False), (1, 0, True), (2, 2, False), (3, 3, False)]
+)
+def test_main_keeps_its_cache_despite_findings_but_not_errors(tmp_path: Path, check_exit: int, step_exit: int, warned):
+    """Findings on main (a review fallen due overnight) are the deploy gate's to act on: the cache is still saved.
+    A usage or internal error fails the job before the save. The step's own script runs here."""
+    steps = load(PLAN_CACHE)["jobs"]["plan-cache"]["steps"]
+    (check,) = [step for step in steps if _runs_agentid(step, "check")]
+    fake = tmp_path / ".venv" / "bin" / "agentid"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f"#!/bin/sh\necho 'review-overdue'\nexit {check_exit}\n")
+    fake.chmod(0o755)
+    result = subprocess.run(
+        ["bash", "-e", "-c", check["run"]],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "DAY": "2026-12-01"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == step_exit, result.stdout + result.stderr
+    assert ("::warning" in result.stdout) == warned
