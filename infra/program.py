@@ -13,13 +13,19 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
 from agentid.registry.model import Agent, Registry, ScopeInfo
 from agentid.stack import CORE_OUTPUTS, in_shard
 from infra.components.agent_identity import AgentIdentity, AgentIdentityArgs
-from infra.components.authorization_server import AuthorizationServer, AuthorizationServerArgs
+from infra.components.authorization_server import (
+    AuthorizationServer,
+    AuthorizationServerArgs,
+    scope_resource_name,
+    server_resource_name,
+)
 from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig, check_splunk_token
@@ -85,7 +91,12 @@ def resolve_network_zones(agent: Agent, config: StackConfig) -> tuple[str, ...]:
 
 
 def declare(
-    registry: Registry, config: StackConfig, today: dt.date, *, only: Collection[str] | None = None
+    registry: Registry,
+    config: StackConfig,
+    today: dt.date,
+    *,
+    only: Collection[str] | None = None,
+    shared: bool = True,
 ) -> Declared:
     """Declare every Okta resource of ``config.stack``: the agents whose ``environments`` name the stack.
 
@@ -97,7 +108,15 @@ def declare(
     it: every agent is still resolved and checked (zones, scopes), and the policy creation chain still runs
     through the agents left out, whose last rule is read (``ServerPolicyRule.get``, not registered) where a declared
     policy must wait for it.
+
+    ``shared=False`` (with ``only`` alone) leaves out the shared resources too, when the incremental plan holds them
+    already, planned from the same inputs (their cache key covers the stack file, the code and the catalog entries
+    of the scopes used): the server and the scopes the named agents use are read by name (:func:`_shared_links`), so
+    each identity gets the same inputs and dependencies as in the whole program. The scopes are still resolved
+    against the catalog, as the whole program resolves them.
     """
+    if not shared and only is None:
+        raise ValueError("shared=False plans part of a stack: name the agents (only=...)")
     # The policy creation chain is as long as the registry; see infra/sdk_workarounds.py.
     install_sdk_workarounds()
     shard = config.shard
@@ -119,7 +138,18 @@ def declare(
     all_specs = list(agent_specs.values()) + [spec for specs in plugin_specs.values() for spec in specs]
 
     declared = Declared()
-    if shard.deploys_shared_resources():
+    if shard.deploys_shared_resources() and not shared and shard.deploys_agents():
+        # Planned already (see above): read, not declared. The scopes are checked as the whole program checks them.
+        used_scopes(registry, all_specs)
+        declared_specs = [
+            spec
+            for name in sorted(only or ())
+            if name in agent_specs
+            for spec in (agent_specs[name], *plugin_specs[name])
+        ]
+        server_id, scope_resources = _shared_links(config, declared_specs)
+        shared_outputs: dict[str, pulumi.Input[object]] = {}
+    elif shard.deploys_shared_resources():
         # A core stack serves every member: it declares every scope the environment's agents request.
         scope_specs = all_specs if shard.deploys_agents() else _specs(environment_agents, today)
         server = AuthorizationServer(
@@ -143,9 +173,9 @@ def declare(
             # The rules consume this stream and match agents by app label, not client id: they need no agent, so
             # the stream's owner (a single stack, or a sharded environment's core) declares them.
             declared.detections = _declare_detections(config, log_streaming)
-        server_id: pulumi.Input[str] = server.id
-        scope_resources: dict[str, pulumi.Resource] = dict(server.scopes)
-        shared_outputs: dict[str, pulumi.Input[object]] = {
+        server_id = server.id
+        scope_resources = dict(server.scopes)
+        shared_outputs = {
             "issuer": server.issuer,
             "audience": server.audience,
             "authorizationServerId": server.id,
@@ -206,12 +236,43 @@ def declare(
     return declared
 
 
+def _offline_id(name: str) -> str:
+    """The id the offline plan's mock engine gives the resource named ``name`` (agentid/plan/engine.py)."""
+    return f"<{name}.id>"
+
+
+def _read(resource_class: Any, name: str) -> pulumi.Resource:
+    """A resource this (partial, offline) run does not declare, read by its logical name: nothing is registered for
+    it, and what depends on it depends on it by that name, as in the whole program."""
+    return resource_class.get(name, _offline_id(name))
+
+
 def _chain_link(name: str) -> pulumi.Resource:
-    """The policy rule ``name`` of an identity this (partial) run does not declare, as a read: a policy declared
-    after it depends on it by name, as in the whole program, and nothing is registered for it."""
+    """The policy rule ``name`` of an identity this (partial) run does not declare: a policy declared after it waits
+    for it."""
     import pulumi_okta as okta
 
-    return okta.auth.ServerPolicyRule.get(name, f"<{name}.id>")
+    return _read(okta.auth.ServerPolicyRule, name)
+
+
+def _shared_links(
+    config: StackConfig, specs: list[IdentitySpec]
+) -> tuple[pulumi.Input[str], dict[str, pulumi.Resource]]:
+    """The authorization server's id and the scope resources ``specs`` use, as :class:`AuthorizationServer` gives
+    them, for a partial run that does not declare the shared resources: an adopted server is its id (no resource, as
+    in the component); a created one and each scope are read by name."""
+    import pulumi_okta as okta
+
+    existing = config.authorization_server.existing_id
+    if existing is not None:
+        server_id: pulumi.Input[str] = pulumi.Output.from_input(existing)
+    else:
+        name = server_resource_name(AUTHORIZATION_SERVER_NAME)
+        # A read's id stays unknown in a preview; its value is the one the declared server got, and depending on the
+        # read's URN makes every input holding it depend on the server, as ``server.id`` does.
+        server_id = _read(okta.auth.Server, name).urn.apply(lambda _urn: _offline_id(name))
+    scopes = sorted({scope for spec in specs for scope in spec.scopes})
+    return server_id, {scope: _read(okta.auth.ServerScope, scope_resource_name(scope)) for scope in scopes}
 
 
 def _specs(agents: tuple[Agent, ...] | list[Agent], today: dt.date) -> list[IdentitySpec]:

@@ -204,7 +204,13 @@ def prepare() -> None:
 
 
 def build_plan(
-    registry: Registry, stack: str, *, today: dt.date, root: Path, only: frozenset[str] | None = None
+    registry: Registry,
+    stack: str,
+    *,
+    today: dt.date,
+    root: Path,
+    only: frozenset[str] | None = None,
+    shared: bool = True,
 ) -> Plan:
     """Run the Pulumi program for ``stack`` (config from ``root/Pulumi.<stack>.yaml``) under the mock engine.
 
@@ -212,6 +218,8 @@ def build_plan(
     configuration or the program cannot produce a complete plan. ``registry`` must be free of loader errors (see
     :func:`plan_repository`, which checks). ``only`` plans the shared resources and only the agents named (see
     :func:`infra.program.declare`); :mod:`agentid.plan.incremental` assembles the rest from its cache.
+    ``shared=False`` (with ``only``) leaves the shared resources out too, when that cache holds them: the plan then
+    holds only the named agents' resources.
     """
     from agentid.detect.eventbridge import PatternTooLongError
     from infra.config import ConfigError, load_stack_config
@@ -223,7 +231,10 @@ def build_plan(
     def program() -> tuple[Any, Mapping[str, Any]]:
         config = load_stack_config()
         seen["max_token_lifetime_minutes"] = config.max_token_lifetime_minutes
-        declared = declare(registry, config, today) if only is None else declare(registry, config, today, only=only)
+        if only is None:
+            declared = declare(registry, config, today)
+        else:
+            declared = declare(registry, config, today, only=only, shared=shared)
         return declared, declared.outputs
 
     try:

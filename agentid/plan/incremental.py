@@ -640,33 +640,45 @@ def differing_resources(
 def _plan_missing(
     registry: Registry, stack: str, today: dt.date, root: Path, cache: PlanCache, keys: _Keys, missing: Sequence[str]
 ) -> None:
-    """Run the program for the shared resources and the ``missing`` agents only, and store their bundles under
-    ``keys``. Raises what :func:`agentid.plan.build_plan` raises (nothing is stored then)."""
+    """Run the program for the ``missing`` agents only, and for the shared resources unless their bundle is cached
+    (then read, not declared: :func:`infra.program.declare`), and store the bundles under ``keys``. Raises what
+    :func:`agentid.plan.build_plan` raises (nothing is stored then).
+
+    Why leave the shared resources out: a pull request's check plans one agent's ~4 resources, and declaring the
+    ~45 shared ones (server, scopes, log stream, detections) beside them cost ~3 times as much again, plus the import of
+    the EventBridge resource modules."""
     from agentid.plan import build_plan
 
-    partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing))
-    _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing})
+    shared = cache.get(keys.shared_key) is None  # a damaged entry is a miss: planned again
+    partial = build_plan(registry, stack, today=today, root=root, only=frozenset(missing), shared=shared)
+    _store(cache, partial, keys, {name: keys.agent_keys[name] for name in missing}, shared=shared)
 
 
 def _agents_of(plan: Any) -> set[str]:
     return {r.agent for r in plan.resources if r.agent is not None}
 
 
-def _store(cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, str]) -> list[Violation]:
+def _store(
+    cache: PlanCache, plan: Any, keys: _Keys, agent_keys: Mapping[str, str], *, shared: bool = True
+) -> list[Violation]:
     """Each bundle of ``plan`` under its key, with its resources' conformance violations: on disk, and in this
-    process's memo as the plan's own objects. Returns the violations of the whole ``plan``, in plan order."""
+    process's memo as the plan's own objects; the shared bundle unless ``shared`` is false (a plan that left the
+    shared resources out). Returns the violations of the whole ``plan``, in plan order."""
     with cyclic_gc_paused():
         by_owner, found, violations = _by_owner(plan.resources)
-        outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
-        shared = _pair(
-            by_owner.get(None, []),
-            plan.options,
-            found.get(None, ()),
-            outputs=outputs,
-            has_client_ids="clientIds" in plan.outputs,
-            max_token_lifetime_minutes=plan.max_token_lifetime_minutes,
-        )
-        cache.put(keys.shared_key, *shared)
+        if shared:
+            outputs = {key: value for key, value in plan.outputs.items() if key != "clientIds"}
+            cache.put(
+                keys.shared_key,
+                *_pair(
+                    by_owner.get(None, []),
+                    plan.options,
+                    found.get(None, ()),
+                    outputs=outputs,
+                    has_client_ids="clientIds" in plan.outputs,
+                    max_token_lifetime_minutes=plan.max_token_lifetime_minutes,
+                ),
+            )
         client_ids = plan.outputs.get("clientIds") or {}
         for name, key in agent_keys.items():
             owned = {identity: client_ids[identity] for identity in keys.identities[name] if identity in client_ids}

@@ -25,6 +25,11 @@ def scope_resource_name(scope: str) -> str:
     return f"scope-{scope}"
 
 
+def server_resource_name(component_name: str) -> str:
+    """Logical name of the ``okta.auth.Server`` the component named ``component_name`` creates."""
+    return f"okta-{component_name}"
+
+
 @dataclass(frozen=True)
 class AuthorizationServerArgs:
     config: AuthorizationServerConfig
@@ -49,7 +54,7 @@ class AuthorizationServer(pulumi.ComponentResource):
             self.issuer = pulumi.Output.from_input(config.issuer or f"{args.org_url}/oauth2/{config.existing_id}")
         else:
             server = okta.auth.Server(
-                f"okta-{name}",
+                server_resource_name(name),
                 name=config.name,
                 description=config.description,
                 # Okta accepts exactly one audience per authorization server.
