@@ -199,7 +199,7 @@ def prepare() -> None:
     A failing import is left for :func:`build_plan` to report where the plan is built."""
     try:
         import infra.program  # noqa: F401
-    except Exception:  # noqa: BLE001: reported by build_plan, with its context
+    except Exception:  # reported by build_plan, with its context
         return
 
 
