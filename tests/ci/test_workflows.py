@@ -27,6 +27,18 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
+def run_with_fake_agentid(script: str, where: Path, exit_code: int, **env: str) -> subprocess.CompletedProcess[str]:
+    """A workflow step's own script, run by bash -e in ``where`` with a ``.venv/bin/agentid`` that reports a finding
+    and exits ``exit_code``."""
+    fake = where / ".venv" / "bin" / "agentid"
+    fake.parent.mkdir(parents=True)
+    fake.write_text(f"#!/bin/sh\necho 'review-overdue'\nexit {exit_code}\n")
+    fake.chmod(0o755)
+    return subprocess.run(
+        ["bash", "-e", "-c", script], cwd=where, env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True
+    )
+
+
 def test_there_are_workflows():
     assert {p.name for p in WORKFLOWS} >= {"pull-request.yml", "deploy.yml"}
 
@@ -137,17 +149,7 @@ def test_daily_deploy_is_not_blocked_by_date_driven_findings(tmp_path: Path, eve
     goes ahead with a warning, while pushes and manual runs stay gated. The step's own script runs here."""
     steps = load(REPO / ".github" / "workflows" / "deploy.yml")["jobs"]["deploy"]["steps"]
     (gate,) = [step for step in steps if "agentid check" in step.get("run", "")]
-    fake = tmp_path / ".venv" / "bin" / "agentid"
-    fake.parent.mkdir(parents=True)
-    fake.write_text(f"#!/bin/sh\necho 'review-overdue' \nexit {check_exit}\n")
-    fake.chmod(0o755)
-    result = subprocess.run(
-        ["bash", "-e", "-c", gate["run"]],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "STACK": "prod", "EVENT": event},
-        capture_output=True,
-        text=True,
-    )
+    result = run_with_fake_agentid(gate["run"], tmp_path, check_exit, STACK="prod", EVENT=event)
     assert result.returncode == gate_exit, f"{event}, check exit {check_exit}: gate exit {result.returncode}"
     if event == "schedule" and check_exit:
         assert "::warning" in result.stdout, "the daily run says why it deployed despite findings"
@@ -262,16 +264,6 @@ def test_main_keeps_its_cache_despite_findings_but_not_errors(tmp_path: Path, ch
     A usage or internal error fails the job before the save. The step's own script runs here."""
     steps = load(PLAN_CACHE)["jobs"]["plan-cache"]["steps"]
     (check,) = [step for step in steps if _runs_agentid(step, "check")]
-    fake = tmp_path / ".venv" / "bin" / "agentid"
-    fake.parent.mkdir(parents=True)
-    fake.write_text(f"#!/bin/sh\necho 'review-overdue'\nexit {check_exit}\n")
-    fake.chmod(0o755)
-    result = subprocess.run(
-        ["bash", "-e", "-c", check["run"]],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "DAY": "2026-12-01"},
-        capture_output=True,
-        text=True,
-    )
+    result = run_with_fake_agentid(check["run"], tmp_path, check_exit, DAY="2026-12-01")
     assert result.returncode == step_exit, result.stdout + result.stderr
     assert ("::warning" in result.stdout) == warned
