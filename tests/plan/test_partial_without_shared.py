@@ -74,6 +74,14 @@ def test_the_shared_resources_are_left_out_only_for_named_agents(sample_registry
         declare(sample_registry, object(), dt.date(2026, 12, 1), shared=False)  # type: ignore[arg-type]
 
 
+def _registry_here():
+    """The registry of the repository in the current directory (the test's own copy)."""
+    from agentid.registry import load_registry
+
+    root = Path.cwd()
+    return load_registry(root / "agents", root / "policies" / "catalog.yaml", root=root).registry
+
+
 @pytest.fixture
 def partial_plans(monkeypatch) -> list[bool]:
     """Record the ``shared`` argument of every partial plan the incremental plan runs."""
@@ -105,7 +113,7 @@ def test_a_pull_requests_check_declares_no_shared_resource_when_they_are_cached(
 def test_a_damaged_shared_bundle_is_planned_again_with_the_agents(capsys, cached, partial_plans, tmp_path):
     run(capsys, "check", "--stack", "prod", "--today", TODAY.isoformat(), "--format", "json")
     cache = incremental.PlanCache(tmp_path / "cache")
-    registry = incremental_registry()
+    registry = _registry_here()
     keys = incremental._keys(registry, "prod", TODAY, cached, cache)
     cache._path(keys.shared_key).write_text("{damaged", encoding="utf-8")
     _edit_lifetime(cached, "support-triage", "token_lifetime_minutes: 30", "token_lifetime_minutes: 20")
@@ -115,10 +123,3 @@ def test_a_damaged_shared_bundle_is_planned_again_with_the_agents(capsys, cached
     assert partial_plans == [True], "the damaged shared bundle was declared and stored again"
     uncached = run(capsys, "check", "--stack", "prod", "--today", TODAY.isoformat(), "--format", "json", "--no-cache")
     assert (code, json.loads(out)) == (uncached[0], json.loads(uncached[1]))
-
-
-def incremental_registry():
-    from agentid.registry import load_registry
-
-    root = Path.cwd()
-    return load_registry(root / "agents", root / "policies" / "catalog.yaml", root=root).registry
