@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from agentid.gcpause import cyclic_gc_paused
+from agentid.gcpause import cyclic_gc_paused, skip_exit_collections
 
 #: command name -> "module:attribute". Each command lives in its own module under agentid.cli.
 COMMANDS: dict[str, str] = {
@@ -107,5 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def run() -> int:
+    """The console script ``agentid``: :func:`main`, then an exit without the interpreter's final collections
+    (:func:`agentid.gcpause.skip_exit_collections`), as the process ends here."""
+    code = main()
+    skip_exit_collections()
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run())

@@ -13,15 +13,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import shutil
+import tomllib
 from collections.abc import Iterator
 
 import pytest
 
 import agentid.cli.main as main_mod
+from agentid.cli.common import EXIT_FINDINGS
 from agentid.cli.main import main
 from agentid.gcpause import cyclic_gc_paused
 from agentid.registry.model import Agent
-from tests.conftest import AGENTS_DIR, FIXTURES
+from tests.conftest import AGENTS_DIR, FIXTURES, REPO
 
 
 @pytest.mark.parametrize("cache", ["off", "on"])
@@ -71,3 +73,23 @@ def test_a_command_runs_with_the_collector_paused_and_main_restores_it(failing: 
     assert states == [False]
     assert gc.isenabled(), "main() must hand the collector back on"
     assert code == (3 if failing else 0)
+
+
+def test_the_console_script_exits_with_mains_code_and_every_object_frozen(monkeypatch):
+    """``agentid`` is :func:`agentid.cli.main.run`: main's exit status, and then every live object frozen, so the
+    interpreter's shutdown collections walk none of them (agentid.gcpause.skip_exit_collections: ~0.15 s of a pull
+    request's 1.1 s check at 1,000 agents)."""
+    monkeypatch.setattr(main_mod, "main", lambda argv=None: EXIT_FINDINGS)
+    assert gc.get_freeze_count() == 0, "nothing is left frozen by earlier tests"
+    try:
+        assert main_mod.run() == EXIT_FINDINGS
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_installed_command_is_the_console_script_that_skips_the_exit_collections():
+    """pyproject.toml's ``[project.scripts]`` names :func:`agentid.cli.main.run`, not :func:`main` (which tests and
+    other callers that go on running use)."""
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"agentid": "agentid.cli.main:run"}
