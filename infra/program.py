@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -26,11 +26,13 @@ from infra.components.authorization_server import (
     scope_resource_name,
     server_resource_name,
 )
-from infra.components.detections import Detections, DetectionsArgs
 from infra.components.log_streaming import LogStreaming, LogStreamingArgs
 from infra.config import NAMESPACE, SPLUNK_TOKEN_KEY, StackConfig, check_splunk_token
 from infra.sdk_workarounds import install as install_sdk_workarounds
 from infra.spec import IdentitySpec, chain_tail
+
+if TYPE_CHECKING:  # imported where declared: pulumi-aws (~40 ms) only for a stack with EventBridge detections
+    from infra.components.detections import Detections
 
 AUTHORIZATION_SERVER_NAME = "authorization-server"
 DETECTIONS_NAME = "detections"
@@ -285,7 +287,10 @@ def _specs(agents: tuple[Agent, ...] | list[Agent], today: dt.date) -> list[Iden
 
 
 def _declare_detections(config: StackConfig, stream: LogStreaming) -> Detections:
-    """EventBridge rules for the single-event detections: a fixed set, whatever the registry holds."""
+    """EventBridge rules for the single-event detections: a fixed set, whatever the registry holds. Their module (and
+    pulumi-aws with it) is imported here: a stack without them, or a partial plan, never needs it."""
+    from infra.components.detections import Detections, DetectionsArgs
+
     settings = config.log_stream
     return Detections(
         DETECTIONS_NAME,

@@ -124,10 +124,11 @@ def _stack_configs(root: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
     sets no limit here."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same values, ten times sooner
+    from agentid.stackyaml import load_yaml
+
     for path in sorted(root.glob("Pulumi.*.yaml")):
         try:
-            config = (yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}).get("config") or {}
+            config = (load_yaml(path.read_text(encoding="utf-8")) or {}).get("config") or {}
         except (OSError, yaml.YAMLError, AttributeError):
             continue
         if isinstance(config, Mapping):

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from agentid.cli.common import EXIT_OK, EXIT_USAGE, RepoPaths, registry_options, today_option
 from agentid.cli.live import connect, find_server, okta_failure, org_options, our_server, stack_org_url
 from agentid.output.inert import log_text
+from agentid.stackyaml import load_yaml
 
 #: JWK members an agent definition holds (public ones; policies/agent.schema.json)
 _PUBLIC_JWK = ("kty", "kid", "use", "alg", "n", "e", "crv", "x", "y")
@@ -118,7 +118,7 @@ def adoption_entry(name: str, app: Any, server: dict[str, Any] | None) -> tuple[
 def add_adoptions(stack_file: Path, entries: dict[str, dict[str, str]]) -> None:
     """Add ``agentid:adopt`` entries to the stack file, keeping its comments (text inserted under the key)."""
     text = stack_file.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = load_yaml(text) or {}
     existing = (data.get("config") or {}).get("agentid:adopt") or {}
     clash = sorted(set(existing) & set(entries))
     if clash:

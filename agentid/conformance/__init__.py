@@ -128,11 +128,13 @@ def shared_zone_ids(root: Path) -> list[Finding]:
     message, and an id in a setting the deploy refuses is not yet a zone of any org."""
     import yaml
 
+    from agentid.stackyaml import load_yaml
+
     users: dict[str, list[tuple[str, str, int | None]]] = {}
     for path in sorted(root.glob("Pulumi.*.yaml")):
         try:
             text = path.read_text(encoding="utf-8")
-            config = (yaml.safe_load(text) or {}).get("config") or {}
+            config = (load_yaml(text) or {}).get("config") or {}
         except (OSError, yaml.YAMLError, AttributeError):
             continue  # an unreadable stack file is reported by its plan
         try:

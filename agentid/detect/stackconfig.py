@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from agentid.network_zones import NetworkZone, NetworkZoneError, stack_file_zones
+from agentid.stackyaml import load_yaml
 
 NAMESPACE = "agentid"
 
@@ -79,7 +80,7 @@ def load_detection_config(path: Path) -> DetectionStackConfig:
     except OSError as exc:
         raise StackConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise StackConfigError(f"{path}: not valid YAML ({exc})") from None
     config = _config(data, path)

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from agentid.stackyaml import load_yaml
+
 #: What a secret value reads as offline. Never the real value: the plan has no way to decrypt it, by design.
 SECRET_PLACEHOLDER = "[secret]"
 
@@ -64,7 +66,7 @@ def read_yaml(path: Path) -> Any:
     """A project or stack file's data; a file that cannot be read or parsed is a :class:`PlanError` naming the file
     (and, for YAML, the line and column)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PlanError(f"{path.name}: cannot read it: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -34,6 +34,12 @@ from typing import Any
 import pulumi
 import pulumi_okta as okta
 
+# The classes by name, not as ``okta.app.OAuth``: pulumi-okta loads its subpackages lazily, on first use, so these
+# imports load them with this module (in `agentid check`, while the agent files are read: agentid.plan.prepare),
+# not inside the first plan (~50 ms).
+from pulumi_okta.app import OAuth, OAuthJwkArgs, OAuthNetworkArgs, OauthRoleAssignment
+from pulumi_okta.auth import ServerPolicy, ServerPolicyRule
+
 from agentid.detect.labels import app_label
 from agentid.registry.model import Credentials
 from infra.spec import IdentitySpec, rule_resource_name
@@ -72,8 +78,8 @@ def admin_role_resource_name(identity: str, role: str) -> str:
     return f"{identity}-admin-role-{role.lower().replace('_', '-')}"
 
 
-def _jwks(credentials: Credentials) -> list[okta.app.OAuthJwkArgs]:
-    return [okta.app.OAuthJwkArgs(kid=k.kid, kty=k.kty, e=k.e, n=k.n, x=k.x, y=k.y) for k in credentials.keys]
+def _jwks(credentials: Credentials) -> list[OAuthJwkArgs]:
+    return [OAuthJwkArgs(kid=k.kid, kty=k.kty, e=k.e, n=k.n, x=k.x, y=k.y) for k in credentials.keys]
 
 
 class AgentIdentity(pulumi.ComponentResource):
@@ -94,7 +100,7 @@ class AgentIdentity(pulumi.ComponentResource):
         # when the declared inputs match the object: the app keeps its current label until the entry is removed.
         adoption = args.adopt.get(spec.name)
 
-        self.app = okta.app.OAuth(
+        self.app = OAuth(
             f"{name}-app",
             # `agentid:<identity>` (`agentid:expired:` once expired): EventBridge recognises agents by this prefix
             # in actor.displayName, so its rules never list client ids (agentid/detect/labels.py).
@@ -118,9 +124,7 @@ class AgentIdentity(pulumi.ComponentResource):
             # OAuth token endpoint" feature (Settings > Features), without which the restriction is not applied to
             # token requests: https://support.okta.com/help/s/article/network-restrictions-for-oauth-token-endpoint
             network=(
-                okta.app.OAuthNetworkArgs(connection="ZONE", includes=list(spec.network_zones))
-                if spec.network_zones
-                else None
+                OAuthNetworkArgs(connection="ZONE", includes=list(spec.network_zones)) if spec.network_zones else None
             ),
             opts=pulumi.ResourceOptions(parent=self, import_=adoption.app) if adoption else child,
         )
@@ -134,13 +138,13 @@ class AgentIdentity(pulumi.ComponentResource):
         #: the last policy rule of this identity's creation chain (its plugins' come after its own); an identity
         #: without custom scopes declares none and passes on the rule it was given
         self.last_priority_resource: pulumi.Resource | None = args.after
-        self.policy: okta.auth.ServerPolicy | None = None
-        self.rule: okta.auth.ServerPolicyRule | None = None
+        self.policy: ServerPolicy | None = None
+        self.rule: ServerPolicyRule | None = None
         if spec.scopes:
             # Only custom scopes go through a custom-server policy; an identity with none (Okta management access
             # only) would get a policy and rule granting nothing, 2 resources and a link in the serial chain for
             # no access at all.
-            self.policy = okta.auth.ServerPolicy(
+            self.policy = ServerPolicy(
                 f"{name}-policy",
                 auth_server_id=args.auth_server_id,
                 name=name,
@@ -159,7 +163,7 @@ class AgentIdentity(pulumi.ComponentResource):
                 ),
             )
 
-            self.rule = okta.auth.ServerPolicyRule(
+            self.rule = ServerPolicyRule(
                 rule_resource_name(name),
                 auth_server_id=args.auth_server_id,
                 policy_id=self.policy.id,
@@ -191,7 +195,7 @@ class AgentIdentity(pulumi.ComponentResource):
         # granted: the role is the app's standing privilege, the scopes only narrow each token within it. One
         # assignment per role, named after the identity and the role only, so adding a role never renames another.
         self.admin_roles = [
-            okta.app.OauthRoleAssignment(
+            OauthRoleAssignment(
                 admin_role_resource_name(name, role),
                 client_id=self.app.client_id,
                 type=role,

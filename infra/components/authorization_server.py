@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_okta as okta
+
+# By name: pulumi-okta loads its subpackages lazily, on first use (see agent_identity.py).
+from pulumi_okta.auth import Server, ServerScope
 
 from agentid.registry.model import ScopeInfo
 from infra.config import AuthorizationServerConfig
@@ -43,7 +45,7 @@ class AuthorizationServer(pulumi.ComponentResource):
     id: pulumi.Output[str]
     issuer: pulumi.Output[str]
     audience: str
-    scopes: dict[str, okta.auth.ServerScope]
+    scopes: dict[str, ServerScope]
 
     def __init__(self, name: str, args: AuthorizationServerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
@@ -53,7 +55,7 @@ class AuthorizationServer(pulumi.ComponentResource):
             self.id = pulumi.Output.from_input(config.existing_id)
             self.issuer = pulumi.Output.from_input(config.issuer or f"{args.org_url}/oauth2/{config.existing_id}")
         else:
-            server = okta.auth.Server(
+            server = Server(
                 server_resource_name(name),
                 name=config.name,
                 description=config.description,
@@ -71,7 +73,7 @@ class AuthorizationServer(pulumi.ComponentResource):
             self.issuer = server.issuer
         self.scopes = {}
         for scope in sorted(args.scopes, key=lambda s: s.name):
-            self.scopes[scope.name] = okta.auth.ServerScope(
+            self.scopes[scope.name] = ServerScope(
                 scope_resource_name(scope.name),
                 auth_server_id=self.id,
                 name=scope.name,
