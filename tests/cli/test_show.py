@@ -146,9 +146,9 @@ def test_an_unreadable_stack_file_is_said_on_its_stack_not_taken_for_a_missing_s
     dev, prod = view["stacks"]
     assert dev["stack"] == "dev" and dev["note"] == "not planned (--no-plan)"
     assert prod["stack"] == "prod" and prod["resources"] is None
-    # the plan's own message for the file (agentid/plan/stackfile.py), with the line and column
+    # the plan's own message for the file (agentid/plan/stackfile.py, libyaml's words), with the line and column
     assert prod["note"] == (
-        "not shown: Pulumi.prod.yaml:3:1: not valid YAML: expected ',' or ']', but got '<stream end>' "
+        "not shown: Pulumi.prod.yaml:3:1: not valid YAML: did not find expected ',' or ']' "
         "(`agentid plan --stack prod` says more)"
     ), prod
     status = main(["show", "finance-reconciler", "--no-plan", "--today", TODAY.isoformat()])
