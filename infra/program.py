@@ -9,7 +9,6 @@ detections that consume it), then one ``AgentIdentity`` per agent the stack depl
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -126,15 +125,9 @@ def declare(
     agents = in_shard(environment_agents, shard)
     # Zone names resolve to this org's ids here, once per agent; its plugins inherit them.
     zone_ids = {agent.name: resolve_network_zones(agent, config) for agent in agents}
-    agent_specs = {
-        agent.name: dataclasses.replace(IdentitySpec.for_agent(agent, today), network_zones=zone_ids[agent.name])
-        for agent in agents
-    }
+    agent_specs = {agent.name: IdentitySpec.for_agent(agent, today, zone_ids[agent.name]) for agent in agents}
     plugin_specs = {
-        agent.name: [
-            dataclasses.replace(IdentitySpec.for_plugin(agent, p, today), network_zones=zone_ids[agent.name])
-            for p in agent.plugins
-        ]
+        agent.name: [IdentitySpec.for_plugin(agent, p, today, zone_ids[agent.name]) for p in agent.plugins]
         for agent in agents
     }
     all_specs = list(agent_specs.values()) + [spec for specs in plugin_specs.values() for spec in specs]

@@ -48,7 +48,9 @@ class IdentitySpec:
     active: bool = True
 
     @classmethod
-    def for_agent(cls, agent: Agent, today: dt.date) -> IdentitySpec:
+    def for_agent(cls, agent: Agent, today: dt.date, network_zones: tuple[str, ...] | None = None) -> IdentitySpec:
+        """``network_zones``: what the spec holds instead of the zone names the agent writes (the program gives the
+        stack's zone ids)."""
         return cls(
             name=agent.name,
             agent=agent.name,
@@ -58,13 +60,16 @@ class IdentitySpec:
             token_lifetime_minutes=agent.access.token_lifetime_minutes,
             okta_api_scopes=agent.access.okta_api_scopes,
             okta_admin_roles=agent.access.okta_admin_roles,
-            network_zones=agent.access.network_zones,
+            network_zones=agent.access.network_zones if network_zones is None else network_zones,
             active=not agent.lifecycle.is_expired(today),
         )
 
     @classmethod
-    def for_plugin(cls, agent: Agent, plugin: Plugin, today: dt.date) -> IdentitySpec:
-        """A plugin shares its agent's lifetime, network zones and expiry; its Okta management access is its own."""
+    def for_plugin(
+        cls, agent: Agent, plugin: Plugin, today: dt.date, network_zones: tuple[str, ...] | None = None
+    ) -> IdentitySpec:
+        """A plugin shares its agent's lifetime, network zones and expiry; its Okta management access is its own.
+        ``network_zones`` as for :meth:`for_agent`."""
         return cls(
             name=plugin.identity_name(agent.name),
             agent=agent.name,
@@ -74,6 +79,6 @@ class IdentitySpec:
             token_lifetime_minutes=agent.access.token_lifetime_minutes,
             okta_api_scopes=plugin.okta_api_scopes,
             okta_admin_roles=plugin.okta_admin_roles,
-            network_zones=agent.access.network_zones,
+            network_zones=agent.access.network_zones if network_zones is None else network_zones,
             active=not agent.lifecycle.is_expired(today),
         )

@@ -244,3 +244,22 @@ def test_agent_identity_declares_no_class_annotations_for_the_sdk_to_resolve():
 
     assert inspect.get_annotations(AgentIdentity) == {}
     assert _types.resource_types(AgentIdentity) == {}
+
+
+def test_a_spec_built_with_the_stacks_zone_ids_differs_from_the_agents_own_only_in_its_zones(sample_registry):
+    """infra/program.py builds each identity's spec with the stack's zone ids in one step (not a copy per identity):
+    that is the spec of the agent, or of each plugin, with its zone names replaced by the ids and nothing else."""
+    ids = (ZONE_ID,)
+    plugins = 0
+    for agent in sample_registry:
+        own = IdentitySpec.for_agent(agent, TODAY)
+        assert IdentitySpec.for_agent(agent, TODAY, ids) == dataclasses.replace(own, network_zones=ids)
+        assert IdentitySpec.for_agent(agent, TODAY, ()) == dataclasses.replace(own, network_zones=())
+        for plugin in agent.plugins:
+            plugins += 1
+            own_plugin = IdentitySpec.for_plugin(agent, plugin, TODAY)
+            assert own_plugin.network_zones == agent.access.network_zones
+            assert IdentitySpec.for_plugin(agent, plugin, TODAY, ids) == dataclasses.replace(
+                own_plugin, network_zones=ids
+            )
+    assert plugins and any(agent.access.network_zones for agent in sample_registry), "the sample has both"
