@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 #: PyYAML's safe loader on libyaml, or (without libyaml) the same loader in pure Python
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(text: str) -> Any:

@@ -26,7 +26,7 @@ def test_every_fixture_stack_file_reads_as_the_pure_python_safe_loader_reads_it(
     assert load_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader)
 
 
-HOSTILE_VALUES = """\
+YAML_11_VALUES = """\
 config:
   agentid:orgUrl: https://example.okta.com
   agentid:networkZones:
@@ -45,7 +45,7 @@ config:
 
 
 def test_yaml_11_scalars_and_escapes_read_the_same():
-    assert load_yaml(HOSTILE_VALUES) == yaml.load(HOSTILE_VALUES, Loader=yaml.SafeLoader)
+    assert load_yaml(YAML_11_VALUES) == yaml.load(YAML_11_VALUES, Loader=yaml.SafeLoader)
 
 
 def test_a_python_tag_is_refused_not_run():
