@@ -2,11 +2,11 @@
 over libyaml.
 
 Why one reader. A pull request's ``check`` and ``review`` read each stack file several times (its digest for the
-plan cache, the plan's configuration, the rules' limits, the shared zone ids), and PyYAML's pure-Python parser took
-~5 ms a file, ~40 ms of a review at 1,000 agents. libyaml, part of the pinned PyYAML wheel, builds the same values
-with the same safe constructors about ten times sooner, and raises the same :class:`yaml.YAMLError` (with its
-``problem_mark``). Agent definitions are not read here: they have their own strict reader
-(:mod:`agentid.registry.yamlsafe`).
+plan cache, the plan's configuration, the rules' limits, the shared zone ids), a dozen reads each, and PyYAML's
+pure-Python parser took ~1.5 ms a file (~20 ms of a command). libyaml, part of the pinned PyYAML wheel, builds the
+same values with the same safe constructors about ten times sooner (~0.13 ms), and raises the same
+:class:`yaml.YAMLError` (with its ``problem_mark``; its messages are worded its own way). Agent definitions are
+not read here: they have their own strict reader (:mod:`agentid.registry.yamlsafe`).
 """
 
 from __future__ import annotations
