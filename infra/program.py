@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
+from pulumi_okta.auth import Server, ServerPolicyRule, ServerScope
 
 from agentid.registry.model import Agent, Registry, ScopeInfo
 from agentid.stack import CORE_OUTPUTS, in_shard
@@ -245,9 +246,7 @@ def _read(resource_class: Any, name: str) -> pulumi.Resource:
 def _chain_link(name: str) -> pulumi.Resource:
     """The policy rule ``name`` of an identity this (partial) run does not declare: a policy declared after it waits
     for it."""
-    import pulumi_okta as okta
-
-    return _read(okta.auth.ServerPolicyRule, name)
+    return _read(ServerPolicyRule, name)
 
 
 def _shared_links(
@@ -256,8 +255,6 @@ def _shared_links(
     """The authorization server's id and the scope resources ``specs`` use, as :class:`AuthorizationServer` gives
     them, for a partial run that does not declare the shared resources: an adopted server is its id (no resource, as
     in the component); a created one and each scope are read by name."""
-    import pulumi_okta as okta
-
     existing = config.authorization_server.existing_id
     if existing is not None:
         server_id: pulumi.Input[str] = pulumi.Output.from_input(existing)
@@ -265,9 +262,9 @@ def _shared_links(
         name = server_resource_name(AUTHORIZATION_SERVER_NAME)
         # A read's id stays unknown in a preview; its value is the one the declared server got, and depending on the
         # read's URN makes every input holding it depend on the server, as ``server.id`` does.
-        server_id = _read(okta.auth.Server, name).urn.apply(lambda _urn: _offline_id(name))
+        server_id = _read(Server, name).urn.apply(lambda _urn: _offline_id(name))
     scopes = sorted({scope for spec in specs for scope in spec.scopes})
-    return server_id, {scope: _read(okta.auth.ServerScope, scope_resource_name(scope)) for scope in scopes}
+    return server_id, {scope: _read(ServerScope, scope_resource_name(scope)) for scope in scopes}
 
 
 def _specs(agents: tuple[Agent, ...] | list[Agent], today: dt.date) -> list[IdentitySpec]:
